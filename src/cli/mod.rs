@@ -1,0 +1,32 @@
+//! The command line: one file per subcommand, file I/O, exit codes.
+//!
+//! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
+
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+/// flaskc: a FLASK policy compiler for Xen XSM policies.
+#[derive(Parser, Debug)]
+#[command(name = "flaskc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {}
+
+/// Runs flaskc with these arguments (the program name first) and returns the exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => match cli.command {},
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() {
+                2
+            } else {
+                0
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! flaskc: a FLASK policy compiler for Xen XSM (and SELinux) policies.
+//!
+//! The compiler is a pipeline of stages with plain data between them:
+//! `m4::expand` → `syntax::parse` → `sema::lower` → `binary::write`, and back with
+//! `binary::read`. See `docs/architecture.md`.
+
+pub mod cli;
+pub mod diag;
+pub mod policydb;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,604 @@
+//! The policy database: what a kernel (Xen or SELinux) binary policy holds, with resolved
+//! values only.
+//!
+//! Both the compiler (`sema::lower`) and the binary reader (`binary::read`) produce a
+//! [`PolicyDb`]; the binary writer, the dumps and the query tools consume it. It knows
+//! nothing of source text.
+//!
+//! **Conventions.** Symbols are stored in *value order*: element `i` of a table has value
+//! `i + 1`. Bitmaps over symbols use bit `value - 1` (except [`PolicyDb::permissive`], which
+//! uses bit `value`, as the format does). Symbol tables are written in hash order, which
+//! the writer computes from the names; every other list (avtab, conditionals, role
+//! transitions, ocontexts ...) is stored in the order it is written, so that reading a file
+//! and writing it back gives the same bytes, and the compiler decides those orders.
+#![warn(missing_docs)]
+
+mod ebitmap;
+
+pub use ebitmap::Ebitmap;
+
+/// Which hypervisor or kernel the policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The SELinux kernel ("SE Linux").
+    Selinux,
+    /// The Xen hypervisor ("XenFlask").
+    Xen,
+}
+
+/// What the kernel does with classes and permissions the policy does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HandleUnknown {
+    /// Deny them (config bits 0).
+    #[default]
+    Deny,
+    /// Refuse to load the policy (config bit value 2).
+    Reject,
+    /// Allow them (config bit value 4).
+    Allow,
+}
+
+/// A permission-set common (`common NAME { ... }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Common {
+    /// Its name.
+    pub name: String,
+    /// Permission names; element `i` has value `i + 1`.
+    pub perms: Vec<String>,
+}
+
+/// A node of a constraint expression in postfix order (binary-format.md §3.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CExprNode {
+    /// 1 NOT, 2 AND, 3 OR, 4 ATTR, 5 NAMES.
+    pub kind: u32,
+    /// Operand flags (user 1, role 2, type 4, target 8, xtarget 16, MLS pairs 32..1024).
+    pub attr: u32,
+    /// 1 eq, 2 neq, 3 dom, 4 domby, 5 incomp; 0 for NOT/AND/OR.
+    pub op: u32,
+    /// For NAMES: the expanded names (bit = value - 1).
+    pub names: Ebitmap,
+    /// For NAMES at version 29 and later: the type set as written (empty for users and roles).
+    pub type_set: TypeSet,
+}
+
+/// An unexpanded type set, as constraints keep it from version 29 on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TypeSet {
+    /// Named types and attributes (bit = value - 1).
+    pub types: Ebitmap,
+    /// Negated names.
+    pub negset: Ebitmap,
+    /// 1 for `*`, 2 for `~`.
+    pub flags: u32,
+}
+
+/// A `constrain` or `validatetrans` rule of a class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    /// Permission bits it applies to (0 for validatetrans).
+    pub perms: u32,
+    /// The expression in postfix order.
+    pub expr: Vec<CExprNode>,
+}
+
+/// An object class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    /// Its name.
+    pub name: String,
+    /// The inherited common's name.
+    pub common: Option<String>,
+    /// Own permissions; element `i` has value `common_perms + i + 1`.
+    pub perms: Vec<String>,
+    /// Constraints in declaration order.
+    pub constraints: Vec<Constraint>,
+    /// Validatetrans rules in declaration order.
+    pub validatetrans: Vec<Constraint>,
+    /// default_user: 0 none, 1 source, 2 target.
+    pub default_user: u32,
+    /// default_role: 0 none, 1 source, 2 target.
+    pub default_role: u32,
+    /// default_range: 0 none, 1..6 source/target low/high/low-high, 7 glblub.
+    pub default_range: u32,
+    /// default_type: 0 none, 1 source, 2 target.
+    pub default_type: u32,
+}
+
+/// A role or role attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Its name.
+    pub name: String,
+    /// Whether this is an `attribute_role` (takes a value, is never written).
+    pub attribute: bool,
+    /// Value of the bounding role, 0 for none.
+    pub bounds: u32,
+    /// Roles it dominates (bit = value - 1).
+    pub dominates: Ebitmap,
+    /// Types it may take (bit = value - 1, attributes expanded).
+    pub types: Ebitmap,
+}
+
+/// Whether a type value is a type or an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TypeFlavor {
+    /// A real type.
+    Type,
+    /// A type attribute.
+    Attribute,
+}
+
+/// A type or type attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Type {
+    /// Its name.
+    pub name: String,
+    /// Type or attribute.
+    pub flavor: TypeFlavor,
+    /// Value of the bounding type, 0 for none.
+    pub bounds: u32,
+}
+
+/// A type alias: a second name for a type value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeAlias {
+    /// The alias.
+    pub name: String,
+    /// The aliased type's value.
+    pub target: u32,
+}
+
+/// An MLS level.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Level {
+    /// Sensitivity value (0 in non-MLS policies).
+    pub sens: u32,
+    /// Categories (bit = value - 1).
+    pub cats: Ebitmap,
+}
+
+/// An MLS range.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Range {
+    /// The low level.
+    pub low: Level,
+    /// The high level.
+    pub high: Level,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its name.
+    pub name: String,
+    /// Value of the bounding user, 0 for none.
+    pub bounds: u32,
+    /// Roles it may take (bit = value - 1, role attributes expanded).
+    pub roles: Ebitmap,
+    /// Its MLS range (zero in non-MLS policies).
+    pub range: Range,
+    /// Its default level (zero in non-MLS policies).
+    pub dflt_level: Level,
+}
+
+/// A conditional boolean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bool {
+    /// Its name.
+    pub name: String,
+    /// Its default state.
+    pub state: bool,
+}
+
+/// A sensitivity record (aliases have records of their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sensitivity {
+    /// Its name.
+    pub name: String,
+    /// Whether this record is an alias.
+    pub alias: bool,
+    /// Its value (`level.sens`) and the categories allowed with it.
+    pub level: Level,
+}
+
+/// A category record (aliases have records of their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// Its name.
+    pub name: String,
+    /// Its value (an alias has its target's).
+    pub value: u32,
+    /// Whether this record is an alias.
+    pub alias: bool,
+}
+
+/// The `specified` bits of an avtab key.
+pub mod avkind {
+    /// `allow`
+    pub const ALLOWED: u16 = 0x0001;
+    /// `auditallow`
+    pub const AUDITALLOW: u16 = 0x0002;
+    /// `dontaudit` / `auditdeny`
+    pub const AUDITDENY: u16 = 0x0004;
+    /// `type_transition`
+    pub const TRANSITION: u16 = 0x0010;
+    /// `type_member`
+    pub const MEMBER: u16 = 0x0020;
+    /// `type_change`
+    pub const CHANGE: u16 = 0x0040;
+    /// `allowxperm`
+    pub const XPERMS_ALLOWED: u16 = 0x0100;
+    /// `auditallowxperm`
+    pub const XPERMS_AUDITALLOW: u16 = 0x0200;
+    /// `dontauditxperm`
+    pub const XPERMS_DONTAUDIT: u16 = 0x0400;
+    /// Set on conditional entries whose branch is active.
+    pub const ENABLED: u16 = 0x8000;
+    /// The type-rule kinds.
+    pub const TYPE_RULES: u16 = TRANSITION | MEMBER | CHANGE;
+    /// The extended-permission kinds.
+    pub const XPERMS: u16 = XPERMS_ALLOWED | XPERMS_AUDITALLOW | XPERMS_DONTAUDIT;
+}
+
+/// The key of an access vector table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AvtabKey {
+    /// Source type or attribute value.
+    pub source: u16,
+    /// Target type or attribute value.
+    pub target: u16,
+    /// Class value.
+    pub class: u16,
+    /// One kind bit of [`avkind`], plus [`avkind::ENABLED`] in conditional lists.
+    pub specified: u16,
+}
+
+/// The extended permissions of an xperm entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Xperms {
+    /// 1 ioctl function (driver is fixed), 2 ioctl driver.
+    pub specified: u8,
+    /// The driver (high byte of the ioctl number).
+    pub driver: u8,
+    /// 256 bits of permissions.
+    pub perms: [u32; 8],
+}
+
+/// One access vector table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AvtabEntry {
+    /// Its key.
+    pub key: AvtabKey,
+    /// Permission bits, or the new type's value for type rules.
+    pub data: u32,
+    /// The extended permissions, for xperm kinds.
+    pub xperms: Option<Xperms>,
+}
+
+/// One item of a conditional expression in postfix order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CondExprItem {
+    /// 1 BOOL, 2 NOT, 3 OR, 4 AND, 5 XOR, 6 EQ, 7 NEQ.
+    pub kind: u32,
+    /// The boolean's value for BOOL, 0 otherwise.
+    pub bool_value: u32,
+}
+
+/// A conditional node: an expression with the rules of its two branches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CondNode {
+    /// The expression evaluated with the booleans' default states.
+    pub cur_state: bool,
+    /// The expression in postfix order.
+    pub expr: Vec<CondExprItem>,
+    /// Entries active when the expression is true.
+    pub true_list: Vec<AvtabEntry>,
+    /// Entries active when the expression is false.
+    pub false_list: Vec<AvtabEntry>,
+}
+
+/// A role transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoleTrans {
+    /// The current role.
+    pub role: u32,
+    /// The type.
+    pub ty: u32,
+    /// The new role.
+    pub new_role: u32,
+    /// The class (written from version 26).
+    pub class: u32,
+}
+
+/// A role allow rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoleAllow {
+    /// From role.
+    pub role: u32,
+    /// To role.
+    pub new_role: u32,
+}
+
+/// A named type transition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FilenameTrans {
+    /// Source type.
+    pub stype: u32,
+    /// Target type.
+    pub ttype: u32,
+    /// Class.
+    pub tclass: u32,
+    /// The object name.
+    pub name: String,
+    /// The new type.
+    pub otype: u32,
+}
+
+/// A security context with values.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Context {
+    /// User value.
+    pub user: u32,
+    /// Role value.
+    pub role: u32,
+    /// Type value.
+    pub ty: u32,
+    /// MLS range (zero in non-MLS policies).
+    pub range: Range,
+}
+
+/// An object context record; which variants may appear depends on the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OContext {
+    /// Initial SID (both targets, list 0).
+    Isid {
+        /// The SID number.
+        sid: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen physical IRQ.
+    Pirq {
+        /// The IRQ number.
+        pirq: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen I/O port range.
+    Ioport {
+        /// Low port.
+        low: u32,
+        /// High port.
+        high: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen I/O memory range (page frames).
+    Iomem {
+        /// Low frame.
+        low: u64,
+        /// High frame.
+        high: u64,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen PCI device.
+    Pcidevice {
+        /// The device number.
+        device: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen device-tree path.
+    Devicetree {
+        /// The path.
+        path: String,
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux `fscon`.
+    Fs {
+        /// File system name.
+        name: String,
+        /// First context.
+        context: Context,
+        /// Second context.
+        context2: Context,
+    },
+    /// SELinux `portcon`.
+    Port {
+        /// Protocol number.
+        protocol: u32,
+        /// Low port.
+        low: u32,
+        /// High port.
+        high: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux `netifcon`.
+    Netif {
+        /// Interface name.
+        name: String,
+        /// Interface context.
+        context: Context,
+        /// Message context.
+        context2: Context,
+    },
+    /// SELinux IPv4 `nodecon` (address and mask as stored: network byte order words).
+    Node {
+        /// Address.
+        addr: u32,
+        /// Mask.
+        mask: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux `fs_use_*`.
+    FsUse {
+        /// 1 xattr, 2 trans, 3 task.
+        behavior: u32,
+        /// File system name.
+        name: String,
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux IPv6 `nodecon`.
+    Node6 {
+        /// Address words as stored.
+        addr: [u32; 4],
+        /// Mask words as stored.
+        mask: [u32; 4],
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux `ibpkeycon`.
+    Ibpkey {
+        /// Subnet prefix as stored.
+        subnet_prefix: u64,
+        /// Low pkey.
+        low: u32,
+        /// High pkey.
+        high: u32,
+        /// Its context.
+        context: Context,
+    },
+    /// SELinux `ibendportcon`.
+    Ibendport {
+        /// Device name.
+        name: String,
+        /// Port.
+        port: u32,
+        /// Its context.
+        context: Context,
+    },
+}
+
+/// One `genfscon` path of a file system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenfsEntry {
+    /// The path prefix.
+    pub path: String,
+    /// The file class (0 for any).
+    pub sclass: u32,
+    /// Its context.
+    pub context: Context,
+}
+
+/// The `genfscon` statements of one file system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Genfs {
+    /// The file system type.
+    pub fstype: String,
+    /// Its paths, in written order.
+    pub entries: Vec<GenfsEntry>,
+}
+
+/// A range transition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RangeTrans {
+    /// Source type.
+    pub source: u32,
+    /// Target type.
+    pub target: u32,
+    /// Class.
+    pub class: u32,
+    /// The new range.
+    pub range: Range,
+}
+
+/// A whole kernel policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDb {
+    /// Xen or SELinux.
+    pub target: Target,
+    /// Whether this is an MLS policy.
+    pub mls: bool,
+    /// The unknown-permission behaviour.
+    pub handle_unknown: HandleUnknown,
+    /// Policy capabilities (bit = capability number).
+    pub policycaps: Ebitmap,
+    /// Permissive types (bit = type value).
+    pub permissive: Ebitmap,
+    /// Commons by value.
+    pub commons: Vec<Common>,
+    /// Classes by value.
+    pub classes: Vec<Class>,
+    /// Roles by value; `None` is a value without a record (a role attribute read from a
+    /// binary). Value 1 is `object_r`.
+    pub roles: Vec<Option<Role>>,
+    /// Types and attributes by value.
+    pub types: Vec<Type>,
+    /// Type aliases.
+    pub aliases: Vec<TypeAlias>,
+    /// Users by value.
+    pub users: Vec<User>,
+    /// Booleans by value.
+    pub bools: Vec<Bool>,
+    /// Sensitivity records, aliases included, in no particular order.
+    pub sens: Vec<Sensitivity>,
+    /// Category records, aliases included, in no particular order.
+    pub cats: Vec<Category>,
+    /// The unconditional access vector table, in written order.
+    pub avtab: Vec<AvtabEntry>,
+    /// Conditional nodes, in written order.
+    pub cond_list: Vec<CondNode>,
+    /// Role transitions, in written order.
+    pub role_trans: Vec<RoleTrans>,
+    /// Role allow rules, in written order.
+    pub role_allow: Vec<RoleAllow>,
+    /// Named type transitions, in written order.
+    pub filename_trans: Vec<FilenameTrans>,
+    /// Object context lists, one per ocontext kind of the target, in written order.
+    pub ocontexts: Vec<Vec<OContext>>,
+    /// genfs entries, in written order.
+    pub genfs: Vec<Genfs>,
+    /// Range transitions, in written order.
+    pub range_trans: Vec<RangeTrans>,
+    /// For each type value, the attributes it belongs to and itself (bit = value - 1).
+    pub type_attr_map: Vec<Ebitmap>,
+}
+
+impl PolicyDb {
+    /// An empty policy for a target.
+    pub fn new(target: Target, mls: bool) -> PolicyDb {
+        PolicyDb {
+            target,
+            mls,
+            handle_unknown: HandleUnknown::Deny,
+            policycaps: Ebitmap::new(),
+            permissive: Ebitmap::new(),
+            commons: Vec::new(),
+            classes: Vec::new(),
+            roles: Vec::new(),
+            types: Vec::new(),
+            aliases: Vec::new(),
+            users: Vec::new(),
+            bools: Vec::new(),
+            sens: Vec::new(),
+            cats: Vec::new(),
+            avtab: Vec::new(),
+            cond_list: Vec::new(),
+            role_trans: Vec::new(),
+            role_allow: Vec::new(),
+            filename_trans: Vec::new(),
+            ocontexts: Vec::new(),
+            genfs: Vec::new(),
+            range_trans: Vec::new(),
+            type_attr_map: Vec::new(),
+        }
+    }
+}
+
+/// Policy capability names, indexed by capability number (libsepol 3.4's table).
+pub const POLICYCAPS: &[&str] = &[
+    "network_peer_controls",
+    "open_perms",
+    "extended_socket_class",
+    "always_check_network",
+    "cgroup_seclabel",
+    "nnp_nosuid_transition",
+    "genfs_seclabel_symlinks",
+    "ioctl_skip_cloexec",
+];

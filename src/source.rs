@@ -1,0 +1,248 @@
+//! Source files, byte spans, and the map from a span back to where its text came from.
+//!
+//! Everything the compiler reports is a [`Span`] into one [`SourceFile`] held by a
+//! [`SourceMap`]. A policy.conf written by `m4 -s` carries `#line N "FILE"` directives; the
+//! lexer reports them and the file records them as [`LineDirective`]s, so that a location in
+//! the generated text can be shown at the original `.te`/`.if` line as well.
+//!
+//! **Invariant:** a [`FileId`] is an index into the [`SourceMap`] that created it; spans are
+//! byte offsets that lie on `char` boundaries of that file's text.
+
+use std::ops::Range;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `start..end` in one file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// The span as a `Range<usize>` for slicing.
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A `#line N ["FILE"]` directive: from line `at_line` (0-based, the line after the
+/// directive) on, lines count from `orig_line` in `orig_file`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineDirective {
+    /// 0-based line index in this file where the mapping starts.
+    pub at_line: u32,
+    /// The file the following lines came from.
+    pub orig_file: String,
+    /// The 1-based line number of the first mapped line in `orig_file`.
+    pub orig_line: u32,
+}
+
+/// One file's text with its line table.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name as the user gave it (a path relative to where flaskc runs, usually).
+    pub name: String,
+    /// The whole text.
+    pub text: String,
+    line_starts: Vec<u32>,
+    directives: Vec<LineDirective>,
+}
+
+/// Where a byte offset is, both in the file itself and, through `#line`, in its origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+    /// The original file and line, when a `#line` directive maps this line elsewhere.
+    pub origin: Option<(String, u32)>,
+}
+
+impl SourceFile {
+    /// A file with its line table computed.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+            directives: Vec::new(),
+        }
+    }
+
+    /// Byte offsets where each line starts.
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
+    /// The `#line` directives recorded for this file, in text order.
+    pub fn directives(&self) -> &[LineDirective] {
+        &self.directives
+    }
+
+    /// Records a `#line N ["FILE"]` directive found at byte `offset`; without a file name the
+    /// previous directive's file is kept (GNU m4 omits it when the file did not change).
+    pub fn add_directive(&mut self, offset: usize, orig_line: u32, orig_file: Option<&str>) {
+        let at_line = self.line_index(offset) as u32 + 1;
+        let orig_file = match orig_file {
+            Some(f) => f.to_string(),
+            None => match self.directives.last() {
+                Some(d) => d.orig_file.clone(),
+                None => self.name.clone(),
+            },
+        };
+        self.directives.push(LineDirective {
+            at_line,
+            orig_file,
+            orig_line,
+        });
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte range of a 0-based line, without its newline.
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map(|&e| e as usize - 1)
+            .unwrap_or(self.text.len());
+        start..end.max(start)
+    }
+
+    /// The original file and 1-based line of a 0-based line index, through `#line`.
+    pub fn origin_of_line(&self, line: usize) -> Option<(&str, u32)> {
+        let idx = self
+            .directives
+            .partition_point(|d| d.at_line as usize <= line);
+        let d = self.directives.get(idx.checked_sub(1)?)?;
+        Some((&d.orig_file, d.orig_line + (line as u32 - d.at_line)))
+    }
+
+    /// File, line and column of a byte offset, with its `#line` origin.
+    pub fn location(&self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_starts[line] as usize;
+        let column = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start)
+            + 1;
+        Location {
+            file: self.name.clone(),
+            line: line as u32 + 1,
+            column: column as u32,
+            origin: self
+                .origin_of_line(line)
+                .map(|(f, l)| (f.to_string(), l)),
+        }
+    }
+}
+
+/// All source files of one run.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// The file with this id.
+    ///
+    /// # Panics
+    /// If the id did not come from this map.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// Mutable access, for recording directives while lexing.
+    pub fn file_mut(&mut self, id: FileId) -> &mut SourceFile {
+        &mut self.files[id.0 as usize]
+    }
+
+    /// All files with their ids.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_count_lines_and_columns() {
+        let f = SourceFile::new("a.conf", "ab\ncd\n\nxyz");
+        assert_eq!(f.location(0).line, 1);
+        assert_eq!(f.location(4).line, 2);
+        assert_eq!(f.location(4).column, 2);
+        assert_eq!(f.location(9).line, 4);
+        assert_eq!(f.line_range(1), 3..5);
+        assert_eq!(f.line_range(2), 6..6);
+    }
+
+    #[test]
+    fn line_directives_map_following_lines() {
+        let text = "#line 1 \"x.te\"\nallow\n#line 40\nfoo\nbar\n";
+        let mut f = SourceFile::new("policy.conf", text);
+        f.add_directive(0, 1, Some("x.te"));
+        f.add_directive(text.find("#line 40").unwrap(), 40, None);
+        assert_eq!(f.origin_of_line(0), None);
+        assert_eq!(f.origin_of_line(1), Some(("x.te", 1)));
+        assert_eq!(f.origin_of_line(3), Some(("x.te", 40)));
+        assert_eq!(f.origin_of_line(4), Some(("x.te", 41)));
+    }
+}

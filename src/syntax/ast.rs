@@ -1,0 +1,711 @@
+//! The policy.conf syntax tree: every statement checkpolicy 3.4 accepts, both targets.
+//!
+//! **Architecture Invariant:** the tree is a value: it holds text and spans only, never
+//! resolved symbols. Spans are byte ranges in the parsed text. Statement order is kept as
+//! written; `sema` decides what order means.
+
+use crate::source::Span;
+
+/// A name or other word as written, with its span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    /// The text.
+    pub name: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A number as written (decimal or `0x` hexadecimal), with its span; `value` is the parsed
+/// value, or `None` when it does not fit in 64 bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number {
+    /// The text as written.
+    pub text: String,
+    /// The value, if it fits in a `u64`.
+    pub value: Option<u64>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A whole policy.conf: its statements in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Policy {
+    /// Top-level statements.
+    pub items: Vec<Item>,
+}
+
+/// One statement with the span of its whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// What the statement says.
+    pub kind: ItemKind,
+    /// From its first token to its last.
+    pub span: Span,
+}
+
+/// A set of names as rules write them: `a`, `{ a -b c }`, `*`, `~a`, `~{ a b }`.
+///
+/// The same shape serves type sets, role sets, class sets and permission sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Set {
+    /// The names, each possibly negated with `-`.
+    pub items: Vec<SetItem>,
+    /// `*`: every name.
+    pub star: bool,
+    /// `~`: the complement of the set.
+    pub complement: bool,
+    /// Where the set was written.
+    pub span: Span,
+}
+
+/// One name of a [`Set`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetItem {
+    /// Written with a leading `-` inside braces.
+    pub negated: bool,
+    /// The name (`self` is an ordinary name here).
+    pub name: Ident,
+}
+
+/// An MLS level: `s0` or `s0:c0,c3.c5` (category ranges stay one identifier with a dot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    /// The sensitivity.
+    pub sens: Ident,
+    /// The categories, in written order; `c0.c5` is one entry.
+    pub cats: Vec<Ident>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// An MLS range: `low` or `low - high`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlsRange {
+    /// The low level.
+    pub low: Level,
+    /// The high level, when written.
+    pub high: Option<Level>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A security context `user:role:type[:range]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The user.
+    pub user: Ident,
+    /// The role.
+    pub role: Ident,
+    /// The type.
+    pub ty: Ident,
+    /// The MLS range, when written.
+    pub range: Option<MlsRange>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Which access-vector rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AvRuleKind {
+    /// `allow`
+    Allow,
+    /// `auditallow`
+    Auditallow,
+    /// `auditdeny`
+    Auditdeny,
+    /// `dontaudit`
+    Dontaudit,
+    /// `neverallow`
+    Neverallow,
+}
+
+/// Which extended-permission rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum XpermRuleKind {
+    /// `allowxperm`
+    Allow,
+    /// `auditallowxperm`
+    Auditallow,
+    /// `dontauditxperm`
+    Dontaudit,
+    /// `neverallowxperm`
+    Neverallow,
+}
+
+/// Which type rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TypeRuleKind {
+    /// `type_transition`
+    Transition,
+    /// `type_member`
+    Member,
+    /// `type_change`
+    Change,
+}
+
+/// One element of an extended-permission set: a number or a `lo-hi` range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XpermRange {
+    /// The low end (or the single value).
+    pub low: Number,
+    /// The high end of a range.
+    pub high: Option<Number>,
+}
+
+/// An extended-permission set: `0x1`, `{ 0x1 0x10-0x20 }`, `~{ ... }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XpermSet {
+    /// The values and ranges.
+    pub items: Vec<XpermRange>,
+    /// `~`: the complement.
+    pub complement: bool,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// What a `default_*` statement selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DefaultKind {
+    /// `default_user`
+    User,
+    /// `default_role`
+    Role,
+    /// `default_type`
+    Type,
+    /// `default_range`
+    Range,
+}
+
+/// The value of a `default_*` statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DefaultValue {
+    /// `source`
+    Source,
+    /// `target`
+    Target,
+    /// `source low`
+    SourceLow,
+    /// `source high`
+    SourceHigh,
+    /// `source low-high`
+    SourceLowHigh,
+    /// `target low`
+    TargetLow,
+    /// `target high`
+    TargetHigh,
+    /// `target low-high`
+    TargetLowHigh,
+    /// `glblub`
+    Glblub,
+}
+
+/// A conditional (boolean) expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CondExpr {
+    /// A boolean or tunable name.
+    Bool(Ident),
+    /// `!e`
+    Not(Box<CondExpr>),
+    /// `a && b`
+    And(Box<CondExpr>, Box<CondExpr>),
+    /// `a || b`
+    Or(Box<CondExpr>, Box<CondExpr>),
+    /// `a ^ b`
+    Xor(Box<CondExpr>, Box<CondExpr>),
+    /// `a == b`
+    Eq(Box<CondExpr>, Box<CondExpr>),
+    /// `a != b`
+    Neq(Box<CondExpr>, Box<CondExpr>),
+}
+
+/// The operand keywords of constraint expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum COperand {
+    /// `u1`
+    U1,
+    /// `u2`
+    U2,
+    /// `u3`
+    U3,
+    /// `r1`
+    R1,
+    /// `r2`
+    R2,
+    /// `r3`
+    R3,
+    /// `t1`
+    T1,
+    /// `t2`
+    T2,
+    /// `t3`
+    T3,
+    /// `l1`
+    L1,
+    /// `l2`
+    L2,
+    /// `h1`
+    H1,
+    /// `h2`
+    H2,
+}
+
+/// Comparison operators of constraint expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum COp {
+    /// `==` or `eq`
+    Eq,
+    /// `!=`
+    Neq,
+    /// `dom`
+    Dom,
+    /// `domby`
+    Domby,
+    /// `incomp`
+    Incomp,
+}
+
+/// A constraint or validatetrans expression.
+///
+/// Shorthands are normalised by the parser: `sameuser` is `u1 == u2`, `role dom` is
+/// `r1 dom r2`, `source role N` is `r1 == N`, `target type N` is `t2 == N`, and so on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CExpr {
+    /// `not e`
+    Not(Box<CExpr>),
+    /// `a and b`
+    And(Box<CExpr>, Box<CExpr>),
+    /// `a or b`
+    Or(Box<CExpr>, Box<CExpr>),
+    /// Two operands compared: `u1 == u2`, `l1 dom h2`.
+    Attr {
+        /// The left operand.
+        left: COperand,
+        /// The operator.
+        op: COp,
+        /// The right operand.
+        right: COperand,
+        /// Where the comparison was written.
+        span: Span,
+    },
+    /// An operand compared with names: `t1 == { a b }`.
+    Names {
+        /// The operand.
+        operand: COperand,
+        /// The operator (`==` or `!=`).
+        op: COp,
+        /// The names.
+        names: Set,
+        /// Where the comparison was written.
+        span: Span,
+    },
+}
+
+/// One declaration inside a `require { }` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequireDecl {
+    /// `class`, `type`, `attribute`, `role`, `attribute_role`, `user`, `bool`, `tunable`,
+    /// `sensitivity`, `category`.
+    pub kind: Ident,
+    /// The names declared.
+    pub names: Vec<Ident>,
+    /// For `class C { p q }`: the permissions.
+    pub perms: Vec<Ident>,
+}
+
+/// A statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKind {
+    /// `class NAME` (declaration in security_classes).
+    ClassDecl(Ident),
+    /// `sid NAME` (declaration in initial_sids).
+    SidDecl(Ident),
+    /// `common NAME { perms }`.
+    Common {
+        /// The common's name.
+        name: Ident,
+        /// Its permissions in order.
+        perms: Vec<Ident>,
+    },
+    /// `class NAME [inherits COMMON] [{ perms }]` (access vector definition).
+    ClassDef {
+        /// The class.
+        name: Ident,
+        /// The inherited common.
+        inherits: Option<Ident>,
+        /// Own permissions in order.
+        perms: Vec<Ident>,
+    },
+    /// `default_user|role|type|range { classes } value;`.
+    Default {
+        /// Which default.
+        kind: DefaultKind,
+        /// The classes.
+        classes: Vec<Ident>,
+        /// What it selects.
+        value: DefaultValue,
+        /// Where the value was written.
+        value_span: Span,
+    },
+    /// `sensitivity NAME [alias A | alias { A B }];`.
+    Sensitivity {
+        /// The sensitivity.
+        name: Ident,
+        /// Its aliases.
+        aliases: Vec<Ident>,
+    },
+    /// `dominance { s0 s1 ... }` or `dominance s0`.
+    Dominance(Vec<Ident>),
+    /// `category NAME [alias ...];`.
+    Category {
+        /// The category.
+        name: Ident,
+        /// Its aliases.
+        aliases: Vec<Ident>,
+    },
+    /// `level s0[:cats];`.
+    LevelDecl(Level),
+    /// `constrain` (mls false) or `mlsconstrain` (mls true).
+    Constrain {
+        /// Written as `mlsconstrain`.
+        mls: bool,
+        /// The classes.
+        classes: Set,
+        /// The permissions.
+        perms: Set,
+        /// The expression.
+        expr: CExpr,
+    },
+    /// `validatetrans` or `mlsvalidatetrans`.
+    Validatetrans {
+        /// Written as `mlsvalidatetrans`.
+        mls: bool,
+        /// The classes.
+        classes: Set,
+        /// The expression.
+        expr: CExpr,
+    },
+    /// `policycap NAME;`.
+    Policycap(Ident),
+    /// `attribute NAME;`.
+    Attribute(Ident),
+    /// `expandattribute NAMES true|false;`.
+    ExpandAttribute {
+        /// The attributes.
+        attrs: Vec<Ident>,
+        /// Whether they are expanded.
+        expand: bool,
+    },
+    /// `type NAME [alias ...] [, attrs];`.
+    Type {
+        /// The type.
+        name: Ident,
+        /// Its aliases.
+        aliases: Vec<Ident>,
+        /// Attributes it belongs to.
+        attrs: Vec<Ident>,
+    },
+    /// `typealias TYPE alias NAMES;`.
+    TypeAlias {
+        /// The aliased type.
+        target: Ident,
+        /// The aliases.
+        aliases: Vec<Ident>,
+    },
+    /// `typeattribute TYPE attrs;`.
+    TypeAttribute {
+        /// The type.
+        ty: Ident,
+        /// The attributes.
+        attrs: Vec<Ident>,
+    },
+    /// `typebounds BOUND TYPES;`.
+    TypeBounds {
+        /// The bounding (parent) type.
+        bound: Ident,
+        /// The bounded types.
+        types: Vec<Ident>,
+    },
+    /// `permissive TYPE;`.
+    Permissive(Ident),
+    /// `bool NAME true|false;`.
+    Bool {
+        /// The boolean.
+        name: Ident,
+        /// Its default state.
+        value: bool,
+    },
+    /// `tunable NAME true|false;`.
+    Tunable {
+        /// The tunable.
+        name: Ident,
+        /// Its value.
+        value: bool,
+    },
+    /// `allow|auditallow|auditdeny|dontaudit|neverallow S T : C P;`.
+    AvRule {
+        /// Which rule.
+        kind: AvRuleKind,
+        /// Source types.
+        source: Set,
+        /// Target types.
+        target: Set,
+        /// Classes.
+        classes: Set,
+        /// Permissions.
+        perms: Set,
+    },
+    /// `allowxperm S T : C OPERATION XPERMS;` and friends.
+    XpermRule {
+        /// Which rule.
+        kind: XpermRuleKind,
+        /// Source types.
+        source: Set,
+        /// Target types.
+        target: Set,
+        /// Classes.
+        classes: Set,
+        /// The operation (`ioctl`).
+        operation: Ident,
+        /// The extended permissions.
+        perms: XpermSet,
+    },
+    /// `type_transition|type_member|type_change S T : C NEW ["NAME"];`.
+    TypeRule {
+        /// Which rule.
+        kind: TypeRuleKind,
+        /// Source types.
+        source: Set,
+        /// Target types.
+        target: Set,
+        /// Classes.
+        classes: Set,
+        /// The new type.
+        new_type: Ident,
+        /// The object name of a named transition, without quotes.
+        object_name: Option<Ident>,
+    },
+    /// `role NAME [types SET];` or `role NAME, attrs;`.
+    Role {
+        /// The role.
+        name: Ident,
+        /// `types SET`, when written.
+        types: Option<Set>,
+        /// `, attrs`, when written.
+        attrs: Vec<Ident>,
+    },
+    /// `attribute_role NAME;`.
+    AttributeRole(Ident),
+    /// `roleattribute ROLE attrs;`.
+    RoleAttribute {
+        /// The role.
+        role: Ident,
+        /// The role attributes.
+        attrs: Vec<Ident>,
+    },
+    /// `role_transition ROLES TYPES [: CLASSES] NEW;`.
+    RoleTransition {
+        /// Current roles.
+        roles: Set,
+        /// Types.
+        types: Set,
+        /// Classes, when written (`process` otherwise).
+        classes: Option<Set>,
+        /// The new role.
+        new_role: Ident,
+    },
+    /// `allow ROLES ROLES;`.
+    RoleAllow {
+        /// From roles.
+        from: Set,
+        /// To roles.
+        to: Set,
+    },
+    /// `dominance { role R { role S; } }` (role dominance).
+    RoleDominance(Vec<RoleDom>),
+    /// `user NAME roles SET [level L range R];`.
+    User {
+        /// The user.
+        name: Ident,
+        /// Its roles.
+        roles: Set,
+        /// Its default level (MLS).
+        level: Option<Level>,
+        /// Its range (MLS).
+        range: Option<MlsRange>,
+    },
+    /// `range_transition S T [: C] RANGE;`.
+    RangeTransition {
+        /// Source types.
+        source: Set,
+        /// Target types.
+        target: Set,
+        /// Classes, when written (`process` otherwise).
+        classes: Option<Set>,
+        /// The new range.
+        range: MlsRange,
+    },
+    /// `if (EXPR) { ... } [else { ... }]`.
+    If {
+        /// The condition.
+        cond: CondExpr,
+        /// Statements of the true branch.
+        then_items: Vec<Item>,
+        /// Statements of the false branch.
+        else_items: Option<Vec<Item>>,
+    },
+    /// `optional { ... } [else { ... }]`.
+    Optional {
+        /// The block.
+        items: Vec<Item>,
+        /// The else block.
+        else_items: Option<Vec<Item>>,
+    },
+    /// `require { ... }`.
+    Require(Vec<RequireDecl>),
+    /// `sid NAME CONTEXT` (initial SID context).
+    SidContext {
+        /// The SID.
+        name: Ident,
+        /// Its context.
+        context: Context,
+    },
+    /// Xen: `pirqcon N CONTEXT`.
+    Pirqcon {
+        /// The IRQ.
+        pirq: Number,
+        /// The context.
+        context: Context,
+    },
+    /// Xen: `iomemcon LO[-HI] CONTEXT`.
+    Iomemcon {
+        /// Low page frame.
+        low: Number,
+        /// High page frame.
+        high: Option<Number>,
+        /// The context.
+        context: Context,
+    },
+    /// Xen: `ioportcon LO[-HI] CONTEXT`.
+    Ioportcon {
+        /// Low port.
+        low: Number,
+        /// High port.
+        high: Option<Number>,
+        /// The context.
+        context: Context,
+    },
+    /// Xen: `pcidevicecon N CONTEXT`.
+    Pcidevicecon {
+        /// The device number.
+        device: Number,
+        /// The context.
+        context: Context,
+    },
+    /// Xen: `devicetreecon "PATH" CONTEXT`.
+    Devicetreecon {
+        /// The path, without quotes.
+        path: Ident,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `fscon N N CONTEXT CONTEXT`.
+    Fscon {
+        /// First number.
+        a: Number,
+        /// Second number.
+        b: Number,
+        /// First context.
+        context: Context,
+        /// Second context.
+        context2: Context,
+    },
+    /// SELinux: `fs_use_xattr|task|trans FS CONTEXT;`.
+    FsUse {
+        /// `xattr`, `task` or `trans`.
+        behavior: FsUseKind,
+        /// The file system.
+        fs: Ident,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `genfscon FS PATH [-TYPE] CONTEXT`.
+    Genfscon {
+        /// The file system.
+        fs: Ident,
+        /// The path (quotes removed).
+        path: Ident,
+        /// The file type flag (`-d`, `--` ...), when written.
+        file_type: Option<Ident>,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `portcon PROTO LO[-HI] CONTEXT`.
+    Portcon {
+        /// The protocol (`tcp`, `udp`, `dccp`, `sctp`).
+        protocol: Ident,
+        /// Low port.
+        low: Number,
+        /// High port.
+        high: Option<Number>,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `netifcon NAME CONTEXT CONTEXT`.
+    Netifcon {
+        /// The interface.
+        name: Ident,
+        /// The interface context.
+        context: Context,
+        /// The message context.
+        context2: Context,
+    },
+    /// SELinux: `nodecon ADDR MASK CONTEXT` (IPv4 or IPv6).
+    Nodecon {
+        /// The address.
+        addr: Ident,
+        /// The mask.
+        mask: Ident,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `ibpkeycon SUBNET LO[-HI] CONTEXT`.
+    Ibpkeycon {
+        /// The subnet prefix (an IPv6 address).
+        subnet: Ident,
+        /// Low pkey.
+        low: Number,
+        /// High pkey.
+        high: Option<Number>,
+        /// The context.
+        context: Context,
+    },
+    /// SELinux: `ibendportcon DEVICE PORT CONTEXT`.
+    Ibendportcon {
+        /// The device name.
+        device: Ident,
+        /// The port.
+        port: Number,
+        /// The context.
+        context: Context,
+    },
+}
+
+/// `role R;` or `role R { ... }` inside a role `dominance` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDom {
+    /// The role.
+    pub role: Ident,
+    /// The roles it dominates.
+    pub dominated: Vec<RoleDom>,
+}
+
+/// The `fs_use_*` behaviours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FsUseKind {
+    /// `fs_use_xattr`
+    Xattr,
+    /// `fs_use_task`
+    Task,
+    /// `fs_use_trans`
+    Trans,
+}

@@ -1,0 +1,5 @@
+//! The policy.conf front end: lexer, spanned AST, parser and printer.
+
+pub mod ast;
+pub mod lexer;
+mod parser;
