@@ -9,3 +9,4 @@ pub mod diag;
 pub mod policydb;
 pub mod source;
 pub mod syntax;
+pub mod sema;

@@ -92,6 +92,20 @@ impl Ebitmap {
             .all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
     }
 
+    /// The elements in both sets.
+    pub fn intersection(&self, other: &Ebitmap) -> Ebitmap {
+        let mut e = Ebitmap {
+            words: self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect(),
+        };
+        e.trim();
+        e
+    }
+
+    /// Whether the two sets share an element.
+    pub fn intersects(&self, other: &Ebitmap) -> bool {
+        self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
+    }
+
     /// The non-zero 64-bit windows as (start bit, map) pairs: the binary nodes.
     pub fn nodes(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         self.words

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod ebitmap;
+pub mod hashtab;
 
 pub use ebitmap::Ebitmap;
 

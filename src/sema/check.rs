@@ -1,0 +1,226 @@
+//! Assertions over the expanded rules: `neverallow` and `typebounds`.
+//!
+//! Both are checked against the avtab (unconditional and conditional entries), where keys
+//! may still name attributes; an attribute key stands for all its member types.
+
+use super::declare::{Block, Syms};
+use super::resolve;
+use super::rules::{as_rule, rule_types, Rule};
+use super::Cx;
+use crate::diag::Diagnostic;
+use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb};
+use crate::syntax::ast::{AvRuleKind, ItemKind};
+
+/// The types a key value stands for (bit = value - 1).
+fn members(syms: &Syms, value: u16) -> Ebitmap {
+    let i = value as usize - 1;
+    if syms.type_is_attr[i] {
+        syms.attr_members[i].clone()
+    } else {
+        [i as u32].into_iter().collect()
+    }
+}
+
+/// Every access entry of the policy, unconditional first.
+fn allowed_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
+    db.avtab
+        .iter()
+        .chain(db.cond_list.iter().flat_map(|n| n.true_list.iter().chain(&n.false_list)))
+        .filter(|e| e.key.specified & avkind::ALLOWED != 0)
+}
+
+/// Names the permissions of `mask` in a class, as `{ a b }`.
+fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
+    let c = &db.classes[class as usize - 1];
+    let common: &[String] = c
+        .common
+        .as_ref()
+        .and_then(|n| db.commons.iter().find(|x| &x.name == n))
+        .map(|x| &x.perms[..])
+        .unwrap_or(&[]);
+    let names: Vec<&str> = common
+        .iter()
+        .chain(&c.perms)
+        .enumerate()
+        .filter(|(i, _)| *i < 32 && mask & (1 << i) != 0)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    format!("{{ {} }}", names.join(" "))
+}
+
+/// Checks every `neverallow` against the allow entries; a violation names the neverallow
+/// (primary) and the allow rules that break it (secondary).
+pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &PolicyDb) {
+    let enabled: Vec<&Block> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| syms.enabled[*i])
+        .map(|(_, b)| b)
+        .collect();
+    for b in &enabled {
+        for item in &b.items {
+            let Some(Rule::Av {
+                kind: AvRuleKind::Neverallow,
+                source,
+                target,
+                classes,
+                perms,
+            }) = as_rule(item)
+            else {
+                continue;
+            };
+            let Some((src, tgt, has_self)) = rule_types(cx, syms, source, target, true) else {
+                continue;
+            };
+            let Some(class_list) = resolve::class_set(cx, syms, classes) else {
+                continue;
+            };
+            let mut masks = vec![0u32; syms.classes.len() + 1];
+            for &c in &class_list {
+                if let Some(m) = resolve::perm_mask(cx, syms, c, perms) {
+                    masks[c as usize] = m;
+                }
+            }
+            let hit = allowed_entries(db).find_map(|e| {
+                let bad = e.data & masks[e.key.class as usize];
+                if bad == 0 {
+                    return None;
+                }
+                let s = members(syms, e.key.source);
+                if !s.intersects(&src) {
+                    return None;
+                }
+                let t = members(syms, e.key.target);
+                let self_hit = has_self && s.intersection(&t).intersects(&src);
+                (t.intersects(&tgt) || self_hit).then_some((e, bad))
+            });
+            let Some((e, bad)) = hit else {
+                continue;
+            };
+            let rule_text = format!(
+                "allow {} {}:{} {}",
+                syms.type_names[e.key.source as usize - 1],
+                syms.type_names[e.key.target as usize - 1],
+                db.classes[e.key.class as usize - 1].name,
+                perm_names(db, e.key.class, bad)
+            );
+            let mut d = Diagnostic::error("neverallow-violation", format!("neverallow violated by `{rule_text}`"))
+                .primary(cx.file, item.span, "this neverallow");
+            for span in allow_rules_granting(cx, syms, &enabled, e, bad) {
+                d = d.secondary(cx.file, span, "is contradicted by this rule");
+            }
+            cx.push(d);
+        }
+    }
+}
+
+/// Source rules that put `bad` bits into the entry `e` (for the secondary labels).
+fn allow_rules_granting(
+    cx: &mut Cx,
+    syms: &Syms,
+    blocks: &[&Block<'_>],
+    e: &AvtabEntry,
+    bad: u32,
+) -> Vec<crate::source::Span> {
+    let mut out = Vec::new();
+    let s = members(syms, e.key.source);
+    let t = members(syms, e.key.target);
+    let mut visit = |cx: &mut Cx, item: &crate::syntax::ast::Item| {
+        let Some(Rule::Av {
+            kind: AvRuleKind::Allow,
+            source,
+            target,
+            classes,
+            perms,
+        }) = as_rule(item)
+        else {
+            return;
+        };
+        let Some((rs, rt, rself)) = rule_types(cx, syms, source, target, true) else {
+            return;
+        };
+        if !rs.intersects(&s) || !(rt.intersects(&t) || rself) {
+            return;
+        }
+        let Some(cl) = resolve::class_set(cx, syms, classes) else {
+            return;
+        };
+        if !cl.contains(&(e.key.class as u32)) {
+            return;
+        }
+        if resolve::perm_mask(cx, syms, e.key.class as u32, perms).is_some_and(|m| m & bad != 0) {
+            out.push(item.span);
+        }
+    };
+    for b in blocks {
+        for item in &b.items {
+            match &item.kind {
+                ItemKind::If {
+                    then_items,
+                    else_items,
+                    ..
+                } => {
+                    for i in then_items.iter().chain(else_items.iter().flatten()) {
+                        visit(cx, i);
+                    }
+                }
+                _ => visit(cx, item),
+            }
+        }
+    }
+    out
+}
+
+/// Checks that no bounded type has a permission its bounding type lacks (libsepol's
+/// hierarchy check): for each allow entry of the child, the parent must be allowed the
+/// same permissions, with the child as target replaced by the parent.
+pub(super) fn typebounds(cx: &mut Cx, syms: &Syms, db: &PolicyDb) {
+    for (child, &parent) in syms.type_bounds.iter().enumerate() {
+        if parent == 0 {
+            continue;
+        }
+        let child = child as u32;
+        let parent_bit = parent - 1;
+        let mut report: Vec<String> = Vec::new();
+        for e in allowed_entries(db) {
+            if !members(syms, e.key.source).get(child) {
+                continue;
+            }
+            for tt in members(syms, e.key.target).iter() {
+                let tt = if tt == child { parent_bit } else { tt };
+                let allowed: u32 = allowed_entries(db)
+                    .filter(|a| {
+                        a.key.class == e.key.class
+                            && members(syms, a.key.source).get(parent_bit)
+                            && members(syms, a.key.target).get(tt)
+                    })
+                    .fold(0, |acc, a| acc | a.data);
+                let extra = e.data & !allowed;
+                if extra != 0 {
+                    report.push(format!(
+                        "allow {} {}:{} {}",
+                        syms.type_names[child as usize],
+                        syms.type_names[tt as usize],
+                        db.classes[e.key.class as usize - 1].name,
+                        perm_names(db, e.key.class, extra)
+                    ));
+                }
+            }
+        }
+        if report.is_empty() {
+            continue;
+        }
+        let child_name = &syms.type_names[child as usize];
+        let parent_name = &syms.type_names[parent_bit as usize];
+        let span = syms.bounds_spans.get(&child).copied().unwrap_or_default();
+        let mut d = Diagnostic::error(
+            "typebounds-violation",
+            format!("type `{child_name}` exceeds the bounds of its parent `{parent_name}`"),
+        )
+        .primary(cx.file, span, format!("`{child_name}` is bounded by `{parent_name}` here"));
+        for r in report.iter().take(20) {
+            d = d.note(format!("`{parent_name}` lacks what this grants: {r}"));
+        }
+        cx.push(d);
+    }
+}

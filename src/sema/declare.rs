@@ -1,0 +1,1088 @@
+//! Declarations and the values libsepol gives them.
+//!
+//! checkpolicy parses in two passes: the first declares every symbol, the second resolves
+//! rules, so a rule may name a type declared further down. Here [`declare`] plays the first
+//! pass over all blocks, decides which `optional` blocks are enabled, and numbers symbols:
+//! classes, commons, permissions, initial SIDs and categories in declaration order,
+//! sensitivities in `dominance` order, and types, roles, users and booleans in the
+//! iteration order of the parse-time hash tables (binary-format.md §11.1).
+
+use super::{resolve, Cx, Options};
+use crate::diag::Diagnostic;
+use crate::policydb::{hashtab, hashtab::initial_size, Ebitmap, PolicyDb};
+use crate::source::Span;
+use crate::syntax::ast::{self, ItemKind};
+use std::collections::HashMap;
+
+/// The statements of the global block or of one `optional` (or its `else`) block, without
+/// the nested optional blocks, which are blocks of their own.
+pub(super) struct Block<'a> {
+    /// Statements in source order.
+    pub items: Vec<&'a ast::Item>,
+    /// `require` declarations of the block.
+    pub requires: Vec<&'a ast::RequireDecl>,
+    /// The enclosing block (none for the global block).
+    pub parent: Option<usize>,
+    /// For an `else` block, the optional block it is the alternative of.
+    pub else_of: Option<usize>,
+}
+
+/// Splits a policy into blocks: the global block first, then optional blocks in the order
+/// their `optional` keyword appears.
+pub(super) fn blocks(policy: &ast::Policy) -> Vec<Block<'_>> {
+    let mut out = vec![Block {
+        items: Vec::new(),
+        requires: Vec::new(),
+        parent: None,
+        else_of: None,
+    }];
+    collect_block(&policy.items, 0, &mut out);
+    out
+}
+
+fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>>) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Optional { items, else_items } => {
+                let opt = out.len();
+                out.push(Block {
+                    items: Vec::new(),
+                    requires: Vec::new(),
+                    parent: Some(idx),
+                    else_of: None,
+                });
+                collect_block(items, opt, out);
+                if let Some(else_items) = else_items {
+                    let e = out.len();
+                    out.push(Block {
+                        items: Vec::new(),
+                        requires: Vec::new(),
+                        parent: Some(idx),
+                        else_of: Some(opt),
+                    });
+                    collect_block(else_items, e, out);
+                }
+            }
+            ItemKind::Require(decls) => out[idx].requires.extend(decls.iter()),
+            _ => out[idx].items.push(item),
+        }
+    }
+}
+
+/// A class with its permissions.
+pub(super) struct ClassSym {
+    pub name: String,
+    pub common: Option<usize>,
+    pub perms: Vec<String>,
+    /// Whether an access-vector definition (`class c { ... }`) was seen.
+    pub defined: bool,
+}
+
+/// A common with its permissions.
+pub(super) struct CommonSym {
+    pub name: String,
+    pub perms: Vec<String>,
+}
+
+/// What a type-table name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TypeSym {
+    /// A type with this value.
+    Type(u32),
+    /// An attribute with this value.
+    Attribute(u32),
+    /// An alias of the type with this value.
+    Alias(u32),
+}
+
+impl TypeSym {
+    /// The value the name resolves to.
+    pub fn value(self) -> u32 {
+        match self {
+            TypeSym::Type(v) | TypeSym::Attribute(v) | TypeSym::Alias(v) => v,
+        }
+    }
+}
+
+/// A boolean or tunable.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BoolSym {
+    /// Kernel value (0 for tunables, which never reach the kernel policy).
+    pub value: u32,
+    pub tunable: bool,
+    pub state: bool,
+}
+
+/// Everything declared, with values.
+pub(super) struct Syms {
+    pub commons: Vec<CommonSym>,
+    pub common_idx: HashMap<String, usize>,
+    pub classes: Vec<ClassSym>,
+    pub class_idx: HashMap<String, usize>,
+    /// Initial SIDs in declaration order (number = index + 1).
+    pub sids: Vec<ast::Ident>,
+    pub types: HashMap<String, TypeSym>,
+    /// Type and attribute names by value - 1.
+    pub type_names: Vec<String>,
+    pub type_is_attr: Vec<bool>,
+    /// Members of each attribute (by attribute value - 1; empty for types).
+    pub attr_members: Vec<Ebitmap>,
+    /// Attributes declared `expandattribute ... true` (bit = value - 1).
+    pub expand_true: Ebitmap,
+    pub type_bounds: Vec<u32>,
+    /// Where each explicit `typebounds` of a type (by value - 1) was written.
+    pub bounds_spans: HashMap<u32, Span>,
+    pub aliases: Vec<(String, u32)>,
+    pub roles: HashMap<String, u32>,
+    pub role_names: Vec<String>,
+    pub role_is_attr: Vec<bool>,
+    /// Member roles of each role attribute (bit = value - 1).
+    pub role_attr_members: Vec<Ebitmap>,
+    pub users: HashMap<String, u32>,
+    pub user_names: Vec<String>,
+    pub bools: HashMap<String, BoolSym>,
+    /// Kernel booleans by value - 1: (name, default state).
+    pub kernel_bools: Vec<(String, bool)>,
+    /// Sensitivity values by name (aliases included).
+    pub sens: HashMap<String, u32>,
+    /// Sensitivity records: (name, is alias, value).
+    pub sens_records: Vec<(String, bool, u32)>,
+    /// Category values by name (aliases included).
+    pub cats: HashMap<String, u32>,
+    pub cat_records: Vec<(String, bool, u32)>,
+    pub n_cats: u32,
+    /// Categories allowed with each sensitivity (by value - 1), from `level` statements.
+    pub sens_cats: Vec<Option<Ebitmap>>,
+    pub policycaps: Ebitmap,
+    pub permissive: Ebitmap,
+    pub enabled: Vec<bool>,
+}
+
+impl Syms {
+    /// The database with the symbol tables filled and the rule lists empty.
+    pub fn skeleton(&self, opts: &Options) -> PolicyDb {
+        use crate::policydb::{Category, Class, Common, Level, Sensitivity, Type, TypeAlias, TypeFlavor};
+        let mut db = PolicyDb::new(opts.target, opts.mls);
+        db.handle_unknown = opts.handle_unknown;
+        db.policycaps = self.policycaps.clone();
+        db.permissive = self.permissive.clone();
+        db.commons = self
+            .commons
+            .iter()
+            .map(|c| Common {
+                name: c.name.clone(),
+                perms: c.perms.clone(),
+            })
+            .collect();
+        db.classes = self
+            .classes
+            .iter()
+            .map(|c| Class {
+                name: c.name.clone(),
+                common: c.common.map(|i| self.commons[i].name.clone()),
+                perms: c.perms.clone(),
+                constraints: Vec::new(),
+                validatetrans: Vec::new(),
+                default_user: 0,
+                default_role: 0,
+                default_range: 0,
+                default_type: 0,
+            })
+            .collect();
+        db.types = (0..self.type_names.len())
+            .map(|i| Type {
+                name: self.type_names[i].clone(),
+                flavor: if self.type_is_attr[i] {
+                    TypeFlavor::Attribute
+                } else {
+                    TypeFlavor::Type
+                },
+                bounds: self.type_bounds[i],
+            })
+            .collect();
+        db.aliases = self
+            .aliases
+            .iter()
+            .map(|(n, v)| TypeAlias {
+                name: n.clone(),
+                target: *v,
+            })
+            .collect();
+        db.type_attr_map = (0..self.type_names.len())
+            .map(|i| {
+                let mut m = Ebitmap::new();
+                if self.type_is_attr[i] {
+                    if !self.expand_true.get(i as u32) {
+                        m.set(i as u32);
+                    }
+                } else {
+                    m.set(i as u32);
+                    for (a, members) in self.attr_members.iter().enumerate() {
+                        if members.get(i as u32) && !self.expand_true.get(a as u32) {
+                            m.set(a as u32);
+                        }
+                    }
+                }
+                m
+            })
+            .collect();
+        db.bools = self
+            .kernel_bools
+            .iter()
+            .map(|(n, s)| crate::policydb::Bool {
+                name: n.clone(),
+                state: *s,
+            })
+            .collect();
+        if opts.mls {
+            db.sens = self
+                .sens_records
+                .iter()
+                .map(|(n, alias, v)| Sensitivity {
+                    name: n.clone(),
+                    alias: *alias,
+                    level: Level {
+                        sens: *v,
+                        cats: self.sens_cats[*v as usize - 1].clone().unwrap_or_default(),
+                    },
+                })
+                .collect();
+            db.cats = self
+                .cat_records
+                .iter()
+                .map(|(n, alias, v)| Category {
+                    name: n.clone(),
+                    value: *v,
+                    alias: *alias,
+                })
+                .collect();
+        }
+        db
+    }
+
+    /// Resolves a type-table name.
+    pub fn ty(&self, name: &str) -> Option<TypeSym> {
+        self.types.get(name).copied()
+    }
+}
+
+/// Names declared by one block, before values are known.
+#[derive(Default)]
+struct Decls<'a> {
+    types: Vec<&'a ast::Ident>,
+    attrs: Vec<&'a ast::Ident>,
+    aliases: Vec<(&'a ast::Ident, &'a ast::Ident)>,
+    roles: Vec<&'a ast::Ident>,
+    role_attrs: Vec<&'a ast::Ident>,
+    users: Vec<&'a ast::Ident>,
+    bools: Vec<(&'a ast::Ident, bool, bool)>,
+}
+
+/// Declares every symbol of the enabled blocks; `None` when a declaration error makes
+/// the rest meaningless.
+pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
+    let mut syms = Syms {
+        commons: Vec::new(),
+        common_idx: HashMap::new(),
+        classes: Vec::new(),
+        class_idx: HashMap::new(),
+        sids: Vec::new(),
+        types: HashMap::new(),
+        type_names: Vec::new(),
+        type_is_attr: Vec::new(),
+        attr_members: Vec::new(),
+        expand_true: Ebitmap::new(),
+        type_bounds: Vec::new(),
+        bounds_spans: HashMap::new(),
+        aliases: Vec::new(),
+        roles: HashMap::new(),
+        role_names: Vec::new(),
+        role_is_attr: Vec::new(),
+        role_attr_members: Vec::new(),
+        users: HashMap::new(),
+        user_names: Vec::new(),
+        bools: HashMap::new(),
+        kernel_bools: Vec::new(),
+        sens: HashMap::new(),
+        sens_records: Vec::new(),
+        cats: HashMap::new(),
+        cat_records: Vec::new(),
+        n_cats: 0,
+        sens_cats: Vec::new(),
+        policycaps: Ebitmap::new(),
+        permissive: Ebitmap::new(),
+        enabled: vec![false; blocks.len()],
+    };
+    let errors_before = cx.diags.len();
+    declare_classes(cx, &mut syms, &blocks[0]);
+    declare_mls(cx, &mut syms, &blocks[0]);
+
+    // Symbols of the type, role, user and boolean tables, per block.
+    let decls: Vec<Decls> = blocks.iter().map(|b| block_decls(b)).collect();
+    decide_enabled(&mut syms, blocks, &decls);
+    number_symbols(cx, &mut syms, &decls);
+    if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let enabled: Vec<&Block> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| syms.enabled[*i])
+        .map(|(_, b)| b)
+        .collect();
+    for b in &enabled {
+        attach_attributes(cx, &mut syms, b);
+    }
+    for b in &enabled {
+        declare_misc(cx, &mut syms, b);
+    }
+    Some(syms)
+}
+
+/// `class`, `sid`, `common`, class definitions and `default_*` (global block only, as the
+/// grammar places them first).
+fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
+    for item in &block.items {
+        match &item.kind {
+            ItemKind::ClassDecl(name) => {
+                if syms.class_idx.contains_key(&name.name) {
+                    cx.error(
+                        "duplicate-declaration",
+                        name.span,
+                        format!("duplicate declaration of class `{}`", name.name),
+                        "declared again here",
+                    );
+                    continue;
+                }
+                syms.class_idx.insert(name.name.clone(), syms.classes.len());
+                syms.classes.push(ClassSym {
+                    name: name.name.clone(),
+                    common: None,
+                    perms: Vec::new(),
+                    defined: false,
+                });
+            }
+            ItemKind::SidDecl(name) => {
+                if syms.sids.iter().any(|s| s.name == name.name) {
+                    cx.error(
+                        "duplicate-declaration",
+                        name.span,
+                        format!("duplicate declaration of initial sid `{}`", name.name),
+                        "declared again here",
+                    );
+                    continue;
+                }
+                syms.sids.push(name.clone());
+            }
+            ItemKind::Common { name, perms } => {
+                if syms.common_idx.contains_key(&name.name) {
+                    cx.error(
+                        "duplicate-declaration",
+                        name.span,
+                        format!("duplicate declaration of common `{}`", name.name),
+                        "declared again here",
+                    );
+                    continue;
+                }
+                let perms = unique_perms(cx, perms, &[]);
+                syms.common_idx.insert(name.name.clone(), syms.commons.len());
+                syms.commons.push(CommonSym {
+                    name: name.name.clone(),
+                    perms,
+                });
+            }
+            ItemKind::ClassDef {
+                name,
+                inherits,
+                perms,
+            } => define_class(cx, syms, name, inherits.as_ref(), perms),
+            _ => {}
+        }
+    }
+}
+
+fn define_class(
+    cx: &mut Cx,
+    syms: &mut Syms,
+    name: &ast::Ident,
+    inherits: Option<&ast::Ident>,
+    perms: &[ast::Ident],
+) {
+    let Some(&idx) = syms.class_idx.get(&name.name) else {
+        cx.error(
+            "undefined-class",
+            name.span,
+            format!("class `{}` is not declared", name.name),
+            "not in the class declarations",
+        );
+        return;
+    };
+    if syms.classes[idx].defined {
+        cx.error(
+            "duplicate-declaration",
+            name.span,
+            format!("duplicate definition of class `{}`", name.name),
+            "defined again here",
+        );
+        return;
+    }
+    let common = match inherits {
+        Some(c) => match syms.common_idx.get(&c.name) {
+            Some(&i) => Some(i),
+            None => {
+                cx.error(
+                    "undefined-common",
+                    c.span,
+                    format!("common `{}` is not defined", c.name),
+                    "no such common",
+                );
+                return;
+            }
+        },
+        None => None,
+    };
+    let inherited: Vec<String> = common
+        .map(|i| syms.commons[i].perms.clone())
+        .unwrap_or_default();
+    let perms = unique_perms(cx, perms, &inherited);
+    if perms.len() + inherited.len() > 32 {
+        cx.error(
+            "too-many-permissions",
+            name.span,
+            format!("class `{}` has more than 32 permissions", name.name),
+            "defined here",
+        );
+    }
+    let c = &mut syms.classes[idx];
+    c.defined = true;
+    c.common = common;
+    c.perms = perms;
+}
+
+/// Permission names of a list, reporting repeats (also of inherited names).
+fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in perms {
+        if out.contains(&p.name) || inherited.contains(&p.name) {
+            cx.error(
+                "duplicate-declaration",
+                p.span,
+                format!("duplicate permission `{}`", p.name),
+                "already listed",
+            );
+            continue;
+        }
+        out.push(p.name.clone());
+    }
+    out
+}
+
+/// Sensitivities, dominance, categories and levels.
+fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
+    let mut sens_decls: Vec<(&ast::Ident, &Vec<ast::Ident>)> = Vec::new();
+    for item in &block.items {
+        match &item.kind {
+            ItemKind::Sensitivity { name, aliases } => {
+                if !cx.opts.mls {
+                    mls_not_enabled(cx, item.span);
+                    return;
+                }
+                sens_decls.push((name, aliases));
+            }
+            ItemKind::Dominance(order) => {
+                let mut value = 0;
+                for s in order {
+                    let Some((decl, aliases)) =
+                        sens_decls.iter().find(|(n, a)| n.name == s.name || a.iter().any(|x| x.name == s.name))
+                    else {
+                        cx.error(
+                            "undefined-sensitivity",
+                            s.span,
+                            format!("sensitivity `{}` is not defined", s.name),
+                            "not declared",
+                        );
+                        continue;
+                    };
+                    if syms.sens.contains_key(&decl.name) {
+                        cx.error(
+                            "duplicate-declaration",
+                            s.span,
+                            format!("sensitivity `{}` appears twice in the dominance", s.name),
+                            "repeated",
+                        );
+                        continue;
+                    }
+                    value += 1;
+                    syms.sens.insert(decl.name.clone(), value);
+                    syms.sens_records.push((decl.name.clone(), false, value));
+                    for a in aliases.iter() {
+                        syms.sens.insert(a.name.clone(), value);
+                        syms.sens_records.push((a.name.clone(), true, value));
+                    }
+                }
+                for (decl, _) in &sens_decls {
+                    if !syms.sens.contains_key(&decl.name) {
+                        cx.error(
+                            "undefined-sensitivity",
+                            decl.span,
+                            format!("sensitivity `{}` is missing from the dominance", decl.name),
+                            "declared here",
+                        );
+                    }
+                }
+                syms.sens_cats = vec![None; value as usize];
+            }
+            ItemKind::Category { name, aliases } => {
+                if !cx.opts.mls {
+                    mls_not_enabled(cx, item.span);
+                    return;
+                }
+                if syms.cats.contains_key(&name.name) {
+                    cx.error(
+                        "duplicate-declaration",
+                        name.span,
+                        format!("duplicate declaration of category `{}`", name.name),
+                        "declared again here",
+                    );
+                    continue;
+                }
+                syms.n_cats += 1;
+                let v = syms.n_cats;
+                syms.cats.insert(name.name.clone(), v);
+                syms.cat_records.push((name.name.clone(), false, v));
+                for a in aliases {
+                    syms.cats.insert(a.name.clone(), v);
+                    syms.cat_records.push((a.name.clone(), true, v));
+                }
+            }
+            ItemKind::LevelDecl(level) => {
+                let Some(&s) = syms.sens.get(&level.sens.name) else {
+                    cx.error(
+                        "undefined-sensitivity",
+                        level.sens.span,
+                        format!("sensitivity `{}` is not defined", level.sens.name),
+                        "not declared",
+                    );
+                    continue;
+                };
+                let Some(cats) = resolve::categories(cx, syms, &level.cats) else {
+                    continue;
+                };
+                syms.sens_cats[s as usize - 1] = Some(cats);
+            }
+            _ => {}
+        }
+    }
+    for (i, c) in syms.sens_cats.iter().enumerate() {
+        if c.is_none() {
+            let name = syms
+                .sens_records
+                .iter()
+                .find(|r| r.2 == i as u32 + 1 && !r.1)
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            let span = sens_decls
+                .iter()
+                .find(|(n, _)| n.name == name)
+                .map(|(n, _)| n.span)
+                .unwrap_or_default();
+            cx.error(
+                "missing-level",
+                span,
+                format!("sensitivity `{name}` has no level statement"),
+                "declared here",
+            );
+        }
+    }
+}
+
+fn mls_not_enabled(cx: &mut Cx, span: Span) {
+    cx.push(
+        Diagnostic::error("mls-not-enabled", "MLS statements in a policy compiled without MLS")
+            .primary(cx.file, span, "needs MLS")
+            .note("compile with `-M` (or build with `--mls`)"),
+    );
+}
+
+fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
+    let mut d = Decls::default();
+    for item in &block.items {
+        match &item.kind {
+            ItemKind::Type { name, aliases, .. } => {
+                d.types.push(name);
+                d.aliases.extend(aliases.iter().map(|a| (a, name)));
+            }
+            ItemKind::TypeAlias { target, aliases } => {
+                d.aliases.extend(aliases.iter().map(|a| (a, target)))
+            }
+            ItemKind::Attribute(name) => d.attrs.push(name),
+            ItemKind::Role { name, .. } => d.roles.push(name),
+            ItemKind::AttributeRole(name) => d.role_attrs.push(name),
+            ItemKind::User { name, .. } => d.users.push(name),
+            ItemKind::Bool { name, value } => d.bools.push((name, *value, false)),
+            ItemKind::Tunable { name, value } => d.bools.push((name, *value, true)),
+            _ => {}
+        }
+    }
+    d
+}
+
+/// Decides which optional blocks are enabled: their parent is, and everything they require
+/// is declared by the global block or an enabled block before them.
+fn decide_enabled<'a>(syms: &mut Syms, blocks: &[Block<'_>], decls: &'a [Decls<'a>]) {
+    let mut known: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+    let add = |known: &mut std::collections::HashSet<&'a str>, d: &'a Decls<'a>| {
+        for i in d.types.iter().chain(&d.attrs).chain(&d.roles).chain(&d.role_attrs).chain(&d.users) {
+            known.insert(i.name.as_str());
+        }
+        for (a, _) in &d.aliases {
+            known.insert(a.name.as_str());
+        }
+        for (b, _, _) in &d.bools {
+            known.insert(b.name.as_str());
+        }
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        let on = match (b.parent, b.else_of) {
+            (None, _) => true,
+            (Some(p), None) => syms.enabled[p] && requires_met(syms, &known, &b.requires),
+            (Some(p), Some(opt)) => syms.enabled[p] && !syms.enabled[opt],
+        };
+        syms.enabled[i] = on;
+        if on {
+            add(&mut known, &decls[i]);
+        }
+    }
+}
+
+fn requires_met(
+    syms: &Syms,
+    known: &std::collections::HashSet<&str>,
+    requires: &[&ast::RequireDecl],
+) -> bool {
+    requires.iter().all(|r| match r.kind.name.as_str() {
+        "class" => r.names.iter().all(|c| {
+            syms.class_idx.get(&c.name).is_some_and(|&i| {
+                let class = &syms.classes[i];
+                let common = class.common.map(|x| &syms.commons[x].perms);
+                r.perms.iter().all(|p| {
+                    class.perms.contains(&p.name) || common.is_some_and(|cp| cp.contains(&p.name))
+                })
+            })
+        }),
+        "sensitivity" => r.names.iter().all(|n| syms.sens.contains_key(&n.name)),
+        "category" => r.names.iter().all(|n| syms.cats.contains_key(&n.name)),
+        _ => r.names.iter().all(|n| known.contains(n.name.as_str())),
+    })
+}
+
+/// Type-table, role-table, user-table and boolean-table entries with their values.
+fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
+    // Duplicates are checked over enabled blocks; the parse-time tables (whose size fixes
+    // the iteration order) hold the names of every block.
+    let enabled: Vec<&Decls> = decls
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| syms.enabled[*i])
+        .map(|(_, d)| d)
+        .collect();
+
+    // Types, attributes, aliases.
+    let mut kinds: HashMap<&str, (u8, &ast::Ident)> = HashMap::new();
+    for d in &enabled {
+        for (list, kind) in [(&d.types, 0u8), (&d.attrs, 1u8)] {
+            for n in list.iter() {
+                if let Some((_, prev)) = kinds.get(n.name.as_str()) {
+                    duplicate(cx, n, prev, if kind == 0 { "type" } else { "attribute" });
+                    continue;
+                }
+                kinds.insert(&n.name, (kind, n));
+            }
+        }
+    }
+    for d in &enabled {
+        for (alias, _) in &d.aliases {
+            if let Some((_, prev)) = kinds.get(alias.name.as_str()) {
+                duplicate(cx, alias, prev, "type alias");
+                continue;
+            }
+            kinds.insert(&alias.name, (2, alias));
+        }
+    }
+    let mut all_names: Vec<&str> = decls
+        .iter()
+        .flat_map(|d| {
+            d.types
+                .iter()
+                .chain(&d.attrs)
+                .map(|i| i.name.as_str())
+                .chain(d.aliases.iter().map(|(a, _)| a.name.as_str()))
+        })
+        .collect();
+    all_names.sort_unstable();
+    all_names.dedup();
+    for i in hashtab::iteration_order(&all_names, initial_size::TYPES) {
+        let name = all_names[i];
+        match kinds.get(name) {
+            Some((0, _)) => {
+                syms.type_names.push(name.to_string());
+                syms.type_is_attr.push(false);
+                let v = syms.type_names.len() as u32;
+                syms.types.insert(name.to_string(), TypeSym::Type(v));
+            }
+            Some((1, _)) => {
+                syms.type_names.push(name.to_string());
+                syms.type_is_attr.push(true);
+                let v = syms.type_names.len() as u32;
+                syms.types.insert(name.to_string(), TypeSym::Attribute(v));
+            }
+            _ => {}
+        }
+    }
+    let n = syms.type_names.len();
+    syms.attr_members = vec![Ebitmap::new(); n];
+    syms.type_bounds = vec![0; n];
+    for d in &enabled {
+        for (alias, target) in &d.aliases {
+            if kinds.get(alias.name.as_str()).map(|k| k.1) != Some(alias) {
+                continue;
+            }
+            match syms.types.get(&target.name) {
+                Some(TypeSym::Type(v)) => {
+                    let v = *v;
+                    syms.types.insert(alias.name.clone(), TypeSym::Alias(v));
+                    syms.aliases.push((alias.name.clone(), v));
+                }
+                Some(TypeSym::Attribute(_)) => cx.error(
+                    "alias-of-attribute",
+                    target.span,
+                    format!("`{}` is an attribute and cannot have an alias", target.name),
+                    "an attribute",
+                ),
+                _ => cx.error(
+                    "undefined-type",
+                    target.span,
+                    format!("unknown type `{}`", target.name),
+                    "not declared",
+                ),
+            }
+        }
+    }
+
+    // Roles: object_r is always value 1; the others follow the parse-time table's order.
+    let mut role_kind: HashMap<&str, bool> = HashMap::new();
+    for d in &enabled {
+        for r in &d.roles {
+            if role_kind.get(r.name.as_str()) == Some(&true) {
+                cx.error(
+                    "duplicate-declaration",
+                    r.span,
+                    format!("`{}` is already declared as a role attribute", r.name),
+                    "declared as a role here",
+                );
+            }
+            role_kind.entry(&r.name).or_insert(false);
+        }
+        for r in &d.role_attrs {
+            if role_kind.contains_key(r.name.as_str()) {
+                cx.error(
+                    "duplicate-declaration",
+                    r.span,
+                    format!("duplicate declaration of role attribute `{}`", r.name),
+                    "declared again here",
+                );
+                continue;
+            }
+            role_kind.insert(&r.name, true);
+        }
+    }
+    let mut role_table: Vec<&str> = decls
+        .iter()
+        .flat_map(|d| d.roles.iter().chain(&d.role_attrs).map(|i| i.name.as_str()))
+        .chain(["object_r"])
+        .collect();
+    role_table.sort_unstable();
+    role_table.dedup();
+    syms.role_names.push("object_r".to_string());
+    syms.role_is_attr.push(false);
+    syms.roles.insert("object_r".to_string(), 1);
+    for i in hashtab::iteration_order(&role_table, initial_size::ROLES) {
+        let name = role_table[i];
+        if name == "object_r" {
+            continue;
+        }
+        if let Some(&attr) = role_kind.get(name) {
+            syms.role_names.push(name.to_string());
+            syms.role_is_attr.push(attr);
+            syms.roles.insert(name.to_string(), syms.role_names.len() as u32);
+        }
+    }
+    syms.role_attr_members = vec![Ebitmap::new(); syms.role_names.len()];
+
+    // Users.
+    let mut user_set: HashMap<&str, &ast::Ident> = HashMap::new();
+    for d in &enabled {
+        for u in &d.users {
+            if let Some(prev) = user_set.get(u.name.as_str()) {
+                duplicate(cx, u, prev, "user");
+                continue;
+            }
+            user_set.insert(&u.name, u);
+        }
+    }
+    let mut user_table: Vec<&str> = decls
+        .iter()
+        .flat_map(|d| d.users.iter().map(|i| i.name.as_str()))
+        .collect();
+    user_table.sort_unstable();
+    user_table.dedup();
+    for i in hashtab::iteration_order(&user_table, initial_size::USERS) {
+        let name = user_table[i];
+        if user_set.contains_key(name) {
+            syms.user_names.push(name.to_string());
+            syms.users.insert(name.to_string(), syms.user_names.len() as u32);
+        }
+    }
+
+    // Booleans and tunables share the parse-time table; only booleans get kernel values.
+    let mut bool_set: HashMap<&str, (&ast::Ident, bool, bool)> = HashMap::new();
+    for d in &enabled {
+        for &(b, state, tunable) in &d.bools {
+            if let Some((prev, _, prev_tunable)) = bool_set.get(b.name.as_str()) {
+                let what = if *prev_tunable { "tunable" } else { "boolean" };
+                duplicate(cx, b, prev, what);
+                continue;
+            }
+            bool_set.insert(&b.name, (b, state, tunable));
+        }
+    }
+    let mut bool_table: Vec<&str> = decls
+        .iter()
+        .flat_map(|d| d.bools.iter().map(|(i, _, _)| i.name.as_str()))
+        .collect();
+    bool_table.sort_unstable();
+    bool_table.dedup();
+    for i in hashtab::iteration_order(&bool_table, initial_size::BOOLS) {
+        let name = bool_table[i];
+        let Some(&(_, state, tunable)) = bool_set.get(name) else {
+            continue;
+        };
+        let value = if tunable {
+            0
+        } else {
+            syms.kernel_bools.push((name.to_string(), state));
+            syms.kernel_bools.len() as u32
+        };
+        syms.bools.insert(
+            name.to_string(),
+            BoolSym {
+                value,
+                tunable,
+                state,
+            },
+        );
+    }
+}
+
+fn duplicate(cx: &mut Cx, now: &ast::Ident, prev: &ast::Ident, what: &str) {
+    cx.push(
+        Diagnostic::error(
+            "duplicate-declaration",
+            format!("duplicate declaration of {what} `{}`", now.name),
+        )
+        .primary(cx.file, now.span, "declared again here")
+        .secondary(cx.file, prev.span, "first declared here"),
+    );
+}
+
+/// Type attributes of `type` and `typeattribute` statements, role attributes of `role`
+/// and `roleattribute` statements.
+fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
+    for item in &block.items {
+        let (ty, attrs) = match &item.kind {
+            ItemKind::Type { name, attrs, .. } => (name, attrs),
+            ItemKind::TypeAttribute { ty, attrs } => (ty, attrs),
+            ItemKind::Role { name, attrs, .. } => {
+                add_role_attrs(cx, syms, name, attrs);
+                continue;
+            }
+            ItemKind::RoleAttribute { role, attrs } => {
+                add_role_attrs(cx, syms, role, attrs);
+                continue;
+            }
+            _ => continue,
+        };
+        let tv = match syms.ty(&ty.name) {
+            Some(TypeSym::Type(v) | TypeSym::Alias(v)) => v,
+            Some(TypeSym::Attribute(_)) => {
+                cx.error(
+                    "attribute-in-attribute",
+                    ty.span,
+                    format!("`{}` is an attribute, not a type", ty.name),
+                    "attributes cannot belong to attributes",
+                );
+                continue;
+            }
+            None => {
+                cx.error(
+                    "undefined-type",
+                    ty.span,
+                    format!("unknown type `{}`", ty.name),
+                    "not declared",
+                );
+                continue;
+            }
+        };
+        for a in attrs {
+            match syms.ty(&a.name) {
+                Some(TypeSym::Attribute(av)) => syms.attr_members[av as usize - 1].set(tv - 1),
+                Some(_) => cx.error(
+                    "not-an-attribute",
+                    a.span,
+                    format!("`{}` is a type, not an attribute", a.name),
+                    "expected an attribute",
+                ),
+                None => cx.error(
+                    "undefined-attribute",
+                    a.span,
+                    format!("attribute `{}` is not declared", a.name),
+                    "not declared",
+                ),
+            }
+        }
+    }
+}
+
+fn add_role_attrs(cx: &mut Cx, syms: &mut Syms, role: &ast::Ident, attrs: &[ast::Ident]) {
+    let Some(&rv) = syms.roles.get(&role.name) else {
+        cx.error(
+            "undefined-role",
+            role.span,
+            format!("unknown role `{}`", role.name),
+            "not declared",
+        );
+        return;
+    };
+    for a in attrs {
+        match syms.roles.get(&a.name) {
+            Some(&av) if syms.role_is_attr[av as usize - 1] => {
+                syms.role_attr_members[av as usize - 1].set(rv - 1)
+            }
+            Some(_) => cx.error(
+                "not-an-attribute",
+                a.span,
+                format!("`{}` is a role, not a role attribute", a.name),
+                "expected a role attribute",
+            ),
+            None => cx.error(
+                "undefined-role",
+                a.span,
+                format!("role attribute `{}` is not declared", a.name),
+                "not declared",
+            ),
+        }
+    }
+}
+
+/// `expandattribute`, `typebounds` (and dotted names' implicit bounds), `permissive`,
+/// `policycap`.
+fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
+    for item in &block.items {
+        match &item.kind {
+            ItemKind::ExpandAttribute { attrs, expand } => {
+                for a in attrs {
+                    match syms.ty(&a.name) {
+                        Some(TypeSym::Attribute(v)) if *expand => syms.expand_true.set(v - 1),
+                        Some(TypeSym::Attribute(v)) => syms.expand_true.clear(v - 1),
+                        Some(_) => cx.error(
+                            "not-an-attribute",
+                            a.span,
+                            format!("`{}` is not an attribute", a.name),
+                            "expected an attribute",
+                        ),
+                        None => cx.error(
+                            "undefined-attribute",
+                            a.span,
+                            format!("attribute `{}` is not declared", a.name),
+                            "not declared",
+                        ),
+                    }
+                }
+            }
+            ItemKind::TypeBounds { bound, types } => {
+                let Some(pv) = real_type(cx, syms, bound) else {
+                    continue;
+                };
+                for t in types {
+                    if let Some(cv) = real_type(cx, syms, t) {
+                        let b = &mut syms.type_bounds[cv as usize - 1];
+                        if *b != 0 && *b != pv {
+                            cx.error(
+                                "conflicting-bounds",
+                                t.span,
+                                format!("type `{}` already has another bound", t.name),
+                                "bounded again here",
+                            );
+                        }
+                        *b = pv;
+                        syms.bounds_spans.insert(cv - 1, item.span);
+                    }
+                }
+            }
+            ItemKind::Permissive(t) => {
+                if let Some(v) = real_type(cx, syms, t) {
+                    syms.permissive.set(v);
+                }
+            }
+            ItemKind::Policycap(name) => {
+                let lower = name.name.to_ascii_lowercase();
+                match crate::policydb::POLICYCAPS.iter().position(|c| *c == lower) {
+                    Some(i) => syms.policycaps.set(i as u32),
+                    None => cx.error(
+                        "unknown-policycap",
+                        name.span,
+                        format!("unknown policy capability `{}`", name.name),
+                        "not a capability libsepol knows",
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    // A dotted type name `parent.child` is bounded by `parent`.
+    for i in 0..syms.type_names.len() {
+        if syms.type_is_attr[i] || syms.type_bounds[i] != 0 {
+            continue;
+        }
+        if let Some((parent, _)) = syms.type_names[i].rsplit_once('.') {
+            if let Some(TypeSym::Type(pv)) = syms.ty(parent) {
+                syms.type_bounds[i] = pv;
+            }
+        }
+    }
+}
+
+/// A name that must be a real type (or an alias of one); its value.
+fn real_type(cx: &mut Cx, syms: &Syms, name: &ast::Ident) -> Option<u32> {
+    match syms.ty(&name.name) {
+        Some(TypeSym::Type(v) | TypeSym::Alias(v)) => Some(v),
+        Some(TypeSym::Attribute(_)) => {
+            cx.error(
+                "attribute-not-allowed",
+                name.span,
+                format!("`{}` is an attribute; a type is needed here", name.name),
+                "an attribute",
+            );
+            None
+        }
+        None => {
+            cx.error(
+                "undefined-type",
+                name.span,
+                format!("unknown type `{}`", name.name),
+                "not declared",
+            );
+            None
+        }
+    }
+}

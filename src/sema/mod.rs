@@ -1,0 +1,116 @@
+//! The semantic pass: a parsed policy.conf to a [`PolicyDb`], as checkpolicy 3.4 builds a
+//! monolithic kernel policy.
+//!
+//! Stages, each in its own module:
+//! - [`declare`]: every declaration (classes, types, roles, users, booleans, MLS symbols),
+//!   with checkpolicy's duplicate rules, and the values libsepol gives them (hash-table
+//!   order, binary-format.md §11);
+//! - [`resolve`]: names in sets, contexts and levels to values;
+//! - [`rules`]: access vector and type rules, conditionals, role rules into the database in
+//!   checkpolicy's orders (§5, §6, §7);
+//! - [`constrain`]: constraints and validatetrans;
+//! - [`ocontext`]: initial SID contexts and object contexts;
+//! - [`check`]: neverallow and typebounds checks over the expanded rules.
+//!
+//! Errors do not stop the pass at once: each stage reports what it finds, and the database
+//! is only returned when no error was reported.
+
+mod check;
+mod constrain;
+mod declare;
+mod ocontext;
+mod resolve;
+mod rules;
+
+use crate::diag::Diagnostic;
+use crate::policydb::{HandleUnknown, PolicyDb, Target};
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+
+/// What the command line decides about a compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Xen or SELinux.
+    pub target: Target,
+    /// Whether MLS statements are allowed and ranges are real (`-M`).
+    pub mls: bool,
+    /// `-U deny|reject|allow`.
+    pub handle_unknown: HandleUnknown,
+}
+
+/// The result of lowering: the database when there was no error, and every diagnostic.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The policy, `None` when an error was reported.
+    pub db: Option<PolicyDb>,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lowers a parsed policy (whose spans lie in `file`) to a policy database.
+///
+/// # Example
+/// ```
+/// use flaskc::{sema, syntax, source::{SourceMap, SourceFile}, policydb::{Target, HandleUnknown}};
+/// let mut map = SourceMap::new();
+/// let file = map.add(SourceFile::new("p.conf",
+///     "class c\nsid k\nclass c { p }\ntype t;\nallow t t : c p;\nrole r;\nrole r types t;\n\
+///      user u roles r;\nsid k u:r:t\n"));
+/// let (ast, errors) = syntax::parse(&mut map, file);
+/// assert!(errors.is_empty());
+/// let opts = sema::Options { target: Target::Xen, mls: false, handle_unknown: HandleUnknown::Deny };
+/// let lowered = sema::lower(&ast, file, &opts);
+/// assert!(lowered.db.is_some());
+/// ```
+pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
+    let mut cx = Cx {
+        file,
+        opts: *opts,
+        diags: Vec::new(),
+    };
+    let blocks = declare::blocks(policy);
+    let Some(syms) = declare::declare(&mut cx, &blocks) else {
+        return cx.finish(None);
+    };
+    let mut db = syms.skeleton(opts);
+    rules::lower_rules(&mut cx, &syms, &blocks, &mut db);
+    constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
+    ocontext::lower_ocontexts(&mut cx, &syms, policy, &mut db);
+    if !cx.has_errors() {
+        check::neverallow(&mut cx, &syms, &blocks, &db);
+        check::typebounds(&mut cx, &syms, &db);
+    }
+    cx.finish(Some(db))
+}
+
+/// State shared by the stages: where the text is and what was reported.
+struct Cx {
+    file: FileId,
+    opts: Options,
+    diags: Vec<Diagnostic>,
+}
+
+impl Cx {
+    /// Reports an error with its primary label.
+    fn error(&mut self, code: &'static str, span: Span, message: String, label: &str) {
+        let d = Diagnostic::error(code, message).primary(self.file, span, label);
+        self.diags.push(d);
+    }
+
+    /// Reports a prepared diagnostic.
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn has_errors(&self) -> bool {
+        self.diags.iter().any(Diagnostic::is_error)
+    }
+
+    fn finish(self, db: Option<PolicyDb>) -> Lowered {
+        let ok = !self.has_errors();
+        Lowered {
+            db: db.filter(|_| ok),
+            diagnostics: self.diags,
+        }
+    }
+}

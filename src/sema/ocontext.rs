@@ -1,0 +1,557 @@
+//! Initial SID contexts and object contexts (binary-format.md §8): each context checked,
+//! numbers range-checked, lists in checkpolicy's orders.
+
+use super::declare::Syms;
+use super::{resolve, Cx};
+use crate::diag::Diagnostic;
+use crate::policydb::{Context, GenfsEntry, Genfs, OContext, PolicyDb, Target};
+use crate::syntax::ast::{self, FsUseKind, ItemKind};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Fills `db.ocontexts` (and `db.genfs`) from the statements of the policy.
+pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db: &mut PolicyDb) {
+    let n_lists = match cx.opts.target {
+        Target::Xen => 6,
+        Target::Selinux => 9,
+    };
+    let mut lists: Vec<Vec<OContext>> = vec![Vec::new(); n_lists];
+    let mut sid_ctx: Vec<Option<Context>> = vec![None; syms.sids.len()];
+    let mut sid_seen: Vec<Option<crate::source::Span>> = vec![None; syms.sids.len()];
+    // Checks that want the numbers as written, before truncation.
+    let mut pirqs: Vec<(u64, crate::source::Span)> = Vec::new();
+    let mut ranges: [Vec<(u64, u64)>; 2] = [Vec::new(), Vec::new()];
+    let mut genfs: Vec<Genfs> = Vec::new();
+    for item in &policy.items {
+        let target_ok = |t: Target| t == cx.opts.target;
+        match &item.kind {
+            ItemKind::SidContext { name, context } => {
+                let Some(i) = syms.sids.iter().position(|s| s.name == name.name) else {
+                    cx.error(
+                        "undefined-sid",
+                        name.span,
+                        format!("initial sid `{}` is not declared", name.name),
+                        "not declared",
+                    );
+                    continue;
+                };
+                if let Some(prev) = sid_seen[i] {
+                    cx.push(
+                        Diagnostic::error(
+                            "duplicate-declaration",
+                            format!("duplicate context for initial sid `{}`", name.name),
+                        )
+                        .primary(cx.file, name.span, "given again here")
+                        .secondary(cx.file, prev, "first given here"),
+                    );
+                    continue;
+                }
+                sid_seen[i] = Some(name.span);
+                sid_ctx[i] = resolve::context(cx, syms, db, context);
+            }
+            ItemKind::Pirqcon { pirq, context } if target_ok(Target::Xen) => {
+                let Some(v) = number(cx, pirq, u32::MAX as u64) else {
+                    continue;
+                };
+                if let Some((_, prev)) = pirqs.iter().find(|(p, _)| *p == v) {
+                    let prev = *prev;
+                    duplicate(cx, pirq.span, prev, &format!("pirq {}", pirq.text));
+                    continue;
+                }
+                pirqs.push((v, pirq.span));
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    // libsepol keeps the IRQ in 16 bits (§8.2).
+                    lists[1].push(OContext::Pirq {
+                        pirq: v as u32 & 0xFFFF,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Ioportcon { low, high, context } if target_ok(Target::Xen) => {
+                let Some((lo, hi)) = range(cx, low, high.as_ref(), u32::MAX as u64, "ioport", &mut ranges[0]) else {
+                    continue;
+                };
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[2].push(OContext::Ioport {
+                        low: lo as u32,
+                        high: hi as u32,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Iomemcon { low, high, context } if target_ok(Target::Xen) => {
+                let Some((lo, hi)) = range(cx, low, high.as_ref(), u64::MAX, "iomem", &mut ranges[1]) else {
+                    continue;
+                };
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[3].push(OContext::Iomem {
+                        low: lo,
+                        high: hi,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Pcidevicecon { device, context } if target_ok(Target::Xen) => {
+                let Some(v) = number(cx, device, u32::MAX as u64) else {
+                    continue;
+                };
+                if lists[4]
+                    .iter()
+                    .any(|o| matches!(o, OContext::Pcidevice { device, .. } if *device as u64 == v))
+                {
+                    duplicate_value(cx, device.span, &format!("pci device {}", device.text));
+                    continue;
+                }
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[4].push(OContext::Pcidevice {
+                        device: v as u32,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Devicetreecon { path, context } if target_ok(Target::Xen) => {
+                if lists[5]
+                    .iter()
+                    .any(|o| matches!(o, OContext::Devicetree { path: p, .. } if *p == path.name))
+                {
+                    duplicate_value(cx, path.span, &format!("device tree path `{}`", path.name));
+                    continue;
+                }
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[5].push(OContext::Devicetree {
+                        path: path.name.clone(),
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Fscon { .. } if target_ok(Target::Selinux) => {
+                // checkpolicy parses `fscon` and keeps nothing of it.
+            }
+            ItemKind::FsUse {
+                behavior,
+                fs,
+                context,
+            } if target_ok(Target::Selinux) => {
+                if lists[5]
+                    .iter()
+                    .any(|o| matches!(o, OContext::FsUse { name, .. } if *name == fs.name))
+                {
+                    duplicate_value(cx, fs.span, &format!("fs_use for `{}`", fs.name));
+                    continue;
+                }
+                let behavior = match behavior {
+                    FsUseKind::Xattr => 1,
+                    FsUseKind::Trans => 2,
+                    FsUseKind::Task => 3,
+                };
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[5].push(OContext::FsUse {
+                        behavior,
+                        name: fs.name.clone(),
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Genfscon {
+                fs,
+                path,
+                file_type,
+                context,
+            } if target_ok(Target::Selinux) => {
+                genfscon(cx, syms, db, &mut genfs, fs, path, file_type.as_ref(), context);
+            }
+            ItemKind::Portcon {
+                protocol,
+                low,
+                high,
+                context,
+            } if target_ok(Target::Selinux) => {
+                let proto = match protocol.name.as_str() {
+                    "tcp" => 6,
+                    "udp" => 17,
+                    "dccp" => 33,
+                    "sctp" => 132,
+                    _ => {
+                        cx.error(
+                            "bad-protocol",
+                            protocol.span,
+                            format!("unknown protocol `{}`", protocol.name),
+                            "expected tcp, udp, dccp or sctp",
+                        );
+                        continue;
+                    }
+                };
+                let (Some(lo), Some(hi)) = (
+                    number(cx, low, 0xFFFF),
+                    number(cx, high.as_ref().unwrap_or(low), 0xFFFF),
+                ) else {
+                    continue;
+                };
+                if lo > hi {
+                    bad_range(cx, low, "port");
+                    continue;
+                }
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[2].push(OContext::Port {
+                        protocol: proto,
+                        low: lo as u32,
+                        high: hi as u32,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Netifcon {
+                name,
+                context,
+                context2,
+            } if target_ok(Target::Selinux) => {
+                let a = resolve::context(cx, syms, db, context);
+                let b = resolve::context(cx, syms, db, context2);
+                if let (Some(a), Some(b)) = (a, b) {
+                    lists[3].push(OContext::Netif {
+                        name: name.name.clone(),
+                        context: a,
+                        context2: b,
+                    });
+                }
+            }
+            ItemKind::Nodecon { addr, mask, context } if target_ok(Target::Selinux) => {
+                nodecon(cx, syms, db, &mut lists, addr, mask, context);
+            }
+            ItemKind::Ibpkeycon {
+                subnet,
+                low,
+                high,
+                context,
+            } if target_ok(Target::Selinux) => {
+                let Ok(a) = subnet.name.parse::<Ipv6Addr>() else {
+                    bad_address(cx, subnet);
+                    continue;
+                };
+                let (Some(lo), Some(hi)) = (
+                    number(cx, low, 0xFFFF),
+                    number(cx, high.as_ref().unwrap_or(low), 0xFFFF),
+                ) else {
+                    continue;
+                };
+                if lo > hi {
+                    bad_range(cx, low, "pkey");
+                    continue;
+                }
+                let o = a.octets();
+                let prefix = u64::from_le_bytes(o[..8].try_into().expect("eight bytes"));
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[7].push(OContext::Ibpkey {
+                        subnet_prefix: prefix,
+                        low: lo as u32,
+                        high: hi as u32,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Ibendportcon {
+                device,
+                port,
+                context,
+            } if target_ok(Target::Selinux) => {
+                let Some(p) = number(cx, port, 0xFF) else {
+                    continue;
+                };
+                if p == 0 {
+                    cx.error(
+                        "bad-number",
+                        port.span,
+                        "an endport number must be 1 to 255".to_string(),
+                        "out of range",
+                    );
+                    continue;
+                }
+                if let Some(c) = resolve::context(cx, syms, db, context) {
+                    lists[8].push(OContext::Ibendport {
+                        name: device.name.clone(),
+                        port: p as u32,
+                        context: c,
+                    });
+                }
+            }
+            ItemKind::Pirqcon { .. }
+            | ItemKind::Ioportcon { .. }
+            | ItemKind::Iomemcon { .. }
+            | ItemKind::Pcidevicecon { .. }
+            | ItemKind::Devicetreecon { .. }
+            | ItemKind::Fscon { .. }
+            | ItemKind::FsUse { .. }
+            | ItemKind::Genfscon { .. }
+            | ItemKind::Portcon { .. }
+            | ItemKind::Netifcon { .. }
+            | ItemKind::Nodecon { .. }
+            | ItemKind::Ibpkeycon { .. }
+            | ItemKind::Ibendportcon { .. } => {
+                let other = match cx.opts.target {
+                    Target::Xen => "SELinux",
+                    Target::Selinux => "Xen",
+                };
+                cx.error(
+                    "wrong-target",
+                    item.span,
+                    format!("this object context exists only for the {other} target"),
+                    "not for this target",
+                );
+            }
+            _ => {}
+        }
+    }
+    // Initial SIDs: reverse declaration order; SIDs without a context are left out.
+    for (i, c) in sid_ctx.into_iter().enumerate().rev() {
+        match c {
+            Some(context) => lists[0].push(OContext::Isid {
+                sid: i as u32 + 1,
+                context,
+            }),
+            None if sid_seen[i].is_none() => cx.push(
+                Diagnostic::warning(
+                    "sid-without-context",
+                    format!("no context assigned to initial sid `{}`; it is left out", syms.sids[i].name),
+                )
+                .primary(cx.file, syms.sids[i].span, "declared here"),
+            ),
+            None => {}
+        }
+    }
+    db.ocontexts = lists;
+    db.genfs = genfs;
+}
+
+/// A number that must fit under `max`.
+fn number(cx: &mut Cx, n: &ast::Number, max: u64) -> Option<u64> {
+    match n.value {
+        Some(v) if v <= max => Some(v),
+        _ => {
+            cx.error(
+                "bad-number",
+                n.span,
+                format!("number `{}` is out of range", n.text),
+                &format!("must be at most {max:#x}"),
+            );
+            None
+        }
+    }
+}
+
+/// An `LO[-HI]` range of ports or memory: checked for order and overlap with earlier ones.
+fn range(
+    cx: &mut Cx,
+    low: &ast::Number,
+    high: Option<&ast::Number>,
+    max: u64,
+    what: &str,
+    seen: &mut Vec<(u64, u64)>,
+) -> Option<(u64, u64)> {
+    let lo = number(cx, low, max)?;
+    let hi = match high {
+        Some(h) => number(cx, h, max)?,
+        None => lo,
+    };
+    if lo > hi {
+        let h = high.map(|h| h.text.as_str()).unwrap_or("");
+        cx.error(
+            "bad-range",
+            low.span,
+            format!("low {what} {} exceeds high {what} {h}", low.text),
+            "the low end is above the high end",
+        );
+        return None;
+    }
+    if seen.iter().any(|&(a, b)| lo <= b && a <= hi) {
+        cx.error(
+            "overlapping-range",
+            low.span,
+            format!("{what} range {:#x}-{:#x} overlaps an earlier one", lo, hi),
+            "overlaps",
+        );
+        return None;
+    }
+    seen.push((lo, hi));
+    Some((lo, hi))
+}
+
+fn bad_range(cx: &mut Cx, low: &ast::Number, what: &str) {
+    cx.error(
+        "bad-range",
+        low.span,
+        format!("the low {what} is above the high {what}"),
+        "backwards range",
+    );
+}
+
+fn bad_address(cx: &mut Cx, a: &ast::Ident) {
+    cx.error(
+        "bad-address",
+        a.span,
+        format!("`{}` is not a valid address", a.name),
+        "not an address",
+    );
+}
+
+fn duplicate(cx: &mut Cx, span: crate::source::Span, prev: crate::source::Span, what: &str) {
+    cx.push(
+        Diagnostic::error("duplicate-declaration", format!("duplicate context for {what}"))
+            .primary(cx.file, span, "given again here")
+            .secondary(cx.file, prev, "first given here"),
+    );
+}
+
+fn duplicate_value(cx: &mut Cx, span: crate::source::Span, what: &str) {
+    cx.error(
+        "duplicate-declaration",
+        span,
+        format!("duplicate context for {what}"),
+        "given again here",
+    );
+}
+
+/// IPv4 and IPv6 `nodecon`, kept most specific mask first, as libsepol inserts them.
+fn nodecon(
+    cx: &mut Cx,
+    syms: &Syms,
+    db: &PolicyDb,
+    lists: &mut [Vec<OContext>],
+    addr: &ast::Ident,
+    mask: &ast::Ident,
+    context: &ast::Context,
+) {
+    if let (Ok(a), Ok(m)) = (addr.name.parse::<Ipv4Addr>(), mask.name.parse::<Ipv4Addr>()) {
+        let Some(c) = resolve::context(cx, syms, db, context) else {
+            return;
+        };
+        let a = u32::from_le_bytes(a.octets());
+        let m = u32::from_le_bytes(m.octets());
+        let pos = lists[4]
+            .iter()
+            .position(|o| matches!(o, OContext::Node { mask, .. } if m > *mask))
+            .unwrap_or(lists[4].len());
+        lists[4].insert(
+            pos,
+            OContext::Node {
+                addr: a,
+                mask: m,
+                context: c,
+            },
+        );
+        return;
+    }
+    let (Ok(a), Ok(m)) = (addr.name.parse::<Ipv6Addr>(), mask.name.parse::<Ipv6Addr>()) else {
+        bad_address(cx, addr);
+        return;
+    };
+    let Some(c) = resolve::context(cx, syms, db, context) else {
+        return;
+    };
+    let words = |o: [u8; 16]| {
+        let mut w = [0u32; 4];
+        for (i, ch) in o.chunks(4).enumerate() {
+            w[i] = u32::from_le_bytes(ch.try_into().expect("four bytes"));
+        }
+        w
+    };
+    let (a, m, mb) = (words(a.octets()), words(m.octets()), m.octets());
+    let pos = lists[6]
+        .iter()
+        .position(|o| match o {
+            OContext::Node6 { mask, .. } => {
+                let other: Vec<u8> = mask.iter().flat_map(|w| w.to_le_bytes()).collect();
+                mb[..] > other[..]
+            }
+            _ => false,
+        })
+        .unwrap_or(lists[6].len());
+    lists[6].insert(
+        pos,
+        OContext::Node6 {
+            addr: a,
+            mask: m,
+            context: c,
+        },
+    );
+}
+
+/// `genfscon`: file systems sorted by name, paths longest first (libsepol's insertion).
+#[allow(clippy::too_many_arguments)]
+fn genfscon(
+    cx: &mut Cx,
+    syms: &Syms,
+    db: &PolicyDb,
+    genfs: &mut Vec<Genfs>,
+    fs: &ast::Ident,
+    path: &ast::Ident,
+    file_type: Option<&ast::Ident>,
+    context: &ast::Context,
+) {
+    let sclass = match file_type.map(|t| t.name.as_str()) {
+        None => 0,
+        Some(flag) => {
+            let class = match flag {
+                "-b" => "blk_file",
+                "-c" => "chr_file",
+                "-d" => "dir",
+                "-p" => "fifo_file",
+                "-l" => "lnk_file",
+                "-s" => "sock_file",
+                "--" => "file",
+                _ => "",
+            };
+            match syms.class_idx.get(class) {
+                Some(&i) => i as u32 + 1,
+                None => {
+                    let t = file_type.expect("matched Some");
+                    cx.error(
+                        "bad-file-type",
+                        t.span,
+                        format!("file type `{}` names no class of this policy", t.name),
+                        "unknown file type",
+                    );
+                    return;
+                }
+            }
+        }
+    };
+    let Some(c) = resolve::context(cx, syms, db, context) else {
+        return;
+    };
+    let gi = match genfs.iter().position(|g| g.fstype.as_bytes() >= fs.name.as_bytes()) {
+        Some(i) if genfs[i].fstype == fs.name => i,
+        Some(i) => {
+            genfs.insert(
+                i,
+                Genfs {
+                    fstype: fs.name.clone(),
+                    entries: Vec::new(),
+                },
+            );
+            i
+        }
+        None => {
+            genfs.push(Genfs {
+                fstype: fs.name.clone(),
+                entries: Vec::new(),
+            });
+            genfs.len() - 1
+        }
+    };
+    let entries = &mut genfs[gi].entries;
+    if entries.iter().any(|e| e.path == path.name && e.sclass == sclass) {
+        duplicate_value(cx, path.span, &format!("genfs path `{}`", path.name));
+        return;
+    }
+    let pos = entries
+        .iter()
+        .position(|e| path.name.len() > e.path.len())
+        .unwrap_or(entries.len());
+    entries.insert(
+        pos,
+        GenfsEntry {
+            path: path.name.clone(),
+            sclass,
+            context: c,
+        },
+    );
+}

@@ -1,0 +1,439 @@
+//! Names to values: type, role and class sets, permission sets, MLS levels and ranges,
+//! security contexts.
+
+use super::declare::{Syms, TypeSym};
+use super::Cx;
+use crate::diag::Diagnostic;
+use crate::policydb::{Context, Ebitmap, Level, Range};
+use crate::syntax::ast;
+
+/// How a type set in a rule becomes a bitmap (binary-format.md §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Expand {
+    /// Keep attributes as themselves where libsepol keeps them.
+    KeepAttributes,
+    /// Replace every attribute by its member types.
+    Always,
+}
+
+/// A resolved type set: the values, and whether `self` was named.
+#[derive(Debug, Clone, Default)]
+pub(super) struct TypeSet {
+    pub types: Ebitmap,
+    pub has_self: bool,
+}
+
+/// Whether a set uses `-name`, `*` or `~`, which forces attributes to be expanded.
+pub(super) fn is_complex(set: &ast::Set) -> bool {
+    set.star || set.complement || set.items.iter().any(|i| i.negated)
+}
+
+/// Resolves a type set. `allow_self` is true for the target set of AV rules.
+pub(super) fn type_set(
+    cx: &mut Cx,
+    syms: &Syms,
+    set: &ast::Set,
+    mode: Expand,
+    allow_self: bool,
+) -> Option<TypeSet> {
+    let expand_all = mode == Expand::Always || is_complex(set);
+    let mut pos = Ebitmap::new();
+    let mut neg = Ebitmap::new();
+    let mut has_self = false;
+    let mut ok = true;
+    for item in &set.items {
+        if item.name.name == "self" {
+            if !allow_self || item.negated {
+                cx.error(
+                    "bad-self",
+                    item.name.span,
+                    "`self` is not allowed here".to_string(),
+                    "only a positive target of an access rule may be `self`",
+                );
+                ok = false;
+            }
+            has_self = true;
+            continue;
+        }
+        let Some(sym) = syms.ty(&item.name.name) else {
+            cx.error(
+                "undefined-type",
+                item.name.span,
+                format!("unknown type `{}`", item.name.name),
+                "not declared",
+            );
+            ok = false;
+            continue;
+        };
+        let target = if item.negated { &mut neg } else { &mut pos };
+        match sym {
+            TypeSym::Type(v) | TypeSym::Alias(v) => target.set(v - 1),
+            TypeSym::Attribute(v) => {
+                let expand = item.negated || expand_all || syms.expand_true.get(v - 1);
+                if expand {
+                    target.union_with(&syms.attr_members[v as usize - 1]);
+                } else {
+                    target.set(v - 1);
+                }
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if set.star {
+        pos = all_types(syms);
+    }
+    if set.complement {
+        let mut all = all_types(syms);
+        all.subtract(&pos);
+        pos = all;
+    }
+    pos.subtract(&neg);
+    Some(TypeSet {
+        types: pos,
+        has_self,
+    })
+}
+
+/// Every real type (not attributes).
+fn all_types(syms: &Syms) -> Ebitmap {
+    (0..syms.type_names.len() as u32)
+        .filter(|&i| !syms.type_is_attr[i as usize])
+        .collect()
+}
+
+/// Resolves a class set to class values (1-based), ascending.
+pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<u32>> {
+    let mut pos = Ebitmap::new();
+    let mut neg = Ebitmap::new();
+    let mut ok = true;
+    for item in &set.items {
+        match syms.class_idx.get(&item.name.name) {
+            Some(&i) => {
+                if item.negated {
+                    neg.set(i as u32)
+                } else {
+                    pos.set(i as u32)
+                }
+            }
+            None => {
+                cx.error(
+                    "undefined-class",
+                    item.name.span,
+                    format!("unknown class `{}`", item.name.name),
+                    "not declared",
+                );
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let all: Ebitmap = (0..syms.classes.len() as u32).collect();
+    if set.star {
+        pos = all.clone();
+    }
+    if set.complement {
+        let mut c = all;
+        c.subtract(&pos);
+        pos = c;
+    }
+    pos.subtract(&neg);
+    Some(pos.iter().map(|b| b + 1).collect())
+}
+
+/// The permission bit of `name` in class `class` (1-based value), if defined.
+pub(super) fn perm_bit(syms: &Syms, class: u32, name: &str) -> Option<u32> {
+    let c = &syms.classes[class as usize - 1];
+    let common: &[String] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
+    if let Some(p) = common.iter().position(|p| p == name) {
+        return Some(1 << p);
+    }
+    c.perms
+        .iter()
+        .position(|p| p == name)
+        .map(|p| 1 << (p + common.len()))
+}
+
+/// The permission mask of a permission set for one class: `*` is every bit, `~` complements
+/// within 32 bits (§5.1).
+pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) -> Option<u32> {
+    let mut mask = 0u32;
+    let mut ok = true;
+    for item in &set.items {
+        match perm_bit(syms, class, &item.name.name) {
+            Some(b) if item.negated => mask &= !b,
+            Some(b) => mask |= b,
+            None => {
+                let class_name = &syms.classes[class as usize - 1].name;
+                cx.error(
+                    "undefined-permission",
+                    item.name.span,
+                    format!(
+                        "permission `{}` is not defined for class `{class_name}`",
+                        item.name.name
+                    ),
+                    "no such permission",
+                );
+                ok = false;
+            }
+        }
+    }
+    if set.star {
+        mask = u32::MAX;
+    }
+    if set.complement {
+        mask = !mask;
+    }
+    ok.then_some(mask)
+}
+
+/// Resolves a role set to role values' bits (role attributes expanded to member roles).
+pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitmap> {
+    let mut pos = Ebitmap::new();
+    let mut neg = Ebitmap::new();
+    let mut ok = true;
+    for item in &set.items {
+        let Some(&v) = syms.roles.get(&item.name.name) else {
+            cx.error(
+                "undefined-role",
+                item.name.span,
+                format!("unknown role `{}`", item.name.name),
+                "not declared",
+            );
+            ok = false;
+            continue;
+        };
+        let target = if item.negated { &mut neg } else { &mut pos };
+        if syms.role_is_attr[v as usize - 1] {
+            target.union_with(&syms.role_attr_members[v as usize - 1]);
+        } else {
+            target.set(v - 1);
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let all: Ebitmap = (0..syms.role_names.len() as u32)
+        .filter(|&i| !syms.role_is_attr[i as usize])
+        .collect();
+    if set.star {
+        pos = all.clone();
+    }
+    if set.complement {
+        let mut c = all;
+        c.subtract(&pos);
+        pos = c;
+    }
+    pos.subtract(&neg);
+    Some(pos)
+}
+
+/// Resolves categories (`c0`, `c0.c5` ranges, aliases) to a bitmap (bit = value - 1).
+pub(super) fn categories(cx: &mut Cx, syms: &Syms, cats: &[ast::Ident]) -> Option<Ebitmap> {
+    let mut out = Ebitmap::new();
+    let mut ok = true;
+    for c in cats {
+        let (lo, hi) = match c.name.split_once('.') {
+            Some((a, b)) => (a, Some(b)),
+            None => (c.name.as_str(), None),
+        };
+        let Some(&lv) = syms.cats.get(lo) else {
+            undefined_category(cx, c, lo);
+            ok = false;
+            continue;
+        };
+        let hv = match hi {
+            Some(h) => match syms.cats.get(h) {
+                Some(&hv) => hv,
+                None => {
+                    undefined_category(cx, c, h);
+                    ok = false;
+                    continue;
+                }
+            },
+            None => lv,
+        };
+        if hv < lv {
+            cx.error(
+                "bad-category-range",
+                c.span,
+                format!("category range `{}` is backwards", c.name),
+                "the first category must come before the second",
+            );
+            ok = false;
+            continue;
+        }
+        for v in lv..=hv {
+            out.set(v - 1);
+        }
+    }
+    ok.then_some(out)
+}
+
+fn undefined_category(cx: &mut Cx, at: &ast::Ident, name: &str) {
+    cx.error(
+        "undefined-category",
+        at.span,
+        format!("unknown category `{name}`"),
+        "not declared",
+    );
+}
+
+/// Resolves an MLS level and checks that its categories are allowed with its sensitivity.
+pub(super) fn level(cx: &mut Cx, syms: &Syms, level: &ast::Level) -> Option<Level> {
+    let Some(&sens) = syms.sens.get(&level.sens.name) else {
+        cx.error(
+            "undefined-sensitivity",
+            level.sens.span,
+            format!("unknown sensitivity `{}`", level.sens.name),
+            "not declared",
+        );
+        return None;
+    };
+    let cats = categories(cx, syms, &level.cats)?;
+    let allowed = syms.sens_cats.get(sens as usize - 1).cloned().flatten();
+    if !allowed.is_some_and(|a| cats.is_subset(&a)) {
+        cx.error(
+            "invalid-level",
+            level.span,
+            format!("level `{}` uses categories its sensitivity does not allow", level.sens.name),
+            "not a valid level",
+        );
+        return None;
+    }
+    Some(Level { sens, cats })
+}
+
+/// Whether `a` dominates `b`.
+pub(super) fn dominates(a: &Level, b: &Level) -> bool {
+    a.sens >= b.sens && b.cats.is_subset(&a.cats)
+}
+
+/// Resolves an MLS range; the high level must dominate the low one.
+pub(super) fn range(cx: &mut Cx, syms: &Syms, range: &ast::MlsRange) -> Option<Range> {
+    let low = level(cx, syms, &range.low)?;
+    let high = match &range.high {
+        Some(h) => level(cx, syms, h)?,
+        None => low.clone(),
+    };
+    if !dominates(&high, &low) {
+        cx.error(
+            "invalid-range",
+            range.span,
+            "the high level of this range does not dominate the low level".to_string(),
+            "invalid range",
+        );
+        return None;
+    }
+    Some(Range { low, high })
+}
+
+/// Resolves a context and checks it as libsepol does: the user may take the role, the role
+/// the type, and (MLS) the range lies within the user's range. `users` and `roles` are the
+/// database's filled tables.
+pub(super) fn context(
+    cx: &mut Cx,
+    syms: &Syms,
+    db: &crate::policydb::PolicyDb,
+    ctx: &ast::Context,
+) -> Option<Context> {
+    let Some(&user) = syms.users.get(&ctx.user.name) else {
+        cx.error(
+            "undefined-user",
+            ctx.user.span,
+            format!("user `{}` is not defined", ctx.user.name),
+            "not declared",
+        );
+        return None;
+    };
+    let role = match syms.roles.get(&ctx.role.name) {
+        Some(&r) if !syms.role_is_attr[r as usize - 1] => r,
+        _ => {
+            cx.error(
+                "undefined-role",
+                ctx.role.span,
+                format!("role `{}` is not defined", ctx.role.name),
+                "not declared",
+            );
+            return None;
+        }
+    };
+    let ty = match syms.ty(&ctx.ty.name) {
+        Some(TypeSym::Type(v) | TypeSym::Alias(v)) => v,
+        Some(TypeSym::Attribute(_)) => {
+            cx.error(
+                "attribute-not-allowed",
+                ctx.ty.span,
+                format!("`{}` is an attribute; a context needs a type", ctx.ty.name),
+                "an attribute",
+            );
+            return None;
+        }
+        None => {
+            cx.error(
+                "undefined-type",
+                ctx.ty.span,
+                format!("type `{}` is not defined", ctx.ty.name),
+                "not declared",
+            );
+            return None;
+        }
+    };
+    let range = match (&ctx.range, cx.opts.mls) {
+        (Some(r), true) => range(cx, syms, r)?,
+        (None, true) => {
+            cx.error(
+                "missing-range",
+                ctx.span,
+                "an MLS policy needs a range in every context".to_string(),
+                "no range",
+            );
+            return None;
+        }
+        (Some(r), false) => {
+            cx.error(
+                "mls-not-enabled",
+                r.span,
+                "a range in a context of a policy compiled without MLS".to_string(),
+                "needs MLS",
+            );
+            return None;
+        }
+        (None, false) => Range::default(),
+    };
+    let u = &db.users[user as usize - 1];
+    let r = db.roles[role as usize - 1].as_ref();
+    let mut problems = Vec::new();
+    if role != 1 {
+        if !u.roles.get(role - 1) {
+            problems.push(format!("user `{}` may not take role `{}`", ctx.user.name, ctx.role.name));
+        }
+        if !r.is_some_and(|r| r.types.get(ty - 1)) {
+            problems.push(format!("role `{}` may not take type `{}`", ctx.role.name, ctx.ty.name));
+        }
+        if cx.opts.mls && !(dominates(&range.low, &u.range.low) && dominates(&u.range.high, &range.high)) {
+            problems.push(format!("the range is outside user `{}`'s range", ctx.user.name));
+        }
+    }
+    if problems.is_empty() {
+        return Some(Context {
+            user,
+            role,
+            ty,
+            range,
+        });
+    }
+    let mut d = Diagnostic::error("invalid-context", "invalid security context").primary(
+        cx.file,
+        ctx.span,
+        problems[0].clone(),
+    );
+    for p in &problems[1..] {
+        d = d.note(p.clone());
+    }
+    cx.push(d);
+    None
+}

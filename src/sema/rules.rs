@@ -1,0 +1,1285 @@
+//! Rules into the database, in checkpolicy 3.4's orders: role and user contents, the
+//! unconditional avtab (binary-format.md §5), conditional nodes (§6), role transitions and
+//! allows (§7), named type transitions (§7.3), range transitions (§9), class defaults.
+
+use super::declare::{Block, Syms, TypeSym};
+use super::resolve::{self, Expand};
+use super::Cx;
+use crate::diag::Diagnostic;
+use crate::policydb::{
+    avkind, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, FilenameTrans, PolicyDb,
+    RangeTrans, Role, RoleAllow, RoleTrans, User, Xperms,
+};
+use crate::source::Span;
+use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind};
+use std::collections::HashMap;
+
+/// Fills roles, users, the rule tables and class defaults.
+pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &mut PolicyDb) {
+    let enabled: Vec<&Block> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| syms.enabled[*i])
+        .map(|(_, b)| b)
+        .collect();
+    roles(cx, syms, &enabled, db);
+    users(cx, syms, &enabled, db);
+    defaults(cx, syms, &enabled[0].items, db);
+    avtab(cx, syms, &enabled, db);
+    role_rules(cx, syms, &enabled, db);
+    range_transitions(cx, syms, &enabled, db);
+}
+
+/// Role records: `role R types S` statements, role attributes' types merged into their
+/// members, dominance (every role dominates itself).
+fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+    let n = syms.role_names.len();
+    let mut types = vec![Ebitmap::new(); n];
+    let mut dominates = vec![Ebitmap::new(); n];
+    for b in blocks {
+        for item in &b.items {
+            match &item.kind {
+                ItemKind::Role {
+                    name,
+                    types: Some(set),
+                    ..
+                } => {
+                    let Some(&rv) = syms.roles.get(&name.name) else {
+                        continue;
+                    };
+                    if let Some(ts) = resolve::type_set(cx, syms, set, Expand::Always, false) {
+                        types[rv as usize - 1].union_with(&ts.types);
+                    }
+                }
+                ItemKind::RoleDominance(doms) => {
+                    for d in doms {
+                        role_dominance(cx, syms, d, &mut dominates);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for a in 0..n {
+        if syms.role_is_attr[a] {
+            let t = types[a].clone();
+            for m in syms.role_attr_members[a].iter() {
+                types[m as usize].union_with(&t);
+            }
+        }
+    }
+    db.roles = (0..n)
+        .map(|i| {
+            let object_r = i == 0;
+            let mut dom = dominates[i].clone();
+            if !object_r {
+                dom.set(i as u32);
+            }
+            Some(Role {
+                name: syms.role_names[i].clone(),
+                attribute: syms.role_is_attr[i],
+                bounds: 0,
+                dominates: dom,
+                types: if object_r { Ebitmap::new() } else { types[i].clone() },
+            })
+        })
+        .collect();
+}
+
+/// Records `role R { role S; ... }`: R dominates S and everything S dominates.
+fn role_dominance(cx: &mut Cx, syms: &Syms, d: &ast::RoleDom, dominates: &mut [Ebitmap]) -> Ebitmap {
+    let mut mine = Ebitmap::new();
+    let Some(&rv) = syms.roles.get(&d.role.name) else {
+        cx.error(
+            "undefined-role",
+            d.role.span,
+            format!("unknown role `{}`", d.role.name),
+            "not declared",
+        );
+        return mine;
+    };
+    mine.set(rv - 1);
+    for sub in &d.dominated {
+        let s = role_dominance(cx, syms, sub, dominates);
+        dominates[rv as usize - 1].union_with(&s);
+        mine.union_with(&s);
+    }
+    mine
+}
+
+/// User records: roles (attributes expanded), and under MLS the default level and range.
+fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+    let mut out: Vec<Option<User>> = vec![None; syms.user_names.len()];
+    for b in blocks {
+        for item in &b.items {
+            let ItemKind::User {
+                name,
+                roles,
+                level,
+                range,
+            } = &item.kind
+            else {
+                continue;
+            };
+            let Some(&uv) = syms.users.get(&name.name) else {
+                continue;
+            };
+            let roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
+            let mut user = User {
+                name: name.name.clone(),
+                bounds: 0,
+                roles,
+                range: Default::default(),
+                dflt_level: Default::default(),
+            };
+            match (cx.opts.mls, level, range) {
+                (true, Some(l), Some(r)) => {
+                    let (Some(l), Some(r)) = (resolve::level(cx, syms, l), resolve::range(cx, syms, r)) else {
+                        continue;
+                    };
+                    if !(resolve::dominates(&l, &r.low) && resolve::dominates(&r.high, &l)) {
+                        cx.error(
+                            "invalid-user-level",
+                            name.span,
+                            format!("the default level of user `{}` is outside its range", name.name),
+                            "user declared here",
+                        );
+                    }
+                    user.dflt_level = l;
+                    user.range = r;
+                }
+                (true, _, _) => cx.error(
+                    "missing-range",
+                    name.span,
+                    format!("user `{}` needs a level and a range in an MLS policy", name.name),
+                    "no MLS level or range",
+                ),
+                (false, Some(_), _) | (false, _, Some(_)) => cx.error(
+                    "mls-not-enabled",
+                    item.span,
+                    "a user level or range in a policy compiled without MLS".to_string(),
+                    "needs MLS",
+                ),
+                (false, None, None) => {}
+            }
+            out[uv as usize - 1] = Some(user);
+        }
+    }
+    // A dotted user name `parent.child` is bounded by `parent`.
+    let mut users: Vec<User> = out.into_iter().flatten().collect();
+    for u in users.iter_mut() {
+        if let Some((parent, _)) = u.name.rsplit_once('.') {
+            if let Some(&pv) = syms.users.get(parent) {
+                u.bounds = pv;
+            }
+        }
+    }
+    db.users = users;
+}
+
+/// `default_user`, `default_role`, `default_type`, `default_range`.
+fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
+    use ast::{DefaultKind as K, DefaultValue as V};
+    for item in items {
+        let ItemKind::Default {
+            kind,
+            classes,
+            value,
+            value_span,
+        } = &item.kind
+        else {
+            continue;
+        };
+        let code = match value {
+            V::Source => 1,
+            V::Target => 2,
+            V::SourceLow => 1,
+            V::SourceHigh => 2,
+            V::SourceLowHigh => 3,
+            V::TargetLow => 4,
+            V::TargetHigh => 5,
+            V::TargetLowHigh => 6,
+            V::Glblub => 7,
+        };
+        let range_value = !matches!(value, V::Source | V::Target);
+        if range_value != (*kind == K::Range) {
+            cx.error(
+                "bad-default",
+                *value_span,
+                "this value does not fit the kind of default".to_string(),
+                "unexpected value",
+            );
+            continue;
+        }
+        for c in classes {
+            let Some(&ci) = syms.class_idx.get(&c.name) else {
+                cx.error(
+                    "undefined-class",
+                    c.span,
+                    format!("unknown class `{}`", c.name),
+                    "not declared",
+                );
+                continue;
+            };
+            let class = &mut db.classes[ci];
+            let slot = match kind {
+                K::User => &mut class.default_user,
+                K::Role => &mut class.default_role,
+                K::Type => &mut class.default_type,
+                K::Range => &mut class.default_range,
+            };
+            if *slot != 0 && *slot != code {
+                cx.error(
+                    "conflicting-default",
+                    c.span,
+                    format!("class `{}` already has a different default", c.name),
+                    "conflicting default",
+                );
+            }
+            *slot = code;
+        }
+    }
+}
+
+/// The kind bit of an access-vector rule.
+fn av_kind(kind: AvRuleKind) -> Option<u16> {
+    match kind {
+        AvRuleKind::Allow => Some(avkind::ALLOWED),
+        AvRuleKind::Auditallow => Some(avkind::AUDITALLOW),
+        AvRuleKind::Auditdeny | AvRuleKind::Dontaudit => Some(avkind::AUDITDENY),
+        AvRuleKind::Neverallow => None,
+    }
+}
+
+fn type_kind(kind: TypeRuleKind) -> u16 {
+    match kind {
+        TypeRuleKind::Transition => avkind::TRANSITION,
+        TypeRuleKind::Member => avkind::MEMBER,
+        TypeRuleKind::Change => avkind::CHANGE,
+    }
+}
+
+fn xperm_kind(kind: XpermRuleKind) -> Option<u16> {
+    match kind {
+        XpermRuleKind::Allow => Some(avkind::XPERMS_ALLOWED),
+        XpermRuleKind::Auditallow => Some(avkind::XPERMS_AUDITALLOW),
+        XpermRuleKind::Dontaudit => Some(avkind::XPERMS_DONTAUDIT),
+        XpermRuleKind::Neverallow => None,
+    }
+}
+
+/// What one rule contributes to an entry.
+#[derive(Clone, Copy)]
+enum Contribution {
+    /// OR these permission bits in.
+    Or(u32),
+    /// AND these bits in (dontaudit passes the complement).
+    And(u32),
+    /// A type rule's new type.
+    NewType(u32),
+    /// Extended permissions for one driver.
+    Xperms(Xperms),
+}
+
+/// One expanded key with what it gets.
+struct Expanded {
+    key: AvtabKey,
+    what: Contribution,
+}
+
+/// A table of entries being built: unique per (key, kind[, xperm driver]), in creation
+/// order.
+#[derive(Default)]
+struct Table {
+    index: HashMap<(AvtabKey, u8, u8), usize>,
+    entries: Vec<AvtabEntry>,
+    /// Where the type rule that set each type entry was written.
+    spans: Vec<Span>,
+}
+
+impl Table {
+    /// Merges one contribution; on a conflicting type rule returns the earlier rule's span.
+    fn add(&mut self, e: Expanded, span: Span) -> Result<bool, Span> {
+        let xkey = match e.what {
+            Contribution::Xperms(x) => (x.specified, x.driver),
+            _ => (0, 0),
+        };
+        let k = (e.key, xkey.0, xkey.1);
+        let (idx, created) = match self.index.get(&k) {
+            Some(&i) => (i, false),
+            None => {
+                let data = if e.key.specified == avkind::AUDITDENY { u32::MAX } else { 0 };
+                let xperms = match e.what {
+                    Contribution::Xperms(x) => Some(Xperms { perms: [0; 8], ..x }),
+                    _ => None,
+                };
+                self.entries.push(AvtabEntry {
+                    key: e.key,
+                    data,
+                    xperms,
+                });
+                self.spans.push(span);
+                self.index.insert(k, self.entries.len() - 1);
+                (self.entries.len() - 1, true)
+            }
+        };
+        let entry = &mut self.entries[idx];
+        match e.what {
+            Contribution::Or(p) => entry.data |= p,
+            Contribution::And(p) => entry.data &= p,
+            Contribution::NewType(t) => {
+                if !created && entry.data != t {
+                    return Err(self.spans[idx]);
+                }
+                entry.data = t;
+            }
+            Contribution::Xperms(x) => {
+                if let Some(ex) = entry.xperms.as_mut() {
+                    for (a, b) in ex.perms.iter_mut().zip(x.perms) {
+                        *a |= b;
+                    }
+                }
+            }
+        }
+        Ok(created)
+    }
+}
+
+/// A rule that reaches the avtab.
+pub(super) enum Rule<'a> {
+    Av {
+        kind: AvRuleKind,
+        source: &'a ast::Set,
+        target: &'a ast::Set,
+        classes: &'a ast::Set,
+        perms: &'a ast::Set,
+    },
+    Type {
+        kind: TypeRuleKind,
+        source: &'a ast::Set,
+        target: &'a ast::Set,
+        classes: &'a ast::Set,
+        new_type: &'a ast::Ident,
+    },
+    Xperm {
+        kind: XpermRuleKind,
+        source: &'a ast::Set,
+        target: &'a ast::Set,
+        classes: &'a ast::Set,
+        operation: &'a ast::Ident,
+        perms: &'a ast::XpermSet,
+    },
+}
+
+/// The rule an item is, if it is one that reaches the avtab (named transitions excluded).
+pub(super) fn as_rule(item: &ast::Item) -> Option<Rule<'_>> {
+    match &item.kind {
+        ItemKind::AvRule {
+            kind,
+            source,
+            target,
+            classes,
+            perms,
+        } => Some(Rule::Av {
+            kind: *kind,
+            source,
+            target,
+            classes,
+            perms,
+        }),
+        ItemKind::TypeRule {
+            kind,
+            source,
+            target,
+            classes,
+            new_type,
+            object_name: None,
+        } => Some(Rule::Type {
+            kind: *kind,
+            source,
+            target,
+            classes,
+            new_type,
+        }),
+        ItemKind::XpermRule {
+            kind,
+            source,
+            target,
+            classes,
+            operation,
+            perms,
+        } => Some(Rule::Xperm {
+            kind: *kind,
+            source,
+            target,
+            classes,
+            operation,
+            perms,
+        }),
+        _ => None,
+    }
+}
+
+/// The source and target bitmaps of a rule, expanded as libsepol expands them (§5.2).
+pub(super) fn rule_types(
+    cx: &mut Cx,
+    syms: &Syms,
+    source: &ast::Set,
+    target: &ast::Set,
+    always: bool,
+) -> Option<(Ebitmap, Ebitmap, bool)> {
+    let has_self = target.items.iter().any(|i| i.name.name == "self" && !i.negated);
+    let mode = if always || has_self {
+        Expand::Always
+    } else {
+        Expand::KeepAttributes
+    };
+    let s = resolve::type_set(cx, syms, source, mode, false);
+    let t = resolve::type_set(cx, syms, target, mode, true);
+    let (s, t) = (s?, t?);
+    Some((s.types, t.types, t.has_self))
+}
+
+/// Expands one rule into keys in libsepol's loop order: sources ascending, then (with
+/// `self`) the source itself, then targets ascending, then classes (ascending for access
+/// rules, descending for type rules).
+fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded>) {
+    let (source, target, classes, always) = match rule {
+        Rule::Av {
+            source,
+            target,
+            classes,
+            kind,
+            ..
+        } => {
+            if *kind == AvRuleKind::Neverallow {
+                return;
+            }
+            (*source, *target, *classes, false)
+        }
+        Rule::Type {
+            source,
+            target,
+            classes,
+            ..
+        } => (*source, *target, *classes, true),
+        Rule::Xperm {
+            source,
+            target,
+            classes,
+            kind,
+            ..
+        } => {
+            if *kind == XpermRuleKind::Neverallow {
+                return;
+            }
+            (*source, *target, *classes, false)
+        }
+    };
+    let types = rule_types(cx, syms, source, target, always);
+    let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
+        return;
+    };
+    // What each class gets.
+    let mut per_class: Vec<(u32, Vec<Contribution>)> = Vec::new();
+    match rule {
+        Rule::Av { kind, perms, .. } => {
+            for &c in &class_list {
+                let Some(mask) = resolve::perm_mask(cx, syms, c, perms) else {
+                    continue;
+                };
+                let what = match kind {
+                    AvRuleKind::Dontaudit => Contribution::And(!mask),
+                    AvRuleKind::Auditdeny => Contribution::And(mask),
+                    _ => Contribution::Or(mask),
+                };
+                per_class.push((c, vec![what]));
+            }
+        }
+        Rule::Type { new_type, .. } => {
+            let nt = match syms.ty(&new_type.name) {
+                Some(TypeSym::Type(v) | TypeSym::Alias(v)) => v,
+                Some(TypeSym::Attribute(_)) => {
+                    cx.error(
+                        "attribute-not-allowed",
+                        new_type.span,
+                        format!("`{}` is an attribute; the new type must be a type", new_type.name),
+                        "an attribute",
+                    );
+                    return;
+                }
+                None => {
+                    cx.error(
+                        "undefined-type",
+                        new_type.span,
+                        format!("unknown type `{}`", new_type.name),
+                        "not declared",
+                    );
+                    return;
+                }
+            };
+            class_list.reverse();
+            per_class = class_list
+                .iter()
+                .map(|&c| (c, vec![Contribution::NewType(nt)]))
+                .collect();
+        }
+        Rule::Xperm {
+            operation, perms, ..
+        } => {
+            if operation.name != "ioctl" {
+                cx.error(
+                    "unknown-xperm-operation",
+                    operation.span,
+                    format!("unknown extended permission operation `{}`", operation.name),
+                    "only `ioctl` is known",
+                );
+                return;
+            }
+            let Some(x) = xperm_contributions(cx, perms) else {
+                return;
+            };
+            for &c in &class_list {
+                if resolve::perm_bit(syms, c, "ioctl").is_none() {
+                    cx.error(
+                        "undefined-permission",
+                        operation.span,
+                        format!(
+                            "permission `ioctl` is not defined for class `{}`",
+                            syms.classes[c as usize - 1].name
+                        ),
+                        "no such permission",
+                    );
+                    return;
+                }
+                per_class.push((c, x.clone()));
+            }
+        }
+    }
+    let Some((sources, targets, has_self)) = types else {
+        return;
+    };
+    let kind_bit = match rule {
+        Rule::Av { kind, .. } => av_kind(*kind).expect("neverallow returned above"),
+        Rule::Type { kind, .. } => type_kind(*kind),
+        Rule::Xperm { kind, .. } => xperm_kind(*kind).expect("neverallow returned above"),
+    };
+    let emit = |s: u32, t: u32, out: &mut Vec<Expanded>| {
+        for (c, whats) in &per_class {
+            for w in whats {
+                out.push(Expanded {
+                    key: AvtabKey {
+                        source: s as u16 + 1,
+                        target: t as u16 + 1,
+                        class: *c as u16,
+                        specified: kind_bit,
+                    },
+                    what: *w,
+                });
+            }
+        }
+    };
+    for s in sources.iter() {
+        if has_self {
+            emit(s, s, out);
+        }
+        for t in targets.iter() {
+            emit(s, t, out);
+        }
+    }
+}
+
+/// The per-driver extended permissions of an ioctl set: whole drivers as one driver
+/// entry, partial drivers as function entries (driver ascending).
+fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribution>> {
+    let mut bits = vec![0u64; 1024];
+    for r in &set.items {
+        let lo = r.low.value.filter(|&v| v <= 0xFFFF);
+        let hi = match &r.high {
+            Some(h) => h.value.filter(|&v| v <= 0xFFFF),
+            None => lo,
+        };
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            cx.error(
+                "bad-xperm",
+                set.span,
+                "extended permissions must be 16-bit values".to_string(),
+                "out of range",
+            );
+            return None;
+        };
+        if hi < lo {
+            cx.error(
+                "bad-xperm",
+                set.span,
+                "an extended permission range must not run backwards".to_string(),
+                "backwards range",
+            );
+            return None;
+        }
+        for v in lo..=hi {
+            bits[(v / 64) as usize] |= 1 << (v % 64);
+        }
+    }
+    if set.complement {
+        for w in bits.iter_mut() {
+            *w = !*w;
+        }
+    }
+    let mut drivers = [0u32; 8];
+    let mut out = Vec::new();
+    let mut any_driver = false;
+    for d in 0..256usize {
+        let words = &bits[d * 4..d * 4 + 4];
+        if words.iter().all(|&w| w == u64::MAX) {
+            drivers[d / 32] |= 1 << (d % 32);
+            any_driver = true;
+        } else if words.iter().any(|&w| w != 0) {
+            let mut perms = [0u32; 8];
+            for (i, w) in words.iter().enumerate() {
+                perms[i * 2] = *w as u32;
+                perms[i * 2 + 1] = (*w >> 32) as u32;
+            }
+            out.push(Contribution::Xperms(Xperms {
+                specified: 1,
+                driver: d as u8,
+                perms,
+            }));
+        }
+    }
+    if any_driver {
+        out.insert(
+            0,
+            Contribution::Xperms(Xperms {
+                specified: 2,
+                driver: 0,
+                perms: drivers,
+            }),
+        );
+    }
+    Some(out)
+}
+
+/// The avtab bucket of a key in checkpolicy's fixed 2^20-bucket table (§5.3).
+pub(super) fn avtab_bucket(key: &AvtabKey) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h: u32 = 0;
+    for w in [key.class as u32, key.target as u32, key.source as u32] {
+        let w = w.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h ^= w;
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h & 0xF_FFFF
+}
+
+/// Conditional `if` statements of a block, classified.
+struct CondIf<'a> {
+    expr: Vec<CondExprItem>,
+    tunable: bool,
+    true_items: Vec<&'a ast::Item>,
+    false_items: Vec<&'a ast::Item>,
+}
+
+/// The unconditional avtab and the conditional list.
+fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+    let mut table = Table::default();
+    let mut nodes: Vec<(CondIf, Table, Table)> = Vec::new();
+    let mut expanded = Vec::new();
+    let mut add_rules = |cx: &mut Cx, table: &mut Table, items: &[&ast::Item]| {
+        for item in items {
+            let Some(rule) = as_rule(item) else {
+                continue;
+            };
+            expanded.clear();
+            expand_rule(cx, syms, &rule, &mut expanded);
+            for e in expanded.drain(..) {
+                if let Err(prev) = table.add(e, item.span) {
+                    conflicting_type_rule(cx, item.span, prev);
+                }
+            }
+        }
+    };
+    for b in blocks {
+        let mut ifs: Vec<CondIf> = Vec::new();
+        let mut plain: Vec<&ast::Item> = Vec::new();
+        for item in &b.items {
+            match &item.kind {
+                ItemKind::If {
+                    cond,
+                    then_items,
+                    else_items,
+                } => {
+                    if let Some(c) = cond_if(cx, syms, cond, then_items, else_items.as_deref()) {
+                        ifs.push(c);
+                    }
+                }
+                _ => plain.push(item),
+            }
+        }
+        add_rules(cx, &mut table, &plain);
+        // Tunables: the chosen branch joins the unconditional rules, most recent `if` first,
+        // each branch in reverse source order (§6.4).
+        for c in ifs.iter().rev().filter(|c| c.tunable) {
+            let branch = if eval(&c.expr, syms) { &c.true_items } else { &c.false_items };
+            let rev: Vec<&ast::Item> = branch.iter().rev().copied().collect();
+            add_rules(cx, &mut table, &rev);
+        }
+        for c in ifs.into_iter().filter(|c| !c.tunable) {
+            let found = nodes.iter().position(|(n, _, _)| cond_equal(&n.expr, &c.expr));
+            let idx = match found {
+                Some(i) => i,
+                None => {
+                    nodes.push((
+                        CondIf {
+                            expr: c.expr.clone(),
+                            tunable: false,
+                            true_items: Vec::new(),
+                            false_items: Vec::new(),
+                        },
+                        Table::default(),
+                        Table::default(),
+                    ));
+                    nodes.len() - 1
+                }
+            };
+            let (_, t, f) = &mut nodes[idx];
+            let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
+            let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
+            add_rules(cx, t, &tr);
+            add_rules(cx, f, &fr);
+        }
+    }
+    // Type rules may not be both conditional and unconditional.
+    for (_, t, f) in &nodes {
+        for branch in [t, f] {
+            for (i, e) in branch.entries.iter().enumerate() {
+                if e.key.specified & avkind::TYPE_RULES == 0 {
+                    continue;
+                }
+                if let Some(&u) = table.index.get(&(e.key, 0, 0)) {
+                    conflicting_type_rule(cx, branch.spans[i], table.spans[u]);
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..table.entries.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let k = &table.entries[i].key;
+        (avtab_bucket(k), k.source, k.target, k.class, i)
+    });
+    db.avtab = order.into_iter().map(|i| table.entries[i]).collect();
+    db.cond_list = nodes
+        .into_iter()
+        .rev()
+        .map(|(c, t, f)| {
+            let cur = eval(&c.expr, syms);
+            CondNode {
+                cur_state: cur,
+                true_list: branch_list(t, cur),
+                false_list: branch_list(f, !cur),
+                expr: c.expr,
+            }
+        })
+        .collect();
+}
+
+/// A branch's entries as libsepol lists them: type entries in creation order, then access
+/// entries in reverse creation order; ENABLED set when the branch is active.
+fn branch_list(t: Table, active: bool) -> Vec<AvtabEntry> {
+    let is_type = |e: &AvtabEntry| e.key.specified & avkind::TYPE_RULES != 0;
+    let types = t.entries.iter().filter(|e| is_type(e));
+    let avs = t.entries.iter().rev().filter(|e| !is_type(e));
+    types
+        .chain(avs)
+        .map(|e| {
+            let mut e = *e;
+            if active {
+                e.key.specified |= avkind::ENABLED;
+            }
+            e
+        })
+        .collect()
+}
+
+fn conflicting_type_rule(cx: &mut Cx, span: Span, prev: Span) {
+    cx.push(
+        Diagnostic::error("conflicting-type-rule", "conflicting type rules")
+            .primary(cx.file, span, "this rule gives a different new type")
+            .secondary(cx.file, prev, "than this earlier rule for the same types and class"),
+    );
+}
+
+/// Classifies and normalises an `if` (§6.1): postfix expression, tunable or boolean, a
+/// trailing NOT dropped with the branches swapped.
+fn cond_if<'a>(
+    cx: &mut Cx,
+    syms: &Syms,
+    cond: &ast::CondExpr,
+    then_items: &'a [ast::Item],
+    else_items: Option<&'a [ast::Item]>,
+) -> Option<CondIf<'a>> {
+    let mut expr = Vec::new();
+    let mut kinds = (false, false);
+    let mut ok = true;
+    postfix(cx, syms, cond, &mut expr, &mut kinds, &mut ok);
+    if !ok {
+        return None;
+    }
+    if kinds.0 && kinds.1 {
+        cx.error(
+            "mixed-conditional",
+            cond_span(cond),
+            "a condition may not mix booleans and tunables".to_string(),
+            "mixes booleans and tunables",
+        );
+        return None;
+    }
+    let mut t: Vec<&ast::Item> = then_items.iter().collect();
+    let mut f: Vec<&ast::Item> = else_items.map(|e| e.iter().collect()).unwrap_or_default();
+    if t.is_empty() && !f.is_empty() {
+        expr.push(CondExprItem { kind: 2, bool_value: 0 });
+        std::mem::swap(&mut t, &mut f);
+    }
+    if expr.last().is_some_and(|i| i.kind == 2) {
+        expr.pop();
+        std::mem::swap(&mut t, &mut f);
+    }
+    Some(CondIf {
+        expr,
+        tunable: kinds.1,
+        true_items: t,
+        false_items: f,
+    })
+}
+
+fn cond_span(c: &ast::CondExpr) -> Span {
+    use ast::CondExpr as E;
+    match c {
+        E::Bool(i) => i.span,
+        E::Not(a) => cond_span(a),
+        E::And(a, b) | E::Or(a, b) | E::Xor(a, b) | E::Eq(a, b) | E::Neq(a, b) => {
+            cond_span(a).to(cond_span(b))
+        }
+    }
+}
+
+/// Writes a condition in postfix; boolean items carry kernel values, tunables their state.
+fn postfix(
+    cx: &mut Cx,
+    syms: &Syms,
+    c: &ast::CondExpr,
+    out: &mut Vec<CondExprItem>,
+    kinds: &mut (bool, bool),
+    ok: &mut bool,
+) {
+    use ast::CondExpr as E;
+    let op = |kind| CondExprItem { kind, bool_value: 0 };
+    match c {
+        E::Bool(name) => match syms.bools.get(&name.name) {
+            Some(b) => {
+                if b.tunable {
+                    kinds.1 = true;
+                    out.push(CondExprItem {
+                        kind: 1,
+                        bool_value: TUNABLE_MARK | b.state as u32,
+                    });
+                } else {
+                    kinds.0 = true;
+                    out.push(CondExprItem {
+                        kind: 1,
+                        bool_value: b.value,
+                    });
+                }
+            }
+            None => {
+                cx.error(
+                    "undefined-boolean",
+                    name.span,
+                    format!("unknown boolean `{}`", name.name),
+                    "not declared",
+                );
+                *ok = false;
+            }
+        },
+        E::Not(a) => {
+            postfix(cx, syms, a, out, kinds, ok);
+            out.push(op(2));
+        }
+        E::Or(a, b) | E::And(a, b) | E::Xor(a, b) | E::Eq(a, b) | E::Neq(a, b) => {
+            postfix(cx, syms, a, out, kinds, ok);
+            postfix(cx, syms, b, out, kinds, ok);
+            out.push(op(match c {
+                E::Or(..) => 3,
+                E::And(..) => 4,
+                E::Xor(..) => 5,
+                E::Eq(..) => 6,
+                _ => 7,
+            }));
+        }
+    }
+}
+
+/// Tunables never reach the kernel policy; their postfix item carries the default state
+/// itself (marked by the top bit) so that [`eval`] needs no table.
+const TUNABLE_MARK: u32 = 0x8000_0000;
+
+/// Evaluates a postfix condition with the default states.
+fn eval(expr: &[CondExprItem], syms: &Syms) -> bool {
+    let state = |v: u32| -> bool {
+        if v & TUNABLE_MARK != 0 {
+            v & 1 != 0
+        } else {
+            syms.kernel_bools[v as usize - 1].1
+        }
+    };
+    eval_with(expr, &state)
+}
+
+fn eval_with(expr: &[CondExprItem], state: &dyn Fn(u32) -> bool) -> bool {
+    let mut stack: Vec<bool> = Vec::new();
+    for item in expr {
+        if item.kind == 1 {
+            stack.push(state(item.bool_value));
+            continue;
+        }
+        if item.kind == 2 {
+            let a = stack.pop().unwrap_or(false);
+            stack.push(!a);
+            continue;
+        }
+        let b = stack.pop().unwrap_or(false);
+        let a = stack.pop().unwrap_or(false);
+        stack.push(match item.kind {
+            3 => a || b,
+            4 => a && b,
+            5 => a ^ b,
+            6 => a == b,
+            _ => a != b,
+        });
+    }
+    stack.pop().unwrap_or(false)
+}
+
+/// libsepol's expression equivalence: same booleans and truth table when there are at most
+/// five distinct booleans, identical postfix otherwise.
+fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
+    let vars = |e: &[CondExprItem]| {
+        let mut v: Vec<u32> = e.iter().filter(|i| i.kind == 1).map(|i| i.bool_value).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (va, vb) = (vars(a), vars(b));
+    if va != vb {
+        return false;
+    }
+    if va.len() > 5 {
+        return a == b;
+    }
+    (0..1u32 << va.len()).all(|bits| {
+        let state = |v: u32| va.iter().position(|&x| x == v).is_some_and(|i| bits & (1 << i) != 0);
+        eval_with(a, &state) == eval_with(b, &state)
+    })
+}
+
+/// Role transitions and role allows (§7.1, §7.2): per block in reverse source order,
+/// expanded and de-duplicated; then named type transitions (§7.3).
+fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+    let mut trans: Vec<RoleTrans> = Vec::new();
+    let mut trans_idx: HashMap<(u32, u32, u32), (usize, Span)> = HashMap::new();
+    let mut allows: Vec<RoleAllow> = Vec::new();
+    let mut filename: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>> = HashMap::new();
+    let mut filename_seen: HashMap<(u32, u32, u32, String), (u32, Span)> = HashMap::new();
+    for b in blocks {
+        for item in b.items.iter().rev() {
+            match &item.kind {
+                ItemKind::RoleTransition {
+                    roles,
+                    types,
+                    classes,
+                    new_role,
+                } => {
+                    let r = resolve::role_set(cx, syms, roles);
+                    let t = resolve::type_set(cx, syms, types, Expand::Always, false);
+                    let c = match classes {
+                        Some(c) => resolve::class_set(cx, syms, c),
+                        None => process_class(cx, syms, item.span),
+                    };
+                    let nr = match syms.roles.get(&new_role.name) {
+                        Some(&v) if !syms.role_is_attr[v as usize - 1] => Some(v),
+                        _ => {
+                            cx.error(
+                                "undefined-role",
+                                new_role.span,
+                                format!("unknown role `{}`", new_role.name),
+                                "not declared",
+                            );
+                            None
+                        }
+                    };
+                    let (Some(r), Some(t), Some(c), Some(nr)) = (r, t, c, nr) else {
+                        continue;
+                    };
+                    for role in r.iter() {
+                        for ty in t.types.iter() {
+                            for &class in &c {
+                                let key = (role + 1, ty + 1, class);
+                                match trans_idx.get(&key) {
+                                    Some(&(i, _)) if trans[i].new_role == nr => {}
+                                    Some(&(_, prev)) => {
+                                        cx.push(
+                                            Diagnostic::error(
+                                                "conflicting-role-transition",
+                                                "conflicting role transitions",
+                                            )
+                                            .primary(cx.file, item.span, "this transition")
+                                            .secondary(cx.file, prev, "conflicts with this one"),
+                                        );
+                                    }
+                                    None => {
+                                        trans_idx.insert(key, (trans.len(), item.span));
+                                        trans.push(RoleTrans {
+                                            role: role + 1,
+                                            ty: ty + 1,
+                                            new_role: nr,
+                                            class,
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                ItemKind::RoleAllow { from, to } => {
+                    let (Some(f), Some(t)) =
+                        (resolve::role_set(cx, syms, from), resolve::role_set(cx, syms, to))
+                    else {
+                        continue;
+                    };
+                    for a in f.iter() {
+                        for b in t.iter() {
+                            let ra = RoleAllow {
+                                role: a + 1,
+                                new_role: b + 1,
+                            };
+                            if !allows.contains(&ra) {
+                                allows.push(ra);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Named type transitions, in source order.
+        for item in &b.items {
+            let ItemKind::TypeRule {
+                kind: TypeRuleKind::Transition,
+                source,
+                target,
+                classes,
+                new_type,
+                object_name: Some(name),
+            } = &item.kind
+            else {
+                continue;
+            };
+            let st = resolve::type_set(cx, syms, source, Expand::Always, false);
+            let tt = resolve::type_set(cx, syms, target, Expand::Always, false);
+            let cl = resolve::class_set(cx, syms, classes);
+            let nt = match syms.ty(&new_type.name) {
+                Some(TypeSym::Type(v) | TypeSym::Alias(v)) => Some(v),
+                _ => {
+                    cx.error(
+                        "undefined-type",
+                        new_type.span,
+                        format!("unknown type `{}`", new_type.name),
+                        "not declared",
+                    );
+                    None
+                }
+            };
+            let (Some(st), Some(tt), Some(cl), Some(nt)) = (st, tt, cl, nt) else {
+                continue;
+            };
+            for s in st.types.iter() {
+                for t in tt.types.iter() {
+                    for &c in &cl {
+                        let seen_key = (s + 1, t + 1, c, name.name.clone());
+                        match filename_seen.get(&seen_key) {
+                            Some(&(o, _)) if o == nt => continue,
+                            Some(&(_, prev)) => {
+                                conflicting_type_rule(cx, item.span, prev);
+                                continue;
+                            }
+                            None => {
+                                filename_seen.insert(seen_key, (nt, item.span));
+                            }
+                        }
+                        let datums = filename.entry((t + 1, c, name.name.clone())).or_default();
+                        match datums.iter_mut().find(|(o, _)| *o == nt) {
+                            Some((_, stypes)) => stypes.set(s),
+                            None => datums.push((nt, [s].into_iter().collect())),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    db.role_trans = trans;
+    db.role_allow = allows;
+    db.filename_trans = filename_order(filename);
+}
+
+/// Named transitions in the order of libsepol's filename-transition hash table (§7.3).
+fn filename_order(map: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>>) -> Vec<FilenameTrans> {
+    let size = crate::policydb::hashtab::table_size(1024, map.len()) as u64;
+    let bucket = |k: &(u32, u32, String)| {
+        let mut h: u64 = (k.0 ^ k.1) as u64;
+        for &c in k.2.as_bytes() {
+            h = h.wrapping_add(((c as u64) << 4).wrapping_add((c >> 4) as u64)).wrapping_mul(11);
+        }
+        h & (size - 1)
+    };
+    let mut keys: Vec<_> = map.into_iter().collect();
+    keys.sort_by(|(a, _), (b, _)| {
+        (bucket(a), a.0, a.1, a.2.as_bytes()).cmp(&(bucket(b), b.0, b.1, b.2.as_bytes()))
+    });
+    let mut out = Vec::new();
+    for ((ttype, tclass, name), datums) in keys {
+        for (otype, stypes) in datums {
+            for s in stypes.iter() {
+                out.push(FilenameTrans {
+                    stype: s + 1,
+                    ttype,
+                    tclass,
+                    name: name.clone(),
+                    otype,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The `process` class that role and range transitions without a class stand for.
+fn process_class(cx: &mut Cx, syms: &Syms, span: Span) -> Option<Vec<u32>> {
+    match syms.class_idx.get("process") {
+        Some(&i) => Some(vec![i as u32 + 1]),
+        None => {
+            cx.push(
+                Diagnostic::error("missing-process-class", "no `process` class for a transition without a class")
+                    .primary(cx.file, span, "give the class explicitly")
+                    .note("Xen policies have no `process` class: write `: CLASS` in the rule"),
+            );
+            None
+        }
+    }
+}
+
+/// Range transitions (§9): expanded, de-duplicated, in range-transition hash order.
+fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+    let mut map: HashMap<(u32, u32, u32), (crate::policydb::Range, Span)> = HashMap::new();
+    for b in blocks {
+        for item in &b.items {
+            let ItemKind::RangeTransition {
+                source,
+                target,
+                classes,
+                range,
+            } = &item.kind
+            else {
+                continue;
+            };
+            if !cx.opts.mls {
+                cx.error(
+                    "mls-not-enabled",
+                    item.span,
+                    "`range_transition` in a policy compiled without MLS".to_string(),
+                    "needs MLS",
+                );
+                continue;
+            }
+            let s = resolve::type_set(cx, syms, source, Expand::Always, false);
+            let t = resolve::type_set(cx, syms, target, Expand::Always, false);
+            let c = match classes {
+                Some(c) => resolve::class_set(cx, syms, c),
+                None => process_class(cx, syms, item.span),
+            };
+            let r = resolve::range(cx, syms, range);
+            let (Some(s), Some(t), Some(c), Some(r)) = (s, t, c, r) else {
+                continue;
+            };
+            for sv in s.types.iter() {
+                for tv in t.types.iter() {
+                    for &cv in &c {
+                        let key = (sv + 1, tv + 1, cv);
+                        match map.get(&key) {
+                            Some((old, _)) if *old == r => {}
+                            Some((_, prev)) => {
+                                let prev = *prev;
+                                cx.push(
+                                    Diagnostic::error(
+                                        "conflicting-range-transition",
+                                        "conflicting range transitions",
+                                    )
+                                    .primary(cx.file, item.span, "this transition")
+                                    .secondary(cx.file, prev, "conflicts with this one"),
+                                );
+                            }
+                            None => {
+                                map.insert(key, (r.clone(), item.span));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let size = crate::policydb::hashtab::table_size(256, map.len()) as u32;
+    let bucket = |k: &(u32, u32, u32)| {
+        k.0.wrapping_add(k.1 << 3).wrapping_add(k.2 << 5) & (size - 1)
+    };
+    let mut entries: Vec<_> = map.into_iter().collect();
+    entries.sort_by_key(|(k, _)| (bucket(k), *k));
+    db.range_trans = entries
+        .into_iter()
+        .map(|((source, target, class), (range, _))| RangeTrans {
+            source,
+            target,
+            class,
+            range,
+        })
+        .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avtab_bucket_is_masked_to_twenty_bits() {
+        let k = AvtabKey {
+            source: 1,
+            target: 1,
+            class: 1,
+            specified: 1,
+        };
+        assert!(avtab_bucket(&k) <= 0xF_FFFF);
+    }
+
+    #[test]
+    fn equivalent_conditions_compare_equal() {
+        let b = |v| CondExprItem { kind: 1, bool_value: v };
+        let op = |k| CondExprItem { kind: k, bool_value: 0 };
+        // a && b  ==  b && a
+        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
+        assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(1), b(2), op(3)]));
+    }
+}
