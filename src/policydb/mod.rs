@@ -266,15 +266,14 @@ pub struct Xperms {
     pub perms: [u32; 8],
 }
 
-/// One access vector table entry.
+/// One access vector table entry: 12 bytes, since large policies hold tens of millions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AvtabEntry {
     /// Its key.
     pub key: AvtabKey,
-    /// Permission bits, or the new type's value for type rules.
+    /// Permission bits, the new type's value for type rules, or for the extended-permission
+    /// kinds ([`avkind::XPERMS`]) an index into [`PolicyDb::xperms`].
     pub data: u32,
-    /// The extended permissions, for xperm kinds.
-    pub xperms: Option<Xperms>,
 }
 
 /// One item of a conditional expression in postfix order.
@@ -543,6 +542,8 @@ pub struct PolicyDb {
     pub cats: Vec<Category>,
     /// The unconditional access vector table, in written order.
     pub avtab: Vec<AvtabEntry>,
+    /// Extended permissions of the xperm entries of the avtab, indexed by their `data`.
+    pub xperms: Vec<Xperms>,
     /// Conditional nodes, in written order.
     pub cond_list: Vec<CondNode>,
     /// Role transitions, in written order.
@@ -580,6 +581,7 @@ impl PolicyDb {
             sens: Vec::new(),
             cats: Vec::new(),
             avtab: Vec::new(),
+            xperms: Vec::new(),
             cond_list: Vec::new(),
             role_trans: Vec::new(),
             role_allow: Vec::new(),

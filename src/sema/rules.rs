@@ -268,16 +268,14 @@ fn xperm_kind(kind: XpermRuleKind) -> Option<u16> {
     }
 }
 
-/// What one rule contributes to an entry.
+/// What one rule contributes to one entry: permission bits to OR in (allow, auditallow),
+/// bits to AND in (dontaudit passes the complement), a type rule's new type, or extended
+/// permissions for one driver.
 #[derive(Clone, Copy)]
 enum Contribution {
-    /// OR these permission bits in.
     Or(u32),
-    /// AND these bits in (dontaudit passes the complement).
     And(u32),
-    /// A type rule's new type.
     NewType(u32),
-    /// Extended permissions for one driver.
     Xperms(Xperms),
 }
 
@@ -287,61 +285,81 @@ struct Expanded {
     what: Contribution,
 }
 
-/// A table of entries being built: unique per (key, kind[, xperm driver]), in creation
-/// order.
-#[derive(Default)]
-struct Table {
-    index: HashMap<(AvtabKey, u8, u8), usize>,
-    entries: Vec<AvtabEntry>,
-    /// Where the type rule that set each type entry was written.
-    spans: Vec<Span>,
+/// Merges a value into an entry's data by the entry's kind; `Err` when a type rule
+/// disagrees with the type already there.
+fn merge(kind: u16, data: &mut u32, value: u32, created: bool) -> Result<(), ()> {
+    match kind {
+        avkind::AUDITDENY => *data &= value,
+        k if k & avkind::TYPE_RULES != 0 => {
+            if !created && *data != value {
+                return Err(());
+            }
+            *data = value;
+        }
+        _ => *data |= value,
+    }
+    Ok(())
 }
 
-impl Table {
-    /// Merges one contribution; on a conflicting type rule returns the earlier rule's span.
-    fn add(&mut self, e: Expanded, span: Span) -> Result<bool, Span> {
-        let xkey = match e.what {
-            Contribution::Xperms(x) => (x.specified, x.driver),
-            _ => (0, 0),
-        };
-        let k = (e.key, xkey.0, xkey.1);
-        let (idx, created) = match self.index.get(&k) {
+/// The initial data of a new entry of a kind.
+fn initial_data(kind: u16) -> u32 {
+    if kind == avkind::AUDITDENY {
+        u32::MAX
+    } else {
+        0
+    }
+}
+
+/// The value a contribution merges in.
+fn value_of(what: &Contribution) -> u32 {
+    match *what {
+        Contribution::Or(v) | Contribution::And(v) | Contribution::NewType(v) => v,
+        Contribution::Xperms(_) => 0,
+    }
+}
+
+/// One unconditional contribution, tagged with the index of the rule that made it (rule
+/// indices grow in processing order, so the smallest one of a key is its creation order).
+/// 16 bytes: the unconditional table of a large policy has tens of millions of them.
+#[derive(Clone, Copy)]
+struct Rec {
+    key: AvtabKey,
+    rule: u32,
+    value: u32,
+}
+
+/// The unconditional avtab being built: contributions collected, merged and ordered at the
+/// end by sorting, which keeps memory flat (no hash map over millions of keys).
+#[derive(Default)]
+struct Unconditional {
+    recs: Vec<Rec>,
+    xrecs: Vec<(AvtabKey, u32, Xperms)>,
+}
+
+/// A conditional branch being built: entries unique per key, in creation order.
+#[derive(Default)]
+struct Branch {
+    index: HashMap<AvtabKey, usize>,
+    entries: Vec<AvtabEntry>,
+    rules: Vec<u32>,
+}
+
+impl Branch {
+    fn add(&mut self, e: &Expanded, rule: u32) -> Result<(), u32> {
+        let (idx, created) = match self.index.get(&e.key) {
             Some(&i) => (i, false),
             None => {
-                let data = if e.key.specified == avkind::AUDITDENY { u32::MAX } else { 0 };
-                let xperms = match e.what {
-                    Contribution::Xperms(x) => Some(Xperms { perms: [0; 8], ..x }),
-                    _ => None,
-                };
                 self.entries.push(AvtabEntry {
                     key: e.key,
-                    data,
-                    xperms,
+                    data: initial_data(e.key.specified),
                 });
-                self.spans.push(span);
-                self.index.insert(k, self.entries.len() - 1);
+                self.rules.push(rule);
+                self.index.insert(e.key, self.entries.len() - 1);
                 (self.entries.len() - 1, true)
             }
         };
-        let entry = &mut self.entries[idx];
-        match e.what {
-            Contribution::Or(p) => entry.data |= p,
-            Contribution::And(p) => entry.data &= p,
-            Contribution::NewType(t) => {
-                if !created && entry.data != t {
-                    return Err(self.spans[idx]);
-                }
-                entry.data = t;
-            }
-            Contribution::Xperms(x) => {
-                if let Some(ex) = entry.xperms.as_mut() {
-                    for (a, b) in ex.perms.iter_mut().zip(x.perms) {
-                        *a |= b;
-                    }
-                }
-            }
-        }
-        Ok(created)
+        let value = value_of(&e.what);
+        merge(e.key.specified, &mut self.entries[idx].data, value, created).map_err(|_| self.rules[idx])
     }
 }
 
@@ -686,21 +704,40 @@ struct CondIf<'a> {
     false_items: Vec<&'a ast::Item>,
 }
 
+/// Where each contribution goes.
+enum Sink<'s> {
+    Unconditional(&'s mut Unconditional),
+    Branch(&'s mut Branch),
+}
+
 /// The unconditional avtab and the conditional list.
 fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
-    let mut table = Table::default();
-    let mut nodes: Vec<(CondIf, Table, Table)> = Vec::new();
+    let mut uncond = Unconditional::default();
+    let mut nodes: Vec<(Vec<CondExprItem>, Branch, Branch)> = Vec::new();
+    let mut rule_spans: Vec<Span> = Vec::new();
     let mut expanded = Vec::new();
-    let mut add_rules = |cx: &mut Cx, table: &mut Table, items: &[&ast::Item]| {
+    let mut add_rules = |cx: &mut Cx, mut sink: Sink<'_>, items: &[&ast::Item]| {
         for item in items {
             let Some(rule) = as_rule(item) else {
                 continue;
             };
+            let seq = rule_spans.len() as u32;
+            rule_spans.push(item.span);
             expanded.clear();
             expand_rule(cx, syms, &rule, &mut expanded);
             for e in expanded.drain(..) {
-                if let Err(prev) = table.add(e, item.span) {
-                    conflicting_type_rule(cx, item.span, prev);
+                match (&mut sink, e.what) {
+                    (Sink::Unconditional(u), Contribution::Xperms(x)) => u.xrecs.push((e.key, seq, x)),
+                    (Sink::Unconditional(u), what) => u.recs.push(Rec {
+                        key: e.key,
+                        rule: seq,
+                        value: value_of(&what),
+                    }),
+                    (Sink::Branch(b), _) => {
+                        if let Err(prev) = b.add(&e, seq) {
+                            conflicting_type_rule(cx, item.span, rule_spans[prev as usize]);
+                        }
+                    }
                 }
             }
         }
@@ -722,76 +759,158 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 _ => plain.push(item),
             }
         }
-        add_rules(cx, &mut table, &plain);
+        add_rules(cx, Sink::Unconditional(&mut uncond), &plain);
         // Tunables: the chosen branch joins the unconditional rules, most recent `if` first,
         // each branch in reverse source order (§6.4).
         for c in ifs.iter().rev().filter(|c| c.tunable) {
             let branch = if eval(&c.expr, syms) { &c.true_items } else { &c.false_items };
             let rev: Vec<&ast::Item> = branch.iter().rev().copied().collect();
-            add_rules(cx, &mut table, &rev);
+            add_rules(cx, Sink::Unconditional(&mut uncond), &rev);
         }
         for c in ifs.into_iter().filter(|c| !c.tunable) {
-            let found = nodes.iter().position(|(n, _, _)| cond_equal(&n.expr, &c.expr));
-            let idx = match found {
+            let idx = match nodes.iter().position(|(e, _, _)| cond_equal(e, &c.expr)) {
                 Some(i) => i,
                 None => {
-                    nodes.push((
-                        CondIf {
-                            expr: c.expr.clone(),
-                            tunable: false,
-                            true_items: Vec::new(),
-                            false_items: Vec::new(),
-                        },
-                        Table::default(),
-                        Table::default(),
-                    ));
+                    nodes.push((c.expr.clone(), Branch::default(), Branch::default()));
                     nodes.len() - 1
                 }
             };
             let (_, t, f) = &mut nodes[idx];
             let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
             let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
-            add_rules(cx, t, &tr);
-            add_rules(cx, f, &fr);
+            add_rules(cx, Sink::Branch(t), &tr);
+            add_rules(cx, Sink::Branch(f), &fr);
         }
     }
     // Type rules may not be both conditional and unconditional.
-    for (_, t, f) in &nodes {
-        for branch in [t, f] {
-            for (i, e) in branch.entries.iter().enumerate() {
-                if e.key.specified & avkind::TYPE_RULES == 0 {
-                    continue;
-                }
-                if let Some(&u) = table.index.get(&(e.key, 0, 0)) {
-                    conflicting_type_rule(cx, branch.spans[i], table.spans[u]);
-                }
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..table.entries.len()).collect();
-    order.sort_by_cached_key(|&i| {
-        let k = &table.entries[i].key;
-        (avtab_bucket(k), k.source, k.target, k.class, i)
-    });
-    db.avtab = order.into_iter().map(|i| table.entries[i]).collect();
+    let mut cond_types: Vec<(AvtabKey, u32)> = nodes
+        .iter()
+        .flat_map(|(_, t, f)| [t, f])
+        .flat_map(|b| b.entries.iter().zip(&b.rules))
+        .filter(|(e, _)| e.key.specified & avkind::TYPE_RULES != 0)
+        .map(|(e, &r)| (e.key, r))
+        .collect();
+    cond_types.sort_unstable_by_key(|(k, _)| *k);
+    let (avtab, xperms) = finish_unconditional(cx, uncond, &rule_spans, &cond_types);
+    db.avtab = avtab;
+    db.xperms = xperms;
     db.cond_list = nodes
         .into_iter()
         .rev()
-        .map(|(c, t, f)| {
-            let cur = eval(&c.expr, syms);
+        .map(|(expr, t, f)| {
+            let cur = eval(&expr, syms);
             CondNode {
                 cur_state: cur,
                 true_list: branch_list(t, cur),
                 false_list: branch_list(f, !cur),
-                expr: c.expr,
+                expr,
             }
         })
         .collect();
 }
 
+/// Merges the unconditional contributions per key and kind, then orders the entries as
+/// checkpolicy writes them: by avtab bucket, source, target, class, creation (§5.3).
+fn finish_unconditional(
+    cx: &mut Cx,
+    u: Unconditional,
+    rule_spans: &[Span],
+    cond_types: &[(AvtabKey, u32)],
+) -> (Vec<AvtabEntry>, Vec<Xperms>) {
+    let Unconditional { mut recs, xrecs } = u;
+    recs.sort_unstable_by_key(|r| (r.key, r.rule));
+    // Merge runs of equal keys in place; the first record of a run keeps the smallest
+    // rule index, i.e. the creation order.
+    let mut w = 0;
+    let mut r = 0;
+    while r < recs.len() {
+        let first = recs[r];
+        let kind = first.key.specified;
+        let mut data = initial_data(kind);
+        let _ = merge(kind, &mut data, first.value, true);
+        let mut next = r + 1;
+        while next < recs.len() && recs[next].key == first.key {
+            if merge(kind, &mut data, recs[next].value, false).is_err() {
+                conflicting_type_rule(cx, rule_spans[recs[next].rule as usize], rule_spans[first.rule as usize]);
+            }
+            next += 1;
+        }
+        if kind & avkind::TYPE_RULES != 0 {
+            if let Ok(i) = cond_types.binary_search_by_key(&first.key, |(k, _)| *k) {
+                conflicting_type_rule(cx, rule_spans[cond_types[i].1 as usize], rule_spans[first.rule as usize]);
+            }
+        }
+        recs[w] = Rec {
+            key: first.key,
+            rule: first.rule,
+            value: data,
+        };
+        w += 1;
+        r = next;
+    }
+    recs.truncate(w);
+    // Extended permissions: one entry per key, kind and driver, permissions OR-ed.
+    let mut xmerged: Vec<(AvtabKey, u32, Xperms)> = Vec::new();
+    let mut xindex: HashMap<(AvtabKey, u8, u8), usize> = HashMap::new();
+    for (key, rule, x) in xrecs {
+        match xindex.get(&(key, x.specified, x.driver)) {
+            Some(&i) => {
+                for (a, b) in xmerged[i].2.perms.iter_mut().zip(x.perms) {
+                    *a |= b;
+                }
+            }
+            None => {
+                xindex.insert((key, x.specified, x.driver), xmerged.len());
+                xmerged.push((key, rule, x));
+            }
+        }
+    }
+    let mut xperms = Vec::with_capacity(xmerged.len());
+    for (key, rule, x) in xmerged {
+        recs.push(Rec {
+            key,
+            rule,
+            value: xperms.len() as u32,
+        });
+        xperms.push(x);
+    }
+    // Order: bucket, source, target, class, then creation among the kinds of one triple.
+    // The creation rank replaces the rule index in place (bucket above, rank below) so that
+    // the final sort needs no extra memory.
+    // (Several driver entries of one xperm rule share a rule index; their values, indices
+    // in generation order, keep them in that order.)
+    recs.sort_unstable_by_key(|r| (r.key.source, r.key.target, r.key.class, r.rule, r.value));
+    let mut i = 0;
+    while i < recs.len() {
+        let triple = (recs[i].key.source, recs[i].key.target, recs[i].key.class);
+        let bucket = avtab_bucket(&recs[i].key);
+        let mut rank = 0;
+        while i < recs.len() && (recs[i].key.source, recs[i].key.target, recs[i].key.class) == triple {
+            recs[i].rule = bucket << 12 | rank.min(0xFFF);
+            rank += 1;
+            i += 1;
+        }
+    }
+    recs.sort_unstable_by_key(|r| (r.rule >> 12, r.key.source, r.key.target, r.key.class, r.rule & 0xFFF));
+    let mut ordered_x = Vec::with_capacity(xperms.len());
+    let avtab: Vec<AvtabEntry> = recs
+        .iter()
+        .map(|r| {
+            let mut data = r.value;
+            if r.key.specified & avkind::XPERMS != 0 {
+                ordered_x.push(xperms[r.value as usize]);
+                data = ordered_x.len() as u32 - 1;
+            }
+            AvtabEntry { key: r.key, data }
+        })
+        .collect();
+    drop(recs);
+    (avtab, ordered_x)
+}
+
 /// A branch's entries as libsepol lists them: type entries in creation order, then access
 /// entries in reverse creation order; ENABLED set when the branch is active.
-fn branch_list(t: Table, active: bool) -> Vec<AvtabEntry> {
+fn branch_list(t: Branch, active: bool) -> Vec<AvtabEntry> {
     let is_type = |e: &AvtabEntry| e.key.specified & avkind::TYPE_RULES != 0;
     let types = t.entries.iter().filter(|e| is_type(e));
     let avs = t.entries.iter().rev().filter(|e| !is_type(e));
