@@ -594,6 +594,33 @@ impl PolicyDb {
     }
 }
 
+impl PolicyDb {
+    /// Sorts the Xen object-context lists as `checkpolicy -S` does: IRQs and PCI devices by
+    /// number, I/O port and memory ranges by size then start, device-tree paths by bytes.
+    /// Initial SIDs keep their order.
+    pub fn sort_ocontexts(&mut self) {
+        if self.target != Target::Xen {
+            return;
+        }
+        for list in self.ocontexts.iter_mut().skip(1) {
+            list.sort_by(|a, b| match (a, b) {
+                (OContext::Pirq { pirq: x, .. }, OContext::Pirq { pirq: y, .. }) => x.cmp(y),
+                (OContext::Pcidevice { device: x, .. }, OContext::Pcidevice { device: y, .. }) => x.cmp(y),
+                (OContext::Ioport { low: a, high: b, .. }, OContext::Ioport { low: c, high: d, .. }) => {
+                    (b - a, a).cmp(&(d - c, c))
+                }
+                (OContext::Iomem { low: a, high: b, .. }, OContext::Iomem { low: c, high: d, .. }) => {
+                    (b - a, a).cmp(&(d - c, c))
+                }
+                (OContext::Devicetree { path: x, .. }, OContext::Devicetree { path: y, .. }) => {
+                    x.as_bytes().cmp(y.as_bytes())
+                }
+                _ => std::cmp::Ordering::Equal,
+            });
+        }
+    }
+}
+
 /// Policy capability names, indexed by capability number (libsepol 3.4's table).
 pub const POLICYCAPS: &[&str] = &[
     "network_peer_controls",
