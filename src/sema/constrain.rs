@@ -21,7 +21,7 @@ const TYPE: u32 = 4;
 const TARGET: u32 = 8;
 const XTARGET: u32 = 16;
 
-/// Adds every constraint and validatetrans of the policy to its classes, in source order.
+/// Adds every constraint and validatetrans of the policy to its classes.
 pub(super) fn lower_constraints(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db: &mut PolicyDb) {
     for item in &policy.items {
         let (mls, classes, perms, expr, validatetrans) = match &item.kind {
@@ -63,10 +63,12 @@ pub(super) fn lower_constraints(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, 
                 perms: mask,
                 expr: nodes.clone(),
             };
+            // checkpolicy links each new rule at the head of the class's list, so the
+            // written order is the reverse of the source order.
             if validatetrans {
-                class.validatetrans.push(constraint);
+                class.validatetrans.insert(0, constraint);
             } else {
-                class.constraints.push(constraint);
+                class.constraints.insert(0, constraint);
             }
         }
     }
