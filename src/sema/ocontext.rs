@@ -123,8 +123,25 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     });
                 }
             }
-            ItemKind::Fscon { .. } if target_ok(Target::Selinux) => {
-                // checkpolicy parses `fscon` and keeps nothing of it.
+            ItemKind::Fscon {
+                a,
+                b,
+                context,
+                context2,
+            } if target_ok(Target::Selinux) => {
+                let (Some(major), Some(minor)) = (number(cx, a, 0xFF), number(cx, b, 0xFF)) else {
+                    continue;
+                };
+                let c1 = resolve::context(cx, syms, db, context);
+                let c2 = resolve::context(cx, syms, db, context2);
+                if let (Some(c1), Some(c2)) = (c1, c2) {
+                    // The device numbers become the record's name, as libsepol spells it.
+                    lists[1].push(OContext::Fs {
+                        name: format!("{major:02x}:{minor:02x}"),
+                        context: c1,
+                        context2: c2,
+                    });
+                }
             }
             ItemKind::FsUse {
                 behavior,
@@ -143,8 +160,9 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     FsUseKind::Trans => 2,
                     FsUseKind::Task => 3,
                 };
+                // checkpolicy links each new fs_use at the head of its list.
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[5].push(OContext::FsUse {
+                    lists[5].insert(0, OContext::FsUse {
                         behavior,
                         name: fs.name.clone(),
                         context: c,
