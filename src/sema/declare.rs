@@ -770,19 +770,9 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     }
 
     // Roles: object_r is always value 1; the others follow the parse-time table's order.
+    // `role R` may name a role attribute (to give it types); it declares a role otherwise.
     let mut role_kind: HashMap<&str, bool> = HashMap::new();
     for d in &enabled {
-        for r in &d.roles {
-            if role_kind.get(r.name.as_str()) == Some(&true) {
-                cx.error(
-                    "duplicate-declaration",
-                    r.span,
-                    format!("`{}` is already declared as a role attribute", r.name),
-                    "declared as a role here",
-                );
-            }
-            role_kind.entry(&r.name).or_insert(false);
-        }
         for r in &d.role_attrs {
             if role_kind.contains_key(r.name.as_str()) {
                 cx.error(
@@ -794,6 +784,11 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             role_kind.insert(&r.name, true);
+        }
+    }
+    for d in &enabled {
+        for r in &d.roles {
+            role_kind.entry(&r.name).or_insert(false);
         }
     }
     let mut role_table: Vec<&str> = decls

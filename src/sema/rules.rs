@@ -1085,13 +1085,17 @@ fn eval_with(expr: &[CondExprItem], state: &dyn Fn(u32) -> bool) -> bool {
     stack.pop().unwrap_or(false)
 }
 
-/// libsepol's expression equivalence: same booleans and truth table when there are at most
-/// five distinct booleans, identical postfix otherwise.
+/// libsepol's expression equivalence: the same distinct booleans in the same order of
+/// first appearance and, when there are at most five, the same truth table; identical
+/// postfix otherwise.
 fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
     let vars = |e: &[CondExprItem]| {
-        let mut v: Vec<u32> = e.iter().filter(|i| i.kind == 1).map(|i| i.bool_value).collect();
-        v.sort_unstable();
-        v.dedup();
+        let mut v: Vec<u32> = Vec::new();
+        for i in e.iter().filter(|i| i.kind == 1) {
+            if !v.contains(&i.bool_value) {
+                v.push(i.bool_value);
+            }
+        }
         v
     };
     let (va, vb) = (vars(a), vars(b));
@@ -1397,8 +1401,10 @@ mod tests {
     fn equivalent_conditions_compare_equal() {
         let b = |v| CondExprItem { kind: 1, bool_value: v };
         let op = |k| CondExprItem { kind: k, bool_value: 0 };
-        // a && b  ==  b && a
-        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
+        // a && b  ==  !(!a || !b), but not b && a: libsepol compares the booleans in
+        // their order of first appearance.
+        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(1), op(2), b(2), op(2), op(3), op(2)]));
+        assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
         assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(1), b(2), op(3)]));
     }
 }
