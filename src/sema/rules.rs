@@ -68,6 +68,14 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             }
         }
     }
+    // A dominating role may take every type of the roles it dominates.
+    for i in 0..n {
+        let mut all = types[i].clone();
+        for d in dominates[i].iter() {
+            all.union_with(&types[d as usize]);
+        }
+        types[i] = all;
+    }
     db.roles = (0..n)
         .map(|i| {
             let object_r = i == 0;
