@@ -326,22 +326,14 @@ fn value_of(what: &Contribution) -> u32 {
     }
 }
 
-/// One unconditional contribution, tagged with the index of the rule that made it (rule
-/// indices grow in processing order, so the smallest one of a key is its creation order).
-/// 16 bytes: the unconditional table of a large policy has tens of millions of them.
-#[derive(Clone, Copy)]
-struct Rec {
-    key: AvtabKey,
-    rule: u32,
-    value: u32,
-}
-
-/// The unconditional avtab being built: contributions collected, merged and ordered at the
-/// end by sorting, which keeps memory flat (no hash map over millions of keys).
+/// The unconditional avtab being built: every contribution in generation order (which is
+/// creation order), merged and ordered at the end by a bucket sort, so that memory stays at
+/// 12 bytes a contribution (no hash map over millions of keys). Extended permissions are
+/// contributions whose `data` indexes `xperms`.
 #[derive(Default)]
 struct Unconditional {
-    recs: Vec<Rec>,
-    xrecs: Vec<(AvtabKey, u32, Xperms)>,
+    entries: Vec<AvtabEntry>,
+    xperms: Vec<Xperms>,
 }
 
 /// A conditional branch being built: entries unique per key, in creation order.
@@ -735,11 +727,16 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             expand_rule(cx, syms, &rule, &mut expanded);
             for e in expanded.drain(..) {
                 match (&mut sink, e.what) {
-                    (Sink::Unconditional(u), Contribution::Xperms(x)) => u.xrecs.push((e.key, seq, x)),
-                    (Sink::Unconditional(u), what) => u.recs.push(Rec {
+                    (Sink::Unconditional(u), Contribution::Xperms(x)) => {
+                        u.xperms.push(x);
+                        u.entries.push(AvtabEntry {
+                            key: e.key,
+                            data: u.xperms.len() as u32 - 1,
+                        });
+                    }
+                    (Sink::Unconditional(u), what) => u.entries.push(AvtabEntry {
                         key: e.key,
-                        rule: seq,
-                        value: value_of(&what),
+                        data: value_of(&what),
                     }),
                     (Sink::Branch(b), _) => {
                         if let Err(prev) = b.add(&e, seq) {
@@ -791,15 +788,20 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         }
     }
     // Type rules may not be both conditional and unconditional.
-    let mut cond_types: Vec<(AvtabKey, u32)> = nodes
+    let mut cond_types: Vec<AvtabKey> = nodes
         .iter()
         .flat_map(|(_, t, f)| [t, f])
-        .flat_map(|b| b.entries.iter().zip(&b.rules))
-        .filter(|(e, _)| e.key.specified & avkind::TYPE_RULES != 0)
-        .map(|(e, &r)| (e.key, r))
+        .flat_map(|b| b.entries.iter())
+        .filter(|e| e.key.specified & avkind::TYPE_RULES != 0)
+        .map(|e| {
+            let mut k = e.key;
+            k.specified &= !avkind::ENABLED;
+            k
+        })
         .collect();
-    cond_types.sort_unstable_by_key(|(k, _)| *k);
-    let (avtab, xperms) = finish_unconditional(cx, uncond, &rule_spans, &cond_types);
+    cond_types.sort_unstable();
+    let mut conflict = |cx: &mut Cx, key: AvtabKey| report_conflict(cx, syms, blocks, key);
+    let (avtab, xperms) = finish_unconditional(cx, uncond, &mut conflict, &cond_types);
     db.avtab = avtab;
     db.xperms = xperms;
     db.cond_list = nodes
@@ -817,103 +819,111 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .collect();
 }
 
-/// Merges the unconditional contributions per key and kind, then orders the entries as
-/// checkpolicy writes them: by avtab bucket, source, target, class, creation (§5.3).
+/// Merges the unconditional contributions per key and kind, and orders the entries as
+/// checkpolicy writes them: by avtab bucket, source, target, class, then creation (§5.3).
+///
+/// A stable counting sort by bucket keeps generation order inside each bucket; each
+/// bucket's few entries are then grouped by (source, target, class), still stably, and the
+/// contributions of one key and kind merged into the first one.
 fn finish_unconditional(
     cx: &mut Cx,
     u: Unconditional,
-    rule_spans: &[Span],
-    cond_types: &[(AvtabKey, u32)],
+    conflict: &mut dyn FnMut(&mut Cx, AvtabKey),
+    cond_types: &[AvtabKey],
 ) -> (Vec<AvtabEntry>, Vec<Xperms>) {
-    let Unconditional { mut recs, xrecs } = u;
-    recs.sort_unstable_by_key(|r| (r.key, r.rule));
-    // Merge runs of equal keys in place; the first record of a run keeps the smallest
-    // rule index, i.e. the creation order.
-    let mut w = 0;
-    let mut r = 0;
-    while r < recs.len() {
-        let first = recs[r];
-        let kind = first.key.specified;
-        let mut data = initial_data(kind);
-        let _ = merge(kind, &mut data, first.value, true);
-        let mut next = r + 1;
-        while next < recs.len() && recs[next].key == first.key {
-            if merge(kind, &mut data, recs[next].value, false).is_err() {
-                conflicting_type_rule(cx, rule_spans[recs[next].rule as usize], rule_spans[first.rule as usize]);
-            }
-            next += 1;
-        }
-        if kind & avkind::TYPE_RULES != 0 {
-            if let Ok(i) = cond_types.binary_search_by_key(&first.key, |(k, _)| *k) {
-                conflicting_type_rule(cx, rule_spans[cond_types[i].1 as usize], rule_spans[first.rule as usize]);
-            }
-        }
-        recs[w] = Rec {
-            key: first.key,
-            rule: first.rule,
-            value: data,
-        };
-        w += 1;
-        r = next;
+    const BUCKETS: usize = 1 << 20;
+    let Unconditional { entries, mut xperms } = u;
+    let mut start = vec![0u32; BUCKETS + 1];
+    for e in &entries {
+        start[avtab_bucket(&e.key) as usize + 1] += 1;
     }
-    recs.truncate(w);
-    // Extended permissions: one entry per key, kind and driver, permissions OR-ed.
-    let mut xmerged: Vec<(AvtabKey, u32, Xperms)> = Vec::new();
-    let mut xindex: HashMap<(AvtabKey, u8, u8), usize> = HashMap::new();
-    for (key, rule, x) in xrecs {
-        match xindex.get(&(key, x.specified, x.driver)) {
-            Some(&i) => {
-                for (a, b) in xmerged[i].2.perms.iter_mut().zip(x.perms) {
-                    *a |= b;
+    for b in 0..BUCKETS {
+        start[b + 1] += start[b];
+    }
+    let mut next = start.clone();
+    let blank = AvtabEntry {
+        key: AvtabKey {
+            source: 0,
+            target: 0,
+            class: 0,
+            specified: 0,
+        },
+        data: 0,
+    };
+    let mut sorted = vec![blank; entries.len()];
+    for e in &entries {
+        let b = avtab_bucket(&e.key) as usize;
+        sorted[next[b] as usize] = *e;
+        next[b] += 1;
+    }
+    drop(entries);
+    drop(next);
+    let same_xperm_slot = |xperms: &[Xperms], a: &AvtabEntry, b: &AvtabEntry| {
+        let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
+        x.specified == y.specified && x.driver == y.driver
+    };
+    let mut w = 0;
+    let mut group: Vec<AvtabEntry> = Vec::new();
+    for b in 0..BUCKETS {
+        let (lo, hi) = (start[b] as usize, start[b + 1] as usize);
+        if lo == hi {
+            continue;
+        }
+        let bucket = &mut sorted[lo..hi];
+        bucket.sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
+        let mut i = lo;
+        while i < hi {
+            let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
+            let t = triple(&sorted[i]);
+            group.clear();
+            while i < hi && triple(&sorted[i]) == t {
+                let e = sorted[i];
+                i += 1;
+                let kind = e.key.specified;
+                let is_x = kind & avkind::XPERMS != 0;
+                match group
+                    .iter_mut()
+                    .find(|g| g.key.specified == kind && (!is_x || same_xperm_slot(&xperms, g, &e)))
+                {
+                    Some(g) if is_x => {
+                        let add = xperms[e.data as usize].perms;
+                        for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
+                            *a |= b;
+                        }
+                    }
+                    Some(g) => {
+                        if merge(kind, &mut g.data, e.data, false).is_err() {
+                            conflict(cx, e.key);
+                        }
+                    }
+                    None => {
+                        let mut first = e;
+                        if !is_x {
+                            first.data = initial_data(kind);
+                            let _ = merge(kind, &mut first.data, e.data, true);
+                        }
+                        if kind & avkind::TYPE_RULES != 0 && cond_types.binary_search(&e.key).is_ok() {
+                            conflict(cx, e.key);
+                        }
+                        group.push(first);
+                    }
                 }
             }
-            None => {
-                xindex.insert((key, x.specified, x.driver), xmerged.len());
-                xmerged.push((key, rule, x));
+            for g in &group {
+                sorted[w] = *g;
+                w += 1;
             }
         }
     }
-    let mut xperms = Vec::with_capacity(xmerged.len());
-    for (key, rule, x) in xmerged {
-        recs.push(Rec {
-            key,
-            rule,
-            value: xperms.len() as u32,
-        });
-        xperms.push(x);
+    sorted.truncate(w);
+    sorted.shrink_to_fit();
+    // Extended permissions: merged per slot, renumbered in written order.
+    let mut ordered_x = Vec::new();
+    for e in sorted.iter_mut().filter(|e| e.key.specified & avkind::XPERMS != 0) {
+        ordered_x.push(xperms[e.data as usize]);
+        e.data = ordered_x.len() as u32 - 1;
     }
-    // Order: bucket, source, target, class, then creation among the kinds of one triple.
-    // The creation rank replaces the rule index in place (bucket above, rank below) so that
-    // the final sort needs no extra memory.
-    // (Several driver entries of one xperm rule share a rule index; their values, indices
-    // in generation order, keep them in that order.)
-    recs.sort_unstable_by_key(|r| (r.key.source, r.key.target, r.key.class, r.rule, r.value));
-    let mut i = 0;
-    while i < recs.len() {
-        let triple = (recs[i].key.source, recs[i].key.target, recs[i].key.class);
-        let bucket = avtab_bucket(&recs[i].key);
-        let mut rank = 0;
-        while i < recs.len() && (recs[i].key.source, recs[i].key.target, recs[i].key.class) == triple {
-            recs[i].rule = bucket << 12 | rank.min(0xFFF);
-            rank += 1;
-            i += 1;
-        }
-    }
-    recs.sort_unstable_by_key(|r| (r.rule >> 12, r.key.source, r.key.target, r.key.class, r.rule & 0xFFF));
-    let mut ordered_x = Vec::with_capacity(xperms.len());
-    let avtab: Vec<AvtabEntry> = recs
-        .iter()
-        .map(|r| {
-            let mut data = r.value;
-            if r.key.specified & avkind::XPERMS != 0 {
-                ordered_x.push(xperms[r.value as usize]);
-                data = ordered_x.len() as u32 - 1;
-            }
-            AvtabEntry { key: r.key, data }
-        })
-        .collect();
-    drop(recs);
-    (avtab, ordered_x)
+    (sorted, ordered_x)
 }
 
 /// A branch's entries as libsepol lists them: type entries in creation order, then access
@@ -932,6 +942,71 @@ fn branch_list(t: Branch, active: bool) -> Vec<AvtabEntry> {
             e
         })
         .collect()
+}
+
+/// Reports two type rules that give one key different new types. The unconditional table
+/// keeps no rule of origin per entry (it may hold tens of millions), so the rules are found
+/// again here, which only errors pay for.
+fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKey) {
+    const MAX_REPORTS: usize = 10;
+    if cx.diags.iter().filter(|d| d.code == "conflicting-type-rule").count() >= MAX_REPORTS {
+        return;
+    }
+    let mut spans = Vec::new();
+    let mut items: Vec<&ast::Item> = Vec::new();
+    for b in blocks {
+        for item in &b.items {
+            match &item.kind {
+                ItemKind::If {
+                    then_items,
+                    else_items,
+                    ..
+                } => items.extend(then_items.iter().chain(else_items.iter().flatten())),
+                _ => items.push(item),
+            }
+        }
+    }
+    let mut quiet = Cx {
+        file: cx.file,
+        opts: cx.opts,
+        diags: Vec::new(),
+    };
+    for item in items {
+        let Some(Rule::Type {
+            kind,
+            source,
+            target,
+            classes,
+            ..
+        }) = as_rule(item)
+        else {
+            continue;
+        };
+        if type_kind(kind) != key.specified & !avkind::ENABLED {
+            continue;
+        }
+        let Some((s, t, _)) = rule_types(&mut quiet, syms, source, target, true) else {
+            continue;
+        };
+        let hit = s.get(key.source as u32 - 1)
+            && t.get(key.target as u32 - 1)
+            && resolve::class_set(&mut quiet, syms, classes).is_some_and(|c| c.contains(&(key.class as u32)));
+        if hit {
+            spans.push(item.span);
+        }
+    }
+    match spans.as_slice() {
+        [first, .., last] => conflicting_type_rule(cx, *last, *first),
+        _ => cx.push(Diagnostic::error(
+            "conflicting-type-rule",
+            format!(
+                "conflicting type rules for `{}` `{}` : `{}`",
+                syms.type_names[key.source as usize - 1],
+                syms.type_names[key.target as usize - 1],
+                syms.classes[key.class as usize - 1].name
+            ),
+        )),
+    }
 }
 
 fn conflicting_type_rule(cx: &mut Cx, span: Span, prev: Span) {
