@@ -819,6 +819,29 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .collect();
 }
 
+/// A stable counting sort of `from` into `to` by `key` (below 1024); the start of each
+/// key's run, with the total length at the end.
+fn counting_scatter(
+    from: &[AvtabEntry],
+    to: &mut [AvtabEntry],
+    key: impl Fn(&AvtabEntry) -> usize,
+) -> Vec<usize> {
+    let mut starts = vec![0usize; 1025];
+    for e in from {
+        starts[key(e) + 1] += 1;
+    }
+    for i in 0..1024 {
+        starts[i + 1] += starts[i];
+    }
+    let mut next = starts.clone();
+    for e in from {
+        let k = key(e);
+        to[next[k]] = *e;
+        next[k] += 1;
+    }
+    starts
+}
+
 /// Merges the unconditional contributions per key and kind, and orders the entries as
 /// checkpolicy writes them: by avtab bucket, source, target, class, then creation (§5.3).
 ///
@@ -831,41 +854,32 @@ fn finish_unconditional(
     conflict: &mut dyn FnMut(&mut Cx, AvtabKey),
     cond_types: &[AvtabKey],
 ) -> (Vec<AvtabEntry>, Vec<Xperms>) {
-    const BUCKETS: usize = 1 << 20;
     let Unconditional { entries, mut xperms } = u;
-    let mut start = vec![0u32; BUCKETS + 1];
-    for e in &entries {
-        start[avtab_bucket(&e.key) as usize + 1] += 1;
-    }
-    for b in 0..BUCKETS {
-        start[b + 1] += start[b];
-    }
-    let mut next = start.clone();
-    let blank = AvtabEntry {
-        key: AvtabKey {
-            source: 0,
-            target: 0,
-            class: 0,
-            specified: 0,
-        },
-        data: 0,
-    };
-    let mut sorted = vec![blank; entries.len()];
-    for e in &entries {
-        let b = avtab_bucket(&e.key) as usize;
-        sorted[next[b] as usize] = *e;
-        next[b] += 1;
-    }
+    // Two counting passes over the bucket number (high ten bits, then low ten bits inside
+    // each high region) keep the scattered writes within cache-sized regions.
+    let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
+    let mut sorted = entries.clone();
+    let hi_starts = counting_scatter(&entries, &mut sorted, |e| bucket(e) >> 10);
     drop(entries);
-    drop(next);
+    let mut scratch: Vec<AvtabEntry> = Vec::new();
+    let mut bucket_starts: Vec<usize> = Vec::with_capacity(1 << 20 | 1);
+    for r in 0..1024 {
+        let (lo, hi) = (hi_starts[r], hi_starts[r + 1]);
+        scratch.clear();
+        scratch.extend_from_slice(&sorted[lo..hi]);
+        let starts = counting_scatter(&scratch, &mut sorted[lo..hi], |e| bucket(e) & 1023);
+        bucket_starts.extend(starts[..1024].iter().map(|s| lo + s));
+    }
+    bucket_starts.push(sorted.len());
+    drop(scratch);
     let same_xperm_slot = |xperms: &[Xperms], a: &AvtabEntry, b: &AvtabEntry| {
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
     };
     let mut w = 0;
     let mut group: Vec<AvtabEntry> = Vec::new();
-    for b in 0..BUCKETS {
-        let (lo, hi) = (start[b] as usize, start[b + 1] as usize);
+    for b in 0..1 << 20 {
+        let (lo, hi) = (bucket_starts[b], bucket_starts[b + 1]);
         if lo == hi {
             continue;
         }
