@@ -53,7 +53,10 @@ fn cases(dir: &Path) -> BTreeMap<String, Vec<Value>> {
     let mut by_input: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for case in manifest["compile"].as_array().into_iter().flatten() {
         if let Some(input) = case["input"].as_str() {
-            by_input.entry(input.to_string()).or_default().push(case.clone());
+            by_input
+                .entry(input.to_string())
+                .or_default()
+                .push(case.clone());
         }
     }
     by_input
@@ -92,13 +95,15 @@ fn corpus_policies_parse_as_checkpolicy_does() {
     assert!(!by_input.is_empty(), "the manifest lists compile cases");
     for (input, cases) in &by_input {
         let (map, _, policy, diags) = parse_file(&dir.join(input));
-        let syntax_case = cases.iter().find(|c| {
-            c["expect"] == "reject" && c["message"].as_str() == Some("syntax error")
-        });
+        let syntax_case = cases
+            .iter()
+            .find(|c| c["expect"] == "reject" && c["message"].as_str() == Some("syntax error"));
         match syntax_case {
             Some(case) => {
                 assert!(
-                    diags.iter().any(|d| d.is_error() && at_expected_line(d, &map, case)),
+                    diags
+                        .iter()
+                        .any(|d| d.is_error() && at_expected_line(d, &map, case)),
                     "{input}: no error at lines {} / {}:\n{}",
                     case["conf_lines"],
                     case["source"],
@@ -123,7 +128,10 @@ fn every_corpus_policy_conf_parses_without_panicking() {
     let mut stack = vec![dir];
     let mut n = 0;
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable corpus directory").flatten() {
+        for entry in std::fs::read_dir(&d)
+            .expect("readable corpus directory")
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);

@@ -922,7 +922,7 @@ impl XpermSet {
 
 impl CondExpr {
     /// `!e`.
-    pub fn not(e: CondExpr) -> CondExpr {
+    pub fn negate(e: CondExpr) -> CondExpr {
         CondExpr::Not(Box::new(e))
     }
 
@@ -939,7 +939,7 @@ impl CondExpr {
 
 impl CExpr {
     /// `not e`.
-    pub fn not(e: CExpr) -> CExpr {
+    pub fn negate(e: CExpr) -> CExpr {
         CExpr::Not(Box::new(e))
     }
 

@@ -190,7 +190,7 @@ fn keyword_span(text: &str, span: Span) -> Span {
     Span::new(start, (start + len).min(span.end as usize))
 }
 
-fn keyword<'t>(text: &'t str, span: Span) -> &'t str {
+fn keyword(text: &str, span: Span) -> &str {
     text.get(keyword_span(text, span).range()).unwrap_or("?")
 }
 
@@ -214,6 +214,7 @@ pub(crate) fn check(stmts: &[Stmt], file: FileId, text: &str, had_errors: bool) 
     let mut cur: Option<(Section, Span)> = None;
     let mut mls = false;
     let mut reported_missing = false;
+    let mut after_error = false;
     for stmt in stmts {
         let (section, span) = match stmt {
             Stmt::Item(item) => {
@@ -226,9 +227,23 @@ pub(crate) fn check(stmts: &[Stmt], file: FileId, text: &str, had_errors: bool) 
                     }
                 }
             }
-            Stmt::Empty(span) => (TeRbac, *span),
-            Stmt::Error => continue,
+            Stmt::Empty(span) => {
+                // A `;` belongs where type and role statements are, but it does not start
+                // that section; right after a skipped statement it is the skipped
+                // statement's end, so it says nothing about the order.
+                if !std::mem::take(&mut after_error)
+                    && !cur.is_some_and(|(s, _)| may_precede_te_rbac(s))
+                {
+                    c.stray_semicolon(*span);
+                }
+                continue;
+            }
+            Stmt::Error => {
+                after_error = true;
+                continue;
+            }
         };
+        after_error = false;
         match cur {
             Some((now, start)) if section < now || (section == now && section == Dominance) => {
                 c.out_of_order(span, section, now, start);
@@ -253,6 +268,11 @@ pub(crate) fn check(stmts: &[Stmt], file: FileId, text: &str, had_errors: bool) 
         }
     }
     c.diags
+}
+
+/// Whether the type and role section (where `;` is allowed) may follow or be `s`.
+fn may_precede_te_rbac(s: Section) -> bool {
+    matches!(s, AccessVectors | Defaults | MlsConstraints | TeRbac)
 }
 
 /// The first required section strictly between `from` and `to` (`None`: the start and the
@@ -322,6 +342,15 @@ impl Checker<'_> {
             }
         };
         self.diags.push(d.note(ORDER_NOTE));
+    }
+
+    fn stray_semicolon(&mut self, span: Span) {
+        self.diags
+            .push(Diagnostic::error("syntax-error", "unexpected `;`").primary(
+                self.file,
+                span,
+                "an empty statement is only allowed among type, role and rule statements",
+            ));
     }
 
     fn require_outside_block(&mut self, span: Span) {
