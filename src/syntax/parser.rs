@@ -245,14 +245,27 @@ impl ErrorCtx<'_> {
                 if let Some(hint) = hint_for(&tok, &expected) {
                     d = d.note(hint);
                 }
+                if expected.iter().any(|e| e == "\";\"") {
+                    if let Some(at) = previous_line_end(self.text, l) {
+                        d = d.secondary(
+                            self.file,
+                            Span::new(at, at + 1),
+                            "perhaps a `;` is missing here",
+                        );
+                    }
+                }
                 (span.start, with_expected(d, &expected))
             }
             ParseError::UnrecognizedEof { expected, .. } => {
                 let end = self.text.len();
+                let label = match expected.len() {
+                    0..=2 => label_for(&expected),
+                    _ => "the file ends here".to_string(),
+                };
                 let mut d = Diagnostic::error("syntax-error", "unexpected end of file").primary(
                     self.file,
                     Span::new(end, end),
-                    label_for(&expected),
+                    label,
                 );
                 if let Some(&(at, c)) = self.unclosed.last() {
                     d = d.secondary(
@@ -282,6 +295,28 @@ impl ErrorCtx<'_> {
             ),
         }
     }
+}
+
+/// When the token at `offset` starts a line, the offset of the last character of the
+/// previous line of code (skipping blank lines and whole-line comments such as `#line`):
+/// where a forgotten `;` belongs.
+fn previous_line_end(text: &str, offset: usize) -> Option<usize> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if !before[line_start..].trim().is_empty() {
+        return None;
+    }
+    let mut code = before[..line_start].trim_end();
+    loop {
+        let last_line = code.rfind('\n').map_or(0, |i| i + 1);
+        if !code[last_line..].trim_start().starts_with('#') {
+            break;
+        }
+        code = code[..last_line].trim_end();
+    }
+    let end = code.len();
+    let ch = code.chars().next_back()?;
+    Some(end - ch.len_utf8())
 }
 
 /// The short label under the offending token.
