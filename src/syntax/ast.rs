@@ -895,8 +895,8 @@ impl Context {
 
 impl XpermRange {
     /// A single value or a `low-high` range.
-    pub fn new(low: Number, high: Option<Number>) -> Vec<XpermRange> {
-        vec![XpermRange { low, high }]
+    pub fn new(low: Number, high: Option<Number>) -> XpermRange {
+        XpermRange { low, high }
     }
 }
 

@@ -918,6 +918,23 @@ ibendportcon mlx4_0 1 u:r:t:s0
     }
 
     #[test]
+    fn random_characters_never_panic() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let alphabet: Vec<char> = "ab09xX_-.:;,{}()[]~*!&|^=#\"/ \n\t\u{e9}$"
+            .chars()
+            .collect();
+        for _ in 0..300 {
+            let len = (rng.next() % 300) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+                .collect();
+            let (p, d, map) = run(&text);
+            let _ = crate::diag::render(&d, &map);
+            let _ = print(&p);
+        }
+    }
+
+    #[test]
     fn random_token_soup_never_panics() {
         const WORDS: &[&str] = &[
             "class",

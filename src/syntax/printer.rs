@@ -615,3 +615,44 @@ impl Printer {
         self.line(&text);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::{SourceFile, SourceMap};
+
+    fn reprint(text: &str) -> String {
+        let mut map = SourceMap::new();
+        let file = map.add(SourceFile::new("t.conf", text));
+        let (p, _) = crate::syntax::parse(&mut map, file);
+        super::print(&p)
+    }
+
+    #[test]
+    fn sets_get_braces_only_when_needed() {
+        assert_eq!(
+            reprint("allow a b - c : { d } ~e;"),
+            "allow a { b -c } : d ~e;\n"
+        );
+        assert_eq!(reprint("allow a b : c *;"), "allow a b : c *;\n");
+    }
+
+    #[test]
+    fn expressions_are_fully_parenthesised() {
+        assert_eq!(
+            reprint("if a || b && !c { allow a b : c d; }"),
+            "if (a || (b && (!c))) {\n    allow a b : c d;\n}\n"
+        );
+        assert_eq!(
+            reprint("constrain c p not (u1 == u2 or sameuser) and t1 != { a b };"),
+            "constrain c p (not (u1 == u2 or u1 == u2)) and t1 != { a b };\n"
+        );
+    }
+
+    #[test]
+    fn paths_are_quoted_only_with_white_space() {
+        assert_eq!(
+            reprint("genfscon proc \"/a b\" -- u:r:t genfscon proc \"/c\" u:r:t"),
+            "genfscon proc \"/a b\" -- u:r:t\ngenfscon proc /c u:r:t\n"
+        );
+    }
+}
