@@ -11,6 +11,7 @@ use super::ast::{Item, ItemKind};
 use super::parser::Stmt;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
+use std::collections::HashSet;
 
 /// A section of a policy.conf, in the order they must come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,7 +205,16 @@ struct Checker<'a> {
 ///
 /// With `had_errors`, statements were lost to error recovery, so missing sections are not
 /// reported (they may be the lost statements).
-pub(crate) fn check(stmts: &[Stmt], file: FileId, text: &str, had_errors: bool) -> Vec<Diagnostic> {
+/// Statements starting where a syntax error was reported are where recovery resumed in
+/// the middle of a broken statement (`error_at`); their place says nothing and is not
+/// checked.
+pub(crate) fn check(
+    stmts: &[Stmt],
+    file: FileId,
+    text: &str,
+    had_errors: bool,
+    error_at: &HashSet<u32>,
+) -> Vec<Diagnostic> {
     let mut c = Checker {
         file,
         text,
@@ -217,6 +227,7 @@ pub(crate) fn check(stmts: &[Stmt], file: FileId, text: &str, had_errors: bool) 
     let mut after_error = false;
     for stmt in stmts {
         let (section, span) = match stmt {
+            Stmt::Item(item) if error_at.contains(&item.span.start) => continue,
             Stmt::Item(item) => {
                 c.check_blocks(item);
                 match section_of(&item.kind) {

@@ -12,6 +12,7 @@ use super::order;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use lalrpop_util::{ErrorRecovery, ParseError};
+use std::collections::{HashMap, HashSet};
 
 #[allow(clippy::all, unused_parens, missing_docs, unused_imports)]
 mod generated {
@@ -95,10 +96,30 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
         text: &text,
         unclosed: lexed.unclosed,
     };
-    let mut syntax: Vec<(u32, Diagnostic)> = recovered
-        .into_iter()
-        .map(|e| ctx.convert(e.error))
+    // Brackets opened in text that recovery skipped: an error at their closing bracket is
+    // only an echo of the first error, so it is not reported.
+    let skipped_openers: HashSet<usize> = recovered
+        .iter()
+        .flat_map(|e| &e.dropped_tokens)
+        .filter(|(_, t, _)| matches!(t, Token::LBrace | Token::LParen))
+        .map(|&(l, _, _)| l)
         .collect();
+    let is_echo = |e: &ParseError<usize, Token<'_>, LexError>| match e {
+        ParseError::UnrecognizedToken {
+            token: (l, Token::RBrace | Token::RParen, _),
+            ..
+        } => lexed
+            .closers
+            .get(l)
+            .is_some_and(|open| skipped_openers.contains(open)),
+        _ => false,
+    };
+    let mut syntax: Vec<(u32, Diagnostic)> = Vec::new();
+    for e in recovered {
+        if !is_echo(&e.error) {
+            syntax.push(ctx.convert(e.error));
+        }
+    }
     let stmts = match result {
         Ok(stmts) => stmts,
         Err(e) => {
@@ -107,8 +128,9 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
         }
     };
     syntax.sort_by_key(|(at, _)| *at);
+    let error_at: HashSet<u32> = syntax.iter().map(|(at, _)| *at).collect();
     diags.extend(syntax.into_iter().map(|(_, d)| d));
-    diags.extend(order::check(&stmts, file, &text, n_syntax > 0));
+    diags.extend(order::check(&stmts, file, &text, n_syntax > 0, &error_at));
     let items = block_items(stmts);
     (ast::Policy { items }, diags)
 }
@@ -120,6 +142,8 @@ struct Lexed<'a> {
     diags: Vec<Diagnostic>,
     /// Where the `{` and `(` still open at the end were written.
     unclosed: Vec<(usize, char)>,
+    /// For each `}` and `)`, where the bracket it closes was opened.
+    closers: HashMap<usize, usize>,
     too_deep: Option<Diagnostic>,
 }
 
@@ -146,6 +170,7 @@ fn lex(text: &str, file: FileId) -> Lexed<'_> {
         directives: Vec::new(),
         diags: Vec::new(),
         unclosed: Vec::new(),
+        closers: HashMap::new(),
         too_deep: None,
     };
     let mut bad: Option<Span> = None;
@@ -190,7 +215,9 @@ fn lex(text: &str, file: FileId) -> Lexed<'_> {
                 }
             }
             Token::RBrace | Token::RParen => {
-                out.unclosed.pop();
+                if let Some((open, _)) = out.unclosed.pop() {
+                    out.closers.insert(l, open);
+                }
             }
             _ => {}
         }
