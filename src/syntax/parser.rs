@@ -23,9 +23,10 @@ mod generated {
 /// recursive (the tree's `Drop`, the printer, later passes) can overflow the stack.
 pub const MAX_NESTING: usize = 256;
 
-/// How many expression operators one statement may hold; a chain of `&&` or `!` builds a
-/// tree as deep as it is long, so this bounds expression depth the way [`MAX_NESTING`]
-/// bounds block depth.
+/// How many expression operators may come between two `;` (or `if` keywords); a chain of
+/// `&&` or `!` builds a tree as deep as it is long, so this bounds expression depth the
+/// way [`MAX_NESTING`] bounds block depth. Braces do not reset the count, since a
+/// constraint may hold `t1 == { a }` many times over.
 pub const MAX_OPERATORS: usize = 512;
 
 /// One statement as the grammar returns it, before the order check.
@@ -221,7 +222,7 @@ fn lex(text: &str, file: FileId) -> Lexed<'_> {
             }
             _ => {}
         }
-        if matches!(tok, Token::Semi | Token::LBrace | Token::RBrace) {
+        if matches!(tok, Token::Semi | Token::If) {
             operators = 0;
         } else if is_operator(&tok) {
             operators += 1;
@@ -899,6 +900,7 @@ ibendportcon mlx4_0 1 u:r:t:s0
             format!("if {}a{} {{ }}", "(".repeat(50_000), ")".repeat(50_000)),
             format!("if {}a {{ }}", "!".repeat(100_000)),
             format!("if a{} {{ }}", " && a".repeat(100_000)),
+            format!("constrain c p {}u1 == u2;", "t1 == { a } and ".repeat(100_000)),
         ] {
             let d = errors(&text);
             assert!(
