@@ -13,7 +13,8 @@ fn flaskc(args: &[&str]) -> (i32, String) {
     )
 }
 
-const GOOD: &str = "class domain\nsid xen\nclass domain { create }\ntype t;\nuser u roles r;\nsid xen u:r:t\n";
+const GOOD: &str =
+    "class domain\nsid xen\nclass domain { create }\ntype t;\nuser u roles r;\nsid xen u:r:t\n";
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
@@ -37,7 +38,10 @@ fn syntax_errors_exit_one_in_both_formats() {
     let good = write(&dir, "good.conf", GOOD);
     let (code, err) = flaskc(&["check", "-M", &good, &bad]);
     assert_eq!(code, 1);
-    assert!(err.contains("error[syntax-error]: unexpected `user`"), "{err}");
+    assert!(
+        err.contains("error[syntax-error]: unexpected `user`"),
+        "{err}"
+    );
     let (code, err) = flaskc(&["check", "--message-format", "json", &bad]);
     assert_eq!(code, 1);
     let first = err.lines().next().expect("one json line");

@@ -900,7 +900,10 @@ ibendportcon mlx4_0 1 u:r:t:s0
             format!("if {}a{} {{ }}", "(".repeat(50_000), ")".repeat(50_000)),
             format!("if {}a {{ }}", "!".repeat(100_000)),
             format!("if a{} {{ }}", " && a".repeat(100_000)),
-            format!("constrain c p {}u1 == u2;", "t1 == { a } and ".repeat(100_000)),
+            format!(
+                "constrain c p {}u1 == u2;",
+                "t1 == { a } and ".repeat(100_000)
+            ),
         ] {
             let d = errors(&text);
             assert!(
