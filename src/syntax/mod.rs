@@ -1,7 +1,7 @@
 //! The policy.conf front end: lexer, spanned AST, parser and printer.
 //!
 //! [`parse`] turns one file of a [`SourceMap`](crate::source::SourceMap) into an
-//! [`ast::Policy`] plus diagnostics; [`print`] turns a tree back into policy.conf text that
+//! [`ast::Policy`] plus diagnostics; [`print()`] turns a tree back into policy.conf text that
 //! parses to the same tree (up to spans).
 
 pub mod ast;

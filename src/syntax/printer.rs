@@ -1,6 +1,6 @@
 //! The policy.conf printer: a syntax tree back to text.
 //!
-//! [`print`] writes one statement per line (blocks indented) such that parsing the output
+//! [`print()`] writes one statement per line (blocks indented) such that parsing the output
 //! gives the same tree up to spans: sets are written with braces where needed, expressions
 //! fully parenthesised, paths quoted only when they hold white space. Comments and the
 //! original layout are not kept. Recursion follows the tree, whose depth the parser bounds
