@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
+mod check;
+
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -14,12 +16,17 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {}
+enum Command {
+    /// Parse policy.conf files and report every problem, writing nothing.
+    Check(check::CheckArgs),
+}
 
 /// Runs flaskc with these arguments (the program name first) and returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
-        Ok(cli) => match cli.command {},
+        Ok(cli) => match cli.command {
+            Command::Check(args) => check::run(args),
+        },
         Err(e) => {
             let _ = e.print();
             if e.use_stderr() {

@@ -709,3 +709,319 @@ pub enum FsUseKind {
     /// `fs_use_trans`
     Trans,
 }
+
+// Constructors used by the grammar actions in `grammar/policy.lalrpop`. They keep the
+// actions one line long and hold the little logic parsing needs (number values, quote
+// stripping, set shapes), so that it is tested as Rust.
+
+impl Ident {
+    /// A name written from byte `l` to byte `r`.
+    pub fn new(name: &str, l: usize, r: usize) -> Ident {
+        Ident {
+            name: name.to_string(),
+            span: Span::new(l, r),
+        }
+    }
+
+    /// A quoted string token (`"name"`, `"/path"`) without its quotes; the span keeps them.
+    pub fn unquoted(text: &str, l: usize, r: usize) -> Ident {
+        let inner = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(text);
+        Ident::new(inner, l, r)
+    }
+
+    /// A genfscon file-type flag: `-` followed by a letter (`-d`), kept as `-d`.
+    pub fn file_type(flag: Ident, l: usize, r: usize) -> Ident {
+        Ident::new(&format!("-{}", flag.name), l, r)
+    }
+}
+
+impl Number {
+    /// A number token; its value is read as checkpolicy's `strtoul(text, NULL, 0)` does:
+    /// `0x` is hexadecimal, a leading `0` octal (up to the first non-octal digit), else
+    /// decimal. `value` is `None` when it does not fit in a `u64`.
+    pub fn new(text: &str, l: usize, r: usize) -> Number {
+        Number {
+            text: text.to_string(),
+            value: number_value(text),
+            span: Span::new(l, r),
+        }
+    }
+}
+
+/// The value of a NUMBER token as `strtoul(text, NULL, 0)` reads it.
+fn number_value(text: &str) -> Option<u64> {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(oct) = text.strip_prefix('0') {
+        let digits: String = oct
+            .chars()
+            .take_while(|c| ('0'..='7').contains(c))
+            .collect();
+        if digits.is_empty() {
+            return Some(0);
+        }
+        return u64::from_str_radix(&digits, 8).ok();
+    }
+    text.parse().ok()
+}
+
+impl Item {
+    /// A statement spanning bytes `l..r`.
+    pub fn new(kind: ItemKind, l: usize, r: usize) -> Item {
+        Item {
+            kind,
+            span: Span::new(l, r),
+        }
+    }
+}
+
+impl SetItem {
+    /// A name as written, not negated.
+    pub fn plain(name: Ident) -> SetItem {
+        SetItem {
+            negated: false,
+            name,
+        }
+    }
+
+    /// A name written with a leading `-`.
+    pub fn negated(name: Ident) -> SetItem {
+        SetItem {
+            negated: true,
+            name,
+        }
+    }
+}
+
+impl Set {
+    /// A set of the given items; nested braces are flattened by the caller.
+    pub fn of(items: Vec<SetItem>, l: usize, r: usize) -> Set {
+        Set {
+            items,
+            star: false,
+            complement: false,
+            span: Span::new(l, r),
+        }
+    }
+
+    /// One name: `a`.
+    pub fn one(name: Ident, l: usize, r: usize) -> Set {
+        Set::of(vec![SetItem::plain(name)], l, r)
+    }
+
+    /// `a - b` written outside braces: `a` without `b`.
+    pub fn minus(a: Ident, b: Ident, l: usize, r: usize) -> Set {
+        Set::of(vec![SetItem::plain(a), SetItem::negated(b)], l, r)
+    }
+
+    /// `*`.
+    pub fn star(l: usize, r: usize) -> Set {
+        Set {
+            star: true,
+            ..Set::of(Vec::new(), l, r)
+        }
+    }
+
+    /// `~set`: the complement of `inner`, spanning from the `~`.
+    pub fn complement(inner: Set, l: usize, r: usize) -> Set {
+        Set {
+            complement: true,
+            span: Span::new(l, r),
+            ..inner
+        }
+    }
+
+    /// Names of a set written as plain names (`{ a b }`), in order.
+    pub fn names(&self) -> impl Iterator<Item = &Ident> {
+        self.items.iter().map(|i| &i.name)
+    }
+}
+
+/// Concatenates the items of a nested set `{ a { b -c } }`: nesting adds no meaning.
+pub fn flatten(parts: Vec<Vec<SetItem>>) -> Vec<SetItem> {
+    parts.into_iter().flatten().collect()
+}
+
+/// Concatenates the values of a nested extended-permission set.
+pub fn flatten_xperms(parts: Vec<Vec<XpermRange>>) -> Vec<XpermRange> {
+    parts.into_iter().flatten().collect()
+}
+
+impl Level {
+    /// `sens[:cats]` spanning bytes `l..r`.
+    pub fn new(sens: Ident, cats: Option<Vec<Ident>>, l: usize, r: usize) -> Level {
+        Level {
+            sens,
+            cats: cats.unwrap_or_default(),
+            span: Span::new(l, r),
+        }
+    }
+}
+
+impl MlsRange {
+    /// `low[ - high]` spanning bytes `l..r`.
+    pub fn new(low: Level, high: Option<Level>, l: usize, r: usize) -> MlsRange {
+        MlsRange {
+            low,
+            high,
+            span: Span::new(l, r),
+        }
+    }
+}
+
+impl Context {
+    /// `user:role:type[:range]` spanning bytes `l..r`.
+    pub fn new(
+        user: Ident,
+        role: Ident,
+        ty: Ident,
+        range: Option<MlsRange>,
+        l: usize,
+        r: usize,
+    ) -> Context {
+        Context {
+            user,
+            role,
+            ty,
+            range,
+            span: Span::new(l, r),
+        }
+    }
+}
+
+impl XpermRange {
+    /// A single value or a `low-high` range.
+    pub fn new(low: Number, high: Option<Number>) -> XpermRange {
+        XpermRange { low, high }
+    }
+}
+
+impl XpermSet {
+    /// The values and ranges of an extended-permission set spanning bytes `l..r`.
+    pub fn new(items: Vec<XpermRange>, l: usize, r: usize) -> XpermSet {
+        XpermSet {
+            items,
+            complement: false,
+            span: Span::new(l, r),
+        }
+    }
+
+    /// `~set`, spanning from the `~`.
+    pub fn complement(inner: XpermSet, l: usize, r: usize) -> XpermSet {
+        XpermSet {
+            complement: true,
+            span: Span::new(l, r),
+            ..inner
+        }
+    }
+}
+
+impl CondExpr {
+    /// `!e`.
+    pub fn negate(e: CondExpr) -> CondExpr {
+        CondExpr::Not(Box::new(e))
+    }
+
+    /// A binary operator applied to two operands; `make` is a variant such as
+    /// `CondExpr::And`.
+    pub fn binary(
+        make: fn(Box<CondExpr>, Box<CondExpr>) -> CondExpr,
+        a: CondExpr,
+        b: CondExpr,
+    ) -> CondExpr {
+        make(Box::new(a), Box::new(b))
+    }
+}
+
+impl CExpr {
+    /// `not e`.
+    pub fn negate(e: CExpr) -> CExpr {
+        CExpr::Not(Box::new(e))
+    }
+
+    /// `a and b`.
+    pub fn and(a: CExpr, b: CExpr) -> CExpr {
+        CExpr::And(Box::new(a), Box::new(b))
+    }
+
+    /// `a or b`.
+    pub fn or(a: CExpr, b: CExpr) -> CExpr {
+        CExpr::Or(Box::new(a), Box::new(b))
+    }
+
+    /// Two operands compared (`u1 == u2`), spanning bytes `l..r`.
+    pub fn attr(left: COperand, op: COp, right: COperand, l: usize, r: usize) -> CExpr {
+        CExpr::Attr {
+            left,
+            op,
+            right,
+            span: Span::new(l, r),
+        }
+    }
+
+    /// An operand compared with names (`t1 == { a b }`), spanning bytes `l..r`.
+    pub fn names(operand: COperand, op: COp, names: Set, l: usize, r: usize) -> CExpr {
+        CExpr::Names {
+            operand,
+            op,
+            names,
+            span: Span::new(l, r),
+        }
+    }
+}
+
+impl RequireDecl {
+    /// `KIND a, b;` in a require block.
+    pub fn new(kind: Ident, names: Vec<Ident>) -> RequireDecl {
+        RequireDecl {
+            kind,
+            names,
+            perms: Vec::new(),
+        }
+    }
+
+    /// `class C { p q };` in a require block.
+    pub fn class(kind: Ident, class: Ident, perms: Vec<Ident>) -> RequireDecl {
+        RequireDecl {
+            kind,
+            names: vec![class],
+            perms,
+        }
+    }
+}
+
+impl RoleDom {
+    /// `role R;` or `role R { ... }` inside a role dominance block.
+    pub fn new(role: Ident, dominated: Option<Vec<RoleDom>>) -> RoleDom {
+        RoleDom {
+            role,
+            dominated: dominated.unwrap_or_default(),
+        }
+    }
+}
+
+/// The `Debug` text of a tree with every span erased, for comparing trees that were parsed
+/// from different text (a round trip through the printer) where only the spans differ.
+pub fn debug_without_spans<T: std::fmt::Debug>(tree: &T) -> String {
+    let text = format!("{tree:?}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("Span { start: ") {
+        out.push_str(&rest[..at]);
+        out.push_str("Span");
+        let after = &rest[at..];
+        match after.find('}') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
