@@ -72,6 +72,21 @@ else
 	fi
 fi
 
+# Every optional module can be turned off on its own, and all of them
+# at once, without breaking the build.
+optional=$(awk '/^[ \t]*[a-zA-Z]/ { if ($3 == "on" && $1 != "xen" && $1 != "dom0") print $1 }' \
+	"$policy/modules/modules.conf")
+for off in $optional "$(echo $optional)"; do
+	rm -rf "$work/toggle"
+	cp -r "$policy" "$work/toggle"
+	for m in $off; do
+		sed -i "s/^\([ \t]*$m[ \t]*=[ \t]*\)on/\1off/" "$work/toggle/modules/modules.conf"
+	done
+	case "$off" in *" "*) what="all optional modules off" ;; *) what="module $off off" ;; esac
+	check "builds with $what (MLS and non-MLS)" sh -c \
+		'"$1/build.sh" -o "$2/t.bin" && "$1/build.sh" -M -o "$2/t-mls.bin"' sh "$work/toggle" "$work"
+done
+
 # The hypervisor files, compared with a Xen tree when one is at hand.
 xen_tree=${XEN_TREE:-}
 if [ -z "$xen_tree" ]; then
