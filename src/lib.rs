@@ -7,6 +7,6 @@
 pub mod cli;
 pub mod diag;
 pub mod policydb;
+pub mod sema;
 pub mod source;
 pub mod syntax;
-pub mod sema;

@@ -13,8 +13,8 @@ fn flaskc(args: &[&str]) -> (i32, String) {
     )
 }
 
-const GOOD: &str =
-    "class domain\nsid xen\nclass domain { create }\ntype t;\nuser u roles r;\nsid xen u:r:t\n";
+const GOOD: &str = "class domain\nsid xen\nclass domain { create }\ntype t;\n\
+    allow t t : domain create;\nrole r;\nrole r types t;\nuser u roles r;\nsid xen u:r:t\n";
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
@@ -36,10 +36,10 @@ fn syntax_errors_exit_one_in_both_formats() {
     let dir = tempfile::tempdir().expect("temp dir");
     let bad = write(&dir, "bad.conf", &GOOD.replace("type t;", "type t"));
     let good = write(&dir, "good.conf", GOOD);
-    let (code, err) = flaskc(&["check", "-M", &good, &bad]);
+    let (code, err) = flaskc(&["check", &good, &bad]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("error[syntax-error]: unexpected `user`"),
+        err.contains("error[syntax-error]: unexpected `allow`"),
         "{err}"
     );
     let (code, err) = flaskc(&["check", "--message-format", "json", &bad]);
@@ -48,6 +48,7 @@ fn syntax_errors_exit_one_in_both_formats() {
     let v: serde_json::Value = serde_json::from_str(first).expect("json");
     assert_eq!(v["code"], "syntax-error");
     assert_eq!(v["line"], 5);
+    assert_eq!(v["column"], 1);
 }
 
 #[test]

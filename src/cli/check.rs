@@ -1,12 +1,14 @@
-//! `flaskc check`: parse policy.conf files and report every problem, writing nothing.
+//! `flaskc check`: compile policy.conf files and report every problem, writing nothing.
 //!
-//! Diagnostics go to standard error, as text (`--message-format human`) or as one JSON
+//! Without `-t`/`-M`, the target and MLS are inferred from the statements: Xen or SELinux
+//! object contexts name the target, `sensitivity` statements mean MLS. Diagnostics go to
+//! standard error, as text (`--message-format human`) or as one JSON
 //! object per line (`--message-format json`). Exit code 0 when clean, 1 when any file has
 //! errors, 2 when a file cannot be read.
 
-use crate::diag::{self, Diagnostic};
+use super::compile::{lower_file, Request};
 use crate::source::{FileId, SourceFile, SourceMap};
-use crate::syntax;
+use crate::{policydb, sema, syntax};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,16 +34,10 @@ pub enum MessageFormat {
 /// Arguments of `flaskc check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The target platform (`-t` as checkpolicy takes it).
-    #[arg(
-        short = 't',
-        long = "target",
-        value_enum,
-        default_value = "xen",
-        ignore_case = true
-    )]
-    pub target: Target,
-    /// Enable MLS (as checkpolicy's `-M`).
+    /// The target platform (`-t` as checkpolicy takes it); inferred when absent.
+    #[arg(short = 't', long = "target", value_enum, ignore_case = true)]
+    pub target: Option<Target>,
+    /// Enable MLS (as checkpolicy's `-M`); inferred from `sensitivity` statements when absent.
     #[arg(short = 'M', long = "mls")]
     pub mls: bool,
     /// How to print diagnostics.
@@ -52,11 +48,51 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// Everything `check` finds in one policy.conf already in `map`: today syntax, later the
-/// semantic pass too. Kept as one function so that later stages plug in here.
-pub fn check_conf(map: &mut SourceMap, file: FileId) -> Vec<Diagnostic> {
-    let (_policy, diags) = syntax::parse(map, file);
-    diags
+/// The target and MLS-ness a policy's statements imply: Xen or SELinux object contexts,
+/// and `sensitivity` declarations.
+fn infer(text: &str) -> (policydb::Target, bool) {
+    use syntax::lexer::{tokens, Token as T};
+    let mut target = policydb::Target::Xen;
+    let mut mls = false;
+    for (_, t, _) in tokens(text).flatten() {
+        match t {
+            T::Sensitivity => mls = true,
+            T::Portcon
+            | T::Netifcon
+            | T::Nodecon
+            | T::Genfscon
+            | T::FsUseXattr
+            | T::FsUseTask
+            | T::FsUseTrans
+            | T::Fscon
+            | T::Ibpkeycon
+            | T::Ibendportcon => target = policydb::Target::Selinux,
+            _ => {}
+        }
+    }
+    (target, mls)
+}
+
+/// Compiles one policy.conf already in `map` without writing it, printing its diagnostics;
+/// whether it is free of errors.
+fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
+    let (target, mls) = infer(&map.file(file).text);
+    let req = Request {
+        sema: sema::Options {
+            target: match args.target {
+                Some(Target::Xen) => policydb::Target::Xen,
+                Some(Target::Selinux) => policydb::Target::Selinux,
+                None => target,
+            },
+            mls: args.mls || (args.target.is_none() && mls),
+            handle_unknown: Default::default(),
+        },
+        version: None,
+        werror: false,
+        sort_ocontexts: false,
+        json: args.message_format == MessageFormat::Json,
+    };
+    lower_file(map, file, &req, &|d, _| d).is_some()
 }
 
 /// Runs `flaskc check` and returns the exit code.
@@ -77,15 +113,7 @@ pub fn run(args: CheckArgs) -> i32 {
             }
         };
         let file = map.add(SourceFile::new(path.display().to_string(), text));
-        let diags = check_conf(&mut map, file);
-        failed |= diags.iter().any(Diagnostic::is_error);
-        let mut out = stderr.lock();
-        let _ = match args.message_format {
-            MessageFormat::Human => write!(out, "{}", diag::render(&diags, &map)),
-            MessageFormat::Json => diags
-                .iter()
-                .try_for_each(|d| writeln!(out, "{}", diag::to_json(d, &map))),
-        };
+        failed |= !check_conf(&mut map, file, &args);
     }
     i32::from(failed)
 }

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
 mod check;
+mod compile;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;

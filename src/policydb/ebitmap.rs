@@ -95,7 +95,12 @@ impl Ebitmap {
     /// The elements in both sets.
     pub fn intersection(&self, other: &Ebitmap) -> Ebitmap {
         let mut e = Ebitmap {
-            words: self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect(),
+            words: self
+                .words
+                .iter()
+                .zip(&other.words)
+                .map(|(a, b)| a & b)
+                .collect(),
         };
         e.trim();
         e

@@ -64,7 +64,10 @@ mod tests {
             .into_iter()
             .map(|i| names[i])
             .collect();
-        assert_eq!(order, ["CLASS1", "CLASS2", "dir", "CLASS3", "process", "file"]);
+        assert_eq!(
+            order,
+            ["CLASS1", "CLASS2", "dir", "CLASS3", "process", "file"]
+        );
     }
 
     #[test]

@@ -605,13 +605,25 @@ impl PolicyDb {
         for list in self.ocontexts.iter_mut().skip(1) {
             list.sort_by(|a, b| match (a, b) {
                 (OContext::Pirq { pirq: x, .. }, OContext::Pirq { pirq: y, .. }) => x.cmp(y),
-                (OContext::Pcidevice { device: x, .. }, OContext::Pcidevice { device: y, .. }) => x.cmp(y),
-                (OContext::Ioport { low: a, high: b, .. }, OContext::Ioport { low: c, high: d, .. }) => {
-                    (b - a, a).cmp(&(d - c, c))
+                (OContext::Pcidevice { device: x, .. }, OContext::Pcidevice { device: y, .. }) => {
+                    x.cmp(y)
                 }
-                (OContext::Iomem { low: a, high: b, .. }, OContext::Iomem { low: c, high: d, .. }) => {
-                    (b - a, a).cmp(&(d - c, c))
-                }
+                (
+                    OContext::Ioport {
+                        low: a, high: b, ..
+                    },
+                    OContext::Ioport {
+                        low: c, high: d, ..
+                    },
+                ) => (b - a, a).cmp(&(d - c, c)),
+                (
+                    OContext::Iomem {
+                        low: a, high: b, ..
+                    },
+                    OContext::Iomem {
+                        low: c, high: d, ..
+                    },
+                ) => (b - a, a).cmp(&(d - c, c)),
                 (OContext::Devicetree { path: x, .. }, OContext::Devicetree { path: y, .. }) => {
                     x.as_bytes().cmp(y.as_bytes())
                 }

@@ -25,7 +25,11 @@ fn members(syms: &Syms, value: u16) -> Ebitmap {
 fn allowed_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
     db.avtab
         .iter()
-        .chain(db.cond_list.iter().flat_map(|n| n.true_list.iter().chain(&n.false_list)))
+        .chain(
+            db.cond_list
+                .iter()
+                .flat_map(|n| n.true_list.iter().chain(&n.false_list)),
+        )
         .filter(|e| e.key.specified & avkind::ALLOWED != 0)
 }
 
@@ -104,8 +108,11 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &Po
                 db.classes[e.key.class as usize - 1].name,
                 perm_names(db, e.key.class, bad)
             );
-            let mut d = Diagnostic::error("neverallow-violation", format!("neverallow violated by `{rule_text}`"))
-                .primary(cx.file, item.span, "this neverallow");
+            let mut d = Diagnostic::error(
+                "neverallow-violation",
+                format!("neverallow violated by `{rule_text}`"),
+            )
+            .primary(cx.file, item.span, "this neverallow");
             for span in allow_rules_granting(cx, syms, &enabled, e, bad) {
                 d = d.secondary(cx.file, span, "is contradicted by this rule");
             }
@@ -217,7 +224,11 @@ pub(super) fn typebounds(cx: &mut Cx, syms: &Syms, db: &PolicyDb) {
             "typebounds-violation",
             format!("type `{child_name}` exceeds the bounds of its parent `{parent_name}`"),
         )
-        .primary(cx.file, span, format!("`{child_name}` is bounded by `{parent_name}` here"));
+        .primary(
+            cx.file,
+            span,
+            format!("`{child_name}` is bounded by `{parent_name}` here"),
+        );
         for r in report.iter().take(20) {
             d = d.note(format!("`{parent_name}` lacks what this grants: {r}"));
         }

@@ -161,7 +161,9 @@ pub(super) struct Syms {
 impl Syms {
     /// The database with the symbol tables filled and the rule lists empty.
     pub fn skeleton(&self, opts: &Options) -> PolicyDb {
-        use crate::policydb::{Category, Class, Common, Level, Sensitivity, Type, TypeAlias, TypeFlavor};
+        use crate::policydb::{
+            Category, Class, Common, Level, Sensitivity, Type, TypeAlias, TypeFlavor,
+        };
         let mut db = PolicyDb::new(opts.target, opts.mls);
         db.handle_unknown = opts.handle_unknown;
         db.policycaps = self.policycaps.clone();
@@ -385,7 +387,8 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     continue;
                 }
                 let perms = unique_perms(cx, perms, &[]);
-                syms.common_idx.insert(name.name.clone(), syms.commons.len());
+                syms.common_idx
+                    .insert(name.name.clone(), syms.commons.len());
                 syms.commons.push(CommonSym {
                     name: name.name.clone(),
                     perms,
@@ -492,8 +495,9 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             ItemKind::Dominance(order) => {
                 let mut value = 0;
                 for s in order {
-                    let Some((decl, aliases)) =
-                        sens_decls.iter().find(|(n, a)| n.name == s.name || a.iter().any(|x| x.name == s.name))
+                    let Some((decl, aliases)) = sens_decls
+                        .iter()
+                        .find(|(n, a)| n.name == s.name || a.iter().any(|x| x.name == s.name))
                     else {
                         cx.error(
                             "undefined-sensitivity",
@@ -598,9 +602,12 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
 
 fn mls_not_enabled(cx: &mut Cx, span: Span) {
     cx.push(
-        Diagnostic::error("mls-not-enabled", "MLS statements in a policy compiled without MLS")
-            .primary(cx.file, span, "needs MLS")
-            .note("compile with `-M` (or build with `--mls`)"),
+        Diagnostic::error(
+            "mls-not-enabled",
+            "MLS statements in a policy compiled without MLS",
+        )
+        .primary(cx.file, span, "needs MLS")
+        .note("compile with `-M` (or build with `--mls`)"),
     );
 }
 
@@ -632,7 +639,14 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
 fn decide_enabled<'a>(syms: &mut Syms, blocks: &[Block<'_>], decls: &'a [Decls<'a>]) {
     let mut known: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
     let add = |known: &mut std::collections::HashSet<&'a str>, d: &'a Decls<'a>| {
-        for i in d.types.iter().chain(&d.attrs).chain(&d.roles).chain(&d.role_attrs).chain(&d.users) {
+        for i in d
+            .types
+            .iter()
+            .chain(&d.attrs)
+            .chain(&d.roles)
+            .chain(&d.role_attrs)
+            .chain(&d.users)
+        {
             known.insert(i.name.as_str());
         }
         for (a, _) in &d.aliases {
@@ -809,7 +823,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
         if let Some(&attr) = role_kind.get(name) {
             syms.role_names.push(name.to_string());
             syms.role_is_attr.push(attr);
-            syms.roles.insert(name.to_string(), syms.role_names.len() as u32);
+            syms.roles
+                .insert(name.to_string(), syms.role_names.len() as u32);
         }
     }
     syms.role_attr_members = vec![Ebitmap::new(); syms.role_names.len()];
@@ -835,7 +850,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
         let name = user_table[i];
         if user_set.contains_key(name) {
             syms.user_names.push(name.to_string());
-            syms.users.insert(name.to_string(), syms.user_names.len() as u32);
+            syms.users
+                .insert(name.to_string(), syms.user_names.len() as u32);
         }
     }
 

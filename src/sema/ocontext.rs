@@ -4,7 +4,7 @@
 use super::declare::Syms;
 use super::{resolve, Cx};
 use crate::diag::Diagnostic;
-use crate::policydb::{Context, GenfsEntry, Genfs, OContext, PolicyDb, Target};
+use crate::policydb::{Context, Genfs, GenfsEntry, OContext, PolicyDb, Target};
 use crate::syntax::ast::{self, FsUseKind, ItemKind};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -67,7 +67,14 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 }
             }
             ItemKind::Ioportcon { low, high, context } if target_ok(Target::Xen) => {
-                let Some((lo, hi)) = range(cx, low, high.as_ref(), u32::MAX as u64, "ioport", &mut ranges[0]) else {
+                let Some((lo, hi)) = range(
+                    cx,
+                    low,
+                    high.as_ref(),
+                    u32::MAX as u64,
+                    "ioport",
+                    &mut ranges[0],
+                ) else {
                     continue;
                 };
                 if let Some(c) = resolve::context(cx, syms, db, context) {
@@ -79,7 +86,9 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 }
             }
             ItemKind::Iomemcon { low, high, context } if target_ok(Target::Xen) => {
-                let Some((lo, hi)) = range(cx, low, high.as_ref(), u64::MAX, "iomem", &mut ranges[1]) else {
+                let Some((lo, hi)) =
+                    range(cx, low, high.as_ref(), u64::MAX, "iomem", &mut ranges[1])
+                else {
                     continue;
                 };
                 if let Some(c) = resolve::context(cx, syms, db, context) {
@@ -162,11 +171,14 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 };
                 // checkpolicy links each new fs_use at the head of its list.
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[5].insert(0, OContext::FsUse {
-                        behavior,
-                        name: fs.name.clone(),
-                        context: c,
-                    });
+                    lists[5].insert(
+                        0,
+                        OContext::FsUse {
+                            behavior,
+                            name: fs.name.clone(),
+                            context: c,
+                        },
+                    );
                 }
             }
             ItemKind::Genfscon {
@@ -175,7 +187,16 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 file_type,
                 context,
             } if target_ok(Target::Selinux) => {
-                genfscon(cx, syms, db, &mut genfs, fs, path, file_type.as_ref(), context);
+                genfscon(
+                    cx,
+                    syms,
+                    db,
+                    &mut genfs,
+                    fs,
+                    path,
+                    file_type.as_ref(),
+                    context,
+                );
             }
             ItemKind::Portcon {
                 protocol,
@@ -232,7 +253,11 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     });
                 }
             }
-            ItemKind::Nodecon { addr, mask, context } if target_ok(Target::Selinux) => {
+            ItemKind::Nodecon {
+                addr,
+                mask,
+                context,
+            } if target_ok(Target::Selinux) => {
                 nodecon(cx, syms, db, &mut lists, addr, mask, context);
             }
             ItemKind::Ibpkeycon {
@@ -328,7 +353,10 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
             None if sid_seen[i].is_none() => cx.push(
                 Diagnostic::warning(
                     "sid-without-context",
-                    format!("no context assigned to initial sid `{}`; it is left out", syms.sids[i].name),
+                    format!(
+                        "no context assigned to initial sid `{}`; it is left out",
+                        syms.sids[i].name
+                    ),
                 )
                 .primary(cx.file, syms.sids[i].span, "declared here"),
             ),
@@ -412,9 +440,12 @@ fn bad_address(cx: &mut Cx, a: &ast::Ident) {
 
 fn duplicate(cx: &mut Cx, span: crate::source::Span, prev: crate::source::Span, what: &str) {
     cx.push(
-        Diagnostic::error("duplicate-declaration", format!("duplicate context for {what}"))
-            .primary(cx.file, span, "given again here")
-            .secondary(cx.file, prev, "first given here"),
+        Diagnostic::error(
+            "duplicate-declaration",
+            format!("duplicate context for {what}"),
+        )
+        .primary(cx.file, span, "given again here")
+        .secondary(cx.file, prev, "first given here"),
     );
 }
 
@@ -535,7 +566,10 @@ fn genfscon(
     let Some(c) = resolve::context(cx, syms, db, context) else {
         return;
     };
-    let gi = match genfs.iter().position(|g| g.fstype.as_bytes() >= fs.name.as_bytes()) {
+    let gi = match genfs
+        .iter()
+        .position(|g| g.fstype.as_bytes() >= fs.name.as_bytes())
+    {
         Some(i) if genfs[i].fstype == fs.name => i,
         Some(i) => {
             genfs.insert(
@@ -556,7 +590,10 @@ fn genfscon(
         }
     };
     let entries = &mut genfs[gi].entries;
-    if entries.iter().any(|e| e.path == path.name && e.sclass == sclass) {
+    if entries
+        .iter()
+        .any(|e| e.path == path.name && e.sclass == sclass)
+    {
         duplicate_value(cx, path.span, &format!("genfs path `{}`", path.name));
         return;
     }

@@ -299,7 +299,10 @@ pub(super) fn level(cx: &mut Cx, syms: &Syms, level: &ast::Level) -> Option<Leve
         cx.error(
             "invalid-level",
             level.span,
-            format!("level `{}` uses categories its sensitivity does not allow", level.sens.name),
+            format!(
+                "level `{}` uses categories its sensitivity does not allow",
+                level.sens.name
+            ),
             "not a valid level",
         );
         return None;
@@ -409,13 +412,24 @@ pub(super) fn context(
     let mut problems = Vec::new();
     if role != 1 {
         if !u.roles.get(role - 1) {
-            problems.push(format!("user `{}` may not take role `{}`", ctx.user.name, ctx.role.name));
+            problems.push(format!(
+                "user `{}` may not take role `{}`",
+                ctx.user.name, ctx.role.name
+            ));
         }
         if !r.is_some_and(|r| r.types.get(ty - 1)) {
-            problems.push(format!("role `{}` may not take type `{}`", ctx.role.name, ctx.ty.name));
+            problems.push(format!(
+                "role `{}` may not take type `{}`",
+                ctx.role.name, ctx.ty.name
+            ));
         }
-        if cx.opts.mls && !(dominates(&range.low, &u.range.low) && dominates(&u.range.high, &range.high)) {
-            problems.push(format!("the range is outside user `{}`'s range", ctx.user.name));
+        if cx.opts.mls
+            && !(dominates(&range.low, &u.range.low) && dominates(&u.range.high, &range.high))
+        {
+            problems.push(format!(
+                "the range is outside user `{}`'s range",
+                ctx.user.name
+            ));
         }
     }
     if problems.is_empty() {

@@ -88,14 +88,23 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 attribute: syms.role_is_attr[i],
                 bounds: 0,
                 dominates: dom,
-                types: if object_r { Ebitmap::new() } else { types[i].clone() },
+                types: if object_r {
+                    Ebitmap::new()
+                } else {
+                    types[i].clone()
+                },
             })
         })
         .collect();
 }
 
 /// Records `role R { role S; ... }`: R dominates S and everything S dominates.
-fn role_dominance(cx: &mut Cx, syms: &Syms, d: &ast::RoleDom, dominates: &mut [Ebitmap]) -> Ebitmap {
+fn role_dominance(
+    cx: &mut Cx,
+    syms: &Syms,
+    d: &ast::RoleDom,
+    dominates: &mut [Ebitmap],
+) -> Ebitmap {
     let mut mine = Ebitmap::new();
     let Some(&rv) = syms.roles.get(&d.role.name) else {
         cx.error(
@@ -142,14 +151,19 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             };
             match (cx.opts.mls, level, range) {
                 (true, Some(l), Some(r)) => {
-                    let (Some(l), Some(r)) = (resolve::level(cx, syms, l), resolve::range(cx, syms, r)) else {
+                    let (Some(l), Some(r)) =
+                        (resolve::level(cx, syms, l), resolve::range(cx, syms, r))
+                    else {
                         continue;
                     };
                     if !(resolve::dominates(&l, &r.low) && resolve::dominates(&r.high, &l)) {
                         cx.error(
                             "invalid-user-level",
                             name.span,
-                            format!("the default level of user `{}` is outside its range", name.name),
+                            format!(
+                                "the default level of user `{}` is outside its range",
+                                name.name
+                            ),
                             "user declared here",
                         );
                     }
@@ -159,7 +173,10 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 (true, _, _) => cx.error(
                     "missing-range",
                     name.span,
-                    format!("user `{}` needs a level and a range in an MLS policy", name.name),
+                    format!(
+                        "user `{}` needs a level and a range in an MLS policy",
+                        name.name
+                    ),
                     "no MLS level or range",
                 ),
                 (false, Some(_), _) | (false, _, Some(_)) => cx.error(
@@ -359,7 +376,8 @@ impl Branch {
             }
         };
         let value = value_of(&e.what);
-        merge(e.key.specified, &mut self.entries[idx].data, value, created).map_err(|_| self.rules[idx])
+        merge(e.key.specified, &mut self.entries[idx].data, value, created)
+            .map_err(|_| self.rules[idx])
     }
 }
 
@@ -446,7 +464,10 @@ pub(super) fn rule_types(
     target: &ast::Set,
     always: bool,
 ) -> Option<(Ebitmap, Ebitmap, bool)> {
-    let has_self = target.items.iter().any(|i| i.name.name == "self" && !i.negated);
+    let has_self = target
+        .items
+        .iter()
+        .any(|i| i.name.name == "self" && !i.negated);
     let mode = if always || has_self {
         Expand::Always
     } else {
@@ -521,7 +542,10 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
                     cx.error(
                         "attribute-not-allowed",
                         new_type.span,
-                        format!("`{}` is an attribute; the new type must be a type", new_type.name),
+                        format!(
+                            "`{}` is an attribute; the new type must be a type",
+                            new_type.name
+                        ),
                         "an attribute",
                     );
                     return;
@@ -768,7 +792,11 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         // Tunables: the chosen branch joins the unconditional rules, most recent `if` first,
         // each branch in reverse source order (§6.4).
         for c in ifs.iter().rev().filter(|c| c.tunable) {
-            let branch = if eval(&c.expr, syms) { &c.true_items } else { &c.false_items };
+            let branch = if eval(&c.expr, syms) {
+                &c.true_items
+            } else {
+                &c.false_items
+            };
             let rev: Vec<&ast::Item> = branch.iter().rev().copied().collect();
             add_rules(cx, Sink::Unconditional(&mut uncond), &rev);
         }
@@ -854,7 +882,10 @@ fn finish_unconditional(
     conflict: &mut dyn FnMut(&mut Cx, AvtabKey),
     cond_types: &[AvtabKey],
 ) -> (Vec<AvtabEntry>, Vec<Xperms>) {
-    let Unconditional { entries, mut xperms } = u;
+    let Unconditional {
+        entries,
+        mut xperms,
+    } = u;
     // Two counting passes over the bucket number (high ten bits, then low ten bits inside
     // each high region) keep the scattered writes within cache-sized regions.
     let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
@@ -916,7 +947,9 @@ fn finish_unconditional(
                             first.data = initial_data(kind);
                             let _ = merge(kind, &mut first.data, e.data, true);
                         }
-                        if kind & avkind::TYPE_RULES != 0 && cond_types.binary_search(&e.key).is_ok() {
+                        if kind & avkind::TYPE_RULES != 0
+                            && cond_types.binary_search(&e.key).is_ok()
+                        {
                             conflict(cx, e.key);
                         }
                         group.push(first);
@@ -933,7 +966,10 @@ fn finish_unconditional(
     sorted.shrink_to_fit();
     // Extended permissions: merged per slot, renumbered in written order.
     let mut ordered_x = Vec::new();
-    for e in sorted.iter_mut().filter(|e| e.key.specified & avkind::XPERMS != 0) {
+    for e in sorted
+        .iter_mut()
+        .filter(|e| e.key.specified & avkind::XPERMS != 0)
+    {
         ordered_x.push(xperms[e.data as usize]);
         e.data = ordered_x.len() as u32 - 1;
     }
@@ -963,7 +999,13 @@ fn branch_list(t: Branch, active: bool) -> Vec<AvtabEntry> {
 /// again here, which only errors pay for.
 fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKey) {
     const MAX_REPORTS: usize = 10;
-    if cx.diags.iter().filter(|d| d.code == "conflicting-type-rule").count() >= MAX_REPORTS {
+    if cx
+        .diags
+        .iter()
+        .filter(|d| d.code == "conflicting-type-rule")
+        .count()
+        >= MAX_REPORTS
+    {
         return;
     }
     let mut spans = Vec::new();
@@ -1004,7 +1046,8 @@ fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKe
         };
         let hit = s.get(key.source as u32 - 1)
             && t.get(key.target as u32 - 1)
-            && resolve::class_set(&mut quiet, syms, classes).is_some_and(|c| c.contains(&(key.class as u32)));
+            && resolve::class_set(&mut quiet, syms, classes)
+                .is_some_and(|c| c.contains(&(key.class as u32)));
         if hit {
             spans.push(item.span);
         }
@@ -1027,7 +1070,11 @@ fn conflicting_type_rule(cx: &mut Cx, span: Span, prev: Span) {
     cx.push(
         Diagnostic::error("conflicting-type-rule", "conflicting type rules")
             .primary(cx.file, span, "this rule gives a different new type")
-            .secondary(cx.file, prev, "than this earlier rule for the same types and class"),
+            .secondary(
+                cx.file,
+                prev,
+                "than this earlier rule for the same types and class",
+            ),
     );
 }
 
@@ -1059,7 +1106,10 @@ fn cond_if<'a>(
     let mut t: Vec<&ast::Item> = then_items.iter().collect();
     let mut f: Vec<&ast::Item> = else_items.map(|e| e.iter().collect()).unwrap_or_default();
     if t.is_empty() && !f.is_empty() {
-        expr.push(CondExprItem { kind: 2, bool_value: 0 });
+        expr.push(CondExprItem {
+            kind: 2,
+            bool_value: 0,
+        });
         std::mem::swap(&mut t, &mut f);
     }
     if expr.last().is_some_and(|i| i.kind == 2) {
@@ -1095,7 +1145,10 @@ fn postfix(
     ok: &mut bool,
 ) {
     use ast::CondExpr as E;
-    let op = |kind| CondExprItem { kind, bool_value: 0 };
+    let op = |kind| CondExprItem {
+        kind,
+        bool_value: 0,
+    };
     match c {
         E::Bool(name) => match syms.bools.get(&name.name) {
             Some(b) => {
@@ -1203,7 +1256,11 @@ fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
         return a == b;
     }
     (0..1u32 << va.len()).all(|bits| {
-        let state = |v: u32| va.iter().position(|&x| x == v).is_some_and(|i| bits & (1 << i) != 0);
+        let state = |v: u32| {
+            va.iter()
+                .position(|&x| x == v)
+                .is_some_and(|i| bits & (1 << i) != 0)
+        };
         eval_with(a, &state) == eval_with(b, &state)
     })
 }
@@ -1277,9 +1334,10 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                     }
                 }
                 ItemKind::RoleAllow { from, to } => {
-                    let (Some(f), Some(t)) =
-                        (resolve::role_set(cx, syms, from), resolve::role_set(cx, syms, to))
-                    else {
+                    let (Some(f), Some(t)) = (
+                        resolve::role_set(cx, syms, from),
+                        resolve::role_set(cx, syms, to),
+                    ) else {
                         continue;
                     };
                     for a in f.iter() {
@@ -1363,7 +1421,9 @@ fn filename_order(map: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>>) -> Vec<
     let bucket = |k: &(u32, u32, String)| {
         let mut h: u64 = (k.0 ^ k.1) as u64;
         for &c in k.2.as_bytes() {
-            h = h.wrapping_add(((c as u64) << 4).wrapping_add((c >> 4) as u64)).wrapping_mul(11);
+            h = h
+                .wrapping_add(((c as u64) << 4).wrapping_add((c >> 4) as u64))
+                .wrapping_mul(11);
         }
         h & (size - 1)
     };
@@ -1394,9 +1454,12 @@ fn process_class(cx: &mut Cx, syms: &Syms, span: Span) -> Option<Vec<u32>> {
         Some(&i) => Some(vec![i as u32 + 1]),
         None => {
             cx.push(
-                Diagnostic::error("missing-process-class", "no `process` class for a transition without a class")
-                    .primary(cx.file, span, "give the class explicitly")
-                    .note("Xen policies have no `process` class: write `: CLASS` in the rule"),
+                Diagnostic::error(
+                    "missing-process-class",
+                    "no `process` class for a transition without a class",
+                )
+                .primary(cx.file, span, "give the class explicitly")
+                .note("Xen policies have no `process` class: write `: CLASS` in the rule"),
             );
             None
         }
@@ -1450,7 +1513,11 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
                                         "conflicting range transitions",
                                     )
                                     .primary(cx.file, item.span, "this transition")
-                                    .secondary(cx.file, prev, "conflicts with this one"),
+                                    .secondary(
+                                        cx.file,
+                                        prev,
+                                        "conflicts with this one",
+                                    ),
                                 );
                             }
                             None => {
@@ -1463,9 +1530,8 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
         }
     }
     let size = crate::policydb::hashtab::table_size(256, map.len()) as u32;
-    let bucket = |k: &(u32, u32, u32)| {
-        k.0.wrapping_add(k.1 << 3).wrapping_add(k.2 << 5) & (size - 1)
-    };
+    let bucket =
+        |k: &(u32, u32, u32)| k.0.wrapping_add(k.1 << 3).wrapping_add(k.2 << 5) & (size - 1);
     let mut entries: Vec<_> = map.into_iter().collect();
     entries.sort_by_key(|(k, _)| (bucket(k), *k));
     db.range_trans = entries
@@ -1496,11 +1562,20 @@ mod tests {
 
     #[test]
     fn equivalent_conditions_compare_equal() {
-        let b = |v| CondExprItem { kind: 1, bool_value: v };
-        let op = |k| CondExprItem { kind: k, bool_value: 0 };
+        let b = |v| CondExprItem {
+            kind: 1,
+            bool_value: v,
+        };
+        let op = |k| CondExprItem {
+            kind: k,
+            bool_value: 0,
+        };
         // a && b  ==  !(!a || !b), but not b && a: libsepol compares the booleans in
         // their order of first appearance.
-        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(1), op(2), b(2), op(2), op(3), op(2)]));
+        assert!(cond_equal(
+            &[b(1), b(2), op(4)],
+            &[b(1), op(2), b(2), op(2), op(3), op(2)]
+        ));
         assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
         assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(1), b(2), op(3)]));
     }
