@@ -344,13 +344,28 @@ fn value_of(what: &Contribution) -> u32 {
 }
 
 /// The unconditional avtab being built: every contribution in generation order (which is
-/// creation order), merged and ordered at the end by a bucket sort, so that memory stays at
-/// 12 bytes a contribution (no hash map over millions of keys). Extended permissions are
+/// creation order), already spread over 1024 regions by the high bits of its avtab bucket;
+/// merged and ordered at the end region by region. Memory stays at 12 bytes a contribution
+/// (no hash map over millions of keys, no second copy). Extended permissions are
 /// contributions whose `data` indexes `xperms`.
-#[derive(Default)]
 struct Unconditional {
-    entries: Vec<AvtabEntry>,
+    regions: Vec<Vec<AvtabEntry>>,
     xperms: Vec<Xperms>,
+}
+
+impl Default for Unconditional {
+    fn default() -> Self {
+        Unconditional {
+            regions: vec![Vec::new(); 1024],
+            xperms: Vec::new(),
+        }
+    }
+}
+
+impl Unconditional {
+    fn push(&mut self, e: AvtabEntry) {
+        self.regions[avtab_bucket(&e.key) as usize >> 10].push(e);
+    }
 }
 
 /// A conditional branch being built: entries unique per key, in creation order.
@@ -753,12 +768,10 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 match (&mut sink, e.what) {
                     (Sink::Unconditional(u), Contribution::Xperms(x)) => {
                         u.xperms.push(x);
-                        u.entries.push(AvtabEntry {
-                            key: e.key,
-                            data: u.xperms.len() as u32 - 1,
-                        });
+                        let data = u.xperms.len() as u32 - 1;
+                        u.push(AvtabEntry { key: e.key, data });
                     }
-                    (Sink::Unconditional(u), what) => u.entries.push(AvtabEntry {
+                    (Sink::Unconditional(u), what) => u.push(AvtabEntry {
                         key: e.key,
                         data: value_of(&what),
                     }),
@@ -883,86 +896,70 @@ fn finish_unconditional(
     cond_types: &[AvtabKey],
 ) -> (Vec<AvtabEntry>, Vec<Xperms>) {
     let Unconditional {
-        entries,
+        mut regions,
         mut xperms,
     } = u;
-    // Two counting passes over the bucket number (high ten bits, then low ten bits inside
-    // each high region) keep the scattered writes within cache-sized regions.
-    let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
-    let mut sorted = entries.clone();
-    let hi_starts = counting_scatter(&entries, &mut sorted, |e| bucket(e) >> 10);
-    drop(entries);
-    let mut scratch: Vec<AvtabEntry> = Vec::new();
-    let mut bucket_starts: Vec<usize> = Vec::with_capacity(1 << 20 | 1);
-    for r in 0..1024 {
-        let (lo, hi) = (hi_starts[r], hi_starts[r + 1]);
-        scratch.clear();
-        scratch.extend_from_slice(&sorted[lo..hi]);
-        let starts = counting_scatter(&scratch, &mut sorted[lo..hi], |e| bucket(e) & 1023);
-        bucket_starts.extend(starts[..1024].iter().map(|s| lo + s));
-    }
-    bucket_starts.push(sorted.len());
-    drop(scratch);
     let same_xperm_slot = |xperms: &[Xperms], a: &AvtabEntry, b: &AvtabEntry| {
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
     };
-    let mut w = 0;
+    let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
+    let mut sorted: Vec<AvtabEntry> = Vec::new();
+    let mut scratch: Vec<AvtabEntry> = Vec::new();
     let mut group: Vec<AvtabEntry> = Vec::new();
-    for b in 0..1 << 20 {
-        let (lo, hi) = (bucket_starts[b], bucket_starts[b + 1]);
-        if lo == hi {
-            continue;
-        }
-        let bucket = &mut sorted[lo..hi];
-        bucket.sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
-        let mut i = lo;
-        while i < hi {
-            let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
-            let t = triple(&sorted[i]);
-            group.clear();
-            while i < hi && triple(&sorted[i]) == t {
-                let e = sorted[i];
-                i += 1;
-                let kind = e.key.specified;
-                let is_x = kind & avkind::XPERMS != 0;
-                match group
-                    .iter_mut()
-                    .find(|g| g.key.specified == kind && (!is_x || same_xperm_slot(&xperms, g, &e)))
-                {
-                    Some(g) if is_x => {
-                        let add = xperms[e.data as usize].perms;
-                        for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
-                            *a |= b;
+    for region in regions.iter_mut() {
+        // Within a region, a stable counting sort by the low bits of the bucket.
+        let region = std::mem::take(region);
+        scratch.clear();
+        scratch.extend_from_slice(&region);
+        let starts = counting_scatter(&region, &mut scratch, |e| bucket(e) & 1023);
+        drop(region);
+        for b in 0..1024 {
+            let bucket = &mut scratch[starts[b]..starts[b + 1]];
+            bucket.sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
+            let mut i = 0;
+            while i < bucket.len() {
+                let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
+                let t = triple(&bucket[i]);
+                group.clear();
+                while i < bucket.len() && triple(&bucket[i]) == t {
+                    let e = bucket[i];
+                    i += 1;
+                    let kind = e.key.specified;
+                    let is_x = kind & avkind::XPERMS != 0;
+                    match group.iter_mut().find(|g| {
+                        g.key.specified == kind && (!is_x || same_xperm_slot(&xperms, g, &e))
+                    }) {
+                        Some(g) if is_x => {
+                            let add = xperms[e.data as usize].perms;
+                            for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
+                                *a |= b;
+                            }
                         }
-                    }
-                    Some(g) => {
-                        if merge(kind, &mut g.data, e.data, false).is_err() {
-                            conflict(cx, e.key);
+                        Some(g) => {
+                            if merge(kind, &mut g.data, e.data, false).is_err() {
+                                conflict(cx, e.key);
+                            }
                         }
-                    }
-                    None => {
-                        let mut first = e;
-                        if !is_x {
-                            first.data = initial_data(kind);
-                            let _ = merge(kind, &mut first.data, e.data, true);
+                        None => {
+                            let mut first = e;
+                            if !is_x {
+                                first.data = initial_data(kind);
+                                let _ = merge(kind, &mut first.data, e.data, true);
+                            }
+                            if kind & avkind::TYPE_RULES != 0
+                                && cond_types.binary_search(&e.key).is_ok()
+                            {
+                                conflict(cx, e.key);
+                            }
+                            group.push(first);
                         }
-                        if kind & avkind::TYPE_RULES != 0
-                            && cond_types.binary_search(&e.key).is_ok()
-                        {
-                            conflict(cx, e.key);
-                        }
-                        group.push(first);
                     }
                 }
-            }
-            for g in &group {
-                sorted[w] = *g;
-                w += 1;
+                sorted.extend_from_slice(&group);
             }
         }
     }
-    sorted.truncate(w);
     sorted.shrink_to_fit();
     // Extended permissions: merged per slot, renumbered in written order.
     let mut ordered_x = Vec::new();
