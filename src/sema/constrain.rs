@@ -218,7 +218,7 @@ fn names_node(
             let mut bits = Ebitmap::new();
             let mut ok = true;
             for i in &names.items {
-                match syms.users.get(&i.name.name) {
+                match syms.users.get(i.name.name.as_str()) {
                     Some(&v) => bits.set(v - 1),
                     None => {
                         cx.error(

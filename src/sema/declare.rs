@@ -347,7 +347,7 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
     for item in &block.items {
         match &item.kind {
             ItemKind::ClassDecl(name) => {
-                if syms.class_idx.contains_key(&name.name) {
+                if syms.class_idx.contains_key(name.name.as_str()) {
                     cx.error(
                         "duplicate-declaration",
                         name.span,
@@ -356,9 +356,10 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 }
-                syms.class_idx.insert(name.name.clone(), syms.classes.len());
+                syms.class_idx
+                    .insert(name.name.to_string(), syms.classes.len());
                 syms.classes.push(ClassSym {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     common: None,
                     perms: Vec::new(),
                     defined: false,
@@ -377,7 +378,7 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 syms.sids.push(name.clone());
             }
             ItemKind::Common { name, perms } => {
-                if syms.common_idx.contains_key(&name.name) {
+                if syms.common_idx.contains_key(name.name.as_str()) {
                     cx.error(
                         "duplicate-declaration",
                         name.span,
@@ -388,9 +389,9 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 }
                 let perms = unique_perms(cx, perms, &[]);
                 syms.common_idx
-                    .insert(name.name.clone(), syms.commons.len());
+                    .insert(name.name.to_string(), syms.commons.len());
                 syms.commons.push(CommonSym {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     perms,
                 });
             }
@@ -411,7 +412,7 @@ fn define_class(
     inherits: Option<&ast::Ident>,
     perms: &[ast::Ident],
 ) {
-    let Some(&idx) = syms.class_idx.get(&name.name) else {
+    let Some(&idx) = syms.class_idx.get(name.name.as_str()) else {
         cx.error(
             "undefined-class",
             name.span,
@@ -430,7 +431,7 @@ fn define_class(
         return;
     }
     let common = match inherits {
-        Some(c) => match syms.common_idx.get(&c.name) {
+        Some(c) => match syms.common_idx.get(c.name.as_str()) {
             Some(&i) => Some(i),
             None => {
                 cx.error(
@@ -466,7 +467,7 @@ fn define_class(
 fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in perms {
-        if out.contains(&p.name) || inherited.contains(&p.name) {
+        if out.iter().any(|o| *o == p.name) || inherited.iter().any(|o| *o == p.name) {
             cx.error(
                 "duplicate-declaration",
                 p.span,
@@ -475,7 +476,7 @@ fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[String]) -> Vec<
             );
             continue;
         }
-        out.push(p.name.clone());
+        out.push(p.name.to_string());
     }
     out
 }
@@ -507,7 +508,7 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                         );
                         continue;
                     };
-                    if syms.sens.contains_key(&decl.name) {
+                    if syms.sens.contains_key(decl.name.as_str()) {
                         cx.error(
                             "duplicate-declaration",
                             s.span,
@@ -517,15 +518,16 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                         continue;
                     }
                     value += 1;
-                    syms.sens.insert(decl.name.clone(), value);
-                    syms.sens_records.push((decl.name.clone(), false, value));
+                    syms.sens.insert(decl.name.to_string(), value);
+                    syms.sens_records
+                        .push((decl.name.to_string(), false, value));
                     for a in aliases.iter() {
-                        syms.sens.insert(a.name.clone(), value);
-                        syms.sens_records.push((a.name.clone(), true, value));
+                        syms.sens.insert(a.name.to_string(), value);
+                        syms.sens_records.push((a.name.to_string(), true, value));
                     }
                 }
                 for (decl, _) in &sens_decls {
-                    if !syms.sens.contains_key(&decl.name) {
+                    if !syms.sens.contains_key(decl.name.as_str()) {
                         cx.error(
                             "undefined-sensitivity",
                             decl.span,
@@ -541,7 +543,7 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     mls_not_enabled(cx, item.span);
                     return;
                 }
-                if syms.cats.contains_key(&name.name) {
+                if syms.cats.contains_key(name.name.as_str()) {
                     cx.error(
                         "duplicate-declaration",
                         name.span,
@@ -552,15 +554,15 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 }
                 syms.n_cats += 1;
                 let v = syms.n_cats;
-                syms.cats.insert(name.name.clone(), v);
-                syms.cat_records.push((name.name.clone(), false, v));
+                syms.cats.insert(name.name.to_string(), v);
+                syms.cat_records.push((name.name.to_string(), false, v));
                 for a in aliases {
-                    syms.cats.insert(a.name.clone(), v);
-                    syms.cat_records.push((a.name.clone(), true, v));
+                    syms.cats.insert(a.name.to_string(), v);
+                    syms.cat_records.push((a.name.to_string(), true, v));
                 }
             }
             ItemKind::LevelDecl(level) => {
-                let Some(&s) = syms.sens.get(&level.sens.name) else {
+                let Some(&s) = syms.sens.get(level.sens.name.as_str()) else {
                     cx.error(
                         "undefined-sensitivity",
                         level.sens.span,
@@ -676,16 +678,23 @@ fn requires_met(
 ) -> bool {
     requires.iter().all(|r| match r.kind.name.as_str() {
         "class" => r.names.iter().all(|c| {
-            syms.class_idx.get(&c.name).is_some_and(|&i| {
+            syms.class_idx.get(c.name.as_str()).is_some_and(|&i| {
                 let class = &syms.classes[i];
                 let common = class.common.map(|x| &syms.commons[x].perms);
                 r.perms.iter().all(|p| {
-                    class.perms.contains(&p.name) || common.is_some_and(|cp| cp.contains(&p.name))
+                    class.perms.iter().any(|x| *x == p.name)
+                        || common.is_some_and(|cp| cp.iter().any(|x| *x == p.name))
                 })
             })
         }),
-        "sensitivity" => r.names.iter().all(|n| syms.sens.contains_key(&n.name)),
-        "category" => r.names.iter().all(|n| syms.cats.contains_key(&n.name)),
+        "sensitivity" => r
+            .names
+            .iter()
+            .all(|n| syms.sens.contains_key(n.name.as_str())),
+        "category" => r
+            .names
+            .iter()
+            .all(|n| syms.cats.contains_key(n.name.as_str())),
         _ => r.names.iter().all(|n| known.contains(n.name.as_str())),
     })
 }
@@ -761,11 +770,11 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             if kinds.get(alias.name.as_str()).map(|k| k.1) != Some(alias) {
                 continue;
             }
-            match syms.types.get(&target.name) {
+            match syms.types.get(target.name.as_str()) {
                 Some(TypeSym::Type(v)) => {
                     let v = *v;
-                    syms.types.insert(alias.name.clone(), TypeSym::Alias(v));
-                    syms.aliases.push((alias.name.clone(), v));
+                    syms.types.insert(alias.name.to_string(), TypeSym::Alias(v));
+                    syms.aliases.push((alias.name.to_string(), v));
                 }
                 Some(TypeSym::Attribute(_)) => cx.error(
                     "alias-of-attribute",
@@ -965,7 +974,7 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
 }
 
 fn add_role_attrs(cx: &mut Cx, syms: &mut Syms, role: &ast::Ident, attrs: &[ast::Ident]) {
-    let Some(&rv) = syms.roles.get(&role.name) else {
+    let Some(&rv) = syms.roles.get(role.name.as_str()) else {
         cx.error(
             "undefined-role",
             role.span,
@@ -975,7 +984,7 @@ fn add_role_attrs(cx: &mut Cx, syms: &mut Syms, role: &ast::Ident, attrs: &[ast:
         return;
     };
     for a in attrs {
-        match syms.roles.get(&a.name) {
+        match syms.roles.get(a.name.as_str()) {
             Some(&av) if syms.role_is_attr[av as usize - 1] => {
                 syms.role_attr_members[av as usize - 1].set(rv - 1)
             }

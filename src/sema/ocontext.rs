@@ -127,7 +127,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     lists[5].push(OContext::Devicetree {
-                        path: path.name.clone(),
+                        path: path.name.to_string(),
                         context: c,
                     });
                 }
@@ -175,7 +175,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                         0,
                         OContext::FsUse {
                             behavior,
-                            name: fs.name.clone(),
+                            name: fs.name.to_string(),
                             context: c,
                         },
                     );
@@ -247,7 +247,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let b = resolve::context(cx, syms, db, context2);
                 if let (Some(a), Some(b)) = (a, b) {
                     lists[3].push(OContext::Netif {
-                        name: name.name.clone(),
+                        name: name.name.to_string(),
                         context: a,
                         context2: b,
                     });
@@ -310,7 +310,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     lists[8].push(OContext::Ibendport {
-                        name: device.name.clone(),
+                        name: device.name.to_string(),
                         port: p as u32,
                         context: c,
                     });
@@ -575,7 +575,7 @@ fn genfscon(
             genfs.insert(
                 i,
                 Genfs {
-                    fstype: fs.name.clone(),
+                    fstype: fs.name.to_string(),
                     entries: Vec::new(),
                 },
             );
@@ -583,7 +583,7 @@ fn genfscon(
         }
         None => {
             genfs.push(Genfs {
-                fstype: fs.name.clone(),
+                fstype: fs.name.to_string(),
                 entries: Vec::new(),
             });
             genfs.len() - 1
@@ -604,7 +604,7 @@ fn genfscon(
     entries.insert(
         pos,
         GenfsEntry {
-            path: path.name.clone(),
+            path: path.name.to_string(),
             sclass,
             context: c,
         },

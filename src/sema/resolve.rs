@@ -109,7 +109,7 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
     let mut neg = Ebitmap::new();
     let mut ok = true;
     for item in &set.items {
-        match syms.class_idx.get(&item.name.name) {
+        match syms.class_idx.get(item.name.name.as_str()) {
             Some(&i) => {
                 if item.negated {
                     neg.set(i as u32)
@@ -196,7 +196,7 @@ pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitm
     let mut neg = Ebitmap::new();
     let mut ok = true;
     for item in &set.items {
-        let Some(&v) = syms.roles.get(&item.name.name) else {
+        let Some(&v) = syms.roles.get(item.name.name.as_str()) else {
             cx.error(
                 "undefined-role",
                 item.name.span,
@@ -284,7 +284,7 @@ fn undefined_category(cx: &mut Cx, at: &ast::Ident, name: &str) {
 
 /// Resolves an MLS level and checks that its categories are allowed with its sensitivity.
 pub(super) fn level(cx: &mut Cx, syms: &Syms, level: &ast::Level) -> Option<Level> {
-    let Some(&sens) = syms.sens.get(&level.sens.name) else {
+    let Some(&sens) = syms.sens.get(level.sens.name.as_str()) else {
         cx.error(
             "undefined-sensitivity",
             level.sens.span,
@@ -343,7 +343,7 @@ pub(super) fn context(
     db: &crate::policydb::PolicyDb,
     ctx: &ast::Context,
 ) -> Option<Context> {
-    let Some(&user) = syms.users.get(&ctx.user.name) else {
+    let Some(&user) = syms.users.get(ctx.user.name.as_str()) else {
         cx.error(
             "undefined-user",
             ctx.user.span,
@@ -352,7 +352,7 @@ pub(super) fn context(
         );
         return None;
     };
-    let role = match syms.roles.get(&ctx.role.name) {
+    let role = match syms.roles.get(ctx.role.name.as_str()) {
         Some(&r) if !syms.role_is_attr[r as usize - 1] => r,
         _ => {
             cx.error(

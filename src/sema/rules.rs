@@ -44,7 +44,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                     types: Some(set),
                     ..
                 } => {
-                    let Some(&rv) = syms.roles.get(&name.name) else {
+                    let Some(&rv) = syms.roles.get(name.name.as_str()) else {
                         continue;
                     };
                     if let Some(ts) = resolve::type_set(cx, syms, set, Expand::Always, false) {
@@ -106,7 +106,7 @@ fn role_dominance(
     dominates: &mut [Ebitmap],
 ) -> Ebitmap {
     let mut mine = Ebitmap::new();
-    let Some(&rv) = syms.roles.get(&d.role.name) else {
+    let Some(&rv) = syms.roles.get(d.role.name.as_str()) else {
         cx.error(
             "undefined-role",
             d.role.span,
@@ -138,12 +138,12 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             else {
                 continue;
             };
-            let Some(&uv) = syms.users.get(&name.name) else {
+            let Some(&uv) = syms.users.get(name.name.as_str()) else {
                 continue;
             };
             let roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
             let mut user = User {
-                name: name.name.clone(),
+                name: name.name.to_string(),
                 bounds: 0,
                 roles,
                 range: Default::default(),
@@ -237,7 +237,7 @@ fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
             continue;
         }
         for c in classes {
-            let Some(&ci) = syms.class_idx.get(&c.name) else {
+            let Some(&ci) = syms.class_idx.get(c.name.as_str()) else {
                 cx.error(
                     "undefined-class",
                     c.span,
@@ -1147,7 +1147,7 @@ fn postfix(
         bool_value: 0,
     };
     match c {
-        E::Bool(name) => match syms.bools.get(&name.name) {
+        E::Bool(name) => match syms.bools.get(name.name.as_str()) {
             Some(b) => {
                 if b.tunable {
                     kinds.1 = true;
@@ -1285,7 +1285,7 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                         Some(c) => resolve::class_set(cx, syms, c),
                         None => process_class(cx, syms, item.span),
                     };
-                    let nr = match syms.roles.get(&new_role.name) {
+                    let nr = match syms.roles.get(new_role.name.as_str()) {
                         Some(&v) if !syms.role_is_attr[v as usize - 1] => Some(v),
                         _ => {
                             cx.error(
@@ -1386,7 +1386,7 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
             for s in st.types.iter() {
                 for t in tt.types.iter() {
                     for &c in &cl {
-                        let seen_key = (s + 1, t + 1, c, name.name.clone());
+                        let seen_key = (s + 1, t + 1, c, name.name.to_string());
                         match filename_seen.get(&seen_key) {
                             Some(&(o, _)) if o == nt => continue,
                             Some(&(_, prev)) => {
@@ -1397,7 +1397,9 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                                 filename_seen.insert(seen_key, (nt, item.span));
                             }
                         }
-                        let datums = filename.entry((t + 1, c, name.name.clone())).or_default();
+                        let datums = filename
+                            .entry((t + 1, c, name.name.to_string()))
+                            .or_default();
                         match datums.iter_mut().find(|(o, _)| *o == nt) {
                             Some((_, stypes)) => stypes.set(s),
                             None => datums.push((nt, [s].into_iter().collect())),

@@ -5,12 +5,16 @@
 //! written; `sema` decides what order means.
 
 use crate::source::Span;
+use smol_str::SmolStr;
 
 /// A name or other word as written, with its span.
+///
+/// Names are `SmolStr`s: policy names are short, so they live inline with no allocation of
+/// their own, which keeps the tree of a large policy small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
     /// The text.
-    pub name: String,
+    pub name: SmolStr,
     /// Where it was written.
     pub span: Span,
 }
@@ -718,7 +722,7 @@ impl Ident {
     /// A name written from byte `l` to byte `r`.
     pub fn new(name: &str, l: usize, r: usize) -> Ident {
         Ident {
-            name: name.to_string(),
+            name: SmolStr::new(name),
             span: Span::new(l, r),
         }
     }

@@ -43,7 +43,7 @@ fn ids(names: &[Ident], sep: &str) -> String {
 /// `a` or `{ a b }`.
 fn id_set(names: &[Ident]) -> String {
     match names {
-        [one] => one.name.clone(),
+        [one] => one.name.to_string(),
         _ => format!("{{ {} }}", ids(names, " ")),
     }
 }
@@ -53,7 +53,7 @@ fn set(s: &Set) -> String {
         return "*".to_string();
     }
     let inner = match s.items.as_slice() {
-        [one] if !one.negated => one.name.name.clone(),
+        [one] if !one.negated => one.name.name.to_string(),
         items => {
             let parts: Vec<String> = items
                 .iter()
@@ -87,7 +87,7 @@ fn xperms(s: &XpermSet) -> String {
 
 fn level(l: &Level) -> String {
     if l.cats.is_empty() {
-        l.sens.name.clone()
+        l.sens.name.to_string()
     } else {
         format!("{}:{}", l.sens.name, ids(&l.cats, ","))
     }
@@ -113,7 +113,7 @@ fn path(p: &Ident) -> String {
     if p.name.contains(char::is_whitespace) || !p.name.starts_with('/') {
         format!("\"{}\"", p.name)
     } else {
-        p.name.clone()
+        p.name.to_string()
     }
 }
 
@@ -126,11 +126,11 @@ fn number_range(low: &Number, high: &Option<Number>) -> String {
 
 fn cond(e: &CondExpr) -> String {
     let sub = |e: &CondExpr| match e {
-        CondExpr::Bool(b) => b.name.clone(),
+        CondExpr::Bool(b) => b.name.to_string(),
         e => format!("({})", cond(e)),
     };
     match e {
-        CondExpr::Bool(b) => b.name.clone(),
+        CondExpr::Bool(b) => b.name.to_string(),
         CondExpr::Not(a) => format!("!{}", sub(a)),
         CondExpr::And(a, b) => format!("{} && {}", sub(a), sub(b)),
         CondExpr::Or(a, b) => format!("{} || {}", sub(a), sub(b)),
