@@ -353,16 +353,16 @@ struct Unconditional {
     xperms: Vec<Xperms>,
 }
 
-impl Default for Unconditional {
-    fn default() -> Self {
+impl Unconditional {
+    /// Regions with room for exactly `counts[r]` entries each, so that none of them grows
+    /// (growing many vectors at once leaves the allocator's heap full of holes).
+    fn with_counts(counts: &[usize]) -> Unconditional {
         Unconditional {
-            regions: vec![Vec::new(); 1024],
+            regions: counts.iter().map(|&n| Vec::with_capacity(n)).collect(),
             xperms: Vec::new(),
         }
     }
-}
 
-impl Unconditional {
     fn push(&mut self, e: AvtabEntry) {
         self.regions[avtab_bucket(&e.key) as usize >> 10].push(e);
     }
@@ -751,7 +751,7 @@ enum Sink<'s> {
 
 /// The unconditional avtab and the conditional list.
 fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
-    let mut uncond = Unconditional::default();
+    let mut uncond_items: Vec<&ast::Item> = Vec::new();
     let mut nodes: Vec<(Vec<CondExprItem>, Branch, Branch)> = Vec::new();
     let mut rule_spans: Vec<Span> = Vec::new();
     let mut expanded = Vec::new();
@@ -801,7 +801,7 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 _ => plain.push(item),
             }
         }
-        add_rules(cx, Sink::Unconditional(&mut uncond), &plain);
+        uncond_items.extend(plain);
         // Tunables: the chosen branch joins the unconditional rules, most recent `if` first,
         // each branch in reverse source order (§6.4).
         for c in ifs.iter().rev().filter(|c| c.tunable) {
@@ -810,8 +810,7 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             } else {
                 &c.false_items
             };
-            let rev: Vec<&ast::Item> = branch.iter().rev().copied().collect();
-            add_rules(cx, Sink::Unconditional(&mut uncond), &rev);
+            uncond_items.extend(branch.iter().rev());
         }
         for c in ifs.into_iter().filter(|c| !c.tunable) {
             let idx = match nodes.iter().position(|(e, _, _)| cond_equal(e, &c.expr)) {
@@ -828,6 +827,27 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             add_rules(cx, Sink::Branch(f), &fr);
         }
     }
+    // The unconditional rules, twice: first counting each region's entries (quietly; the
+    // second pass reports), then filling regions made to measure.
+    let mut counts = vec![0usize; 1024];
+    let mut quiet = Cx {
+        file: cx.file,
+        opts: cx.opts,
+        diags: Vec::new(),
+    };
+    let mut scratch = Vec::new();
+    for item in &uncond_items {
+        if let Some(rule) = as_rule(item) {
+            scratch.clear();
+            expand_rule(&mut quiet, syms, &rule, &mut scratch);
+            for e in &scratch {
+                counts[avtab_bucket(&e.key) as usize >> 10] += 1;
+            }
+        }
+    }
+    drop(scratch);
+    let mut uncond = Unconditional::with_counts(&counts);
+    add_rules(cx, Sink::Unconditional(&mut uncond), &uncond_items);
     // Type rules may not be both conditional and unconditional.
     let mut cond_types: Vec<AvtabKey> = nodes
         .iter()
@@ -904,7 +924,9 @@ fn finish_unconditional(
         x.specified == y.specified && x.driver == y.driver
     };
     let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
-    let mut sorted: Vec<AvtabEntry> = Vec::new();
+    // Room for every contribution: merging only shrinks, and pages never written cost
+    // nothing.
+    let mut sorted: Vec<AvtabEntry> = Vec::with_capacity(regions.iter().map(Vec::len).sum());
     let mut scratch: Vec<AvtabEntry> = Vec::new();
     let mut group: Vec<AvtabEntry> = Vec::new();
     for region in regions.iter_mut() {

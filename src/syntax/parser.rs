@@ -638,7 +638,7 @@ mod tests {
         use ast::CondExpr as C;
         let bin = |a: &C, op: &str, b: &C| format!("({} {op} {})", print_cond(a), print_cond(b));
         match e {
-            C::Bool(b) => b.name.clone(),
+            C::Bool(b) => b.name.to_string(),
             C::Not(a) => format!("!{}", print_cond(a)),
             C::And(a, b) => bin(a, "&&", b),
             C::Or(a, b) => bin(a, "||", b),
