@@ -343,28 +343,52 @@ fn value_of(what: &Contribution) -> u32 {
     }
 }
 
-/// The unconditional avtab being built: every contribution in generation order (which is
-/// creation order), already spread over 1024 regions by the high bits of its avtab bucket;
-/// merged and ordered at the end region by region. Memory stays at 12 bytes a contribution
-/// (no hash map over millions of keys, no second copy). Extended permissions are
-/// contributions whose `data` indexes `xperms`.
+/// The unconditional avtab being built: one array holding every contribution, spread over
+/// 1024 regions by the high bits of its avtab bucket and in generation order (which is
+/// creation order) inside each region; merged and ordered at the end region by region, in
+/// place. Memory stays at 12 bytes a contribution: no hash map over millions of keys, no
+/// second copy. Extended permissions are contributions whose `data` indexes `xperms`.
 struct Unconditional {
-    regions: Vec<Vec<AvtabEntry>>,
+    entries: Vec<AvtabEntry>,
+    /// Where each region starts (and, last, the total).
+    starts: Vec<usize>,
+    /// Where the next entry of each region goes.
+    next: Vec<usize>,
     xperms: Vec<Xperms>,
 }
 
 impl Unconditional {
-    /// Regions with room for exactly `counts[r]` entries each, so that none of them grows
-    /// (growing many vectors at once leaves the allocator's heap full of holes).
+    /// Room for exactly `counts[r]` entries in region `r`, counted beforehand.
     fn with_counts(counts: &[usize]) -> Unconditional {
+        let mut starts = vec![0usize; counts.len() + 1];
+        for (r, n) in counts.iter().enumerate() {
+            starts[r + 1] = starts[r] + n;
+        }
+        let blank = AvtabEntry {
+            key: AvtabKey {
+                source: 0,
+                target: 0,
+                class: 0,
+                specified: 0,
+            },
+            data: 0,
+        };
         Unconditional {
-            regions: counts.iter().map(|&n| Vec::with_capacity(n)).collect(),
+            entries: vec![blank; starts[counts.len()]],
+            next: starts[..counts.len()].to_vec(),
+            starts,
             xperms: Vec::new(),
         }
     }
 
     fn push(&mut self, e: AvtabEntry) {
-        self.regions[avtab_bucket(&e.key) as usize >> 10].push(e);
+        let r = avtab_bucket(&e.key) as usize >> 10;
+        assert!(
+            self.next[r] < self.starts[r + 1],
+            "the counting pass expands the same rules into the same entries"
+        );
+        self.entries[self.next[r]] = e;
+        self.next[r] += 1;
     }
 }
 
@@ -916,36 +940,37 @@ fn finish_unconditional(
     cond_types: &[AvtabKey],
 ) -> (Vec<AvtabEntry>, Vec<Xperms>) {
     let Unconditional {
-        mut regions,
+        mut entries,
+        starts,
         mut xperms,
+        ..
     } = u;
     let same_xperm_slot = |xperms: &[Xperms], a: &AvtabEntry, b: &AvtabEntry| {
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
     };
     let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
-    // Room for every contribution: merging only shrinks, and pages never written cost
-    // nothing.
-    let mut sorted: Vec<AvtabEntry> = Vec::with_capacity(regions.iter().map(Vec::len).sum());
     let mut scratch: Vec<AvtabEntry> = Vec::new();
     let mut group: Vec<AvtabEntry> = Vec::new();
-    for region in regions.iter_mut() {
+    // Merged entries are written back from the front: a region's output never overtakes
+    // what is still to be read.
+    let mut w = 0;
+    for r in 0..starts.len() - 1 {
+        let (lo, hi) = (starts[r], starts[r + 1]);
         // Within a region, a stable counting sort by the low bits of the bucket.
-        let region = std::mem::take(region);
         scratch.clear();
-        scratch.extend_from_slice(&region);
-        let starts = counting_scatter(&region, &mut scratch, |e| bucket(e) & 1023);
-        drop(region);
+        scratch.extend_from_slice(&entries[lo..hi]);
+        let sub = counting_scatter(&scratch, &mut entries[lo..hi], |e| bucket(e) & 1023);
         for b in 0..1024 {
-            let bucket = &mut scratch[starts[b]..starts[b + 1]];
-            bucket.sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
-            let mut i = 0;
-            while i < bucket.len() {
+            let (a, z) = (lo + sub[b], lo + sub[b + 1]);
+            entries[a..z].sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
+            let mut i = a;
+            while i < z {
                 let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
-                let t = triple(&bucket[i]);
+                let t = triple(&entries[i]);
                 group.clear();
-                while i < bucket.len() && triple(&bucket[i]) == t {
-                    let e = bucket[i];
+                while i < z && triple(&entries[i]) == t {
+                    let e = entries[i];
                     i += 1;
                     let kind = e.key.specified;
                     let is_x = kind & avkind::XPERMS != 0;
@@ -978,10 +1003,15 @@ fn finish_unconditional(
                         }
                     }
                 }
-                sorted.extend_from_slice(&group);
+                for g in &group {
+                    entries[w] = *g;
+                    w += 1;
+                }
             }
         }
     }
+    entries.truncate(w);
+    let mut sorted = entries;
     sorted.shrink_to_fit();
     // Extended permissions: merged per slot, renumbered in written order.
     let mut ordered_x = Vec::new();
