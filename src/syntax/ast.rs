@@ -103,7 +103,7 @@ pub struct Context {
     /// The type.
     pub ty: Ident,
     /// The MLS range, when written.
-    pub range: Option<MlsRange>,
+    pub range: Option<Box<MlsRange>>,
     /// Where it was written.
     pub span: Span,
 }
@@ -317,6 +317,9 @@ pub struct RequireDecl {
 }
 
 /// A statement.
+///
+/// Contexts and ranges are boxed: they are large and rare, and a policy has hundreds of
+/// thousands of statements, each as large as the largest variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
     /// `class NAME` (declaration in security_classes).
@@ -535,7 +538,7 @@ pub enum ItemKind {
         /// Its default level (MLS).
         level: Option<Level>,
         /// Its range (MLS).
-        range: Option<MlsRange>,
+        range: Option<Box<MlsRange>>,
     },
     /// `range_transition S T [: C] RANGE;`.
     RangeTransition {
@@ -546,7 +549,7 @@ pub enum ItemKind {
         /// Classes, when written (`process` otherwise).
         classes: Option<Set>,
         /// The new range.
-        range: MlsRange,
+        range: Box<MlsRange>,
     },
     /// `if (EXPR) { ... } [else { ... }]`.
     If {
@@ -571,14 +574,14 @@ pub enum ItemKind {
         /// The SID.
         name: Ident,
         /// Its context.
-        context: Context,
+        context: Box<Context>,
     },
     /// Xen: `pirqcon N CONTEXT`.
     Pirqcon {
         /// The IRQ.
         pirq: Number,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// Xen: `iomemcon LO[-HI] CONTEXT`.
     Iomemcon {
@@ -587,7 +590,7 @@ pub enum ItemKind {
         /// High page frame.
         high: Option<Number>,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// Xen: `ioportcon LO[-HI] CONTEXT`.
     Ioportcon {
@@ -596,21 +599,21 @@ pub enum ItemKind {
         /// High port.
         high: Option<Number>,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// Xen: `pcidevicecon N CONTEXT`.
     Pcidevicecon {
         /// The device number.
         device: Number,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// Xen: `devicetreecon "PATH" CONTEXT`.
     Devicetreecon {
         /// The path, without quotes.
         path: Ident,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `fscon N N CONTEXT CONTEXT`.
     Fscon {
@@ -619,9 +622,9 @@ pub enum ItemKind {
         /// Second number.
         b: Number,
         /// First context.
-        context: Context,
+        context: Box<Context>,
         /// Second context.
-        context2: Context,
+        context2: Box<Context>,
     },
     /// SELinux: `fs_use_xattr|task|trans FS CONTEXT;`.
     FsUse {
@@ -630,7 +633,7 @@ pub enum ItemKind {
         /// The file system.
         fs: Ident,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `genfscon FS PATH [-TYPE] CONTEXT`.
     Genfscon {
@@ -641,7 +644,7 @@ pub enum ItemKind {
         /// The file type flag (`-d`, `--` ...), when written.
         file_type: Option<Ident>,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `portcon PROTO LO[-HI] CONTEXT`.
     Portcon {
@@ -652,16 +655,16 @@ pub enum ItemKind {
         /// High port.
         high: Option<Number>,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `netifcon NAME CONTEXT CONTEXT`.
     Netifcon {
         /// The interface.
         name: Ident,
         /// The interface context.
-        context: Context,
+        context: Box<Context>,
         /// The message context.
-        context2: Context,
+        context2: Box<Context>,
     },
     /// SELinux: `nodecon ADDR MASK CONTEXT` (IPv4 or IPv6).
     Nodecon {
@@ -670,7 +673,7 @@ pub enum ItemKind {
         /// The mask.
         mask: Ident,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `ibpkeycon SUBNET LO[-HI] CONTEXT`.
     Ibpkeycon {
@@ -681,7 +684,7 @@ pub enum ItemKind {
         /// High pkey.
         high: Option<Number>,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
     /// SELinux: `ibendportcon DEVICE PORT CONTEXT`.
     Ibendportcon {
@@ -690,7 +693,7 @@ pub enum ItemKind {
         /// The port.
         port: Number,
         /// The context.
-        context: Context,
+        context: Box<Context>,
     },
 }
 
@@ -867,33 +870,33 @@ impl Level {
 }
 
 impl MlsRange {
-    /// `low[ - high]` spanning bytes `l..r`.
-    pub fn new(low: Level, high: Option<Level>, l: usize, r: usize) -> MlsRange {
-        MlsRange {
+    /// `low[ - high]` spanning bytes `l..r`, boxed as statements hold it.
+    pub fn new(low: Level, high: Option<Level>, l: usize, r: usize) -> Box<MlsRange> {
+        Box::new(MlsRange {
             low,
             high,
             span: Span::new(l, r),
-        }
+        })
     }
 }
 
 impl Context {
-    /// `user:role:type[:range]` spanning bytes `l..r`.
+    /// `user:role:type[:range]` spanning bytes `l..r`, boxed as statements hold it.
     pub fn new(
         user: Ident,
         role: Ident,
         ty: Ident,
-        range: Option<MlsRange>,
+        range: Option<Box<MlsRange>>,
         l: usize,
         r: usize,
-    ) -> Context {
-        Context {
+    ) -> Box<Context> {
+        Box::new(Context {
             user,
             role,
             ty,
             range,
             span: Span::new(l, r),
-        }
+        })
     }
 }
 
