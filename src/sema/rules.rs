@@ -126,7 +126,18 @@ fn role_dominance(
 
 /// User records: roles (attributes expanded), and under MLS the default level and range.
 fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
-    let mut out: Vec<Option<User>> = vec![None; syms.user_names.len()];
+    // Every user gets a record, even one with errors, so that values stay indices.
+    let mut out: Vec<User> = syms
+        .user_names
+        .iter()
+        .map(|n| User {
+            name: n.clone(),
+            bounds: 0,
+            roles: Ebitmap::new(),
+            range: Default::default(),
+            dflt_level: Default::default(),
+        })
+        .collect();
     for b in blocks {
         for item in &b.items {
             let ItemKind::User {
@@ -141,14 +152,8 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             let Some(&uv) = syms.users.get(name.name.as_str()) else {
                 continue;
             };
-            let roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
-            let mut user = User {
-                name: name.name.to_string(),
-                bounds: 0,
-                roles,
-                range: Default::default(),
-                dflt_level: Default::default(),
-            };
+            let user = &mut out[uv as usize - 1];
+            user.roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
             match (cx.opts.mls, level, range) {
                 (true, Some(l), Some(r)) => {
                     let (Some(l), Some(r)) =
@@ -187,11 +192,10 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 ),
                 (false, None, None) => {}
             }
-            out[uv as usize - 1] = Some(user);
         }
     }
     // A dotted user name `parent.child` is bounded by `parent`.
-    let mut users: Vec<User> = out.into_iter().flatten().collect();
+    let mut users = out;
     for u in users.iter_mut() {
         if let Some((parent, _)) = u.name.rsplit_once('.') {
             if let Some(&pv) = syms.users.get(parent) {
