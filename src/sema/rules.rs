@@ -876,19 +876,37 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     drop(scratch);
     let mut uncond = Unconditional::with_counts(&counts);
     add_rules(cx, Sink::Unconditional(&mut uncond), &uncond_items);
-    // Type rules may not be both conditional and unconditional.
-    let mut cond_types: Vec<AvtabKey> = nodes
+    // Type rules may not be both conditional and unconditional, and a conditional type
+    // rule's key may only be repeated in the same node (libsepol's expansion refuses the
+    // rest, even with the same new type).
+    let mut cond_keys: Vec<(AvtabKey, usize, u32)> = nodes
         .iter()
-        .flat_map(|(_, t, f)| [t, f])
-        .flat_map(|b| b.entries.iter())
-        .filter(|e| e.key.specified & avkind::TYPE_RULES != 0)
-        .map(|e| {
+        .enumerate()
+        .flat_map(|(n, (_, t, f))| [(n, t), (n, f)])
+        .flat_map(|(n, b)| b.entries.iter().zip(&b.rules).map(move |(e, &r)| (n, e, r)))
+        .filter(|(_, e, _)| e.key.specified & avkind::TYPE_RULES != 0)
+        .map(|(n, e, r)| {
             let mut k = e.key;
             k.specified &= !avkind::ENABLED;
-            k
+            (k, n, r)
         })
         .collect();
-    cond_types.sort_unstable();
+    cond_keys.sort_unstable();
+    for pair in cond_keys.windows(2) {
+        if pair[0].0 == pair[1].0 && pair[0].1 != pair[1].1 {
+            cx.push(
+                Diagnostic::error(
+                    "conflicting-type-rule",
+                    "a type rule for the same types and class in two different conditionals",
+                )
+                .primary(cx.file, rule_spans[pair[1].2 as usize], "this rule")
+                .secondary(cx.file, rule_spans[pair[0].2 as usize], "repeats this one")
+                .note("a conditional type rule may only be repeated in the other branch of the same `if`"),
+            );
+        }
+    }
+    let mut cond_types: Vec<AvtabKey> = cond_keys.into_iter().map(|(k, _, _)| k).collect();
+    cond_types.dedup();
     let mut conflict = |cx: &mut Cx, key: AvtabKey| report_conflict(cx, syms, blocks, key);
     let (avtab, xperms) = finish_unconditional(cx, uncond, &mut conflict, &cond_types);
     db.avtab = avtab;
