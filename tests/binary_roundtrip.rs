@@ -1,0 +1,79 @@
+//! Round trips over every corpus binary: `write(read(b)) == b` byte for byte, and
+//! `read(write(db)) == db`. This proves the hash orders (binary-format.md §12) are right.
+
+use flaskc::binary::{read, write, WriteOptions};
+use std::path::{Path, PathBuf};
+
+fn corpus_binaries() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "bin") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        &mut out,
+    );
+    out.sort();
+    out
+}
+
+#[test]
+fn corpus_round_trips_byte_for_byte() {
+    let bins = corpus_binaries();
+    if bins.is_empty() {
+        println!("skipped: ../shared/corpus has no binaries");
+        return;
+    }
+    let mut failures = Vec::new();
+    for path in &bins {
+        let bytes = std::fs::read(path).unwrap();
+        let policy = match read(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{}: read: {e}", path.display()));
+                continue;
+            }
+        };
+        let out = write(
+            &policy.db,
+            &WriteOptions {
+                version: policy.version,
+            },
+        )
+        .unwrap();
+        if out != bytes {
+            let at = out
+                .iter()
+                .zip(&bytes)
+                .position(|(a, b)| a != b)
+                .unwrap_or(out.len().min(bytes.len()));
+            failures.push(format!(
+                "{}: bytes differ at {at:#x} (len {} vs {})",
+                path.display(),
+                out.len(),
+                bytes.len()
+            ));
+            continue;
+        }
+        let again = read(&out).unwrap();
+        assert_eq!(again, policy, "{}", path.display());
+    }
+    println!("{} corpus binaries checked", bins.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        bins.len(),
+        failures.join("\n")
+    );
+}
