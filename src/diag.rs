@@ -232,7 +232,12 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap) -> String {
             .with_notes(notes);
         match codespan_reporting::term::emit_into_string(&config, &files, &cd) {
             Ok(s) => out.push_str(&s),
-            Err(_) => out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message)),
+            Err(_) => out.push_str(&format!(
+                "{}[{}]: {}\n",
+                d.severity.as_str(),
+                d.code,
+                d.message
+            )),
         }
     }
     out
@@ -263,7 +268,12 @@ pub fn to_json(d: &Diagnostic, map: &SourceMap) -> serde_json::Value {
         })
     };
     let primary = d.primary_label().map(label_json);
-    let get = |k: &str| primary.as_ref().map(|p| p[k].clone()).unwrap_or(serde_json::Value::Null);
+    let get = |k: &str| {
+        primary
+            .as_ref()
+            .map(|p| p[k].clone())
+            .unwrap_or(serde_json::Value::Null)
+    };
     json!({
         "severity": d.severity.as_str(),
         "code": d.code,

@@ -7,6 +7,7 @@
 pub mod binary;
 pub mod cli;
 pub mod diag;
+pub mod dump;
 pub mod policydb;
 pub mod source;
 pub mod syntax;

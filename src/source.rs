@@ -172,9 +172,7 @@ impl SourceFile {
             file: self.name.clone(),
             line: line as u32 + 1,
             column: column as u32,
-            origin: self
-                .origin_of_line(line)
-                .map(|(f, l)| (f.to_string(), l)),
+            origin: self.origin_of_line(line).map(|(f, l)| (f.to_string(), l)),
         }
     }
 }

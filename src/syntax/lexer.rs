@@ -647,7 +647,8 @@ impl<'a> Token<'a> {
             Token::LowHigh => "low-high",
             Token::High => "high",
             Token::Low => "low",
-            Token::Glblub => "glblub",        }
+            Token::Glblub => "glblub",
+        }
     }
 }
 
@@ -688,37 +689,71 @@ mod tests {
 
     #[test]
     fn keywords_take_two_spellings_only() {
-        assert_eq!(lex("class CLASS Class"), vec![Token::Class, Token::Class, Token::Identifier("Class")]);
-        assert_eq!(lex("low-high lowx"), vec![Token::LowHigh, Token::Identifier("lowx")]);
+        assert_eq!(
+            lex("class CLASS Class"),
+            vec![Token::Class, Token::Class, Token::Identifier("Class")]
+        );
+        assert_eq!(
+            lex("low-high lowx"),
+            vec![Token::LowHigh, Token::Identifier("lowx")]
+        );
     }
 
     #[test]
     fn identifiers_keep_dashes_and_inner_dots() {
         assert_eq!(lex("c0.c255"), vec![Token::Identifier("c0.c255")]);
         assert_eq!(lex("a-b"), vec![Token::Identifier("a-b")]);
-        assert_eq!(lex("{ a -b }"), vec![Token::LBrace, Token::Identifier("a"), Token::Minus, Token::Identifier("b"), Token::RBrace]);
-        assert_eq!(lex("x.;"), vec![Token::Identifier("x"), Token::Dot, Token::Semi]);
+        assert_eq!(
+            lex("{ a -b }"),
+            vec![
+                Token::LBrace,
+                Token::Identifier("a"),
+                Token::Minus,
+                Token::Identifier("b"),
+                Token::RBrace
+            ]
+        );
+        assert_eq!(
+            lex("x.;"),
+            vec![Token::Identifier("x"), Token::Dot, Token::Semi]
+        );
     }
 
     #[test]
     fn numbers_addresses_and_paths() {
-        assert_eq!(lex("0x1f 42"), vec![Token::Number("0x1f"), Token::Number("42")]);
+        assert_eq!(
+            lex("0x1f 42"),
+            vec![Token::Number("0x1f"), Token::Number("42")]
+        );
         assert_eq!(lex("9p"), vec![Token::Filesystem("9p")]);
         assert_eq!(lex("127.0.0.1"), vec![Token::Ipv4("127.0.0.1")]);
         assert_eq!(lex("fe80::"), vec![Token::Ipv6("fe80::")]);
-        assert_eq!(lex("::ffff:127.0.0.1"), vec![Token::Ipv6("::ffff:127.0.0.1")]);
+        assert_eq!(
+            lex("::ffff:127.0.0.1"),
+            vec![Token::Ipv6("::ffff:127.0.0.1")]
+        );
         assert_eq!(lex("1.0"), vec![Token::Version("1.0")]);
         assert_eq!(lex("/dev/null;"), vec![Token::Path("/dev/null;")]);
-        assert_eq!(lex("\"/a/b\" \"name\""), vec![Token::QuotedPath("\"/a/b\""), Token::Filename("\"name\"")]);
+        assert_eq!(
+            lex("\"/a/b\" \"name\""),
+            vec![Token::QuotedPath("\"/a/b\""), Token::Filename("\"name\"")]
+        );
     }
 
     #[test]
     fn comments_and_line_directives() {
         assert_eq!(
             lex("#line 12 \"x.te\"\n# comment\nallow #line 3\n"),
-            vec![Token::LineDirective("#line 12 \"x.te\""), Token::Allow, Token::LineDirective("#line 3")]
+            vec![
+                Token::LineDirective("#line 12 \"x.te\""),
+                Token::Allow,
+                Token::LineDirective("#line 3")
+            ]
         );
-        assert_eq!(parse_line_directive("#line 12 \"x.te\""), Some((12, Some("x.te"))));
+        assert_eq!(
+            parse_line_directive("#line 12 \"x.te\""),
+            Some((12, Some("x.te")))
+        );
         assert_eq!(parse_line_directive("#line 3"), Some((3, None)));
     }
 
