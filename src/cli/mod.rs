@@ -2,6 +2,9 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
+pub(crate) mod checkpolicy;
+pub(crate) mod compile;
+
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -14,12 +17,18 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {}
+enum Command {
+    /// checkpolicy 3.4's command line: compile policy.conf, or with -b re-write or dump a
+    /// binary policy.
+    Checkpolicy(checkpolicy::CheckpolicyArgs),
+}
 
 /// Runs flaskc with these arguments (the program name first) and returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
-        Ok(cli) => match cli.command {},
+        Ok(cli) => match cli.command {
+            Command::Checkpolicy(args) => checkpolicy::run(&args),
+        },
         Err(e) => {
             let _ = e.print();
             if e.use_stderr() {
