@@ -296,28 +296,4 @@ impl fmt::Display for WriteError {
 impl std::error::Error for WriteError {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_stay_small() {
-        assert_eq!(
-            std::mem::size_of::<ReadError>(),
-            std::mem::size_of::<usize>()
-        );
-        assert!(std::mem::size_of::<WriteError>() <= 32);
-    }
-
-    #[test]
-    fn read_error_display() {
-        let e = ReadError::new(
-            ReadErrorKind::BadEbitmap("map is zero"),
-            0x1f,
-            vec!["role table".into(), "entry 3".into()],
-        );
-        assert_eq!(
-            e.to_string(),
-            "bad ebitmap: map is zero in role table, entry 3 (at offset 0x1f)"
-        );
-    }
-}
+mod tests;

@@ -62,6 +62,27 @@ impl Encoder {
     }
 }
 
+#[cfg(test)]
+impl Encoder {
+    pub(in crate::binary) fn for_tests(version: u32) -> Encoder {
+        Encoder {
+            buf: Vec::new(),
+            version,
+            target: Target::Xen,
+        }
+    }
+
+    pub(in crate::binary) fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// Encodes one item (for tests outside this module).
+#[cfg(test)]
+pub(in crate::binary) fn encode<T: Encode>(e: &mut Encoder, item: &T) {
+    item.encode(e);
+}
+
 /// A format item that can be appended to an [`Encoder`]; encoding cannot fail.
 pub(super) trait Encode {
     /// Appends the item's bytes.
