@@ -75,6 +75,8 @@ fn check(bytes: &[u8]) {
         .expect("an accepted policy must be writable at its own version");
         let again = read(&out).expect("a re-written policy must read back");
         assert_eq!(again, policy, "policy changed on write-then-read");
+        let _ = flaskc::dump::to_conf(&policy.db);
+        let _ = flaskc::dump::to_cil(&policy.db);
     }
 }
 

@@ -56,7 +56,7 @@ impl<'a> Decoder<'a> {
         self.pos
     }
 
-    fn remaining(&self) -> usize {
+    pub(super) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
@@ -101,10 +101,6 @@ impl<'a> Decoder<'a> {
     /// Leaves the innermost level of context.
     pub(super) fn ctx_pop(&mut self) {
         self.ctx.pop();
-    }
-
-    pub(super) fn remaining_len(&self) -> usize {
-        self.remaining()
     }
 
     /// Replaces the innermost context (to add a name once it is known).

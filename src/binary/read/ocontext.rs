@@ -91,6 +91,13 @@ pub(super) fn read_ocontexts(r: &mut Reader, ocon_num: u32) -> Result<()> {
     Ok(())
 }
 
+/// Initial SIDs are numbered from 1; we also cap them at `MAX_SYMBOLS` (libsepol does
+/// not), since the dumps name every SID up to the highest and real policies have a few
+/// dozen.
+fn valid_sid(sid: u32) -> bool {
+    (1..=MAX_SYMBOLS).contains(&sid)
+}
+
 /// A low..high pair that must be ordered.
 fn ordered<T: PartialOrd + Into<u64>>(r: &Reader, at: usize, low: T, high: T) -> Result<()> {
     if low > high {
@@ -107,8 +114,8 @@ fn read_xen(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
     Ok(match list {
         x::ISID | x::PIRQ | x::PCIDEVICE => {
             let n = r.d.u32()?;
-            if list == x::ISID && n == 0 {
-                return r.d.out_of_range(at, "initial SID", 0);
+            if list == x::ISID && !valid_sid(n) {
+                return r.d.out_of_range(at, "initial SID", n.into());
             }
             let context = r.context()?;
             let key = Some(n.to_string());
@@ -166,8 +173,8 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
     Ok(match list {
         s::ISID => {
             let sid = r.d.u32()?;
-            if sid == 0 {
-                return r.d.out_of_range(at, "initial SID", 0);
+            if !valid_sid(sid) {
+                return r.d.out_of_range(at, "initial SID", sid.into());
             }
             (
                 OContext::Isid {
@@ -291,6 +298,3 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
         }
     })
 }
-
-/// Keeps `MAX_SYMBOLS` in use for the record-count bound of an eventual limit.
-const _: u32 = MAX_SYMBOLS;

@@ -392,7 +392,7 @@ fn read_class(r: &mut Reader, names: &mut HashSet<String>) -> Result<(u32, usize
     let common = if clen == 0 {
         None
     } else {
-        if clen as usize > r.d.remaining_len() {
+        if clen as usize > r.d.remaining() {
             return r.d.out_of_range(at + 4, "common name length", clen.into());
         }
         Some(r.d.string(clen)?)
