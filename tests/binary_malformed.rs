@@ -5,7 +5,7 @@
 use flaskc::binary::{read, write, WriteOptions};
 use std::path::{Path, PathBuf};
 
-/// Mutations per corpus binary.
+/// Mutations per corpus binary (`FLASKC_MUTATION_ROUNDS` overrides it for longer runs).
 const ROUNDS: usize = 100;
 
 fn corpus_binaries() -> Vec<PathBuf> {
@@ -87,11 +87,15 @@ fn mutated_corpus_binaries_never_panic() {
         println!("skipped: ../shared/corpus has no binaries");
         return;
     }
+    let rounds = std::env::var("FLASKC_MUTATION_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ROUNDS);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut accepted = 0;
     for path in &bins {
         let original = std::fs::read(path).unwrap();
-        for _ in 0..ROUNDS {
+        for _ in 0..rounds {
             let mut bytes = original.clone();
             for _ in 0..=rng.below(3) {
                 if !bytes.is_empty() {
@@ -102,5 +106,5 @@ fn mutated_corpus_binaries_never_panic() {
             check(&bytes);
         }
     }
-    println!("{} mutations, {accepted} accepted", bins.len() * ROUNDS);
+    println!("{} mutations, {accepted} accepted", bins.len() * rounds);
 }

@@ -655,5 +655,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<ReadPolicy> {
             .error(ReadErrorKind::TrailingBytes(r.d.remaining() as u64)));
     }
     let version = r.d.version;
+    // The file's hash order of aliases, sensitivities and categories carries no meaning.
+    r.db.canonicalize();
     Ok(ReadPolicy { db: r.db, version })
 }

@@ -634,7 +634,6 @@ fn read_types(r: &mut Reader, n: usize, nel: usize, names: &mut HashSet<String>)
             .map(|t| t.unwrap_or_else(unnamed))
             .collect();
     }
-    aliases.sort_by(|a, b| a.name.cmp(&b.name));
     r.db.aliases = aliases;
     Ok(())
 }

@@ -135,18 +135,20 @@ impl Encode for OContext {
     }
 }
 
-/// `ocon_num` lists (§8.1), then genfs (§8.3).
+/// `ocon_num` lists (§8.1), then genfs (§8.3). Lists the version does not have (Xen's
+/// device tree before V30, SELinux's InfiniBand lists before V31) are dropped, as
+/// checkpolicy drops them.
 pub(super) fn write_ocontexts(
     e: &mut Encoder,
     db: &PolicyDb,
     ocon_num: u32,
 ) -> Result<(), WriteError> {
     let version = e.version;
-    for (i, list) in db.ocontexts.iter().enumerate() {
+    for (i, list) in db.ocontexts.iter().enumerate().take(ocon_num as usize) {
         for o in list {
-            if ocon_list(db.target, o) != Some(i) || i >= ocon_num as usize {
+            if ocon_list(db.target, o) != Some(i) {
                 return Err(WriteError::Unrepresentable {
-                    what: "an object context of this kind (or in this list)",
+                    what: "an object context in another kind's list",
                     version,
                 });
             }
