@@ -110,3 +110,16 @@ fn selinux_policies_survive_every_version() {
     }
     println!("{written} down-versioned policies read back");
 }
+
+/// checkpolicy writes its avtab in the order of a 2^20-bucket table (binary-format.md
+/// §5.3): every corpus binary's avtab is already sorted that way.
+#[test]
+fn corpus_avtabs_are_in_compile_order() {
+    use flaskc::binary::format::{sort_avtab, AVTAB_COMPILE_MASK};
+    for path in corpus_binaries() {
+        let db = read(&std::fs::read(&path).unwrap()).unwrap().db;
+        let mut sorted = db.avtab.clone();
+        sort_avtab(&mut sorted, AVTAB_COMPILE_MASK);
+        assert_eq!(sorted, db.avtab, "{}", path.display());
+    }
+}

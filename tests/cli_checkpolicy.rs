@@ -55,17 +55,12 @@ fn binary_is_rewritten_and_dumped() {
         .status()
         .unwrap();
     assert!(st.success());
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&bin).unwrap());
-    let st = flaskc()
-        .args(["-b", "-c", "24"])
-        .arg(&bin)
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let v24 = bin.with_file_name("policy.24.bin");
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(v24).unwrap());
+    // The same policy; only the avtab order changes, as with checkpolicy -b.
+    let ours = flaskc::binary::read(&std::fs::read(&out).unwrap()).unwrap();
+    let orig = flaskc::binary::read(&std::fs::read(&bin).unwrap()).unwrap();
+    let mut reloaded = orig.db.clone();
+    flaskc::binary::reload_as_libsepol(&mut reloaded);
+    assert!(ours.db == reloaded);
     let conf = flaskc()
         .args(["-b", "-F", "-o", "-"])
         .arg(&bin)
@@ -74,6 +69,58 @@ fn binary_is_rewritten_and_dumped() {
     assert!(conf.status.success());
     let want = std::fs::read(bin.with_file_name("policy.30.dump.conf")).unwrap();
     assert_eq!(conf.stdout, want);
+}
+
+#[test]
+fn mls_flag_must_match_the_binary() {
+    let Some(bin) = corpus("xen/4.22.0/nomls/policy.30.bin") else {
+        return;
+    };
+    let res = flaskc()
+        .args(["-b", "-M", "-F", "-o", "-"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(String::from_utf8(res.stderr)
+        .unwrap()
+        .contains("non-MLS policy, but MLS is specified"));
+}
+
+/// Differential: `-b -c N` re-writes exactly as checkpolicy 3.4 does, when it is installed.
+#[test]
+fn rewrite_matches_installed_checkpolicy() {
+    let Some(bin) = corpus("xen/4.22.0/nomls/policy.30.bin") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for version in ["24", "30"] {
+        let theirs = dir.path().join(format!("cp.{version}"));
+        let ran = Command::new("checkpolicy")
+            .args(["-b", "-c", version])
+            .arg(&bin)
+            .arg("-o")
+            .arg(&theirs)
+            .output();
+        if !ran.is_ok_and(|o| o.status.success()) {
+            println!("skipped: checkpolicy is not installed");
+            return;
+        }
+        let ours = dir.path().join(format!("us.{version}"));
+        let st = flaskc()
+            .args(["-b", "-c", version])
+            .arg(&bin)
+            .arg("-o")
+            .arg(&ours)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        assert_eq!(
+            std::fs::read(&ours).unwrap(),
+            std::fs::read(&theirs).unwrap(),
+            "V{version}"
+        );
+    }
 }
 
 #[test]

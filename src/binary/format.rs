@@ -2,7 +2,7 @@
 //! writer: magic, target strings, the compatibility table of versions, version gates, and
 //! the symbol-table hash order (`../shared/docs/binary-format.md` §0.1, §1, §2, §12).
 
-use crate::policydb::{PolicyDb, Target};
+use crate::policydb::{AvtabEntry, AvtabKey, PolicyDb, Target};
 
 /// The kernel policy magic (§1), for SELinux and Xen alike.
 pub const MAGIC: u32 = 0xF97C_FF8C;
@@ -210,6 +210,60 @@ pub fn hash_order<S: AsRef<str>>(names: &[S], initial: usize, entries: usize) ->
     order
 }
 
+/// The avtab bucket mask of every policy checkpolicy compiles: its table is allocated for
+/// 2^21 rules, which gives the library maximum of 2^20 buckets (§5.3).
+pub const AVTAB_COMPILE_MASK: u32 = 0xF_FFFF;
+
+/// The bucket mask libsepol gives an avtab allocated for `nrules` entries (§5.3): the
+/// bit length of `nrules` less two (when above two) as a power of two, at most 2^20.
+/// The reader sizes its table this way from the file's `nel`.
+pub fn avtab_mask(nrules: u32) -> u32 {
+    if nrules == 0 {
+        return 0;
+    }
+    let mut shift = 32 - nrules.leading_zeros();
+    if shift > 2 {
+        shift -= 2;
+    }
+    (1u32 << shift).min(1 << 20) - 1
+}
+
+/// libsepol's avtab bucket function (§5.3): a MurmurHash3-style mix of class, target and
+/// source, reduced by `mask`.
+pub fn avtab_hash(key: &AvtabKey, mask: u32) -> u32 {
+    const C1: u32 = 0xCC9E_2D51;
+    const C2: u32 = 0x1B87_3593;
+    let mut h = 0u32;
+    for w in [key.class, key.target, key.source] {
+        let k = u32::from(w)
+            .wrapping_mul(C1)
+            .rotate_left(15)
+            .wrapping_mul(C2);
+        h = (h ^ k)
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xE654_6B64);
+    }
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xC2B2_AE35);
+    h ^= h >> 16;
+    h & mask
+}
+
+/// Puts avtab entries in the order libsepol's table of that mask iterates them: by bucket,
+/// then (source, target, class), entries of one triple keeping their relative order
+/// (§5.3). With [`AVTAB_COMPILE_MASK`] and creation order this is checkpolicy's compile
+/// order; with [`avtab_mask`]`(nel)` and file order it is the order `checkpolicy -b`
+/// re-writes a binary in.
+pub fn sort_avtab(entries: &mut [AvtabEntry], mask: u32) {
+    entries.sort_by_key(|e| {
+        let k = &e.key;
+        (avtab_hash(k, mask), k.source, k.target, k.class)
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +303,16 @@ mod tests {
         assert_eq!(table_size(16, 76), 128);
         assert_eq!(table_size(16, 20), 32);
         assert_eq!(table_size(16, 0), 16);
+    }
+
+    #[test]
+    fn avtab_masks_follow_libsepol() {
+        assert_eq!(avtab_mask(0), 0);
+        assert_eq!(avtab_mask(1), 1);
+        assert_eq!(avtab_mask(3), 3);
+        assert_eq!(avtab_mask(4), 1);
+        assert_eq!(avtab_mask(290), 127);
+        assert_eq!(avtab_mask(1 << 21), AVTAB_COMPILE_MASK);
     }
 
     #[test]

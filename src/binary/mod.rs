@@ -66,6 +66,21 @@ pub fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> 
     write::write(db, opts)
 }
 
+/// Applies the changes libsepol's reader makes to a policy it loads, so that writing the
+/// result gives the bytes `checkpolicy -b` writes: the avtab in the iteration order of a
+/// table sized from its entry count (binary-format.md §5.3), and every type in its own
+/// type_attr_map entry (§10). `read` itself keeps the file as it is, so that
+/// `write(read(b)) == b`.
+pub fn reload_as_libsepol(db: &mut PolicyDb) {
+    let mask = format::avtab_mask(db.avtab.len() as u32);
+    format::sort_avtab(&mut db.avtab, mask);
+    db.type_attr_map
+        .resize(db.types.len(), crate::policydb::Ebitmap::new());
+    for (i, map) in db.type_attr_map.iter_mut().enumerate() {
+        map.set(i as u32);
+    }
+}
+
 /// Why a binary policy could not be read: what went wrong, where, and in what.
 ///
 /// Boxed so that `Result<_, ReadError>` stays one pointer wide.

@@ -1,7 +1,8 @@
 //! `flaskc checkpolicy`: checkpolicy 3.4's command line. With `-b` the input is a binary
-//! policy, which is validated and written back (at its own version or `-c`'s) or dumped as
-//! policy.conf (`-F`) or CIL (`-C`); without `-b` the input is policy.conf source, handed
-//! to [`crate::cli::compile::compile_conf`].
+//! policy, which is validated and written back (at `-c`'s version, or its own where
+//! checkpolicy would default to 33) or dumped as policy.conf (`-F`) or CIL (`-C`);
+//! without `-b` the input is policy.conf source, handed to
+//! [`crate::cli::compile::compile_conf`].
 //!
 //! Output goes to a temporary file in the destination's directory that is renamed into
 //! place only on success, so a failure never leaves a partial file.
@@ -112,7 +113,13 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
     }
     let bytes = std::fs::read(&args.input)
         .map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
-    let policy = binary::read(&bytes).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let mut policy = binary::read(&bytes).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    // checkpolicy insists that -M matches the binary.
+    match (policy.db.mls, args.mls) {
+        (true, false) => return Err(" MLS policy, but non-MLS is specified".into()),
+        (false, true) => return Err(" non-MLS policy, but MLS is specified".into()),
+        _ => {}
+    }
     let Some(output) = &args.output else {
         return Ok(());
     };
@@ -121,6 +128,8 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
     } else if args.cil {
         dump::to_cil(&policy.db).into_bytes()
     } else {
+        // checkpolicy writes what libsepol loaded, which differs in places from the file.
+        binary::reload_as_libsepol(&mut policy.db);
         let version = args.version.unwrap_or(policy.version);
         binary::write(&policy.db, &WriteOptions { version }).map_err(|e| e.to_string())?
     };
