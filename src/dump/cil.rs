@@ -17,12 +17,7 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let n = Names::new(db);
     let mut out = String::new();
     let o = &mut out;
-    let unknown = match db.handle_unknown {
-        crate::policydb::HandleUnknown::Deny => "deny",
-        crate::policydb::HandleUnknown::Reject => "reject",
-        crate::policydb::HandleUnknown::Allow => "allow",
-    };
-    let _ = writeln!(o, "(handleunknown {unknown})");
+    let _ = writeln!(o, "(handleunknown {})", unknown_name(db));
     classes(o, db);
     let ocons = sorted_ocontexts(db);
     sids(o, db, &ocons);
@@ -97,7 +92,7 @@ pub fn to_cil(db: &PolicyDb) -> String {
         .iter()
         .map(|b| format!("(typepermissive {})", n.ty(b)));
     write_sorted(o, perm.collect(), 0);
-    avtab(o, db, &n, &db.avtab.iter().collect::<Vec<_>>(), 0);
+    write_avtab(o, &db.avtab, 0, |e| av_rule(db, &n, e));
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "(typetransition {} {} {} {} {})",
@@ -157,31 +152,16 @@ fn classes(o: &mut String, db: &PolicyDb) {
             let _ = writeln!(o, "(classcommon {} {common})", c.name);
         }
     }
-    let mut used = Vec::new();
-    for c in &db.classes {
-        let Some(name) = &c.common else { continue };
-        if used.contains(&name) {
-            continue;
-        }
-        used.push(name);
-        if let Some(cm) = db.commons.iter().find(|cm| &cm.name == name) {
-            let _ = writeln!(o, "(common {} ({}))", name, perm_list(&cm.perms));
-        }
+    for cm in used_commons(db) {
+        let _ = writeln!(o, "(common {} ({}))", cm.name, perm_list(&cm.perms));
     }
 }
 
 /// `(sid ...)` for every SID number up to the highest one used, then `sidorder`.
 fn sids(o: &mut String, db: &PolicyDb, lists: &[Vec<&OContext>]) {
-    let max = lists
-        .first()
-        .into_iter()
-        .flatten()
-        .filter_map(|o| match o {
-            OContext::Isid { sid, .. } => Some(*sid),
-            _ => None,
-        })
-        .max();
-    let Some(max) = max else { return };
+    let Some(&(max, _)) = isids(lists).last() else {
+        return;
+    };
     let names: Vec<String> = (1..=max).map(|s| sid_name(db.target, s)).collect();
     for s in &names {
         let _ = writeln!(o, "(sid {s})");
@@ -190,7 +170,6 @@ fn sids(o: &mut String, db: &PolicyDb, lists: &[Vec<&OContext>]) {
 }
 
 fn defaults(o: &mut String, db: &PolicyDb) {
-    let side = |v: u32| if v == 1 { "source" } else { "target" };
     for (kw, get) in [
         (
             "defaultuser",
@@ -200,20 +179,12 @@ fn defaults(o: &mut String, db: &PolicyDb) {
         ("defaulttype", |c| c.default_type),
     ] {
         for c in db.classes.iter().filter(|c| get(c) != 0) {
-            let _ = writeln!(o, "({kw} {} {})", c.name, side(get(c)));
+            let _ = writeln!(o, "({kw} {} {})", c.name, default_side(get(c)));
         }
     }
     if db.mls {
         for c in db.classes.iter().filter(|c| c.default_range != 0) {
-            let r = match c.default_range {
-                1 => "source low",
-                2 => "source high",
-                3 => "source low-high",
-                4 => "target low",
-                5 => "target high",
-                6 => "target low-high",
-                _ => "glblub",
-            };
+            let r = default_range_name(c.default_range);
             let _ = writeln!(o, "(defaultrange {} {r})", c.name);
         }
     }
@@ -321,79 +292,39 @@ fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
     format!("({} {} {} {r})", n.user(c.user), n.role(c.role), n.ty(c.ty))
 }
 
-const CEXPR_OPS: [&str; 6] = ["", "eq", "neq", "dom", "domby", "incomp"];
-
-/// A constraint expression in CIL prefix syntax, and whether it is an MLS one.
-fn cexpr_str(n: &Names, expr: &[CExprNode]) -> (String, bool) {
-    let mut stack: Vec<String> = Vec::new();
-    let mut is_mls = false;
-    for e in expr {
-        let s = match e.kind {
-            cexpr::ATTR | cexpr::NAMES => {
-                let op = CEXPR_OPS.get(e.op as usize).copied().unwrap_or("");
-                let (a1, a2) = cexpr_operands(e.attr).unwrap_or(("", ""));
-                is_mls |= e.attr >= 16;
-                if e.kind == cexpr::ATTR {
-                    format!("({op} {a1} {a2})")
-                } else {
-                    let names = cexpr_names(n, e);
-                    match names.len() {
-                        0 => format!("({op} {a1} NO_IDENTIFIER)"),
-                        1 => format!("({op} {a1} {})", names[0]),
-                        _ => format!("({op} {a1} ({}))", names.join(" ")),
-                    }
-                }
+/// A constraint expression in CIL prefix syntax.
+fn cexpr_str(n: &Names, expr: &[CExprNode]) -> String {
+    const OPS: [&str; 6] = ["", "eq", "neq", "dom", "domby", "incomp"];
+    fold_rpn(expr, cexpr_arity, |e, args| match e.kind {
+        cexpr::NOT => format!("(not {})", arg(args, 0)),
+        cexpr::AND => format!("(and {} {})", arg(args, 0), arg(args, 1)),
+        cexpr::OR => format!("(or {} {})", arg(args, 0), arg(args, 1)),
+        _ => {
+            let op = OPS.get(e.op as usize).copied().unwrap_or("");
+            let (a1, a2) = cexpr_operands(e.attr).unwrap_or(("", ""));
+            if e.kind == cexpr::ATTR {
+                return format!("({op} {a1} {a2})");
             }
-            cexpr::NOT => format!("(not {})", stack.pop().unwrap_or_default()),
-            _ => {
-                let b = stack.pop().unwrap_or_default();
-                let a = stack.pop().unwrap_or_default();
-                let op = if e.kind == cexpr::AND { "and" } else { "or" };
-                format!("({op} {a} {b})")
+            let names = cexpr_names(n, e);
+            match names.len() {
+                0 => format!("({op} {a1} NO_IDENTIFIER)"),
+                1 => format!("({op} {a1} {})", names[0]),
+                _ => format!("({op} {a1} ({}))", names.join(" ")),
             }
-        };
-        stack.push(s);
-    }
-    (stack.pop().unwrap_or_default(), is_mls)
+        }
+    })
 }
 
 fn constraints(db: &PolicyDb, n: &Names, validatetrans: bool) -> (Vec<String>, Vec<String>) {
-    let (mut mls, mut plain) = (Vec::new(), Vec::new());
-    for (i, c) in db.classes.iter().enumerate() {
-        let list = if validatetrans {
-            &c.validatetrans
-        } else {
-            &c.constraints
-        };
-        for con in list {
-            if !validatetrans && con.perms == 0 {
-                continue;
-            }
-            let (expr, is_mls) = cexpr_str(n, &con.expr);
-            let kw = match (validatetrans, is_mls) {
-                (false, false) => "constrain",
-                (false, true) => "mlsconstrain",
-                (true, false) => "validatetrans",
-                (true, true) => "mlsvalidatetrans",
-            };
-            let line = if validatetrans {
-                format!("({kw} {} {expr})", c.name)
-            } else {
-                let perms = perm_string(db, i as u32 + 1, con.perms);
-                format!(
-                    "({kw} ({} ({})) {expr})",
-                    c.name,
-                    perms.get(1..).unwrap_or("")
-                )
-            };
-            if is_mls {
-                mls.push(line)
-            } else {
-                plain.push(line)
-            }
-        }
-    }
-    (mls, plain)
+    constraint_lines(
+        db,
+        validatetrans,
+        |e| cexpr_str(n, e),
+        |kw, class, perms, expr| match perms {
+            Some(p) => format!("({kw} ({class} ({p})) {expr})"),
+            None => format!("({kw} {class} {expr})"),
+        },
+    )
 }
 
 fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
@@ -413,17 +344,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
     let src = n.ty(k.source.into());
     let tgt = rule_target(db, n, k.source, k.target, kind);
     let class = n.class(k.class.into());
-    if kind & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0 {
-        let data = if kind == avkind::AUDITDENY {
-            !e.data
-        } else {
-            e.data
-        };
-        let perms = perm_string(db, k.class.into(), data);
-        format!(
-            "({flavor} {src} {tgt} ({class} ({})))",
-            perms.get(1..).unwrap_or("")
-        )
+    if is_av(e) {
+        format!("({flavor} {src} {tgt} ({class} ({})))", av_perms(db, e))
     } else if kind & avkind::XPERMS != 0 {
         let mut s = String::new();
         if let Some(x) = &e.xperms {
@@ -442,52 +364,27 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
     }
 }
 
-fn avtab(o: &mut String, db: &PolicyDb, n: &Names, list: &[&AvtabEntry], indent: usize) {
-    for flavor in FLAVORS {
-        let rules = list
-            .iter()
-            .filter(|e| e.key.specified & flavor != 0)
-            .map(|e| av_rule(db, n, e));
-        write_sorted(o, rules.collect(), indent);
-    }
-}
-
 fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    let mut stack: Vec<String> = Vec::new();
-    for e in expr {
-        let s = match e.kind {
-            1 => n.bool(e.bool_value).to_owned(),
-            2 => format!("(not {})", stack.pop().unwrap_or_default()),
-            k => {
-                let b = stack.pop().unwrap_or_default();
-                let a = stack.pop().unwrap_or_default();
-                let op = ["or", "and", "xor", "eq", "neq"]
-                    .get(k as usize - 3)
-                    .copied()
-                    .unwrap_or("");
-                format!("({op} {a} {b})")
-            }
-        };
-        stack.push(s);
-    }
-    stack.pop().unwrap_or_default()
+    const OPS: [&str; 5] = ["or", "and", "xor", "eq", "neq"];
+    fold_rpn(expr, cond_arity, |e, args| match e.kind {
+        1 => n.bool(e.bool_value).to_owned(),
+        2 => format!("(not {})", arg(args, 0)),
+        k => {
+            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
+            format!("({op} {} {})", arg(args, 0), arg(args, 1))
+        }
+    })
 }
 
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    let mut nodes: Vec<(String, &crate::policydb::CondNode)> = db
-        .cond_list
-        .iter()
-        .map(|c| (cond_str(n, &c.expr), c))
-        .collect();
-    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    for (expr, c) in nodes {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
         let _ = writeln!(o, "(booleanif {expr}");
         for (branch, list) in [("true", &c.true_list), ("false", &c.false_list)] {
             if list.is_empty() {
                 continue;
             }
             let _ = writeln!(o, "    ({branch}");
-            avtab(o, db, n, &list.iter().collect::<Vec<_>>(), 2);
+            write_avtab(o, list, 2, |e| av_rule(db, n, e));
             o.push_str("    )\n");
         }
         o.push_str(")\n");
@@ -582,16 +479,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
     let empty = Vec::new();
     let list = |i: usize| lists.get(i).unwrap_or(&empty);
     let ctx = |c: &Context| context(db, n, c);
-    let mut isids: Vec<(u32, &Context)> = list(0)
-        .iter()
-        .filter_map(|o| match o {
-            OContext::Isid { sid, context } => Some((*sid, context)),
-            _ => None,
-        })
-        .collect();
-    isids.sort_by_key(|s| s.0);
-    isids.dedup_by_key(|s| s.0);
-    for (sid, c) in isids {
+    for (sid, c) in isids(lists) {
         let _ = writeln!(o, "(sidcontext {} {})", sid_name(db.target, sid), ctx(c));
     }
     match db.target {

@@ -14,28 +14,13 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let n = Names::new(db);
     let mut out = String::new();
     let o = &mut out;
-    let unknown = match db.handle_unknown {
-        crate::policydb::HandleUnknown::Deny => "deny",
-        crate::policydb::HandleUnknown::Reject => "reject",
-        crate::policydb::HandleUnknown::Allow => "allow",
-    };
-    let _ = writeln!(o, "# handle_unknown {unknown}");
+    let _ = writeln!(o, "# handle_unknown {}", unknown_name(db));
     for c in &db.classes {
         let _ = writeln!(o, "class {}", c.name);
     }
     let ocons = sorted_ocontexts(db);
-    let isids = ocons.first().cloned().unwrap_or_default();
-    let mut sids: Vec<u32> = isids
-        .iter()
-        .filter_map(|o| match o {
-            OContext::Isid { sid, .. } => Some(*sid),
-            _ => None,
-        })
-        .collect();
-    sids.sort_unstable();
-    sids.dedup();
-    for sid in &sids {
-        let _ = writeln!(o, "sid {}", sid_name(db.target, *sid));
+    for (sid, _) in isids(&ocons) {
+        let _ = writeln!(o, "sid {}", sid_name(db.target, sid));
     }
     classes(o, db);
     defaults(o, db);
@@ -105,7 +90,7 @@ pub fn to_conf(db: &PolicyDb) -> String {
         .iter()
         .map(|b| format!("permissive {};", n.ty(b)));
     write_sorted(o, perm.collect(), 0);
-    avtab(o, db, &n, &db.avtab.iter().collect::<Vec<_>>(), 0);
+    write_avtab(o, &db.avtab, 0, |e| av_rule(db, &n, e));
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "type_transition {} {}:{} {} \"{}\";",
@@ -155,16 +140,8 @@ pub fn to_conf(db: &PolicyDb) -> String {
 
 /// Commons (once, in the order classes use them), then every class.
 fn classes(o: &mut String, db: &PolicyDb) {
-    let mut used = Vec::new();
-    for c in &db.classes {
-        let Some(name) = &c.common else { continue };
-        if used.contains(&name) {
-            continue;
-        }
-        used.push(name);
-        if let Some(cm) = db.commons.iter().find(|cm| &cm.name == name) {
-            let _ = writeln!(o, "common {} {{ {} }}", name, perm_list(&cm.perms));
-        }
+    for cm in used_commons(db) {
+        let _ = writeln!(o, "common {} {{ {} }}", cm.name, perm_list(&cm.perms));
     }
     for c in &db.classes {
         let _ = write!(o, "class {}", c.name);
@@ -178,26 +155,6 @@ fn classes(o: &mut String, db: &PolicyDb) {
     }
 }
 
-fn default_name(v: u32) -> &'static str {
-    if v == 1 {
-        "source"
-    } else {
-        "target"
-    }
-}
-
-fn range_default_name(v: u32) -> &'static str {
-    match v {
-        1 => "source low",
-        2 => "source high",
-        3 => "source low-high",
-        4 => "target low",
-        5 => "target high",
-        6 => "target low-high",
-        _ => "glblub",
-    }
-}
-
 fn defaults(o: &mut String, db: &PolicyDb) {
     for (kw, get) in [
         (
@@ -208,7 +165,7 @@ fn defaults(o: &mut String, db: &PolicyDb) {
         ("default_type", |c| c.default_type),
     ] {
         for c in db.classes.iter().filter(|c| get(c) != 0) {
-            let _ = writeln!(o, "{kw} {{ {} }} {};", c.name, default_name(get(c)));
+            let _ = writeln!(o, "{kw} {{ {} }} {};", c.name, default_side(get(c)));
         }
     }
     if db.mls {
@@ -217,7 +174,7 @@ fn defaults(o: &mut String, db: &PolicyDb) {
                 o,
                 "default_range {{ {} }} {};",
                 c.name,
-                range_default_name(c.default_range)
+                default_range_name(c.default_range)
             );
         }
     }
@@ -317,81 +274,40 @@ fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
     }
 }
 
-const CEXPR_OPS: [&str; 6] = ["", "==", "!=", "dom", "domby", "incomp"];
-
-/// A constraint expression in policy.conf syntax, and whether it is an MLS one (libsepol
-/// 3.4 counts any attribute from `xtarget` up as MLS).
-fn cexpr_str(n: &Names, expr: &[CExprNode]) -> (String, bool) {
-    let mut stack: Vec<String> = Vec::new();
-    let mut is_mls = false;
-    for e in expr {
-        let s = match e.kind {
-            cexpr::ATTR | cexpr::NAMES => {
-                let op = CEXPR_OPS.get(e.op as usize).copied().unwrap_or("");
-                let (a1, a2) = cexpr_operands(e.attr).unwrap_or(("", ""));
-                is_mls |= e.attr >= 16;
-                if e.kind == cexpr::ATTR {
-                    format!("{a1} {op} {a2}")
-                } else {
-                    let names = cexpr_names(n, e);
-                    match names.len() {
-                        0 => format!("{a1} {op} NO_IDENTIFIER"),
-                        1 => format!("{a1} {op} {}", names[0]),
-                        _ => format!("{a1} {op} {{ {} }}", names.join(" ")),
-                    }
-                }
+/// A constraint expression in policy.conf syntax.
+fn cexpr_str(n: &Names, expr: &[CExprNode]) -> String {
+    const OPS: [&str; 6] = ["", "==", "!=", "dom", "domby", "incomp"];
+    fold_rpn(expr, cexpr_arity, |e, args| match e.kind {
+        cexpr::NOT => format!("not ({})", arg(args, 0)),
+        cexpr::AND => format!("({} and {})", arg(args, 0), arg(args, 1)),
+        cexpr::OR => format!("({} or {})", arg(args, 0), arg(args, 1)),
+        _ => {
+            let op = OPS.get(e.op as usize).copied().unwrap_or("");
+            let (a1, a2) = cexpr_operands(e.attr).unwrap_or(("", ""));
+            if e.kind == cexpr::ATTR {
+                return format!("{a1} {op} {a2}");
             }
-            cexpr::NOT => format!("not ({})", stack.pop().unwrap_or_default()),
-            _ => {
-                let b = stack.pop().unwrap_or_default();
-                let a = stack.pop().unwrap_or_default();
-                let op = if e.kind == cexpr::AND { "and" } else { "or" };
-                format!("({a} {op} {b})")
+            let names = cexpr_names(n, e);
+            match names.len() {
+                0 => format!("{a1} {op} NO_IDENTIFIER"),
+                1 => format!("{a1} {op} {}", names[0]),
+                _ => format!("{a1} {op} {{ {} }}", names.join(" ")),
             }
-        };
-        stack.push(s);
-    }
-    (stack.pop().unwrap_or_default(), is_mls)
+        }
+    })
 }
 
 /// Constraint (or validatetrans) statements split into (MLS, other).
 fn constraints(db: &PolicyDb, n: &Names, validatetrans: bool) -> (Vec<String>, Vec<String>) {
-    let (mut mls, mut plain) = (Vec::new(), Vec::new());
-    for (i, c) in db.classes.iter().enumerate() {
-        let list = if validatetrans {
-            &c.validatetrans
-        } else {
-            &c.constraints
-        };
-        for con in list {
-            if !validatetrans && con.perms == 0 {
-                continue;
-            }
-            let (expr, is_mls) = cexpr_str(n, &con.expr);
-            let kw = match (validatetrans, is_mls) {
-                (false, false) => "constrain",
-                (false, true) => "mlsconstrain",
-                (true, false) => "validatetrans",
-                (true, true) => "mlsvalidatetrans",
-            };
-            let line = if validatetrans {
-                format!("{kw} {} {expr};", c.name)
-            } else {
-                let perms = perm_string(db, i as u32 + 1, con.perms);
-                format!(
-                    "{kw} {} {{ {} }} {expr};",
-                    c.name,
-                    perms.get(1..).unwrap_or("")
-                )
-            };
-            if is_mls {
-                mls.push(line)
-            } else {
-                plain.push(line)
-            }
-        }
-    }
-    (mls, plain)
+    constraint_lines(
+        db,
+        validatetrans,
+        |e| cexpr_str(n, e),
+        |kw, class, perms, expr| match perms {
+            Some(p) => format!("{kw} {class} {{ {p} }} {expr};"),
+            None => format!("{kw} {class} {expr};"),
+        },
+    )
 }
 
 /// One avtab entry as a rule.
@@ -412,17 +328,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
     let src = n.ty(k.source.into());
     let tgt = rule_target(db, n, k.source, k.target, kind);
     let class = n.class(k.class.into());
-    if kind & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0 {
-        let data = if kind == avkind::AUDITDENY {
-            !e.data
-        } else {
-            e.data
-        };
-        let perms = perm_string(db, k.class.into(), data);
-        format!(
-            "{flavor} {src} {tgt}:{class} {{ {} }};",
-            perms.get(1..).unwrap_or("")
-        )
+    if is_av(e) {
+        format!("{flavor} {src} {tgt}:{class} {{ {} }};", av_perms(db, e))
     } else if kind & avkind::XPERMS != 0 {
         let mut s = String::from("ioctl { ");
         if let Some(x) = &e.xperms {
@@ -441,60 +348,26 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
     }
 }
 
-/// Rules of an entry list, flavor by flavor, each flavor sorted.
-fn avtab(
-    o: &mut String,
-    db: &PolicyDb,
-    n: &Names,
-    list: &[&crate::policydb::AvtabEntry],
-    indent: usize,
-) {
-    for flavor in FLAVORS {
-        let rules = list
-            .iter()
-            .filter(|e| e.key.specified & flavor != 0)
-            .map(|e| av_rule(db, n, e));
-        write_sorted(o, rules.collect(), indent);
-    }
-}
-
 /// A conditional expression: `!`, `&&`, `||`, `^`, `==`, `!=`.
 fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    let mut stack: Vec<String> = Vec::new();
-    for e in expr {
-        let s = match e.kind {
-            1 => n.bool(e.bool_value).to_owned(),
-            2 => format!("! {}", stack.pop().unwrap_or_default()),
-            k => {
-                let b = stack.pop().unwrap_or_default();
-                let a = stack.pop().unwrap_or_default();
-                let op = ["||", "&&", "^", "==", "!="]
-                    .get(k as usize - 3)
-                    .copied()
-                    .unwrap_or("");
-                format!("({a} {op} {b})")
-            }
-        };
-        stack.push(s);
-    }
-    stack.pop().unwrap_or_default()
+    const OPS: [&str; 5] = ["||", "&&", "^", "==", "!="];
+    fold_rpn(expr, cond_arity, |e, args| match e.kind {
+        1 => n.bool(e.bool_value).to_owned(),
+        2 => format!("! {}", arg(args, 0)),
+        k => {
+            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
+            format!("({} {op} {})", arg(args, 0), arg(args, 1))
+        }
+    })
 }
 
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    let mut nodes: Vec<(String, &crate::policydb::CondNode)> = db
-        .cond_list
-        .iter()
-        .map(|c| (cond_str(n, &c.expr), c))
-        .collect();
-    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    for (expr, c) in nodes {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
         let _ = writeln!(o, "if ({expr}) {{");
-        if !c.true_list.is_empty() {
-            avtab(o, db, n, &c.true_list.iter().collect::<Vec<_>>(), 1);
-        }
+        write_avtab(o, &c.true_list, 1, |e| av_rule(db, n, e));
         if !c.false_list.is_empty() {
             o.push_str("} else {\n");
-            avtab(o, db, n, &c.false_list.iter().collect::<Vec<_>>(), 1);
+            write_avtab(o, &c.false_list, 1, |e| av_rule(db, n, e));
         }
         o.push_str("}\n");
     }
@@ -625,16 +498,7 @@ fn low_high(low: u64, high: u64, hex: bool) -> String {
 fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>]) {
     let empty = Vec::new();
     let list = |i: usize| lists.get(i).unwrap_or(&empty);
-    let mut isids: Vec<(u32, &Context)> = list(0)
-        .iter()
-        .filter_map(|o| match o {
-            OContext::Isid { sid, context } => Some((*sid, context)),
-            _ => None,
-        })
-        .collect();
-    isids.sort_by_key(|s| s.0);
-    isids.dedup_by_key(|s| s.0);
-    for (sid, ctx) in isids {
+    for (sid, ctx) in isids(lists) {
         let _ = writeln!(
             o,
             "sid {} {}",

@@ -14,8 +14,12 @@ mod conf;
 pub use cil::to_cil;
 pub use conf::to_conf;
 
+use crate::binary::format::cexpr;
 use crate::binary::format::{hash_order, sym};
-use crate::policydb::{avkind, CExprNode, Ebitmap, OContext, PolicyDb, Target, TypeFlavor, Xperms};
+use crate::policydb::{
+    avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
+    OContext, PolicyDb, Target, TypeFlavor, Xperms,
+};
 use std::cmp::Ordering;
 
 /// libsepol's initial SID names for SELinux, indexed by SID.
@@ -580,6 +584,187 @@ fn cexpr_names<'a>(n: &Names<'a>, e: &CExprNode) -> Vec<&'a str> {
     let mut v = v;
     v.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     v
+}
+
+/// The handle_unknown setting's name.
+fn unknown_name(db: &PolicyDb) -> &'static str {
+    match db.handle_unknown {
+        HandleUnknown::Deny => "deny",
+        HandleUnknown::Reject => "reject",
+        HandleUnknown::Allow => "allow",
+    }
+}
+
+/// Names of default_user/role/type values (1 source, 2 target).
+fn default_side(v: u32) -> &'static str {
+    if v == 1 {
+        "source"
+    } else {
+        "target"
+    }
+}
+
+/// Names of default_range values 1..7.
+fn default_range_name(v: u32) -> &'static str {
+    match v {
+        1 => "source low",
+        2 => "source high",
+        3 => "source low-high",
+        4 => "target low",
+        5 => "target high",
+        6 => "target low-high",
+        _ => "glblub",
+    }
+}
+
+/// The commons inherited by classes, once each, in the order classes name them.
+fn used_commons(db: &PolicyDb) -> Vec<&Common> {
+    let mut out: Vec<&Common> = Vec::new();
+    for name in db.classes.iter().filter_map(|c| c.common.as_ref()) {
+        if out.iter().all(|c| &c.name != name) {
+            out.extend(db.commons.iter().find(|c| &c.name == name));
+        }
+    }
+    out
+}
+
+/// The initial SIDs of list 0 by SID number (later duplicates dropped, as libsepol's
+/// index-keyed list keeps one per number).
+fn isids<'a>(lists: &[Vec<&'a OContext>]) -> Vec<(u32, &'a Context)> {
+    let mut out: Vec<(u32, &Context)> = lists
+        .first()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| match o {
+            OContext::Isid { sid, context } => Some((*sid, context)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|s| s.0);
+    out.dedup_by_key(|s| s.0);
+    out
+}
+
+/// Operand `i` of an operator, empty when a malformed expression lacks it.
+fn arg(args: &[String], i: usize) -> &str {
+    args.get(i).map_or("", String::as_str)
+}
+
+/// Folds a postfix expression: each item takes `arity(item)` operands off the stack (in
+/// order) and pushes `render(item, operands)`.
+fn fold_rpn<T>(
+    items: &[T],
+    arity: impl Fn(&T) -> usize,
+    render: impl Fn(&T, &[String]) -> String,
+) -> String {
+    let mut stack: Vec<String> = Vec::new();
+    for item in items {
+        let n = arity(item).min(stack.len());
+        let args = stack.split_off(stack.len() - n);
+        stack.push(render(item, &args));
+    }
+    stack.pop().unwrap_or_default()
+}
+
+/// Operands each constraint expression node takes.
+fn cexpr_arity(e: &CExprNode) -> usize {
+    match e.kind {
+        cexpr::NOT => 1,
+        cexpr::AND | cexpr::OR => 2,
+        _ => 0,
+    }
+}
+
+/// Operands each conditional expression item takes.
+fn cond_arity(e: &CondExprItem) -> usize {
+    match e.kind {
+        1 => 0,
+        2 => 1,
+        _ => 2,
+    }
+}
+
+/// Constraint (or validatetrans) statements split into (MLS, other). libsepol 3.4 counts
+/// an expression as MLS when any operand attribute is `xtarget` (16) or above. `line`
+/// gets the keyword, the class, the permissions (constraints only) and the expression.
+fn constraint_lines(
+    db: &PolicyDb,
+    validatetrans: bool,
+    expr: impl Fn(&[CExprNode]) -> String,
+    line: impl Fn(&str, &str, Option<&str>, &str) -> String,
+) -> (Vec<String>, Vec<String>) {
+    let (mut mls, mut plain) = (Vec::new(), Vec::new());
+    for (i, c) in db.classes.iter().enumerate() {
+        let list = if validatetrans {
+            &c.validatetrans
+        } else {
+            &c.constraints
+        };
+        for con in list.iter().filter(|con| validatetrans || con.perms != 0) {
+            let is_mls = con
+                .expr
+                .iter()
+                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= 16);
+            let kw = match (validatetrans, is_mls) {
+                (false, false) => "constrain",
+                (false, true) => "mlsconstrain",
+                (true, false) => "validatetrans",
+                (true, true) => "mlsvalidatetrans",
+            };
+            let perms = (!validatetrans).then(|| perm_string(db, i as u32 + 1, con.perms));
+            let perms = perms.as_deref().map(|p| p.get(1..).unwrap_or(""));
+            let l = line(kw, &c.name, perms, &expr(&con.expr));
+            if is_mls {
+                mls.push(l)
+            } else {
+                plain.push(l)
+            }
+        }
+    }
+    (mls, plain)
+}
+
+/// An entry list's rules, kind by kind in [`FLAVORS`] order, each kind sorted.
+fn write_avtab(
+    o: &mut String,
+    list: &[AvtabEntry],
+    indent: usize,
+    rule: impl Fn(&AvtabEntry) -> String,
+) {
+    for flavor in FLAVORS {
+        let rules = list
+            .iter()
+            .filter(|e| e.key.specified & flavor != 0)
+            .map(&rule);
+        write_sorted(o, rules.collect(), indent);
+    }
+}
+
+/// Conditional nodes with their expressions, sorted by expression text.
+fn sorted_conds(
+    db: &PolicyDb,
+    expr: impl Fn(&[CondExprItem]) -> String,
+) -> Vec<(String, &CondNode)> {
+    let mut nodes: Vec<_> = db.cond_list.iter().map(|c| (expr(&c.expr), c)).collect();
+    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    nodes
+}
+
+/// The permission list of an AV entry's data (`dontaudit` stores the complement).
+fn av_perms(db: &PolicyDb, e: &AvtabEntry) -> String {
+    let kind = e.key.specified & 0xFFF;
+    let data = if kind == avkind::AUDITDENY {
+        !e.data
+    } else {
+        e.data
+    };
+    let perms = perm_string(db, e.key.class.into(), data);
+    perms.get(1..).unwrap_or("").to_owned()
+}
+
+/// Whether an entry is one of the three AV kinds.
+fn is_av(e: &AvtabEntry) -> bool {
+    e.key.specified & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0
 }
 
 #[cfg(test)]

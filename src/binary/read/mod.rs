@@ -461,15 +461,12 @@ impl Reader<'_> {
         }
     }
 
-    /// §3.3/§15: a level is valid when its sensitivity exists (0 in non-MLS policies) and,
-    /// in MLS policies, its categories are allowed for that sensitivity.
+    /// §3.3/§15: in MLS policies a level is valid when its sensitivity exists and its
+    /// categories are allowed for that sensitivity. Non-MLS policies carry levels that
+    /// libsepol and Xen read and ignore (checkpolicy writes zeros), so any is accepted.
     fn level_ok(&self, l: &Level) -> std::result::Result<(), &'static str> {
         if !self.db.mls {
-            return if l.sens == 0 && l.cats.is_empty() {
-                Ok(())
-            } else {
-                Err("MLS level in a non-MLS policy")
-            };
+            return Ok(());
         }
         if !self.spaces.has(Space::Sens, l.sens) {
             return Err("level names an undefined sensitivity");
@@ -492,7 +489,7 @@ impl Reader<'_> {
     fn range_ok(&self, r: &Range) -> std::result::Result<(), &'static str> {
         self.level_ok(&r.low)?;
         self.level_ok(&r.high)?;
-        if r.high.sens < r.low.sens || !r.low.cats.is_subset(&r.high.cats) {
+        if self.db.mls && r.high.sens < r.low.sens || !r.low.cats.is_subset(&r.high.cats) {
             return Err("range high level does not dominate the low level");
         }
         Ok(())

@@ -191,6 +191,13 @@ fn read_table(r: &mut Reader, idx: usize) -> Result<()> {
                 place(r, at + 4, &mut slots, value, role, "role value")?;
                 r.d.ctx_pop();
             }
+            // §4.3/§15: value 1 is object_r (libsepol refuses a policy without it).
+            if slots
+                .first()
+                .is_some_and(|r| r.as_ref().is_none_or(|r| r.name != "object_r"))
+            {
+                return r.d.invalid(at, "role value 1 is not object_r");
+            }
             r.db.roles = slots;
         }
         sym::TYPES => read_types(r, n, nel, &mut names)?,
