@@ -59,7 +59,7 @@ fn binary_is_rewritten_and_dumped() {
     let ours = flaskc::binary::read(&std::fs::read(&out).unwrap()).unwrap();
     let orig = flaskc::binary::read(&std::fs::read(&bin).unwrap()).unwrap();
     let mut reloaded = orig.db.clone();
-    flaskc::binary::reload_as_libsepol(&mut reloaded);
+    flaskc::binary::reload_as_libsepol(&mut reloaded, orig.version);
     assert!(ours.db == reloaded);
     let conf = flaskc()
         .args(["-b", "-F", "-o", "-"])

@@ -2,7 +2,7 @@
 //! writer: magic, target strings, the compatibility table of versions, version gates, and
 //! the symbol-table hash order (`../shared/docs/binary-format.md` §0.1, §1, §2, §12).
 
-use crate::policydb::{AvtabEntry, AvtabKey, PolicyDb, Target};
+use crate::policydb::{avkind, AvtabEntry, AvtabKey, PolicyDb, Target};
 
 /// The kernel policy magic (§1), for SELinux and Xen alike.
 pub const MAGIC: u32 = 0xF97C_FF8C;
@@ -209,6 +209,20 @@ pub fn hash_order<S: AsRef<str>>(names: &[S], initial: usize, entries: usize) ->
     });
     order
 }
+
+/// The kinds an old-format (V < 20) avtab item may combine, in the order their data
+/// words follow the key (§5.1); the item's flag word has bit 31 for "enabled".
+pub const OLD_AVTAB_KINDS: [u16; 6] = [
+    avkind::ALLOWED,
+    avkind::AUDITDENY,
+    avkind::AUDITALLOW,
+    avkind::TRANSITION,
+    avkind::CHANGE,
+    avkind::MEMBER,
+];
+
+/// The "enabled" flag of an old-format avtab item.
+pub const OLD_AVTAB_ENABLED: u32 = 0x8000_0000;
 
 /// The avtab bucket mask of every policy checkpolicy compiles: its table is allocated for
 /// 2^21 rules, which gives the library maximum of 2^20 buckets (§5.3).

@@ -66,12 +66,19 @@ pub fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> 
     write::write(db, opts)
 }
 
-/// Applies the changes libsepol's reader makes to a policy it loads, so that writing the
-/// result gives the bytes `checkpolicy -b` writes: the avtab in the iteration order of a
-/// table sized from its entry count (binary-format.md §5.3), and every type in its own
-/// type_attr_map entry (§10). `read` itself keeps the file as it is, so that
-/// `write(read(b)) == b`.
-pub fn reload_as_libsepol(db: &mut PolicyDb) {
+/// Applies the changes libsepol's reader makes to a policy it loads from a file of
+/// `version`, so that writing the result gives the bytes `checkpolicy -b` writes: the
+/// avtab in the iteration order of a table sized from its entry count (binary-format.md
+/// §5.3), every type in its own type_attr_map entry (§10), and, for files older than
+/// V20, conditional lists in file order (which `read` reverses). `read` itself keeps
+/// the file as it is, so that `write(read(b)) == b`.
+pub fn reload_as_libsepol(db: &mut PolicyDb, version: u32) {
+    if version < format::V_AVTAB {
+        for c in &mut db.cond_list {
+            c.true_list.reverse();
+            c.false_list.reverse();
+        }
+    }
     let mask = format::avtab_mask(db.avtab.len() as u32);
     format::sort_avtab(&mut db.avtab, mask);
     db.type_attr_map

@@ -129,7 +129,7 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
         dump::to_cil(&policy.db).into_bytes()
     } else {
         // checkpolicy writes what libsepol loaded, which differs in places from the file.
-        binary::reload_as_libsepol(&mut policy.db);
+        binary::reload_as_libsepol(&mut policy.db, policy.version);
         let version = args.version.unwrap_or(policy.version);
         binary::write(&policy.db, &WriteOptions { version }).map_err(|e| e.to_string())?
     };

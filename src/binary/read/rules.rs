@@ -2,8 +2,8 @@
 
 use super::{Reader, Result, Space, MAX_COND_DEPTH, MAX_SYMBOLS};
 use crate::binary::format::{
-    self, V_AVTAB, V_BOOL, V_COMPAT_FILENAME_TRANS, V_FILENAME_TRANS, V_MLS, V_RANGETRANS,
-    V_ROLETRANS, V_XPERMS_IOCTL,
+    self, OLD_AVTAB_ENABLED, OLD_AVTAB_KINDS, V_AVTAB, V_BOOL, V_COMPAT_FILENAME_TRANS,
+    V_FILENAME_TRANS, V_MLS, V_RANGETRANS, V_ROLETRANS, V_XPERMS_IOCTL,
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
@@ -14,16 +14,6 @@ use std::collections::{HashMap, HashSet};
 
 /// The largest number of entries of one rule list.
 const MAX_RULES: u32 = u32::MAX;
-
-/// The kinds of the old (V < 20) entry layout, in the order their data words follow.
-const OLD_KINDS: [u16; 6] = [
-    avkind::ALLOWED,
-    avkind::AUDITDENY,
-    avkind::AUDITALLOW,
-    avkind::TRANSITION,
-    avkind::CHANGE,
-    avkind::MEMBER,
-];
 
 /// An avtab key without the ENABLED flag, for duplicate checks.
 type Triple = (u16, u16, u16, u16);
@@ -45,8 +35,8 @@ fn read_entry(r: &mut Reader, cond: bool, out: &mut Vec<AvtabEntry>) -> Result<(
             *x = r.d.u32()?;
         }
         let [s, t, c, spec] = w;
-        let enabled = spec & 0x8000_0000 != 0;
-        let kinds: Vec<u16> = OLD_KINDS
+        let enabled = spec & OLD_AVTAB_ENABLED != 0;
+        let kinds: Vec<u16> = OLD_AVTAB_KINDS
             .iter()
             .copied()
             .filter(|&k| spec & u32::from(k) != 0)
@@ -159,10 +149,28 @@ fn read_entries(r: &mut Reader, cond: bool, what: &'static str) -> Result<Vec<Av
     let n = r.d.count(what, min, MAX_RULES)?;
     let mut out = Vec::with_capacity(n);
     let mut seen = HashSet::with_capacity(n);
+    // Old-format items of the unconditional table combine the AV (or the type) kinds of
+    // one key, as checkpolicy merges them, so such a key may not come back in a later
+    // item: writing would merge it into the first.
+    let merged = r.d.version < V_AVTAB && !cond;
+    let mut old_keys = HashSet::new();
     for i in 0..n {
         let at = r.d.pos();
         let start = out.len();
         read_entry(r, cond, &mut out).map_err(|e| e.within(format!("entry {i}")))?;
+        let item_keys: HashSet<_> = out[start..]
+            .iter()
+            .map(|e| {
+                let type_rule = e.key.specified & avkind::TYPE_RULES != 0;
+                (e.key.source, e.key.target, e.key.class, type_rule)
+            })
+            .collect();
+        if merged && item_keys.iter().any(|k| old_keys.contains(k)) {
+            return r
+                .d
+                .invalid(at, "old-format avtab key repeated in a later entry");
+        }
+        old_keys.extend(item_keys);
         for e in &out[start..] {
             if !seen.insert(triple(&e.key)) {
                 return Err(r
@@ -329,6 +337,12 @@ fn read_cond_node(r: &mut Reader) -> Result<CondNode> {
     r.d.ctx_push("false list");
     let false_list = read_entries(r, true, "entry count")?;
     r.d.ctx_pop();
+    // Before V20 the branch lists are stored reversed (see the writer).
+    let (mut true_list, mut false_list) = (true_list, false_list);
+    if r.d.version < V_AVTAB {
+        true_list.reverse();
+        false_list.reverse();
+    }
     Ok(CondNode {
         cur_state,
         expr,

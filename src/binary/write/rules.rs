@@ -3,31 +3,18 @@
 
 use super::{Encode, Encoder};
 use crate::binary::format::{
-    self, V_AVTAB, V_BOOL, V_COMPAT_FILENAME_TRANS, V_FILENAME_TRANS, V_MLS, V_RANGETRANS,
-    V_ROLETRANS, V_XPERMS_IOCTL,
+    self, OLD_AVTAB_ENABLED, OLD_AVTAB_KINDS, V_AVTAB, V_BOOL, V_COMPAT_FILENAME_TRANS,
+    V_FILENAME_TRANS, V_MLS, V_RANGETRANS, V_ROLETRANS, V_XPERMS_IOCTL,
 };
 use crate::binary::WriteError;
 use crate::policydb::{avkind, AvtabEntry, CondExprItem, CondNode, Ebitmap, PolicyDb, Target};
+use std::collections::HashMap;
 
-/// §5.1: an avtab entry. Before V20 each entry is a counted word list with the enabled flag
-/// in bit 31 (§5.1 "old format"); one entry per kind keeps the reader's view unchanged.
+/// §5.1: an avtab entry in the layout of V20 and later (older lists go through
+/// [`write_avtab_list`]).
 impl Encode for AvtabEntry {
     fn encode(&self, e: &mut Encoder) {
         let k = self.key;
-        if e.version < V_AVTAB {
-            let enabled = if k.specified & avkind::ENABLED != 0 {
-                0x8000_0000
-            } else {
-                0
-            };
-            e.u32(5);
-            e.u32(k.source.into());
-            e.u32(k.target.into());
-            e.u32(k.class.into());
-            e.u32(u32::from(k.specified & !avkind::ENABLED) | enabled);
-            e.u32(self.data);
-            return;
-        }
         e.u16(k.source);
         e.u16(k.target);
         e.u16(k.class);
@@ -45,6 +32,69 @@ impl Encode for AvtabEntry {
     }
 }
 
+/// A counted avtab entry list (§5.1). Before V20 each entry is a counted word list;
+/// in the unconditional table (`merge`) checkpolicy merges the AV kinds of one (source,
+/// target, class) key into one item, and the type kinds into another, each written where
+/// its first entry is.
+fn write_avtab_list(e: &mut Encoder, list: &[AvtabEntry], merge: bool) {
+    if e.version >= V_AVTAB {
+        e.list(list);
+        return;
+    }
+    // checkpolicy re-builds the table in 2^20 buckets before merging (so a file it wrote
+    // is already in this order). It also expands attributes there, which this writer
+    // does not: old-format byte identity holds for policies without attribute rules.
+    let mut sorted;
+    let list = if merge {
+        sorted = list.to_vec();
+        format::sort_avtab(&mut sorted, format::AVTAB_COMPILE_MASK);
+        &sorted[..]
+    } else {
+        list
+    };
+    let mut index: HashMap<(u16, u16, u16, bool), usize> = HashMap::new();
+    let mut groups: Vec<Vec<&AvtabEntry>> = Vec::new();
+    for entry in list {
+        let k = entry.key;
+        let type_rule = k.specified & avkind::TYPE_RULES != 0;
+        let key = if merge {
+            (k.source, k.target, k.class, type_rule)
+        } else {
+            (0, 0, 0, false)
+        };
+        let g = match index.get(&key) {
+            Some(&g) if merge => g,
+            _ => {
+                groups.push(Vec::new());
+                index.insert(key, groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        groups[g].push(entry);
+    }
+    e.len(groups.len());
+    for group in groups {
+        let k = group[0].key;
+        let kinds = group
+            .iter()
+            .fold(0, |acc, g| acc | (g.key.specified & !avkind::ENABLED));
+        let enabled = group.iter().any(|g| g.key.specified & avkind::ENABLED != 0);
+        let data: Vec<u32> = OLD_AVTAB_KINDS
+            .iter()
+            .filter_map(|&kind| group.iter().find(|g| g.key.specified & kind != 0))
+            .map(|g| g.data)
+            .collect();
+        e.len(4 + data.len());
+        e.u32(k.source.into());
+        e.u32(k.target.into());
+        e.u32(k.class.into());
+        e.u32(u32::from(kinds) | if enabled { OLD_AVTAB_ENABLED } else { 0 });
+        for d in data {
+            e.u32(d);
+        }
+    }
+}
+
 /// §6.1
 impl Encode for CondExprItem {
     fn encode(&self, e: &mut Encoder) {
@@ -58,8 +108,16 @@ impl Encode for CondNode {
     fn encode(&self, e: &mut Encoder) {
         e.u32(self.cur_state as u32);
         e.list(&self.expr);
-        e.list(&self.true_list);
-        e.list(&self.false_list);
+        // Before V20 checkpolicy writes each branch list reversed (it rebuilds the lists
+        // by prepending); the reader undoes this, so the database keeps one order.
+        for list in [&self.true_list, &self.false_list] {
+            if e.version < V_AVTAB {
+                let reversed: Vec<AvtabEntry> = list.iter().rev().copied().collect();
+                write_avtab_list(e, &reversed, false);
+            } else {
+                write_avtab_list(e, list, false);
+            }
+        }
     }
 }
 
@@ -81,7 +139,7 @@ pub(super) fn write_rules(e: &mut Encoder, db: &PolicyDb) -> Result<(), WriteErr
         check_xperms(e, &c.true_list)?;
         check_xperms(e, &c.false_list)?;
     }
-    e.list(&db.avtab);
+    write_avtab_list(e, &db.avtab, true);
     if e.version >= V_BOOL {
         e.list(&db.cond_list);
     }
