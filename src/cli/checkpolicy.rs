@@ -123,6 +123,15 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
     let Some(output) = &args.output else {
         return Ok(());
     };
+    // libsepol cannot dump V20..23 files: their attributes have values but no names.
+    let attribute_gap =
+        (binary::format::V_AVTAB..binary::format::V_BOUNDARY).contains(&policy.version);
+    if (args.conf || args.cil) && attribute_gap {
+        let what = if args.conf { "a policy.conf" } else { "CIL" };
+        return Err(format!(
+            "writing policy versions between 20 and 23 as {what} is not supported"
+        ));
+    }
     let out = if args.conf {
         dump::to_conf(&policy.db).into_bytes()
     } else if args.cil {
