@@ -93,8 +93,18 @@ fn mutated_corpus_binaries_never_panic() {
         .unwrap_or(ROUNDS);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut accepted = 0;
-    for path in &bins {
-        let original = std::fs::read(path).unwrap();
+    // Inputs: every corpus binary, plus the SELinux ones written at older versions, so
+    // that the old layouts (V15..23) are mutated too.
+    let mut inputs: Vec<Vec<u8>> = bins.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for original in inputs.clone() {
+        let Ok(p) = read(&original) else { continue };
+        if p.db.target == flaskc::policydb::Target::Selinux {
+            for version in [15, 16, 19, 20, 23] {
+                inputs.extend(write(&p.db, &WriteOptions { version }).ok());
+            }
+        }
+    }
+    for original in &inputs {
         for _ in 0..rounds {
             let mut bytes = original.clone();
             for _ in 0..=rng.below(3) {
@@ -106,5 +116,5 @@ fn mutated_corpus_binaries_never_panic() {
             check(&bytes);
         }
     }
-    println!("{} mutations, {accepted} accepted", bins.len() * rounds);
+    println!("{} mutations, {accepted} accepted", inputs.len() * rounds);
 }
