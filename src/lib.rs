@@ -4,8 +4,10 @@
 //! `m4::expand` → `syntax::parse` → `sema::lower` → `binary::write`, and back with
 //! `binary::read`. See `docs/architecture.md`.
 
+pub mod binary;
 pub mod cli;
 pub mod diag;
+pub mod dump;
 pub mod policydb;
 pub mod sema;
 pub mod source;

@@ -1,12 +1,15 @@
 //! Compiling policy.conf text to a binary policy: parse, lower, check what the target can
 //! hold, write atomically.
 
+use super::checkpolicy::{write_output, CheckpolicyArgs, TargetArg, UnknownArg};
+use crate::binary::{self, WriteOptions};
 use crate::diag::{self, Diagnostic, Severity};
-use crate::policydb::PolicyDb;
+use crate::policydb::{HandleUnknown, PolicyDb, Target};
 use crate::sema;
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax;
 use std::io::Write;
+use std::path::Path;
 
 /// The policy versions checkpolicy 3.4 can write for Xen (binary-format.md §0.1).
 pub(crate) const XEN_VERSIONS: [u32; 2] = [24, 30];
@@ -84,4 +87,149 @@ fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Warnings for what the chosen version drops and for what Xen's loader refuses.
+pub(crate) fn target_warnings(db: &PolicyDb, version: u32) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if db.target != Target::Xen {
+        return out;
+    }
+    if version < 26 && !db.role_trans.is_empty() {
+        out.push(Diagnostic::warning(
+            "dropped-by-version",
+            format!(
+                "policy version {version} cannot hold role transitions; {} are dropped",
+                db.role_trans.len()
+            ),
+        ));
+    }
+    let devicetree = db.ocontexts.get(5).map_or(0, Vec::len);
+    if version < 30 && devicetree > 0 {
+        out.push(Diagnostic::warning(
+            "dropped-by-version",
+            format!("policy version {version} cannot hold device-tree contexts; {devicetree} are dropped"),
+        ));
+    }
+    if db.avtab.is_empty() {
+        out.push(
+            Diagnostic::warning("xen-rejects", "the unconditional rule table is empty").note(
+                "Xen's loader (and libsepol) refuse a policy whose unconditional avtab is empty",
+            ),
+        );
+    }
+    if let Some(c) = db.classes.iter().find(|c| c.common.is_some()) {
+        out.push(
+            Diagnostic::warning(
+                "xen-rejects",
+                format!("class `{}` inherits a common", c.name),
+            )
+            .note("Xen's loader refuses classes with common prefixes"),
+        );
+    }
+    if version >= 25 && !db.filename_trans.is_empty() {
+        out.push(
+            Diagnostic::warning("xen-rejects", "the policy has named type transitions")
+                .note("Xen's loader refuses type_transition rules with an object name"),
+        );
+    }
+    out
+}
+
+/// The version to write, or a usage error naming the supported ones.
+pub(crate) fn choose_version(target: Target, asked: Option<u32>) -> Result<u32, String> {
+    match (target, asked) {
+        (Target::Xen, None) => Ok(30),
+        (Target::Xen, Some(v)) if XEN_VERSIONS.contains(&v) => Ok(v),
+        (Target::Xen, Some(v)) => Err(format!(
+            "policy version {v} cannot be written for Xen: the supported versions are 24 and 30"
+        )),
+        (Target::Selinux, None) => Ok(33),
+        (Target::Selinux, Some(v)) if (15..=33).contains(&v) => Ok(v),
+        (Target::Selinux, Some(v)) => Err(format!(
+            "policy version {v} is not supported: SELinux versions are 15 to 33"
+        )),
+    }
+}
+
+/// `flaskc checkpolicy` (and `flaskc compile`) without `-b`: policy.conf to a binary.
+pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
+    let target = match args.target {
+        Some(TargetArg::Xen) => Target::Xen,
+        // checkpolicy's default target is SELinux.
+        Some(TargetArg::Selinux) | None => Target::Selinux,
+    };
+    let req = Request {
+        sema: sema::Options {
+            target,
+            mls: args.mls,
+            handle_unknown: match args.handle_unknown {
+                None | Some(UnknownArg::Deny) => HandleUnknown::Deny,
+                Some(UnknownArg::Reject) => HandleUnknown::Reject,
+                Some(UnknownArg::Allow) => HandleUnknown::Allow,
+            },
+        },
+        version: args.version,
+        werror: args.werror,
+        sort_ocontexts: args.sort,
+        json: false,
+    };
+    if args.optimize {
+        eprintln!("flaskc: -O (policy optimization) is not supported yet");
+        return 2;
+    }
+    let version = match choose_version(target, req.version) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("flaskc: {msg}");
+            return 2;
+        }
+    };
+    let text = match std::fs::read(&args.input) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            eprintln!("flaskc: cannot read {}: {e}", args.input.display());
+            return 2;
+        }
+    };
+    let mut map = SourceMap::new();
+    let file = map.add(SourceFile::new(args.input.display().to_string(), text));
+    let Some(db) = lower_file(&mut map, file, &req, &|d, _| d) else {
+        return 1;
+    };
+    match &args.output {
+        Some(out) => finish(&map, db, version, out, &req),
+        None => 0,
+    }
+}
+
+/// Warns about what the version drops or Xen refuses, then writes the binary to `output`
+/// (atomically); the exit code.
+pub(crate) fn finish(
+    map: &SourceMap,
+    db: PolicyDb,
+    version: u32,
+    output: &Path,
+    req: &Request,
+) -> i32 {
+    let mut warnings = target_warnings(&db, version);
+    emit(map, &mut warnings, req);
+    if warnings.iter().any(Diagnostic::is_error) {
+        return 1;
+    }
+    let bytes = match binary::write(&db, &WriteOptions { version }) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("flaskc: error: {e}");
+            return 1;
+        }
+    };
+    drop(db);
+    match write_output(output, &bytes) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("flaskc: {e}");
+            1
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
 mod check;
+mod checkpolicy;
 mod compile;
 
 use clap::{Parser, Subcommand};
@@ -18,8 +19,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Parse policy.conf files and report every problem, writing nothing.
+    /// Compile policy.conf files and report every problem, writing nothing.
     Check(check::CheckArgs),
+    /// checkpolicy 3.4's command line: compile policy.conf, or with -b re-write or dump a
+    /// binary policy.
+    Checkpolicy(checkpolicy::CheckpolicyArgs),
+    /// Compile a policy.conf into a binary policy (the same flags as `checkpolicy`).
+    Compile(checkpolicy::CheckpolicyArgs),
 }
 
 /// Runs flaskc with these arguments (the program name first) and returns the exit code.
@@ -27,6 +33,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
         Ok(cli) => match cli.command {
             Command::Check(args) => check::run(args),
+            Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
         },
         Err(e) => {
             let _ = e.print();

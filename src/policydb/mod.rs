@@ -631,6 +631,19 @@ impl PolicyDb {
             });
         }
     }
+
+    /// Sorts the lists whose order a binary file does not keep (they are written in
+    /// hash order): type aliases by name, sensitivity records by (value, alias, name) and
+    /// category records likewise. `binary::read` returns them in this order, so a policy
+    /// canonicalized before writing compares equal to the policy read back.
+    pub fn canonicalize(&mut self) {
+        self.aliases.sort_by(|a, b| a.name.cmp(&b.name));
+        self.sens.sort_by(|a, b| {
+            (a.level.sens, a.alias, &a.name).cmp(&(b.level.sens, b.alias, &b.name))
+        });
+        self.cats
+            .sort_by(|a, b| (a.value, a.alias, &a.name).cmp(&(b.value, b.alias, &b.name)));
+    }
 }
 
 /// Policy capability names, indexed by capability number (libsepol 3.4's table).

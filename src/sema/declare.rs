@@ -744,7 +744,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
         .collect();
     all_names.sort_unstable();
     all_names.dedup();
-    for i in hashtab::iteration_order(&all_names, initial_size::TYPES) {
+    for i in hashtab::hash_order(&all_names, initial_size::TYPES, all_names.len()) {
         let name = all_names[i];
         match kinds.get(name) {
             Some((0, _)) => {
@@ -824,7 +824,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     syms.role_names.push("object_r".to_string());
     syms.role_is_attr.push(false);
     syms.roles.insert("object_r".to_string(), 1);
-    for i in hashtab::iteration_order(&role_table, initial_size::ROLES) {
+    for i in hashtab::hash_order(&role_table, initial_size::ROLES, role_table.len()) {
         let name = role_table[i];
         if name == "object_r" {
             continue;
@@ -855,7 +855,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
         .collect();
     user_table.sort_unstable();
     user_table.dedup();
-    for i in hashtab::iteration_order(&user_table, initial_size::USERS) {
+    for i in hashtab::hash_order(&user_table, initial_size::USERS, user_table.len()) {
         let name = user_table[i];
         if user_set.contains_key(name) {
             syms.user_names.push(name.to_string());
@@ -882,7 +882,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
         .collect();
     bool_table.sort_unstable();
     bool_table.dedup();
-    for i in hashtab::iteration_order(&bool_table, initial_size::BOOLS) {
+    for i in hashtab::hash_order(&bool_table, initial_size::BOOLS, bool_table.len()) {
         let name = bool_table[i];
         let Some(&(_, state, tunable)) = bool_set.get(name) else {
             continue;

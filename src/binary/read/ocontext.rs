@@ -1,0 +1,300 @@
+//! Object contexts and genfs (binary-format.md §8), with the uniqueness rules of §15.
+
+use super::{Reader, Result, Space, MAX_SYMBOLS};
+use crate::binary::format::{selinux_ocon as s, xen_ocon as x, V_XPERMS_IOCTL};
+use crate::binary::ReadErrorKind;
+use crate::policydb::{Genfs, GenfsEntry, OContext, Target};
+use std::collections::HashSet;
+
+const MAX_RECORDS: u32 = u32::MAX;
+
+const XEN_NAMES: [&str; 6] = [
+    "initial SIDs",
+    "pirqcon",
+    "ioportcon",
+    "iomemcon",
+    "pcidevicecon",
+    "devicetreecon",
+];
+const SELINUX_NAMES: [&str; 9] = [
+    "initial SIDs",
+    "fscon",
+    "portcon",
+    "netifcon",
+    "nodecon",
+    "fs_use",
+    "nodecon (IPv6)",
+    "ibpkeycon",
+    "ibendportcon",
+];
+
+/// `ocon_num` lists, then genfs.
+pub(super) fn read_ocontexts(r: &mut Reader, ocon_num: u32) -> Result<()> {
+    for i in 0..ocon_num as usize {
+        let name = match r.d.target {
+            Target::Xen => XEN_NAMES.get(i),
+            Target::Selinux => SELINUX_NAMES.get(i),
+        };
+        r.d.ctx_push(format!("ocontext list {i} ({})", name.unwrap_or(&"?")));
+        let n = r.d.count("record count", 16, MAX_RECORDS)?;
+        let mut list = Vec::with_capacity(n);
+        let mut keys = HashSet::new();
+        for j in 0..n {
+            r.d.ctx_push(format!("record {j}"));
+            let at = r.d.pos();
+            let (o, key) = match r.d.target {
+                Target::Xen => read_xen(r, i)?,
+                Target::Selinux => read_selinux(r, i)?,
+            };
+            if let Some(key) = key {
+                if !keys.insert(key.clone()) {
+                    return Err(r.d.error_at(
+                        at,
+                        ReadErrorKind::Duplicate {
+                            what: "object context",
+                            name: key,
+                        },
+                    ));
+                }
+            }
+            list.push(o);
+            r.d.ctx_pop();
+        }
+        r.db.ocontexts.push(list);
+        r.d.ctx_pop();
+    }
+    r.d.ctx_push("genfs");
+    let n = r.d.count("file system count", 8, MAX_RECORDS)?;
+    for i in 0..n {
+        r.d.ctx_push(format!("file system {i}"));
+        let fstype = r.d.lp_string()?;
+        let m = r.d.count("path count", 24, MAX_RECORDS)?;
+        let mut entries = Vec::with_capacity(m);
+        for _ in 0..m {
+            let path = r.d.lp_string()?;
+            let at = r.d.pos();
+            let sclass = r.d.u32()?;
+            if sclass != 0 {
+                r.value(at, Space::Class, sclass)?;
+            }
+            let context = r.context()?;
+            entries.push(GenfsEntry {
+                path,
+                sclass,
+                context,
+            });
+        }
+        r.db.genfs.push(Genfs { fstype, entries });
+        r.d.ctx_pop();
+    }
+    r.d.ctx_pop();
+    Ok(())
+}
+
+/// Initial SIDs are numbered from 1; we also cap them at `MAX_SYMBOLS` (libsepol does
+/// not), since the dumps name every SID up to the highest and real policies have a few
+/// dozen.
+fn valid_sid(sid: u32) -> bool {
+    (1..=MAX_SYMBOLS).contains(&sid)
+}
+
+/// A low..high pair that must be ordered.
+fn ordered<T: PartialOrd + Into<u64>>(r: &Reader, at: usize, low: T, high: T) -> Result<()> {
+    if low > high {
+        return r
+            .d
+            .out_of_range(at, "range low bound above high bound", low.into());
+    }
+    Ok(())
+}
+
+/// One Xen record (§8.1) and its uniqueness key, if it has one.
+fn read_xen(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
+    let at = r.d.pos();
+    Ok(match list {
+        x::ISID | x::PIRQ | x::PCIDEVICE => {
+            let n = r.d.u32()?;
+            if list == x::ISID && !valid_sid(n) {
+                return r.d.out_of_range(at, "initial SID", n.into());
+            }
+            let context = r.context()?;
+            let key = Some(n.to_string());
+            match list {
+                x::ISID => (OContext::Isid { sid: n, context }, key),
+                x::PIRQ => (OContext::Pirq { pirq: n, context }, key),
+                _ => (OContext::Pcidevice { device: n, context }, key),
+            }
+        }
+        x::IOPORT => {
+            let (low, high) = (r.d.u32()?, r.d.u32()?);
+            ordered(r, at, low, high)?;
+            (
+                OContext::Ioport {
+                    low,
+                    high,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        x::IOMEM => {
+            let (low, high) = if r.d.version >= V_XPERMS_IOCTL {
+                (r.d.u64()?, r.d.u64()?)
+            } else {
+                (r.d.u32()?.into(), r.d.u32()?.into())
+            };
+            ordered(r, at, low, high)?;
+            (
+                OContext::Iomem {
+                    low,
+                    high,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        _ => {
+            let path = r.d.lp_string()?;
+            let key = Some(path.clone());
+            (
+                OContext::Devicetree {
+                    path,
+                    context: r.context()?,
+                },
+                key,
+            )
+        }
+    })
+}
+
+/// One SELinux record (§8.1) and its uniqueness key, if it has one.
+fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
+    let at = r.d.pos();
+    Ok(match list {
+        s::ISID => {
+            let sid = r.d.u32()?;
+            if !valid_sid(sid) {
+                return r.d.out_of_range(at, "initial SID", sid.into());
+            }
+            (
+                OContext::Isid {
+                    sid,
+                    context: r.context()?,
+                },
+                Some(sid.to_string()),
+            )
+        }
+        s::FS | s::NETIF => {
+            let name = r.d.lp_string()?;
+            let context = r.context()?;
+            let context2 = r.context()?;
+            if list == s::FS {
+                (
+                    OContext::Fs {
+                        name,
+                        context,
+                        context2,
+                    },
+                    None,
+                )
+            } else {
+                (
+                    OContext::Netif {
+                        name,
+                        context,
+                        context2,
+                    },
+                    None,
+                )
+            }
+        }
+        s::PORT => {
+            let protocol = r.d.u32()?;
+            let (low, high) = (r.d.u32()?, r.d.u32()?);
+            ordered(r, at + 4, low, high)?;
+            (
+                OContext::Port {
+                    protocol,
+                    low,
+                    high,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        s::NODE => {
+            let (addr, mask) = (r.d.u32()?, r.d.u32()?);
+            (
+                OContext::Node {
+                    addr,
+                    mask,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        s::FSUSE => {
+            let behavior = r.d.u32()?;
+            if !(1..=3).contains(&behavior) {
+                return r.d.out_of_range(at, "fs_use behavior", behavior.into());
+            }
+            let name = r.d.lp_string()?;
+            (
+                OContext::FsUse {
+                    behavior,
+                    name,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        s::NODE6 => {
+            let mut w = [0u32; 8];
+            for v in &mut w {
+                *v = r.d.u32()?;
+            }
+            let (addr, mask) = ([w[0], w[1], w[2], w[3]], [w[4], w[5], w[6], w[7]]);
+            (
+                OContext::Node6 {
+                    addr,
+                    mask,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        s::IBPKEY => {
+            let subnet_prefix = r.d.u64()?;
+            let (low, high) = (r.d.u32()?, r.d.u32()?);
+            ordered(r, at + 8, low, high)?;
+            if high > 0xFFFF {
+                return r.d.out_of_range(at + 12, "pkey", high.into());
+            }
+            (
+                OContext::Ibpkey {
+                    subnet_prefix,
+                    low,
+                    high,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+        _ => {
+            let len = r.d.str_len()?;
+            let port = r.d.u32()?;
+            if port == 0 || port > 0xFF {
+                return r.d.out_of_range(at + 4, "IB end port", port.into());
+            }
+            let name = r.d.string(len)?;
+            (
+                OContext::Ibendport {
+                    name,
+                    port,
+                    context: r.context()?,
+                },
+                None,
+            )
+        }
+    })
+}

@@ -1,0 +1,165 @@
+//! `flaskc checkpolicy`: checkpolicy 3.4's command line. With `-b` the input is a binary
+//! policy, which is validated and written back (at `-c`'s version, or its own where
+//! checkpolicy would default to 33) or dumped as policy.conf (`-F`) or CIL (`-C`);
+//! without `-b` the input is policy.conf source, handed to
+//! [`crate::cli::compile::compile_conf`].
+//!
+//! Output goes to a temporary file in the destination's directory that is renamed into
+//! place only on success, so a failure never leaves a partial file.
+
+use crate::binary::{self, WriteOptions};
+use crate::dump;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The version line Xen's build parses (`checkpolicy -V`).
+const VERSION_LINE: &str = "33 (compatibility range 33-15)";
+
+/// The platform a source policy is compiled for (`-t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TargetArg {
+    /// SELinux (checkpolicy's default).
+    Selinux,
+    /// Xen.
+    Xen,
+}
+
+/// What the kernel does with unknown classes and permissions (`-U`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UnknownArg {
+    /// Deny them.
+    Deny,
+    /// Allow them.
+    Allow,
+    /// Refuse to load.
+    Reject,
+}
+
+/// checkpolicy's flags.
+#[derive(Args, Debug, Clone)]
+#[command(disable_version_flag = true)]
+pub(crate) struct CheckpolicyArgs {
+    /// Input is a binary policy.
+    #[arg(short = 'b')]
+    pub binary: bool,
+    /// With -b: write a policy.conf dump.
+    #[arg(short = 'F')]
+    pub conf: bool,
+    /// With -b: write a CIL dump.
+    #[arg(short = 'C')]
+    pub cil: bool,
+    /// Enable the MLS policy.
+    #[arg(short = 'M')]
+    pub mls: bool,
+    /// Policy version to write.
+    #[arg(short = 'c', value_name = "VERSION")]
+    pub version: Option<u32>,
+    /// Output file (`-` for standard output).
+    #[arg(short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Target platform.
+    #[arg(short = 't', value_name = "TARGET", ignore_case = true)]
+    pub target: Option<TargetArg>,
+    /// Handling of unknown classes and permissions.
+    #[arg(short = 'U', value_name = "HANDLE_UNKNOWN", ignore_case = true)]
+    pub handle_unknown: Option<UnknownArg>,
+    /// Treat warnings as errors.
+    #[arg(short = 'E')]
+    pub werror: bool,
+    /// Optimize the policy.
+    #[arg(short = 'O')]
+    pub optimize: bool,
+    /// Sort ocontexts before writing.
+    #[arg(short = 'S')]
+    pub sort: bool,
+    /// Print the supported policy versions and exit.
+    #[arg(short = 'V')]
+    pub print_version: bool,
+    /// The input file.
+    #[arg(default_value = "policy.conf")]
+    pub input: PathBuf,
+}
+
+/// Runs `flaskc checkpolicy` and returns the exit code.
+pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
+    if args.print_version {
+        println!("{VERSION_LINE}");
+        return 0;
+    }
+    if !args.binary {
+        if args.conf || args.cil {
+            eprintln!("checkpolicy: -F and -C need -b (a binary input)");
+            return 2;
+        }
+        return crate::cli::compile::compile_conf(args);
+    }
+    match run_binary(args) {
+        Ok(()) => 0,
+        Err(msg) => {
+            eprintln!("checkpolicy: {msg}");
+            1
+        }
+    }
+}
+
+/// `-b`: read and validate, then re-write or dump.
+fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
+    if args.conf && args.cil {
+        return Err("-F and -C cannot be used together".into());
+    }
+    if args.optimize {
+        return Err("-O (policy optimization) is not supported yet".into());
+    }
+    let bytes = std::fs::read(&args.input)
+        .map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
+    let mut policy = binary::read(&bytes).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    // checkpolicy insists that -M matches the binary.
+    match (policy.db.mls, args.mls) {
+        (true, false) => return Err(" MLS policy, but non-MLS is specified".into()),
+        (false, true) => return Err(" non-MLS policy, but MLS is specified".into()),
+        _ => {}
+    }
+    let Some(output) = &args.output else {
+        return Ok(());
+    };
+    // libsepol cannot dump V20..23 files: their attributes have values but no names.
+    let attribute_gap =
+        (binary::format::V_AVTAB..binary::format::V_BOUNDARY).contains(&policy.version);
+    if (args.conf || args.cil) && attribute_gap {
+        let what = if args.conf { "a policy.conf" } else { "CIL" };
+        return Err(format!(
+            "writing policy versions between 20 and 23 as {what} is not supported"
+        ));
+    }
+    let out = if args.conf {
+        dump::to_conf(&policy.db).into_bytes()
+    } else if args.cil {
+        dump::to_cil(&policy.db).into_bytes()
+    } else {
+        // checkpolicy writes what libsepol loaded, which differs in places from the file.
+        binary::reload_as_libsepol(&mut policy.db, policy.version);
+        let version = args.version.unwrap_or(policy.version);
+        binary::write(&policy.db, &WriteOptions { version }).map_err(|e| e.to_string())?
+    };
+    write_output(output, &out)
+}
+
+/// Writes `bytes` to `path` (standard output for `-`) through a temporary file in the
+/// same directory, renamed into place once complete.
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if path == Path::new("-") {
+        return std::io::stdout()
+            .write_all(bytes)
+            .map_err(|e| format!("cannot write standard output: {e}"));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

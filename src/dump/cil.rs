@@ -1,0 +1,641 @@
+//! The CIL dump (`checkpolicy -b -C`), in the statement order and formats of libsepol
+//! 3.4's `kernel_to_cil.c`.
+
+use super::*;
+use crate::binary::format::cexpr;
+use crate::policydb::{AvtabEntry, CExprNode, CondExprItem, Context, Level, Range};
+use std::fmt::Write;
+
+/// The level non-MLS policies use in CIL, which always needs one.
+const DEFAULT_LEVEL: &str = "systemlow";
+
+/// Prints a policy as checkpolicy 3.4 prints a binary policy with `-C`.
+///
+/// The input is trusted to be valid (as `binary::read` leaves it); names of values that do
+/// not exist print as `(null)`, as C's printf would.
+pub fn to_cil(db: &PolicyDb) -> String {
+    let n = Names::new(db);
+    let mut out = String::new();
+    let o = &mut out;
+    let _ = writeln!(o, "(handleunknown {})", unknown_name(db));
+    classes(o, db);
+    let ocons = sorted_ocontexts(db);
+    sids(o, db, &ocons);
+    defaults(o, db);
+    mls(o, db, &n);
+    let (mls_cons, cons) = constraints(db, &n, false);
+    let (mls_vt, vt) = constraints(db, &n, true);
+    write_sorted(o, mls_cons, 0);
+    write_sorted(o, mls_vt, 0);
+    let caps = db
+        .policycaps
+        .iter()
+        .filter_map(|c| crate::policydb::POLICYCAPS.get(c as usize));
+    write_sorted(o, caps.map(|c| format!("(policycap {c})")).collect(), 0);
+    let attrs = db
+        .types
+        .iter()
+        .filter(|t| t.flavor == TypeFlavor::Attribute);
+    write_sorted(
+        o,
+        attrs
+            .map(|t| format!("(typeattribute {})", t.name))
+            .collect(),
+        0,
+    );
+    let rattrs = db.roles.iter().flatten().filter(|r| r.attribute);
+    write_sorted(
+        o,
+        rattrs
+            .map(|r| format!("(roleattribute {})", r.name))
+            .collect(),
+        0,
+    );
+    let bools = db
+        .bools
+        .iter()
+        .map(|b| format!("(boolean {} {})", b.name, b.state));
+    write_sorted(o, bools.collect(), 0);
+    let types = db.types.iter().filter(|t| t.flavor == TypeFlavor::Type);
+    write_sorted(o, types.map(|t| format!("(type {})", t.name)).collect(), 0);
+    let mut aliases: Vec<_> = db.aliases.iter().collect();
+    aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    for a in &aliases {
+        let _ = writeln!(o, "(typealias {})", a.name);
+    }
+    for a in &aliases {
+        let _ = writeln!(o, "(typealiasactual {} {})", a.name, n.ty(a.target));
+    }
+    let mut bounded: Vec<_> = db
+        .types
+        .iter()
+        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds > 0)
+        .collect();
+    bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    for t in bounded {
+        let _ = writeln!(o, "(typebounds {} {})", n.ty(t.bounds), t.name);
+    }
+    let mut sets = Vec::new();
+    for (i, t) in db.types.iter().enumerate() {
+        if t.flavor != TypeFlavor::Attribute {
+            continue;
+        }
+        let members = attr_type_map(db, i);
+        if !members.is_empty() {
+            let types = sorted_join(bit_names(&members, |v| Some(n.ty(v))), " ");
+            sets.push(format!("(typeattributeset {} ({types}))", t.name));
+        }
+    }
+    write_sorted(o, sets, 0);
+    let perm = db
+        .permissive
+        .iter()
+        .map(|b| format!("(typepermissive {})", n.ty(b)));
+    write_sorted(o, perm.collect(), 0);
+    write_avtab(o, &db.avtab, 0, |e| av_rule(db, &n, e));
+    let ft = db.filename_trans.iter().map(|f| {
+        format!(
+            "(typetransition {} {} {} {} {})",
+            n.ty(f.stype),
+            n.ty(f.ttype),
+            n.class(f.tclass),
+            f.name,
+            n.ty(f.otype)
+        )
+    });
+    write_sorted(o, ft.collect(), 0);
+    if db.mls {
+        let rt = db.range_trans.iter().map(|r| {
+            format!(
+                "(rangetransition {} {} {} {})",
+                n.ty(r.source),
+                n.ty(r.target),
+                n.class(r.class),
+                range(&n, &r.range)
+            )
+        });
+        write_sorted(o, rt.collect(), 0);
+    }
+    conds(o, db, &n);
+    roles(o, db, &n);
+    let rt = db.role_trans.iter().map(|r| {
+        format!(
+            "(roletransition {} {} {} {})",
+            n.role(r.role),
+            n.ty(r.ty),
+            n.class(r.class),
+            n.role(r.new_role)
+        )
+    });
+    write_sorted(o, rt.collect(), 0);
+    let ra = db
+        .role_allow
+        .iter()
+        .map(|r| format!("(roleallow {} {})", n.role(r.role), n.role(r.new_role)));
+    write_sorted(o, ra.collect(), 0);
+    users(o, db, &n);
+    write_sorted(o, cons, 0);
+    write_sorted(o, vt, 0);
+    ocontexts(o, db, &n, &ocons);
+    out
+}
+
+/// Classes with their own permissions, classorder, classcommon, then commons.
+fn classes(o: &mut String, db: &PolicyDb) {
+    for c in &db.classes {
+        let _ = writeln!(o, "(class {} ({}))", c.name, perm_list(&c.perms));
+    }
+    let order: Vec<&str> = db.classes.iter().map(|c| c.name.as_str()).collect();
+    let _ = writeln!(o, "(classorder ({}))", order.join(" "));
+    for c in &db.classes {
+        if let Some(common) = &c.common {
+            let _ = writeln!(o, "(classcommon {} {common})", c.name);
+        }
+    }
+    for cm in used_commons(db) {
+        let _ = writeln!(o, "(common {} ({}))", cm.name, perm_list(&cm.perms));
+    }
+}
+
+/// `(sid ...)` for every SID number up to the highest one used, then `sidorder`.
+fn sids(o: &mut String, db: &PolicyDb, lists: &[Vec<&OContext>]) {
+    let Some(&(max, _)) = isids(lists).last() else {
+        return;
+    };
+    let names: Vec<String> = (1..=max).map(|s| sid_name(db.target, s)).collect();
+    for s in &names {
+        let _ = writeln!(o, "(sid {s})");
+    }
+    let _ = writeln!(o, "(sidorder ({}))", names.join(" "));
+}
+
+fn defaults(o: &mut String, db: &PolicyDb) {
+    for (kw, get) in [
+        (
+            "defaultuser",
+            (|c| c.default_user) as fn(&crate::policydb::Class) -> u32,
+        ),
+        ("defaultrole", |c| c.default_role),
+        ("defaulttype", |c| c.default_type),
+    ] {
+        for c in db.classes.iter().filter(|c| get(c) != 0) {
+            let _ = writeln!(o, "({kw} {} {})", c.name, default_side(get(c)));
+        }
+    }
+    if db.mls {
+        for c in db.classes.iter().filter(|c| c.default_range != 0) {
+            let r = default_range_name(c.default_range);
+            let _ = writeln!(o, "(defaultrange {} {r})", c.name);
+        }
+    }
+}
+
+/// `prev`-style list printing of libsepol: names separated by spaces, where a missing
+/// name prints as `(null)` except that it never gets a separator after it.
+fn order_list(names: &[Option<&str>]) -> String {
+    let mut s = String::new();
+    let mut prev: Option<&str> = None;
+    for name in names {
+        if let Some(p) = prev {
+            s.push_str(p);
+            s.push(' ');
+        }
+        prev = *name;
+    }
+    if let Some(p) = prev {
+        s.push_str(p);
+    }
+    s
+}
+
+fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
+    if !db.mls {
+        o.push_str("(mls false)\n(sensitivity s0)\n(sensitivityorder (s0))\n");
+        let _ = writeln!(o, "(level {DEFAULT_LEVEL} (s0))");
+        return;
+    }
+    o.push_str("(mls true)\n");
+    for (kind, names, records) in [
+        ("sensitivity", &n.sens, sens_records(db)),
+        ("category", &n.cats, cat_records(db)),
+    ] {
+        for name in names.iter() {
+            let _ = writeln!(o, "({kind} {})", name.unwrap_or("(null)"));
+        }
+        let _ = writeln!(o, "({kind}order ({}))", order_list(names));
+        let mut aliases: Vec<(&str, u32)> =
+            records.iter().filter(|r| r.1).map(|r| (r.0, r.2)).collect();
+        aliases.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        for (a, _) in &aliases {
+            let _ = writeln!(o, "({kind}alias {a})");
+        }
+        for (a, v) in &aliases {
+            let actual = names
+                .get((*v as usize).wrapping_sub(1))
+                .copied()
+                .flatten()
+                .unwrap_or("(null)");
+            let _ = writeln!(o, "({kind}aliasactual {a} {actual})");
+        }
+    }
+    for (i, name) in n.sens.iter().enumerate() {
+        let Some(name) = name else { continue };
+        let cats = db
+            .sens
+            .iter()
+            .find(|s| !s.alias && s.level.sens == i as u32 + 1)
+            .map(|s| &s.level.cats);
+        if let Some(c) = cats.filter(|c| !c.is_empty()) {
+            let _ = writeln!(o, "(sensitivitycategory {name} {})", cats_str(n, c));
+        }
+    }
+}
+
+/// Categories as `(c0 c1 (range c3 c7))`.
+fn cats_str(n: &Names, cats: &crate::policydb::Ebitmap) -> String {
+    let name = |b: u32| {
+        n.cats
+            .get(b as usize)
+            .copied()
+            .flatten()
+            .unwrap_or("(null)")
+    };
+    let items: Vec<String> = runs(cats)
+        .into_iter()
+        .map(|(a, b)| match b - a {
+            0 => name(a).to_owned(),
+            1 => format!("{} {}", name(a), name(b)),
+            _ => format!("(range {} {})", name(a), name(b)),
+        })
+        .collect();
+    format!("({})", items.join(" "))
+}
+
+fn level(n: &Names, l: &Level) -> String {
+    if l.cats.is_empty() {
+        format!("({})", n.sens(l.sens))
+    } else {
+        format!("({} {})", n.sens(l.sens), cats_str(n, &l.cats))
+    }
+}
+
+fn range(n: &Names, r: &Range) -> String {
+    format!("({} {})", level(n, &r.low), level(n, &r.high))
+}
+
+fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
+    let r = if db.mls {
+        range(n, &c.range)
+    } else {
+        format!("({DEFAULT_LEVEL} {DEFAULT_LEVEL})")
+    };
+    format!("({} {} {} {r})", n.user(c.user), n.role(c.role), n.ty(c.ty))
+}
+
+/// A constraint expression in CIL prefix syntax.
+fn cexpr_str(n: &Names, expr: &[CExprNode]) -> String {
+    const OPS: [&str; 6] = ["", "eq", "neq", "dom", "domby", "incomp"];
+    fold_rpn(expr, cexpr_arity, |e, args| match e.kind {
+        cexpr::NOT => format!("(not {})", arg(args, 0)),
+        cexpr::AND => format!("(and {} {})", arg(args, 0), arg(args, 1)),
+        cexpr::OR => format!("(or {} {})", arg(args, 0), arg(args, 1)),
+        _ => {
+            let op = OPS.get(e.op as usize).copied().unwrap_or("");
+            let (a1, a2) = cexpr_operands(e.attr).unwrap_or(("", ""));
+            if e.kind == cexpr::ATTR {
+                return format!("({op} {a1} {a2})");
+            }
+            let names = cexpr_names(n, e);
+            match names.len() {
+                0 => format!("({op} {a1} NO_IDENTIFIER)"),
+                1 => format!("({op} {a1} {})", names[0]),
+                _ => format!("({op} {a1} ({}))", names.join(" ")),
+            }
+        }
+    })
+}
+
+fn constraints(db: &PolicyDb, n: &Names, validatetrans: bool) -> (Vec<String>, Vec<String>) {
+    constraint_lines(
+        db,
+        validatetrans,
+        |e| cexpr_str(n, e),
+        |kw, class, perms, expr| match perms {
+            Some(p) => format!("({kw} ({class} ({p})) {expr})"),
+            None => format!("({kw} {class} {expr})"),
+        },
+    )
+}
+
+fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
+    let k = e.key;
+    let kind = k.specified & 0xFFF;
+    let flavor = match kind {
+        avkind::ALLOWED => "allow",
+        avkind::AUDITALLOW => "auditallow",
+        avkind::AUDITDENY => "dontaudit",
+        avkind::XPERMS_ALLOWED => "allowx",
+        avkind::XPERMS_AUDITALLOW => "auditallowx",
+        avkind::XPERMS_DONTAUDIT => "dontauditx",
+        avkind::TRANSITION => "typetransition",
+        avkind::MEMBER => "typemember",
+        _ => "typechange",
+    };
+    let src = n.ty(k.source.into());
+    let tgt = rule_target(db, n, k.source, k.target, kind);
+    let class = n.class(k.class.into());
+    if is_av(e) {
+        format!("({flavor} {src} {tgt} ({class} ({})))", av_perms(db, e))
+    } else if kind & avkind::XPERMS != 0 {
+        let mut s = String::new();
+        if let Some(x) = db.xperms.get(e.data as usize) {
+            for (lo, hi, range) in xperm_items(x) {
+                if range {
+                    let _ = write!(s, " (range 0x{lo:x} 0x{hi:x})");
+                } else {
+                    let _ = write!(s, " 0x{lo:x}");
+                }
+            }
+        }
+        let s = format!("({})", s.get(1..).unwrap_or(""));
+        format!("({flavor} {src} {tgt} (ioctl {class} ({s})))")
+    } else {
+        format!("({flavor} {src} {tgt} {class} {})", n.ty(e.data))
+    }
+}
+
+fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
+    const OPS: [&str; 5] = ["or", "and", "xor", "eq", "neq"];
+    fold_rpn(expr, cond_arity, |e, args| match e.kind {
+        1 => n.bool(e.bool_value).to_owned(),
+        2 => format!("(not {})", arg(args, 0)),
+        k => {
+            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
+            format!("({op} {} {})", arg(args, 0), arg(args, 1))
+        }
+    })
+}
+
+fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
+        let _ = writeln!(o, "(booleanif {expr}");
+        for (branch, list) in [("true", &c.true_list), ("false", &c.false_list)] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "    ({branch}");
+            write_avtab(o, list, 2, |e| av_rule(db, n, e));
+            o.push_str("    )\n");
+        }
+        o.push_str(")\n");
+    }
+}
+
+/// Roles (object_r included), bounds, role types, and object_r's implicit types.
+fn roles(o: &mut String, db: &PolicyDb, n: &Names) {
+    let mut roles: Vec<_> = db.roles.iter().flatten().filter(|r| !r.attribute).collect();
+    roles.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    for r in &roles {
+        let _ = writeln!(o, "(role {})", r.name);
+    }
+    for r in roles.iter().filter(|r| r.bounds > 0) {
+        let _ = writeln!(o, "(rolebounds {} {})", n.role(r.bounds), r.name);
+    }
+    for r in &roles {
+        let mut types = bit_names(&r.types, |v| Some(n.ty(v)));
+        types.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        for t in types {
+            let _ = writeln!(o, "(roletype {} {t})", r.name);
+        }
+    }
+    let types = db.types.iter().filter(|t| t.flavor == TypeFlavor::Type);
+    write_sorted(
+        o,
+        types
+            .map(|t| format!("(roletype object_r {})", t.name))
+            .collect(),
+        0,
+    );
+}
+
+fn users(o: &mut String, db: &PolicyDb, n: &Names) {
+    let mut users: Vec<_> = db.users.iter().collect();
+    users.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    for u in &users {
+        let _ = writeln!(o, "(user {})", u.name);
+    }
+    for u in &users {
+        if u.roles.is_empty() {
+            continue;
+        }
+        let mut roles = bit_names(&u.roles, |v| n.roles.get(v as usize - 1).copied().flatten());
+        roles.push("object_r");
+        roles.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        for r in roles {
+            let _ = writeln!(o, "(userrole {} {r})", u.name);
+        }
+    }
+    for u in &users {
+        let l = if db.mls {
+            level(n, &u.dflt_level)
+        } else {
+            DEFAULT_LEVEL.to_owned()
+        };
+        let _ = writeln!(o, "(userlevel {} {l})", u.name);
+    }
+    for u in &users {
+        let r = if db.mls {
+            range(n, &u.range)
+        } else {
+            format!("({DEFAULT_LEVEL} {DEFAULT_LEVEL})")
+        };
+        let _ = writeln!(o, "(userrange {} {r})", u.name);
+    }
+}
+
+fn genfs_type(class: &str) -> Option<&'static str> {
+    Some(match class {
+        "file" => "file",
+        "dir" => "dir",
+        "chr_file" => "char",
+        "blk_file" => "block",
+        "sock_file" => "socket",
+        "fifo_file" => "pipe",
+        "lnk_file" => "symlink",
+        _ => return None,
+    })
+}
+
+fn low_high(low: u64, high: u64, hex: bool) -> String {
+    match (low == high, hex) {
+        (true, true) => format!("0x{low:x}"),
+        (false, true) => format!("(0x{low:x} 0x{high:x})"),
+        (true, false) => format!("{low}"),
+        (false, false) => format!("({low} {high})"),
+    }
+}
+
+fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>]) {
+    let empty = Vec::new();
+    let list = |i: usize| lists.get(i).unwrap_or(&empty);
+    let ctx = |c: &Context| context(db, n, c);
+    for (sid, c) in isids(lists) {
+        let _ = writeln!(o, "(sidcontext {} {})", sid_name(db.target, sid), ctx(c));
+    }
+    match db.target {
+        Target::Selinux => {
+            for oc in list(5) {
+                if let OContext::FsUse {
+                    behavior,
+                    name,
+                    context,
+                } = oc
+                {
+                    let b = ["", "xattr", "trans", "task"]
+                        .get(*behavior as usize)
+                        .copied()
+                        .unwrap_or("");
+                    let _ = writeln!(o, "(fsuse {b} {name} {})", ctx(context));
+                }
+            }
+            let mut lines = Vec::new();
+            for g in &db.genfs {
+                for e in &g.entries {
+                    let t = if e.sclass == 0 {
+                        None
+                    } else {
+                        genfs_type(n.class(e.sclass))
+                    };
+                    lines.push(match t {
+                        Some(t) => format!(
+                            "(genfscon {} \"{}\" {t} {})",
+                            g.fstype,
+                            e.path,
+                            ctx(&e.context)
+                        ),
+                        None => {
+                            format!("(genfscon {} \"{}\" {})", g.fstype, e.path, ctx(&e.context))
+                        }
+                    });
+                }
+            }
+            write_sorted(o, lines, 0);
+            for oc in list(2) {
+                if let OContext::Port {
+                    protocol,
+                    low,
+                    high,
+                    context,
+                } = oc
+                {
+                    let p = match protocol {
+                        6 => "tcp",
+                        17 => "udp",
+                        33 => "dccp",
+                        _ => "sctp",
+                    };
+                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
+                    let _ = writeln!(o, "(portcon {p} {lh} {})", ctx(context));
+                }
+            }
+            for oc in list(3) {
+                if let OContext::Netif {
+                    name,
+                    context,
+                    context2,
+                } = oc
+                {
+                    let _ = writeln!(o, "(netifcon {name} {} {})", ctx(context), ctx(context2));
+                }
+            }
+            for oc in list(4) {
+                if let OContext::Node {
+                    addr,
+                    mask,
+                    context,
+                } = oc
+                {
+                    let _ = writeln!(
+                        o,
+                        "(nodecon ({}) ({}) {})",
+                        ipv4(*addr),
+                        ipv4(*mask),
+                        ctx(context)
+                    );
+                }
+            }
+            for oc in list(6) {
+                if let OContext::Node6 {
+                    addr,
+                    mask,
+                    context,
+                } = oc
+                {
+                    let (a, m) = (ipv6(&words_bytes(addr)), ipv6(&words_bytes(mask)));
+                    let _ = writeln!(o, "(nodecon ({a}) ({m}) {})", ctx(context));
+                }
+            }
+            for oc in list(7) {
+                if let OContext::Ibpkey {
+                    subnet_prefix,
+                    low,
+                    high,
+                    context,
+                } = oc
+                {
+                    let mut b = [0u8; 16];
+                    b[..8].copy_from_slice(&subnet_prefix.to_le_bytes());
+                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
+                    let _ = writeln!(o, "(ibpkeycon {} {lh} {})", ipv6(&b), ctx(context));
+                }
+            }
+            for oc in list(8) {
+                if let OContext::Ibendport {
+                    name,
+                    port,
+                    context,
+                } = oc
+                {
+                    let _ = writeln!(o, "(ibendportcon {name} {port} {})", ctx(context));
+                }
+            }
+        }
+        Target::Xen => {
+            for oc in list(1) {
+                if let OContext::Pirq { pirq, context } = oc {
+                    let _ = writeln!(o, "(pirqcon {} {})", *pirq as i32, ctx(context));
+                }
+            }
+            for oc in list(2) {
+                if let OContext::Ioport { low, high, context } = oc {
+                    let _ = writeln!(
+                        o,
+                        "(ioportcon {} {})",
+                        low_high((*low).into(), (*high).into(), true),
+                        ctx(context)
+                    );
+                }
+            }
+            for oc in list(3) {
+                if let OContext::Iomem { low, high, context } = oc {
+                    let _ = writeln!(
+                        o,
+                        "(iomemcon {} {})",
+                        low_high(*low, *high, true),
+                        ctx(context)
+                    );
+                }
+            }
+            for oc in list(4) {
+                if let OContext::Pcidevice { device, context } = oc {
+                    let _ = writeln!(o, "(pcidevicecon 0x{device:x} {})", ctx(context));
+                }
+            }
+            for oc in list(5) {
+                if let OContext::Devicetree { path, context } = oc {
+                    let _ = writeln!(o, "(devicetreecon \"{path}\" {})", ctx(context));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,796 @@
+//! Text dumps of a policy database in the two forms `checkpolicy -b` prints: a
+//! policy.conf (`-F`, [`to_conf`]) and CIL (`-C`, [`to_cil`]), byte-identical to
+//! libsepol 3.4's `kernel_to_conf.c` / `kernel_to_cil.c` output.
+//!
+//! Both dumps sort most statements as strings (C `strcmp` order, which is byte order) and
+//! keep a few in value order; this module holds what the two share: value-to-name tables,
+//! permission strings, the ocontext sort of `sort_ocontexts`, and address formatting.
+//! Quirks of libsepol 3.4 that show in the output are kept on purpose and marked.
+#![warn(missing_docs)]
+
+mod cil;
+mod conf;
+
+pub use cil::to_cil;
+pub use conf::to_conf;
+
+use crate::binary::format::cexpr;
+use crate::binary::format::{hash_order, sym};
+use crate::policydb::{
+    avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
+    OContext, PolicyDb, Target, TypeFlavor, Xperms,
+};
+use std::cmp::Ordering;
+
+/// libsepol's initial SID names for SELinux, indexed by SID.
+const SELINUX_SIDS: [&str; 28] = [
+    "null",
+    "kernel",
+    "security",
+    "unlabeled",
+    "fs",
+    "file",
+    "file_labels",
+    "init",
+    "any_socket",
+    "port",
+    "netif",
+    "netmsg",
+    "node",
+    "igmp_packet",
+    "icmp_socket",
+    "tcp_socket",
+    "sysctl_modprobe",
+    "sysctl",
+    "sysctl_fs",
+    "sysctl_kernel",
+    "sysctl_net",
+    "sysctl_net_unix",
+    "sysctl_vm",
+    "sysctl_dev",
+    "kmod",
+    "policy",
+    "scmp_packet",
+    "devnull",
+];
+
+/// libsepol's initial SID names for Xen, indexed by SID (one off from Xen's own list).
+const XEN_SIDS: [&str; 13] = [
+    "null",
+    "xen",
+    "dom0",
+    "domio",
+    "domxen",
+    "unlabeled",
+    "security",
+    "ioport",
+    "iomem",
+    "irq",
+    "device",
+    "domU",
+    "domDM",
+];
+
+/// The avtab kinds in the order both dumps print them.
+const FLAVORS: [u16; 9] = [
+    avkind::ALLOWED,
+    avkind::AUDITALLOW,
+    avkind::AUDITDENY,
+    avkind::XPERMS_ALLOWED,
+    avkind::XPERMS_AUDITALLOW,
+    avkind::XPERMS_DONTAUDIT,
+    avkind::TRANSITION,
+    avkind::MEMBER,
+    avkind::CHANGE,
+];
+
+/// Value-to-name tables (index = value - 1), as libsepol's `p_*_val_to_name`.
+struct Names<'a> {
+    classes: Vec<&'a str>,
+    roles: Vec<Option<&'a str>>,
+    types: Vec<&'a str>,
+    users: Vec<&'a str>,
+    bools: Vec<&'a str>,
+    /// Sized like the table's nprim (aliases included); aliases leave `None`s.
+    sens: Vec<Option<&'a str>>,
+    cats: Vec<Option<&'a str>>,
+}
+
+impl<'a> Names<'a> {
+    fn new(db: &'a PolicyDb) -> Names<'a> {
+        let mut sens = vec![None; db.sens.len()];
+        for s in db.sens.iter().filter(|s| !s.alias) {
+            if let Some(slot) = (s.level.sens as usize)
+                .checked_sub(1)
+                .and_then(|i| sens.get_mut(i))
+            {
+                *slot = Some(s.name.as_str());
+            }
+        }
+        let mut cats = vec![None; db.cats.len()];
+        for c in db.cats.iter().filter(|c| !c.alias) {
+            if let Some(slot) = (c.value as usize)
+                .checked_sub(1)
+                .and_then(|i| cats.get_mut(i))
+            {
+                *slot = Some(c.name.as_str());
+            }
+        }
+        Names {
+            classes: db.classes.iter().map(|c| c.name.as_str()).collect(),
+            roles: db
+                .roles
+                .iter()
+                .map(|r| r.as_ref().map(|r| r.name.as_str()))
+                .collect(),
+            types: db.types.iter().map(|t| t.name.as_str()).collect(),
+            users: db.users.iter().map(|u| u.name.as_str()).collect(),
+            bools: db.bools.iter().map(|b| b.name.as_str()).collect(),
+            sens,
+            cats,
+        }
+    }
+
+    fn class(&self, v: u32) -> &'a str {
+        lookup(&self.classes, v)
+    }
+    fn ty(&self, v: u32) -> &'a str {
+        lookup(&self.types, v)
+    }
+    fn role(&self, v: u32) -> &'a str {
+        self.roles
+            .get((v as usize).wrapping_sub(1))
+            .copied()
+            .flatten()
+            .unwrap_or("(null)")
+    }
+    fn user(&self, v: u32) -> &'a str {
+        lookup(&self.users, v)
+    }
+    fn bool(&self, v: u32) -> &'a str {
+        lookup(&self.bools, v)
+    }
+    fn sens(&self, v: u32) -> &'a str {
+        self.sens
+            .get((v as usize).wrapping_sub(1))
+            .copied()
+            .flatten()
+            .unwrap_or("(null)")
+    }
+}
+
+/// A name by 1-based value; "(null)" (what C's printf shows) for a value without one.
+fn lookup<'a>(names: &[&'a str], v: u32) -> &'a str {
+    names
+        .get((v as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("(null)")
+}
+
+/// Names of the set bits (bit = value - 1), skipping values without a name.
+fn bit_names<'a>(bits: &Ebitmap, names: impl Fn(u32) -> Option<&'a str>) -> Vec<&'a str> {
+    bits.iter().filter_map(|b| names(b + 1)).collect()
+}
+
+/// Sorts like `strs_sort` (C `strcmp`, i.e. byte order) and joins with `sep`.
+fn sorted_join<S: AsRef<str>>(mut v: Vec<S>, sep: &str) -> String {
+    v.sort_by(|a, b| a.as_ref().as_bytes().cmp(b.as_ref().as_bytes()));
+    v.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(sep)
+}
+
+/// Sorts lines like `strs_sort` and appends them, each indented by `indent` levels.
+fn write_sorted(out: &mut String, mut lines: Vec<String>, indent: usize) {
+    lines.sort_unstable();
+    for l in lines {
+        out.extend(std::iter::repeat_n("    ", indent));
+        out.push_str(&l);
+        out.push('\n');
+    }
+}
+
+/// `sepol_av_to_string`: " p1 p2" (each name preceded by a space) for the bits below the
+/// class's permission count. libsepol 3.4 quirk kept: a bit without a name repeats the
+/// previous name.
+fn perm_string(db: &PolicyDb, class: u32, av: u32) -> String {
+    let Some(c) = (class as usize)
+        .checked_sub(1)
+        .and_then(|i| db.classes.get(i))
+    else {
+        return String::new();
+    };
+    let common = c
+        .common
+        .as_ref()
+        .and_then(|n| db.commons.iter().find(|cm| &cm.name == n))
+        .map_or(&[][..], |cm| &cm.perms[..]);
+    let nprim = common.len() + c.perms.len();
+    let mut out = String::new();
+    let mut last: Option<&str> = None;
+    for i in 0..nprim.min(32) {
+        if av & (1 << i) == 0 {
+            continue;
+        }
+        let name = if i < common.len() {
+            common.get(i)
+        } else {
+            c.perms.get(i - common.len())
+        };
+        if let Some(n) = name {
+            last = Some(n);
+        }
+        if let Some(n) = last {
+            out.push(' ');
+            out.push_str(n);
+        }
+    }
+    out
+}
+
+/// A permission table's names in value order, joined by spaces.
+fn perm_list(perms: &[String]) -> String {
+    perms.join(" ")
+}
+
+/// Each type's attribute map with the type itself, as libsepol holds it after reading.
+fn type_attr_map(db: &PolicyDb, i: usize) -> Ebitmap {
+    let mut m = db.type_attr_map.get(i).cloned().unwrap_or_default();
+    m.set(i as u32);
+    m
+}
+
+/// The reverse map: for attribute `a`, the other types whose map names it.
+fn attr_type_map(db: &PolicyDb, a: usize) -> Ebitmap {
+    (0..db.types.len())
+        .filter(|&i| i != a && db.type_attr_map.get(i).is_some_and(|m| m.get(a as u32)))
+        .map(|i| i as u32)
+        .collect()
+}
+
+/// Whether a type value is an attribute.
+fn is_attr(db: &PolicyDb, v: u32) -> bool {
+    (v as usize)
+        .checked_sub(1)
+        .and_then(|i| db.types.get(i))
+        .is_some_and(|t| t.flavor == TypeFlavor::Attribute)
+}
+
+/// The target name of an AV rule: `self` when source equals target and is not an attribute.
+fn rule_target<'a>(
+    db: &PolicyDb,
+    names: &Names<'a>,
+    source: u16,
+    target: u16,
+    kind: u16,
+) -> &'a str {
+    if source == target && kind & avkind::TYPE_RULES == 0 && !is_attr(db, source.into()) {
+        "self"
+    } else {
+        names.ty(target.into())
+    }
+}
+
+/// The name of an initial SID for the target.
+fn sid_name(target: Target, sid: u32) -> String {
+    let table: &[&str] = match target {
+        Target::Selinux => &SELINUX_SIDS,
+        Target::Xen => &XEN_SIDS,
+    };
+    table
+        .get(sid as usize)
+        .map_or_else(|| format!("UNKNOWN{sid}"), |s| (*s).to_owned())
+}
+
+/// Alias names of the sensitivity or category table grouped by the value they alias, in
+/// the table's hash order (the order libsepol meets them).
+fn aliases_by_value(records: &[(&str, bool, u32)], initial: usize) -> Vec<(u32, Vec<String>)> {
+    let names: Vec<&str> = records.iter().map(|r| r.0).collect();
+    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
+    for i in hash_order(&names, initial, names.len()) {
+        let (name, alias, value) = records[i];
+        if !alias {
+            continue;
+        }
+        match out.iter_mut().find(|e| e.0 == value) {
+            Some(e) => e.1.push(name.to_owned()),
+            None => out.push((value, vec![name.to_owned()])),
+        }
+    }
+    out
+}
+
+fn sens_records(db: &PolicyDb) -> Vec<(&str, bool, u32)> {
+    db.sens
+        .iter()
+        .map(|s| (s.name.as_str(), s.alias, s.level.sens))
+        .collect()
+}
+
+fn cat_records(db: &PolicyDb) -> Vec<(&str, bool, u32)> {
+    db.cats
+        .iter()
+        .map(|c| (c.name.as_str(), c.alias, c.value))
+        .collect()
+}
+
+/// Initial sizes of the sensitivity and category tables (for alias order).
+const SENS_TABLE: usize = sym::INITIAL_SIZES[sym::SENS];
+const CATS_TABLE: usize = sym::INITIAL_SIZES[sym::CATS];
+
+/// Runs of consecutive set bits as (first, last) pairs.
+fn runs(bits: &Ebitmap) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for b in bits.iter() {
+        match out.last_mut() {
+            Some(r) if r.1 + 1 == b => r.1 = b,
+            _ => out.push((b, b)),
+        }
+    }
+    out
+}
+
+/// `compare_ranges`: by width, then by low bound.
+fn cmp_ranges(l1: u64, h1: u64, l2: u64, h2: u64) -> Ordering {
+    h1.wrapping_sub(l1)
+        .cmp(&h2.wrapping_sub(l2))
+        .then(l1.cmp(&l2))
+}
+
+/// The ocontext lists as `sort_ocontexts` leaves them (a stable sort, like glibc's qsort
+/// on these sizes).
+fn sorted_ocontexts(db: &PolicyDb) -> Vec<Vec<&OContext>> {
+    let mut lists: Vec<Vec<&OContext>> = db.ocontexts.iter().map(|l| l.iter().collect()).collect();
+    for list in &mut lists {
+        list.sort_by(ocon_cmp);
+    }
+    lists
+}
+
+fn ocon_cmp(a: &&OContext, b: &&OContext) -> Ordering {
+    use OContext as O;
+    match (a, b) {
+        (
+            O::FsUse {
+                behavior: b1,
+                name: n1,
+                ..
+            },
+            O::FsUse {
+                behavior: b2,
+                name: n2,
+                ..
+            },
+        ) => b1.cmp(b2).then(n1.as_bytes().cmp(n2.as_bytes())),
+        (
+            O::Port {
+                protocol: p1,
+                low: l1,
+                high: h1,
+                ..
+            },
+            O::Port {
+                protocol: p2,
+                low: l2,
+                high: h2,
+                ..
+            },
+        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()).then(p1.cmp(p2)),
+        (O::Netif { name: n1, .. }, O::Netif { name: n2, .. }) => n1.as_bytes().cmp(n2.as_bytes()),
+        (
+            O::Node {
+                addr: a1, mask: m1, ..
+            },
+            O::Node {
+                addr: a2, mask: m2, ..
+            },
+        ) => m2
+            .to_le_bytes()
+            .cmp(&m1.to_le_bytes())
+            .then(a1.to_le_bytes().cmp(&a2.to_le_bytes())),
+        (
+            O::Node6 {
+                addr: a1, mask: m1, ..
+            },
+            O::Node6 {
+                addr: a2, mask: m2, ..
+            },
+        ) => words_bytes(m2)
+            .cmp(&words_bytes(m1))
+            .then(words_bytes(a1).cmp(&words_bytes(a2))),
+        (
+            O::Ibpkey {
+                subnet_prefix: s1,
+                low: l1,
+                high: h1,
+                ..
+            },
+            O::Ibpkey {
+                subnet_prefix: s2,
+                low: l2,
+                high: h2,
+                ..
+            },
+        ) => {
+            // libsepol subtracts the prefixes and truncates the difference to an int.
+            let d = s1.wrapping_sub(*s2) as i32;
+            d.cmp(&0)
+                .then_with(|| cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()))
+        }
+        (
+            O::Ibendport {
+                name: n1, port: p1, ..
+            },
+            O::Ibendport {
+                name: n2, port: p2, ..
+            },
+        ) => n1.as_bytes().cmp(n2.as_bytes()).then(p1.cmp(p2)),
+        (O::Pirq { pirq: p1, .. }, O::Pirq { pirq: p2, .. }) => p1.cmp(p2),
+        (
+            O::Ioport {
+                low: l1, high: h1, ..
+            },
+            O::Ioport {
+                low: l2, high: h2, ..
+            },
+        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()),
+        (
+            O::Iomem {
+                low: l1, high: h1, ..
+            },
+            O::Iomem {
+                low: l2, high: h2, ..
+            },
+        ) => cmp_ranges(*l1, *h1, *l2, *h2),
+        (O::Pcidevice { device: d1, .. }, O::Pcidevice { device: d2, .. }) => d1.cmp(d2),
+        (O::Devicetree { path: p1, .. }, O::Devicetree { path: p2, .. }) => {
+            p1.as_bytes().cmp(p2.as_bytes())
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// Address words as stored (network byte order bytes, read as little-endian words).
+fn words_bytes(w: &[u32; 4]) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    for (i, x) in w.iter().enumerate() {
+        b[i * 4..i * 4 + 4].copy_from_slice(&x.to_le_bytes());
+    }
+    b
+}
+
+/// `inet_ntop(AF_INET)` of a stored address word.
+fn ipv4(w: u32) -> String {
+    let b = w.to_le_bytes();
+    format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])
+}
+
+/// `inet_ntop(AF_INET6)` as glibc formats it: the first longest run of two or more zero
+/// groups becomes `::`, and IPv4-compatible or -mapped addresses end in dotted form.
+fn ipv6(bytes: &[u8; 16]) -> String {
+    let words: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    // Zero runs as (start, length).
+    type Run = Option<(usize, usize)>;
+    let (mut best, mut cur): (Run, Run) = (None, None);
+    for (i, &w) in words.iter().enumerate() {
+        if w == 0 {
+            cur = Some(cur.map_or((i, 1), |(s, l)| (s, l + 1)));
+            if best.is_none_or(|b| cur.is_some_and(|c| c.1 > b.1)) {
+                best = cur;
+            }
+        } else {
+            cur = None;
+        }
+    }
+    let best = best.filter(|b| b.1 >= 2);
+    let mut out = String::new();
+    let mut i = 0;
+    while i < 8 {
+        if let Some((s, l)) = best {
+            if i == s {
+                out.push(':');
+                if s + l == 8 {
+                    out.push(':');
+                }
+                i += l;
+                continue;
+            }
+        }
+        if i > 0 {
+            out.push(':');
+        }
+        let embedded = i == 6
+            && best.is_some_and(|(s, l)| s == 0 && (l == 6 || (l == 5 && words[5] == 0xffff)));
+        if embedded {
+            out.push_str(&format!(
+                "{}.{}.{}.{}",
+                bytes[12], bytes[13], bytes[14], bytes[15]
+            ));
+            break;
+        }
+        out.push_str(&format!("{:x}", words[i]));
+        i += 1;
+    }
+    out
+}
+
+/// `sepol_extended_perms_to_string`'s and `xperms_to_str`'s shared walk: the runs of set
+/// bits of an xperm entry as (low, high) ioctl numbers and whether it was a run.
+fn xperm_items(x: &Xperms) -> Vec<(u16, u16, bool)> {
+    let test = |b: usize| x.perms[b >> 5] & (1 << (b & 31)) != 0;
+    let mut out = Vec::new();
+    let mut low = 0usize;
+    let mut in_range = false;
+    for bit in 0..256usize {
+        if !test(bit) {
+            continue;
+        }
+        let next = bit + 1 < 256 && test(bit + 1);
+        if next {
+            if !in_range {
+                low = bit;
+                in_range = true;
+            }
+            continue;
+        }
+        let (lo, hi) = if x.specified == 1 {
+            let d = u16::from(x.driver) << 8;
+            (
+                d | if in_range { low as u16 } else { bit as u16 },
+                d | bit as u16,
+            )
+        } else {
+            let lo = if in_range { low } else { bit };
+            ((lo as u16) << 8, ((bit as u16) << 8) | 0xff)
+        };
+        out.push((lo, hi, in_range || x.specified != 1));
+        in_range = false;
+    }
+    out
+}
+
+/// Operand names of a constraint attribute (`attr1`, `attr2`).
+fn cexpr_operands(attr: u32) -> Option<(&'static str, &'static str)> {
+    Some(match attr {
+        1 => ("u1", "u2"),
+        9 => ("u2", ""),
+        17 => ("u3", ""),
+        2 => ("r1", "r2"),
+        10 => ("r2", ""),
+        18 => ("r3", ""),
+        4 => ("t1", "t2"),
+        12 => ("t2", ""),
+        20 => ("t3", ""),
+        32 => ("l1", "l2"),
+        64 => ("l1", "h2"),
+        128 => ("h1", "l2"),
+        256 => ("h1", "h2"),
+        512 => ("l1", "h1"),
+        1024 => ("l2", "h2"),
+        _ => return None,
+    })
+}
+
+/// The names of a NAMES node, sorted: the type set for types, the names bitmap otherwise.
+fn cexpr_names<'a>(n: &Names<'a>, e: &CExprNode) -> Vec<&'a str> {
+    let v = if e.attr & 4 != 0 {
+        bit_names(&e.type_set.types, |v| Some(n.ty(v)))
+    } else if e.attr & 1 != 0 {
+        bit_names(&e.names, |v| Some(n.user(v)))
+    } else {
+        bit_names(&e.names, |v| n.roles.get(v as usize - 1).copied().flatten())
+    };
+    let mut v = v;
+    v.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    v
+}
+
+/// The handle_unknown setting's name.
+fn unknown_name(db: &PolicyDb) -> &'static str {
+    match db.handle_unknown {
+        HandleUnknown::Deny => "deny",
+        HandleUnknown::Reject => "reject",
+        HandleUnknown::Allow => "allow",
+    }
+}
+
+/// Names of default_user/role/type values (1 source, 2 target).
+fn default_side(v: u32) -> &'static str {
+    if v == 1 {
+        "source"
+    } else {
+        "target"
+    }
+}
+
+/// Names of default_range values 1..7.
+fn default_range_name(v: u32) -> &'static str {
+    match v {
+        1 => "source low",
+        2 => "source high",
+        3 => "source low-high",
+        4 => "target low",
+        5 => "target high",
+        6 => "target low-high",
+        _ => "glblub",
+    }
+}
+
+/// The commons inherited by classes, once each, in the order classes name them.
+fn used_commons(db: &PolicyDb) -> Vec<&Common> {
+    let mut out: Vec<&Common> = Vec::new();
+    for name in db.classes.iter().filter_map(|c| c.common.as_ref()) {
+        if out.iter().all(|c| &c.name != name) {
+            out.extend(db.commons.iter().find(|c| &c.name == name));
+        }
+    }
+    out
+}
+
+/// The initial SIDs of list 0 by SID number (later duplicates dropped, as libsepol's
+/// index-keyed list keeps one per number).
+fn isids<'a>(lists: &[Vec<&'a OContext>]) -> Vec<(u32, &'a Context)> {
+    let mut out: Vec<(u32, &Context)> = lists
+        .first()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| match o {
+            OContext::Isid { sid, context } => Some((*sid, context)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|s| s.0);
+    out.dedup_by_key(|s| s.0);
+    out
+}
+
+/// Operand `i` of an operator, empty when a malformed expression lacks it.
+fn arg(args: &[String], i: usize) -> &str {
+    args.get(i).map_or("", String::as_str)
+}
+
+/// Folds a postfix expression: each item takes `arity(item)` operands off the stack (in
+/// order) and pushes `render(item, operands)`.
+fn fold_rpn<T>(
+    items: &[T],
+    arity: impl Fn(&T) -> usize,
+    render: impl Fn(&T, &[String]) -> String,
+) -> String {
+    let mut stack: Vec<String> = Vec::new();
+    for item in items {
+        let n = arity(item).min(stack.len());
+        let args = stack.split_off(stack.len() - n);
+        stack.push(render(item, &args));
+    }
+    stack.pop().unwrap_or_default()
+}
+
+/// Operands each constraint expression node takes.
+fn cexpr_arity(e: &CExprNode) -> usize {
+    match e.kind {
+        cexpr::NOT => 1,
+        cexpr::AND | cexpr::OR => 2,
+        _ => 0,
+    }
+}
+
+/// Operands each conditional expression item takes.
+fn cond_arity(e: &CondExprItem) -> usize {
+    match e.kind {
+        1 => 0,
+        2 => 1,
+        _ => 2,
+    }
+}
+
+/// Constraint (or validatetrans) statements split into (MLS, other). libsepol 3.4 counts
+/// an expression as MLS when any operand attribute is `xtarget` (16) or above. `line`
+/// gets the keyword, the class, the permissions (constraints only) and the expression.
+fn constraint_lines(
+    db: &PolicyDb,
+    validatetrans: bool,
+    expr: impl Fn(&[CExprNode]) -> String,
+    line: impl Fn(&str, &str, Option<&str>, &str) -> String,
+) -> (Vec<String>, Vec<String>) {
+    let (mut mls, mut plain) = (Vec::new(), Vec::new());
+    for (i, c) in db.classes.iter().enumerate() {
+        let list = if validatetrans {
+            &c.validatetrans
+        } else {
+            &c.constraints
+        };
+        for con in list.iter().filter(|con| validatetrans || con.perms != 0) {
+            let is_mls = con
+                .expr
+                .iter()
+                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= 16);
+            let kw = match (validatetrans, is_mls) {
+                (false, false) => "constrain",
+                (false, true) => "mlsconstrain",
+                (true, false) => "validatetrans",
+                (true, true) => "mlsvalidatetrans",
+            };
+            let perms = (!validatetrans).then(|| perm_string(db, i as u32 + 1, con.perms));
+            let perms = perms.as_deref().map(|p| p.get(1..).unwrap_or(""));
+            let l = line(kw, &c.name, perms, &expr(&con.expr));
+            if is_mls {
+                mls.push(l)
+            } else {
+                plain.push(l)
+            }
+        }
+    }
+    (mls, plain)
+}
+
+/// An entry list's rules, kind by kind in [`FLAVORS`] order, each kind sorted.
+fn write_avtab(
+    o: &mut String,
+    list: &[AvtabEntry],
+    indent: usize,
+    rule: impl Fn(&AvtabEntry) -> String,
+) {
+    for flavor in FLAVORS {
+        let rules = list
+            .iter()
+            .filter(|e| e.key.specified & flavor != 0)
+            .map(&rule);
+        write_sorted(o, rules.collect(), indent);
+    }
+}
+
+/// Conditional nodes with their expressions, sorted by expression text.
+fn sorted_conds(
+    db: &PolicyDb,
+    expr: impl Fn(&[CondExprItem]) -> String,
+) -> Vec<(String, &CondNode)> {
+    let mut nodes: Vec<_> = db.cond_list.iter().map(|c| (expr(&c.expr), c)).collect();
+    nodes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    nodes
+}
+
+/// The permission list of an AV entry's data (`dontaudit` stores the complement).
+fn av_perms(db: &PolicyDb, e: &AvtabEntry) -> String {
+    let kind = e.key.specified & 0xFFF;
+    let data = if kind == avkind::AUDITDENY {
+        !e.data
+    } else {
+        e.data
+    };
+    let perms = perm_string(db, e.key.class.into(), data);
+    perms.get(1..).unwrap_or("").to_owned()
+}
+
+/// Whether an entry is one of the three AV kinds.
+fn is_av(e: &AvtabEntry) -> bool {
+    e.key.specified & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_like_glibc() {
+        let mut b = [0u8; 16];
+        assert_eq!(ipv6(&b), "::");
+        b[15] = 1;
+        assert_eq!(ipv6(&b), "::1");
+        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
+        assert_eq!(ipv6(&mapped), "::ffff:127.0.0.1");
+        let mut fe80 = [0u8; 16];
+        fe80[0] = 0xfe;
+        fe80[1] = 0x80;
+        assert_eq!(ipv6(&fe80), "fe80::");
+        assert_eq!(ipv6(&[0xff; 16]), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        let one_zero = [0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7];
+        assert_eq!(ipv6(&one_zero), "1:0:2:3:4:5:6:7");
+    }
+
+    #[test]
+    fn runs_of_bits() {
+        let e: Ebitmap = [0, 1, 2, 5, 7, 8].into_iter().collect();
+        assert_eq!(runs(&e), vec![(0, 2), (5, 5), (7, 8)]);
+    }
+}

@@ -1,0 +1,86 @@
+//! The policy.conf and CIL dumps of every corpus binary against checkpolicy 3.4's
+//! (`policy.N.dump.conf` / `policy.N.dump.cil` beside `policy.N.bin`).
+
+use flaskc::binary::read;
+use flaskc::dump::{to_cil, to_conf};
+use std::path::{Path, PathBuf};
+
+fn corpus_binaries() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "bin") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        &mut out,
+    );
+    out.sort();
+    out
+}
+
+/// The first differing line, for a readable failure.
+fn first_diff(ours: &str, theirs: &str) -> String {
+    for (i, (a, b)) in ours.lines().zip(theirs.lines()).enumerate() {
+        if a != b {
+            return format!("line {}: ours `{a}`, checkpolicy `{b}`", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: {} vs {} lines",
+        ours.lines().count(),
+        theirs.lines().count()
+    )
+}
+
+fn check(ext: &str, dump: fn(&flaskc::policydb::PolicyDb) -> String) {
+    let bins = corpus_binaries();
+    if bins.is_empty() {
+        println!("skipped: ../shared/corpus has no binaries");
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for bin in &bins {
+        let expected = bin.with_extension(ext);
+        let Ok(want) = std::fs::read_to_string(&expected) else {
+            continue;
+        };
+        let db = read(&std::fs::read(bin).unwrap()).unwrap().db;
+        let got = dump(&db);
+        checked += 1;
+        if got != want {
+            failures.push(format!(
+                "{}: {}",
+                expected.display(),
+                first_diff(&got, &want)
+            ));
+        }
+    }
+    println!("{checked} {ext} dumps checked");
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn conf_dumps_match_checkpolicy() {
+    check("dump.conf", to_conf);
+}
+
+#[test]
+fn cil_dumps_match_checkpolicy() {
+    check("dump.cil", to_cil);
+}
