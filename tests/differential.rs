@@ -7,7 +7,6 @@ use flaskc::policydb::{HandleUnknown, Target};
 use flaskc::source::{SourceFile, SourceMap};
 use flaskc::{sema, syntax};
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
 use std::process::Command;
 
 fn checkpolicy_installed() -> bool {
