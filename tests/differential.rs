@@ -99,21 +99,38 @@ fn render(spec: &Spec) -> String {
             format!("{{ {} }}", perms.join(" "))
         };
         let target = if r.self_target && r.kind < 3 {
-            format!("{{ {} self }}", set(spec, &r.target, None).trim_matches(['{', '}', ' ']))
+            format!(
+                "{{ {} self }}",
+                set(spec, &r.target, None).trim_matches(['{', '}', ' '])
+            )
         } else {
             set(spec, &r.target, None)
         };
         let source = set(spec, &r.source, r.negate);
-        let kw = ["allow", "auditallow", "dontaudit", "type_transition", "type_change"][r.kind];
+        let kw = [
+            "allow",
+            "auditallow",
+            "dontaudit",
+            "type_transition",
+            "type_change",
+        ][r.kind];
         let rule = if r.kind < 3 {
             format!("{kw} {source} {target} : c{} {perm_text};", r.class)
         } else {
-            format!("{kw} {source} {target} : c{} ty{};", r.class, r.new_type % spec.n_types)
+            format!(
+                "{kw} {source} {target} : c{} ty{};",
+                r.class,
+                r.new_type % spec.n_types
+            )
         };
         match r.cond {
             Some((b, neg, with_else)) if !spec.bools.is_empty() => {
                 let b = b % spec.bools.len();
-                let cond = if neg { format!("!bo{b}") } else { format!("bo{b}") };
+                let cond = if neg {
+                    format!("!bo{b}")
+                } else {
+                    format!("bo{b}")
+                };
                 if with_else {
                     s += &format!("if ({cond}) {{ {rule} }} else {{ allow ty0 ty0 : c1 p1; }}\n");
                 } else {
@@ -124,7 +141,10 @@ fn render(spec: &Spec) -> String {
         }
     }
     let all: Vec<String> = (0..spec.n_types).map(|t| format!("ty{t}")).collect();
-    s += &format!("role r;\nrole r types {{ {} }};\nuser u roles r;\n", all.join(" "));
+    s += &format!(
+        "role r;\nrole r types {{ {} }};\nuser u roles r;\n",
+        all.join(" ")
+    );
     s += "sid kernel u:r:ty0\n";
     s
 }
@@ -145,7 +165,18 @@ fn spec() -> impl Strategy<Value = Spec> {
             prop::option::of((0usize..3, any::<bool>(), any::<bool>())),
         )
             .prop_map(
-                |(kind, source, target, negate, self_target, class, perms, star, new_type, cond)| {
+                |(
+                    kind,
+                    source,
+                    target,
+                    negate,
+                    self_target,
+                    class,
+                    perms,
+                    star,
+                    new_type,
+                    cond,
+                )| {
                     RuleSpec {
                         kind,
                         source,
@@ -235,6 +266,9 @@ fn random_policies_compile_to_checkpolicys_bytes() {
         accepted.set(accepted.get() + u32::from(theirs.is_some()));
     });
     // The generator must mostly make valid policies, or the comparison proves little.
-    assert!(accepted.get() > 32, "only {} random policies were valid", accepted.get());
+    assert!(
+        accepted.get() > 32,
+        "only {} random policies were valid",
+        accepted.get()
+    );
 }
-

@@ -92,7 +92,7 @@ fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
         sort_ocontexts: false,
         json: args.message_format == MessageFormat::Json,
     };
-    lower_file(map, file, &req, &|d, _| d).is_some()
+    lower_file(map, file, &req, None, &|d, _| d).is_some()
 }
 
 /// Runs `flaskc check` and returns the exit code.

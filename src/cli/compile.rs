@@ -5,14 +5,11 @@ use super::checkpolicy::{write_output, CheckpolicyArgs, TargetArg, UnknownArg};
 use crate::binary::{self, WriteOptions};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
-use crate::sema;
-use crate::source::{FileId, SourceFile, SourceMap};
+use crate::sema::{self, Origins};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax;
 use std::io::Write;
 use std::path::Path;
-
-/// The policy versions checkpolicy 3.4 can write for Xen (binary-format.md §0.1).
-pub(crate) const XEN_VERSIONS: [u32; 2] = [24, 30];
 
 /// Everything a compile needs besides the text.
 #[derive(Debug, Clone)]
@@ -29,19 +26,28 @@ pub(crate) struct Request {
     pub json: bool,
 }
 
-/// Parses and lowers one file of `map`, prints its diagnostics (after `remap`, which may
-/// move them to the files the text came from); the database when there was no error.
+/// How diagnostics about the compiled text are moved to the files it came from (the
+/// identity for a policy.conf; through the m4 origins for `flaskc build`).
+pub(crate) type Remap<'a> = &'a dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>;
+
+/// Parses and lowers one file of `map` and, when `version` is given, checks what that
+/// version and Xen's loader can take; prints every diagnostic (after `remap`). The
+/// database when there was no error.
 pub(crate) fn lower_file(
     map: &mut SourceMap,
     file: FileId,
     req: &Request,
-    remap: &dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>,
+    version: Option<u32>,
+    remap: Remap<'_>,
 ) -> Option<PolicyDb> {
     let (ast, mut diags) = syntax::parse(map, file);
     let mut db = None;
     if !diags.iter().any(Diagnostic::is_error) {
         let lowered = sema::lower(&ast, file, &req.sema);
         diags.extend(lowered.diagnostics);
+        if let (Some(db), Some(v)) = (&lowered.db, version) {
+            diags.extend(version_diagnostics(db, &lowered.origins, file, v));
+        }
         db = lowered.db;
     }
     if let Some(db) = db.as_mut() {
@@ -89,26 +95,84 @@ fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     out
 }
 
-/// Warnings for what the chosen version drops and for what Xen's loader refuses.
-pub(crate) fn target_warnings(db: &PolicyDb, version: u32) -> Vec<Diagnostic> {
+/// What the chosen version cannot hold (errors where checkpolicy refuses to write,
+/// warnings where it drops silently) and what Xen's loader would refuse (warnings; errors
+/// with `-E`), each labelled at its statements.
+fn version_diagnostics(
+    db: &PolicyDb,
+    origins: &Origins,
+    file: FileId,
+    version: u32,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if db.target != Target::Xen {
-        return out;
-    }
-    if version < 26 && !db.role_trans.is_empty() {
-        out.push(Diagnostic::warning(
-            "dropped-by-version",
+    let labelled = |mut d: Diagnostic, spans: &[Span], label: &str| {
+        for (i, s) in spans.iter().take(3).enumerate() {
+            d = if i == 0 {
+                d.primary(file, *s, label)
+            } else {
+                d.secondary(file, *s, label)
+            };
+        }
+        if spans.len() > 3 {
+            d = d.note(format!("and {} more", spans.len() - 3));
+        }
+        d
+    };
+    let xen = db.target == Target::Xen;
+    if !origins.xperm_rules.is_empty() && (xen || version < 30) {
+        let why = if xen {
+            "extended permission rules cannot be written for Xen".to_string()
+        } else {
             format!(
-                "policy version {version} cannot hold role transitions; {} are dropped",
-                db.role_trans.len()
-            ),
+                "policy version {version} cannot hold extended permission rules (30 or later can)"
+            )
+        };
+        out.push(labelled(
+            Diagnostic::error("unrepresentable", why),
+            &origins.xperm_rules,
+            "an extended permission rule",
         ));
     }
-    let devicetree = db.ocontexts.get(5).map_or(0, Vec::len);
-    if version < 30 && devicetree > 0 {
-        out.push(Diagnostic::warning(
-            "dropped-by-version",
-            format!("policy version {version} cannot hold device-tree contexts; {devicetree} are dropped"),
+    if version < 30 && !origins.wide_iomem.is_empty() {
+        out.push(labelled(
+            Diagnostic::error(
+                "unrepresentable",
+                format!("policy version {version} cannot hold I/O memory above 32 bits (30 can)"),
+            ),
+            &origins.wide_iomem,
+            "a 64-bit address",
+        ));
+    }
+    if !xen {
+        return out;
+    }
+    if version < 26 && !origins.role_transitions.is_empty() {
+        out.push(labelled(
+            Diagnostic::warning(
+                "dropped-by-version",
+                format!("policy version {version} cannot hold role transitions; they are dropped"),
+            ),
+            &origins.role_transitions,
+            "dropped",
+        ));
+    }
+    if version < 30 && !origins.devicetree_contexts.is_empty() {
+        out.push(labelled(
+            Diagnostic::warning(
+                "dropped-by-version",
+                format!(
+                    "policy version {version} cannot hold device-tree contexts; they are dropped"
+                ),
+            ),
+            &origins.devicetree_contexts,
+            "dropped",
+        ));
+    }
+    if version >= 25 && !origins.named_transitions.is_empty() {
+        out.push(labelled(
+            Diagnostic::warning("xen-rejects", "Xen's loader refuses named type transitions"),
+            &origins.named_transitions,
+            "a type transition with an object name",
         ));
     }
     if db.avtab.is_empty() {
@@ -127,12 +191,6 @@ pub(crate) fn target_warnings(db: &PolicyDb, version: u32) -> Vec<Diagnostic> {
             .note("Xen's loader refuses classes with common prefixes"),
         );
     }
-    if version >= 25 && !db.filename_trans.is_empty() {
-        out.push(
-            Diagnostic::warning("xen-rejects", "the policy has named type transitions")
-                .note("Xen's loader refuses type_transition rules with an object name"),
-        );
-    }
     out
 }
 
@@ -140,7 +198,7 @@ pub(crate) fn target_warnings(db: &PolicyDb, version: u32) -> Vec<Diagnostic> {
 pub(crate) fn choose_version(target: Target, asked: Option<u32>) -> Result<u32, String> {
     match (target, asked) {
         (Target::Xen, None) => Ok(30),
-        (Target::Xen, Some(v)) if XEN_VERSIONS.contains(&v) => Ok(v),
+        (Target::Xen, Some(v)) if binary::format::XEN_VERSIONS.contains(&v) => Ok(v),
         (Target::Xen, Some(v)) => Err(format!(
             "policy version {v} cannot be written for Xen: the supported versions are 24 and 30"
         )),
@@ -194,29 +252,17 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     };
     let mut map = SourceMap::new();
     let file = map.add(SourceFile::new(args.input.display().to_string(), text));
-    let Some(db) = lower_file(&mut map, file, &req, &|d, _| d) else {
+    let Some(db) = lower_file(&mut map, file, &req, Some(version), &|d, _| d) else {
         return 1;
     };
     match &args.output {
-        Some(out) => finish(&map, db, version, out, &req),
+        Some(out) => write_binary(db, version, out),
         None => 0,
     }
 }
 
-/// Warns about what the version drops or Xen refuses, then writes the binary to `output`
-/// (atomically); the exit code.
-pub(crate) fn finish(
-    map: &SourceMap,
-    db: PolicyDb,
-    version: u32,
-    output: &Path,
-    req: &Request,
-) -> i32 {
-    let mut warnings = target_warnings(&db, version);
-    emit(map, &mut warnings, req);
-    if warnings.iter().any(Diagnostic::is_error) {
-        return 1;
-    }
+/// Writes the binary to `output` (atomically); the exit code.
+pub(crate) fn write_binary(db: PolicyDb, version: u32, output: &Path) -> i32 {
     let bytes = match binary::write(&db, &WriteOptions { version }) {
         Ok(b) => b,
         Err(e) => {

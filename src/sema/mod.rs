@@ -45,6 +45,69 @@ pub struct Lowered {
     pub db: Option<PolicyDb>,
     /// Errors and warnings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where the statements are that some policy versions or Xen's loader cannot take.
+    pub origins: Origins,
+}
+
+/// Source spans of the statements whose fate depends on the policy version or on Xen's
+/// loader, so that the writer's refusals and the drop warnings point at them. The
+/// database itself holds no spans (a database read from a binary has none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// Extended-permission rules (version 30 and later, SELinux only).
+    pub xperm_rules: Vec<Span>,
+    /// `role_transition` statements (dropped below version 26).
+    pub role_transitions: Vec<Span>,
+    /// Named type transitions (Xen's loader refuses them).
+    pub named_transitions: Vec<Span>,
+    /// `devicetreecon` statements (dropped below version 30).
+    pub devicetree_contexts: Vec<Span>,
+    /// `iomemcon` statements with an address above 32 bits (refused below version 30).
+    pub wide_iomem: Vec<Span>,
+}
+
+impl Origins {
+    /// The spans of the enabled statements of interest.
+    fn collect(blocks: &[declare::Block<'_>], enabled: &[bool]) -> Origins {
+        let mut o = Origins::default();
+        let mut visit = |item: &ast::Item| match &item.kind {
+            ast::ItemKind::XpermRule { .. } => o.xperm_rules.push(item.span),
+            ast::ItemKind::RoleTransition { .. } => o.role_transitions.push(item.span),
+            ast::ItemKind::TypeRule {
+                object_name: Some(_),
+                ..
+            } => o.named_transitions.push(item.span),
+            ast::ItemKind::Devicetreecon { .. } => o.devicetree_contexts.push(item.span),
+            ast::ItemKind::Iomemcon { low, high, .. } => {
+                let wide = |n: &ast::Number| n.value.is_some_and(|v| v > u64::from(u32::MAX));
+                if wide(low) || high.as_ref().is_some_and(wide) {
+                    o.wide_iomem.push(item.span);
+                }
+            }
+            _ => {}
+        };
+        for (b, on) in blocks.iter().zip(enabled) {
+            if !on {
+                continue;
+            }
+            for item in &b.items {
+                if let ast::ItemKind::If {
+                    then_items,
+                    else_items,
+                    ..
+                } = &item.kind
+                {
+                    then_items
+                        .iter()
+                        .chain(else_items.iter().flatten())
+                        .for_each(&mut visit);
+                } else {
+                    visit(item);
+                }
+            }
+        }
+        o
+    }
 }
 
 /// Lowers a parsed policy (whose spans lie in `file`) to a policy database.
@@ -70,8 +133,9 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     };
     let blocks = declare::blocks(policy);
     let Some(syms) = declare::declare(&mut cx, &blocks) else {
-        return cx.finish(None);
+        return cx.finish(None, Origins::default());
     };
+    let origins = Origins::collect(&blocks, &syms.enabled);
     let mut db = syms.skeleton(opts);
     rules::lower_rules(&mut cx, &syms, &blocks, &mut db);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
@@ -80,7 +144,7 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
         check::neverallow(&mut cx, &syms, &blocks, &db);
         check::typebounds(&mut cx, &syms, &db);
     }
-    cx.finish(Some(db))
+    cx.finish(Some(db), origins)
 }
 
 /// State shared by the stages: where the text is and what was reported.
@@ -106,11 +170,12 @@ impl Cx {
         self.diags.iter().any(Diagnostic::is_error)
     }
 
-    fn finish(self, db: Option<PolicyDb>) -> Lowered {
+    fn finish(self, db: Option<PolicyDb>, origins: Origins) -> Lowered {
         let ok = !self.has_errors();
         Lowered {
             db: db.filter(|_| ok),
             diagnostics: self.diags,
+            origins,
         }
     }
 }
