@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod m4;
 pub mod policydb;
 pub mod source;
 pub mod syntax;
