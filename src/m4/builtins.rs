@@ -12,7 +12,7 @@ use super::eval;
 use super::expand::{ArgVal, Def, Expander, Stop};
 use super::format::format;
 use super::lexer::Delims;
-use super::regex::Regex;
+use super::regex::{Notes, Regex};
 
 macro_rules! builtins {
     ($($variant:ident = $name:literal, blind = $blind:literal;)*) => {
@@ -196,7 +196,15 @@ impl Expander<'_> {
     fn num(&mut self, args: &[ArgVal], i: usize) -> Result<Option<i64>, Stop> {
         let name = lossy(text(args, 0));
         match parse_num(text(args, i)) {
-            Num::Ok(v) => Ok(Some(v)),
+            Num::Ok(v) => {
+                if text(args, i)
+                    .first()
+                    .is_some_and(|c| c.is_ascii_whitespace())
+                {
+                    self.warn(&format!("leading whitespace ignored in builtin `{name}'"))?;
+                }
+                Ok(Some(v))
+            }
             Num::Empty => {
                 self.warn(&format!("empty string treated as 0 in builtin `{name}'"))?;
                 Ok(Some(0))
@@ -595,7 +603,10 @@ impl Expander<'_> {
                 let Some(re) = self.regex(args, 2)? else {
                     return none;
                 };
-                Ok(re.substitute_all(text(args, 1), text(args, 3)))
+                let mut notes = Notes::default();
+                let out = re.substitute_all(text(args, 1), text(args, 3), &mut notes);
+                self.replacement_notes(notes)?;
+                Ok(out)
             }
             B::Regexp => {
                 if !self.arity(args, 3, Some(4))? {
@@ -613,7 +624,12 @@ impl Expander<'_> {
                 Ok(match (args.get(3), m) {
                     (None, m) => m.map_or(-1, |c| c.start() as i64).to_string().into_bytes(),
                     (Some(_), None) => Vec::new(),
-                    (Some(r), Some(c)) => Regex::replace(hay, &c, r.text()),
+                    (Some(r), Some(c)) => {
+                        let mut notes = Notes::default();
+                        let out = re.replace(hay, &c, r.text(), &mut notes);
+                        self.replacement_notes(notes)?;
+                        out
+                    }
                 })
             }
             B::Shift => {
@@ -692,9 +708,9 @@ impl Expander<'_> {
                             let path = lossy(a.text());
                             match self.find_file(&path) {
                                 Some((_, data)) => self.insert_raw(&data)?,
-                                None => self.error(&format!(
+                                None => self.warn(&format!(
                                     "cannot undivert `{path}': No such file or directory"
-                                )),
+                                ))?,
                             }
                         }
                     }
@@ -702,6 +718,20 @@ impl Expander<'_> {
                 none
             }
         }
+    }
+
+    fn replacement_notes(&mut self, notes: Notes) -> Result<(), Stop> {
+        if notes.zero && !self.warned_zero {
+            self.warned_zero = true;
+            self.warn("Warning: \\0 will disappear, use \\& instead in replacements")?;
+        }
+        for g in notes.missing {
+            self.warn(&format!("Warning: sub-expression {g} not present"))?;
+        }
+        if notes.trailing_backslash {
+            self.warn("Warning: trailing \\ ignored in replacement")?;
+        }
+        Ok(())
     }
 
     fn regex(&mut self, args: &[ArgVal], i: usize) -> Result<Option<Regex>, Stop> {
@@ -718,6 +748,7 @@ impl Expander<'_> {
     }
 
     fn eval(&mut self, args: &[ArgVal]) -> Result<Vec<u8>, Stop> {
+        // An empty radix means 10, silently; an empty width warns and means 0.
         let radix = match args.get(2).filter(|a| !a.text().is_empty()) {
             None => 10,
             Some(_) => match self.num(args, 2)? {
@@ -725,7 +756,7 @@ impl Expander<'_> {
                 None => return Ok(Vec::new()),
             },
         };
-        let width = match args.get(3).filter(|a| !a.text().is_empty()) {
+        let width = match args.get(3) {
             None => 1,
             Some(_) => match self.num(args, 3)? {
                 Some(w) => w,
@@ -734,9 +765,7 @@ impl Expander<'_> {
         };
         let name = lossy(text(args, 0));
         if !(1..=36).contains(&radix) {
-            self.warn(&format!(
-                "radix {radix} in builtin `{name}' out of range (valid ranges are 1..36)"
-            ))?;
+            self.warn(&format!("radix {radix} in builtin `{name}' out of range"))?;
             return Ok(Vec::new());
         }
         if width < 0 {
@@ -744,6 +773,10 @@ impl Expander<'_> {
             return Ok(Vec::new());
         }
         let expr = text(args, 1);
+        if expr.is_empty() {
+            self.warn(&format!("empty string treated as 0 in builtin `{name}'"))?;
+            return Ok(eval::to_radix(0, radix as u32, width.min(1 << 20) as usize).into_bytes());
+        }
         match eval::evaluate(expr) {
             Ok((v, warnings)) => {
                 for w in warnings {

@@ -114,19 +114,18 @@ impl Parser<'_> {
             };
             self.i += 1;
         }
-        if self
-            .s
-            .get(self.i)
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        {
-            return Err(Fail::BadInput);
-        }
         Ok(Tok::Num(v as i32))
     }
 
     fn peek(&mut self) -> Result<Tok, Fail> {
         if self.peeked.is_none() {
-            self.peeked = Some(self.lex()?);
+            // GNU m4 calls a bad first token a syntax error, later ones bad input.
+            let first = self.i == 0;
+            let tok = self.lex().map_err(|f| match f {
+                Fail::BadInput if first => Fail::Syntax,
+                f => f,
+            })?;
+            self.peeked = Some(tok);
         }
         Ok(self.peeked.unwrap_or(Tok::End))
     }

@@ -95,6 +95,8 @@ pub(crate) struct Expander<'a> {
     pub traced: std::collections::HashSet<Vec<u8>>,
     pub trace_all: bool,
     pub sysval: i32,
+    /// Whether the `\0` replacement warning was given (GNU m4 gives it once).
+    pub warned_zero: bool,
     total_bytes: usize,
 }
 
@@ -120,6 +122,7 @@ impl<'a> Expander<'a> {
             traced: Default::default(),
             trace_all: false,
             sysval: 0,
+            warned_zero: false,
             total_bytes: 0,
         };
         e.intern("");

@@ -195,6 +195,7 @@ impl Input {
         if data.is_empty() {
             return;
         }
+        self.drop_spent_strings();
         self.stack.push(Block::Str {
             data,
             pos: 0,
@@ -205,8 +206,21 @@ impl Input {
         self.changed = true;
     }
 
+    /// Pops fully read pushed texts from the top. Without this, a macro whose expansion
+    /// ends by calling itself would leave one spent block per round on the stack. Spent
+    /// files stay, since popping one has effects (on `-s` output) GNU m4 applies later.
+    fn drop_spent_strings(&mut self) {
+        while let Some(Block::Str { data, pos, .. }) = self.stack.last() {
+            if *pos < data.len() {
+                break;
+            }
+            self.stack.pop();
+        }
+    }
+
     /// Pushes a builtin definition token.
     pub fn push_func(&mut self, b: Builtin) {
+        self.drop_spent_strings();
         self.stack.push(Block::Func(b));
         self.changed = true;
     }

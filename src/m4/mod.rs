@@ -71,7 +71,7 @@ impl Default for Options {
             allow_shell: false,
             fatal_warnings: 0,
             nesting_limit: 1024,
-            max_expansion_depth: 100_000,
+            max_expansion_depth: 250_000,
             max_output: 512 << 20,
         }
     }

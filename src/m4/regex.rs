@@ -60,6 +60,17 @@ pub(crate) struct Regex {
     groups: usize,
 }
 
+/// What a replacement did that GNU m4 warns about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Notes {
+    /// `\0` was used (GNU m4 suggests `\&`).
+    pub zero: bool,
+    /// Group numbers referred to that the pattern does not have.
+    pub missing: Vec<usize>,
+    /// The replacement ended with a lone backslash.
+    pub trailing_backslash: bool,
+}
+
 /// The spans of a match: slot 0 is the whole match, then one per group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Captures {
@@ -500,7 +511,8 @@ impl Regex {
     }
 
     /// Expands a replacement: `\&` and `\0` the match, `\1`..`\9` groups, `\\` a backslash.
-    pub fn replace(s: &[u8], caps: &Captures, repl: &[u8]) -> Vec<u8> {
+    /// What GNU m4 would warn about is added to `notes`.
+    pub fn replace(&self, s: &[u8], caps: &Captures, repl: &[u8], notes: &mut Notes) -> Vec<u8> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < repl.len() {
@@ -511,13 +523,17 @@ impl Regex {
                 continue;
             }
             let Some(&n) = repl.get(i) else {
+                notes.trailing_backslash = true;
                 break;
             };
             i += 1;
             match n {
                 b'&' | b'0'..=b'9' => {
                     let g = if n == b'&' { 0 } else { usize::from(n - b'0') };
-                    if let Some((a, b)) = caps.get(g) {
+                    notes.zero |= n == b'0';
+                    if g > self.groups {
+                        notes.missing.push(g);
+                    } else if let Some((a, b)) = caps.get(g) {
                         out.extend_from_slice(&s[a..b]);
                     }
                 }
@@ -529,7 +545,7 @@ impl Regex {
 
     /// `patsubst`: replaces every match; after an empty match one byte is copied so the
     /// scan moves on, as GNU m4 does.
-    pub fn substitute_all(&self, s: &[u8], repl: &[u8]) -> Vec<u8> {
+    pub fn substitute_all(&self, s: &[u8], repl: &[u8], notes: &mut Notes) -> Vec<u8> {
         let mut out = Vec::new();
         let mut offset = 0;
         while offset <= s.len() {
@@ -538,7 +554,7 @@ impl Regex {
                 break;
             };
             out.extend_from_slice(&s[offset..m.start()]);
-            out.extend(Regex::replace(s, &m, repl));
+            out.extend(self.replace(s, &m, repl, notes));
             offset = m.end();
             if m.start() == m.end() {
                 if let Some(&c) = s.get(offset) {
@@ -557,7 +573,8 @@ mod tests {
 
     fn sub(s: &str, re: &str, r: &str) -> String {
         let re = Regex::new(re.as_bytes()).unwrap();
-        String::from_utf8(re.substitute_all(s.as_bytes(), r.as_bytes())).unwrap()
+        let mut notes = Notes::default();
+        String::from_utf8(re.substitute_all(s.as_bytes(), r.as_bytes(), &mut notes)).unwrap()
     }
 
     fn find(s: &str, re: &str) -> Option<usize> {
