@@ -386,7 +386,9 @@ impl Expander<'_> {
             }
             B::Dnl => {
                 self.arity(args, 1, Some(1))?;
-                self.input.skip_line();
+                if !self.input.skip_line() {
+                    self.warn("Warning: end of file treated as newline")?;
+                }
                 none
             }
             B::Dumpdef => {

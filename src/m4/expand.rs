@@ -283,8 +283,12 @@ impl<'a> Expander<'a> {
                 self.out_line = i64::from(pos.line);
             }
         }
-        if self.opts.synclines && text.contains(&b'\n') {
-            self.start_of_output_line = true;
+        if self.opts.synclines {
+            // Lines that start inside a token advance the count but are never checked.
+            if let Some((&last, body)) = text.split_last() {
+                self.out_line += body.iter().filter(|&&b| b == b'\n').count() as i64;
+                self.start_of_output_line = last == b'\n';
+            }
         }
         let origin = Origin {
             start: 0,

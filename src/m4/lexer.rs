@@ -309,11 +309,8 @@ impl Input {
                 self.cur_name = *name;
                 self.cur_line = *line;
             }
-            Some(Block::Func(_)) => {}
-            None => {
-                self.cur_name = 0;
-                self.cur_line = 0;
-            }
+            // At the end of all input GNU m4 keeps the last file and line for messages.
+            Some(Block::Func(_)) | None => {}
         }
     }
 
