@@ -94,6 +94,9 @@ impl Builtin {
     }
 }
 
+/// How many files may be open at once through nested `include`.
+const MAX_OPEN_FILES: usize = 1000;
+
 fn text(args: &[ArgVal], i: usize) -> &[u8] {
     args.get(i).map_or(&b""[..], |a| a.text())
 }
@@ -503,6 +506,12 @@ impl Expander<'_> {
                     return none;
                 }
                 let path = lossy(text(args, 1));
+                // GNU m4 runs out of file descriptors near here; we stop cleanly instead.
+                if self.input.open_files() >= MAX_OPEN_FILES {
+                    let (name, line) = (self.input.cur_name, self.input.cur_line);
+                    let msg = format!("cannot open `{path}': includes nested too deeply");
+                    return Err(self.fatal_at(name, line, &msg));
+                }
                 match self.find_file(&path) {
                     Some((name, data)) => self.push_file(&name, data),
                     None if b == B::Include => {

@@ -201,7 +201,7 @@ impl<'a> Expander<'a> {
         self.exit_code = 1;
     }
 
-    fn fatal_at(&mut self, name: NameId, line: u32, text: &str) -> Stop {
+    pub(crate) fn fatal_at(&mut self, name: NameId, line: u32, text: &str) -> Stop {
         self.message_at(name, line, &format!("ERROR: {text}"));
         Stop::Exit(1)
     }

@@ -111,7 +111,7 @@ pub(crate) enum LexError {
 }
 
 /// Start and end delimiters of quotes or comments; an empty start disables them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Delims {
     pub start: Vec<u8>,
     pub end: Vec<u8>,
@@ -171,6 +171,14 @@ impl Input {
     /// Number of blocks on the stack, for the runaway-input limit.
     pub fn depth(&self) -> usize {
         self.stack.len()
+    }
+
+    /// Number of files being read (nested `include`s plus the input file).
+    pub fn open_files(&self) -> usize {
+        self.stack
+            .iter()
+            .filter(|b| matches!(b, Block::File { .. }))
+            .count()
     }
 
     /// Starts reading a file; its lines count from 1.
@@ -400,24 +408,11 @@ impl Input {
             Some(Peeked::Byte(b)) => b,
         };
         // GNU m4 records the line after consuming the first character.
-        let comment_start = self.comment.start.clone();
-        let quote_start = self.quote.start.clone();
-        if !comment_start.is_empty() && self.starts_with(&comment_start) {
-            self.eat(&comment_start);
-            pos.line = self.cur_line;
-            self.text.extend_from_slice(&comment_start);
-            let end = self.comment.end.clone();
-            loop {
-                if self.eat(&end) {
-                    self.text.extend_from_slice(&end);
-                    break;
-                }
-                match self.next() {
-                    Some(Peeked::Byte(b)) => self.text.push(b),
-                    _ => return Err(LexError::EofInComment(pos)),
-                }
-            }
-            return Ok((TokenKind::Comment, pos));
+        if self.comment.start.first() == Some(&first) && self.starts_with(&self.comment.start) {
+            let delims = std::mem::take(&mut self.comment);
+            let r = self.read_comment(&delims, pos);
+            self.comment = delims;
+            return r;
         }
         if is_word_start(first) {
             self.next();
@@ -429,29 +424,11 @@ impl Input {
             }
             return Ok((TokenKind::Word, pos));
         }
-        if !quote_start.is_empty() && self.starts_with(&quote_start) {
-            self.eat(&quote_start);
-            pos.line = self.cur_line;
-            let end = self.quote.end.clone();
-            let mut level = 1usize;
-            loop {
-                if !end.is_empty() && self.eat(&end) {
-                    level -= 1;
-                    if level == 0 {
-                        break;
-                    }
-                    self.text.extend_from_slice(&end);
-                } else if self.eat(&quote_start) {
-                    level += 1;
-                    self.text.extend_from_slice(&quote_start);
-                } else {
-                    match self.next() {
-                        Some(Peeked::Byte(b)) => self.text.push(b),
-                        _ => return Err(LexError::EofInString(pos)),
-                    }
-                }
-            }
-            return Ok((TokenKind::Str, pos));
+        if self.quote.start.first() == Some(&first) && self.starts_with(&self.quote.start) {
+            let delims = std::mem::take(&mut self.quote);
+            let r = self.read_quoted(&delims, pos);
+            self.quote = delims;
+            return r;
         }
         self.next();
         pos.line = self.cur_line;
@@ -463,6 +440,53 @@ impl Input {
             _ => TokenKind::Simple,
         };
         Ok((kind, pos))
+    }
+
+    /// Reads a comment whose start delimiter is next; the token keeps both delimiters.
+    fn read_comment(&mut self, d: &Delims, mut pos: Pos) -> Result<(TokenKind, Pos), LexError> {
+        self.eat(&d.start);
+        pos.line = self.cur_line;
+        self.text.extend_from_slice(&d.start);
+        loop {
+            match self.peek_at(0) {
+                Some(Peeked::Byte(b)) if Some(&b) == d.end.first() && self.eat(&d.end) => {
+                    self.text.extend_from_slice(&d.end);
+                    return Ok((TokenKind::Comment, pos));
+                }
+                Some(Peeked::Byte(b)) => {
+                    self.next();
+                    self.text.push(b);
+                }
+                _ => return Err(LexError::EofInComment(pos)),
+            }
+        }
+    }
+
+    /// Reads a quoted string whose start delimiter is next, minding nested quotes; the
+    /// token's text is without the outer delimiters.
+    fn read_quoted(&mut self, d: &Delims, mut pos: Pos) -> Result<(TokenKind, Pos), LexError> {
+        self.eat(&d.start);
+        pos.line = self.cur_line;
+        let mut level = 1usize;
+        loop {
+            let b = match self.peek_at(0) {
+                Some(Peeked::Byte(b)) => b,
+                _ => return Err(LexError::EofInString(pos)),
+            };
+            if Some(&b) == d.end.first() && self.eat(&d.end) {
+                level -= 1;
+                if level == 0 {
+                    return Ok((TokenKind::Str, pos));
+                }
+                self.text.extend_from_slice(&d.end);
+            } else if Some(&b) == d.start.first() && self.eat(&d.start) {
+                level += 1;
+                self.text.extend_from_slice(&d.start);
+            } else {
+                self.next();
+                self.text.push(b);
+            }
+        }
     }
 
     /// Discards input up to and including the next newline (`dnl`); false at end of input.
