@@ -160,6 +160,28 @@ fn origins_lead_back_through_macro_calls() {
 }
 
 #[test]
+fn origins_follow_lines_of_multi_line_quotes_and_includes() {
+    let main = "first\n`quoted\nsecond' x\ninclude(`inc.m4')last\n";
+    let inc = "in one\nin two\n";
+    let out = expand(
+        &[Arg::File("main.m4".into())],
+        &Options::default(),
+        &Mem(vec![("main.m4", main), ("inc.m4", inc)]),
+    );
+    let text = out.text().into_owned();
+    assert_eq!(text, "first\nquoted\nsecond x\nin one\nin two\nlast\n");
+    let place = |needle: &str| {
+        let o = out
+            .origin_at(text.find(needle).expect("present"))
+            .expect("origin");
+        (out.file_name(o.file).to_string(), o.line, o.column)
+    };
+    assert_eq!(place("second"), ("main.m4".into(), 3, 1));
+    assert_eq!(place("in two"), ("inc.m4".into(), 2, 1));
+    assert_eq!(place("last"), ("main.m4".into(), 4, 18));
+}
+
+#[test]
 fn unterminated_call_is_reported_where_it_opened() {
     let out = expand_mem(
         vec![("x.te", "define(`f', `$1')\nf(a,\nb,\n\nc\n")],

@@ -134,14 +134,10 @@ impl<'a> Expander<'a> {
             };
             e.defs.insert(name.into_bytes(), vec![Def::Builtin(b)]);
         }
+        // GNU m4 defines these two without the `-P` prefix.
         for name in ["__gnu__", "__unix__"] {
-            let name = if opts.prefix_builtins {
-                format!("m4_{name}")
-            } else {
-                name.to_string()
-            };
             e.defs.insert(
-                name.into_bytes(),
+                name.as_bytes().to_vec(),
                 vec![Def::User {
                     body: Rc::from(&b""[..]),
                     site: None,
@@ -307,6 +303,20 @@ impl<'a> Expander<'a> {
         });
         if !same {
             sink.origins.push(Origin { start, ..origin });
+        }
+        if origin.expansion.is_none() {
+            // Text copied from a file keeps its own lines: a range starts at each of them.
+            let inner = text.split_last().map_or(&b""[..], |(_, body)| body);
+            let mut line = origin.line;
+            for (i, _) in inner.iter().enumerate().filter(|(_, &b)| b == b'\n') {
+                line += 1;
+                sink.origins.push(Origin {
+                    start: start + i as u32 + 1,
+                    line,
+                    column: 0,
+                    ..origin
+                });
+            }
         }
         sink.buf.extend_from_slice(text);
         Ok(())
