@@ -341,6 +341,7 @@ impl Expander<'_> {
                     let name = a.text();
                     if b == B::Undefine {
                         self.defs.remove(name);
+                        self.traced.remove(name);
                     } else if let Some(stack) = self.defs.get_mut(name) {
                         stack.pop();
                         if stack.is_empty() {
@@ -675,9 +676,12 @@ impl Expander<'_> {
             }
             B::Traceon | B::Traceoff => {
                 let on = b == B::Traceon;
+                // Without arguments: every macro defined now (not later ones), as GNU m4.
                 if args.len() == 1 {
-                    self.trace_all = on;
-                    if !on {
+                    if on {
+                        let names: Vec<Vec<u8>> = self.defs.keys().cloned().collect();
+                        self.traced.extend(names);
+                    } else {
                         self.traced.clear();
                     }
                 }

@@ -57,6 +57,7 @@ struct Frame {
     paren: u32,
     skipping: bool,
     open: Pos,
+    traced: bool,
 }
 
 /// Why the run stops early.
@@ -92,8 +93,8 @@ pub(crate) struct Expander<'a> {
     pub messages: String,
     pub exit_code: i32,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
+    /// Names of traced macros (`traceon`).
     pub traced: std::collections::HashSet<Vec<u8>>,
-    pub trace_all: bool,
     pub sysval: i32,
     /// Whether the `\0` replacement warning was given (GNU m4 gives it once).
     pub warned_zero: bool,
@@ -120,7 +121,6 @@ impl<'a> Expander<'a> {
             exit_code: 0,
             wrapups: Vec::new(),
             traced: Default::default(),
-            trace_all: false,
             sysval: 0,
             warned_zero: false,
             total_bytes: 0,
@@ -433,7 +433,7 @@ impl<'a> Expander<'a> {
                     TokenKind::Close if f.paren == 0 => {
                         finish_arg(f);
                         let frame = self.frames.pop().expect("a frame was just inspected");
-                        self.call(frame.name, frame.def, frame.args, frame.open)?;
+                        self.call(frame.name, frame.def, frame.args, frame.open, frame.traced)?;
                         continue;
                     }
                     TokenKind::Close => {
@@ -480,6 +480,8 @@ impl<'a> Expander<'a> {
             self.input.text = word;
             return r;
         };
+        // As GNU m4 does, whether a call is traced is decided when its name is read.
+        let traced = !self.traced.is_empty() && self.traced.contains(&word);
         if self.input.peek() == Some(b'(') {
             if self.frames.len() >= self.opts.nesting_limit {
                 let msg = format!(
@@ -499,16 +501,24 @@ impl<'a> Expander<'a> {
                 paren: 0,
                 skipping: true,
                 open: pos,
+                traced,
             });
             Ok(())
         } else {
-            self.call(word.clone(), def, vec![ArgVal::Text(word)], pos)
+            self.call(word.clone(), def, vec![ArgVal::Text(word)], pos, traced)
         }
     }
 
     /// Calls a macro with its collected arguments (`args[0]` is its name) and pushes the
     /// expansion back onto the input.
-    fn call(&mut self, name: Vec<u8>, def: Def, args: Vec<ArgVal>, open: Pos) -> Result<(), Stop> {
+    fn call(
+        &mut self,
+        name: Vec<u8>,
+        def: Def,
+        args: Vec<ArgVal>,
+        open: Pos,
+        traced: bool,
+    ) -> Result<(), Stop> {
         let depth = open.exp.map_or(0, |p| self.exp_depth[p as usize]) + 1;
         let exp = self.expansions.len() as ExpId;
         self.expansions.push(Expansion {
@@ -531,14 +541,7 @@ impl<'a> Expander<'a> {
             );
             return Err(self.fatal_at(open.name, open.line, &msg));
         }
-        if self.trace_all || self.traced.contains(&name) {
-            let _ = writeln!(
-                self.messages,
-                "m4trace: -{}- {}",
-                self.frames.len() + 1,
-                String::from_utf8_lossy(&name)
-            );
-        }
+        // A traced call is reported after it ran (after its warnings), as GNU m4 does.
         // GNU m4 reports and attributes everything a macro does to the line of its name.
         let saved = (self.input.cur_name, self.input.cur_line);
         self.input.cur_name = open.name;
@@ -553,6 +556,14 @@ impl<'a> Expander<'a> {
         self.input.cur_name = saved.0;
         self.input.cur_line = saved.1;
         let text = result?;
+        if traced {
+            let _ = writeln!(
+                self.messages,
+                "m4trace: -{}- {}",
+                self.frames.len() + 1,
+                String::from_utf8_lossy(&name)
+            );
+        }
         self.input
             .push_str_at(text, open.name, open.line, Some(exp));
         Ok(())

@@ -439,7 +439,43 @@ impl Input {
             b')' => TokenKind::Close,
             _ => TokenKind::Simple,
         };
+        if kind == TokenKind::Simple && first != b'\n' {
+            self.extend_run(first);
+        }
         Ok((kind, pos))
+    }
+
+    /// Extends a one-character token with the following characters of the same block that
+    /// GNU m4 would also read as one-character tokens of the same sort (blanks after a
+    /// blank, other plain characters after a plain one). Expanding them one by one or as a
+    /// run gives the same output, `-s` included (a run never holds a newline, so no line
+    /// starts inside it), and runs make plain text much cheaper.
+    fn extend_run(&mut self, first: u8) {
+        let blank = first == b' ' || first == b'\t';
+        let stops = [
+            self.quote.start.first().copied(),
+            self.comment.start.first().copied(),
+        ];
+        loop {
+            let next = match self.stack.last() {
+                Some(Block::Str { data, pos, .. }) => data.get(*pos).copied(),
+                Some(Block::File { data, pos, .. }) => data.get(*pos).copied(),
+                _ => None,
+            };
+            let Some(b) = next else {
+                return;
+            };
+            let same_sort = if blank {
+                b == b' ' || b == b'\t'
+            } else {
+                !(b.is_ascii_whitespace() || is_word_start(b) || matches!(b, b'(' | b',' | b')'))
+            };
+            if !same_sort || stops.contains(&Some(b)) {
+                return;
+            }
+            self.next();
+            self.text.push(b);
+        }
     }
 
     /// Reads a comment whose start delimiter is next; the token keeps both delimiters.
