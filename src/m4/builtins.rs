@@ -380,8 +380,12 @@ impl Expander<'_> {
                         None => return none,
                     },
                 };
-                self.diversion = n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-                self.invalidate_line();
+                let n = n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                // Diverting to the current diversion changes nothing, `-s` state included.
+                if n != self.diversion {
+                    self.diversion = n;
+                    self.invalidate_line();
+                }
                 none
             }
             B::Divnum => {
@@ -612,7 +616,7 @@ impl Expander<'_> {
                 if !self.arity(args, 3, Some(4))? {
                     return Ok(text(args, 1).to_vec());
                 }
-                let Some(re) = self.regex(args, 2)? else {
+                let Some(re) = self.regex(args, 2, false)? else {
                     return none;
                 };
                 let mut notes = Notes::default();
@@ -628,7 +632,7 @@ impl Expander<'_> {
                         Vec::new()
                     });
                 }
-                let Some(re) = self.regex(args, 2)? else {
+                let Some(re) = self.regex(args, 2, true)? else {
                     return none;
                 };
                 let hay = text(args, 1);
@@ -749,12 +753,14 @@ impl Expander<'_> {
         Ok(())
     }
 
-    fn regex(&mut self, args: &[ArgVal], i: usize) -> Result<Option<Regex>, Stop> {
+    /// Compiles argument `i`; GNU m4 words the error with a colon for `regexp` only.
+    fn regex(&mut self, args: &[ArgVal], i: usize, colon: bool) -> Result<Option<Regex>, Stop> {
         match Regex::new(text(args, i)) {
             Ok(re) => Ok(Some(re)),
             Err(msg) => {
+                let colon = if colon { ":" } else { "" };
                 self.warn(&format!(
-                    "bad regular expression: `{}': {msg}",
+                    "bad regular expression{colon} `{}': {msg}",
                     lossy(text(args, i))
                 ))?;
                 Ok(None)

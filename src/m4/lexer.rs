@@ -418,6 +418,7 @@ impl Input {
             self.next();
             pos.line = self.cur_line;
             self.text.push(first);
+            self.bulk(|b| !is_word_char(b));
             while let Some(b) = self.peek().filter(|&b| is_word_char(b)) {
                 self.next();
                 self.text.push(b);
@@ -478,12 +479,35 @@ impl Input {
         }
     }
 
+    /// Copies bytes of the top block into the token text up to (not including) the first
+    /// byte for which `stop` holds, a newline, or the block's end. A fast path only: the
+    /// caller goes on byte by byte, which handles newlines and block changes.
+    fn bulk(&mut self, stop: impl Fn(u8) -> bool) {
+        if self.changed || self.start_of_line {
+            return;
+        }
+        let (data, pos): (&[u8], &mut usize) = match self.stack.last_mut() {
+            Some(Block::Str { data, pos, .. }) => (data, pos),
+            Some(Block::File { data, pos, .. }) => (data, pos),
+            _ => return,
+        };
+        let rest = &data[*pos..];
+        let n = rest
+            .iter()
+            .position(|&b| b == b'\n' || stop(b))
+            .unwrap_or(rest.len());
+        self.text.extend_from_slice(&rest[..n]);
+        *pos += n;
+    }
+
     /// Reads a comment whose start delimiter is next; the token keeps both delimiters.
     fn read_comment(&mut self, d: &Delims, mut pos: Pos) -> Result<(TokenKind, Pos), LexError> {
         self.eat(&d.start);
         pos.line = self.cur_line;
         self.text.extend_from_slice(&d.start);
+        let end0 = d.end.first().copied();
         loop {
+            self.bulk(|b| Some(b) == end0);
             match self.peek_at(0) {
                 Some(Peeked::Byte(b)) if Some(&b) == d.end.first() && self.eat(&d.end) => {
                     self.text.extend_from_slice(&d.end);
@@ -504,7 +528,9 @@ impl Input {
         self.eat(&d.start);
         pos.line = self.cur_line;
         let mut level = 1usize;
+        let (start0, end0) = (d.start.first().copied(), d.end.first().copied());
         loop {
+            self.bulk(|b| Some(b) == start0 || Some(b) == end0);
             let b = match self.peek_at(0) {
                 Some(Peeked::Byte(b)) => b,
                 _ => return Err(LexError::EofInString(pos)),
