@@ -9,8 +9,9 @@
 //! `#line N` directive is written (with `"FILE"` after a file change, which resets the
 //! expected line).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::builtins::Builtin;
@@ -28,6 +29,32 @@ pub(crate) enum Def {
     /// A builtin.
     Builtin(Builtin),
 }
+
+/// FNV-1a: macro names are short and every word of the input is looked up, so a cheap
+/// hash matters more than resistance to crafted collisions (the input is the user's own).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The hasher of the macro table.
+pub(crate) type FastHash = BuildHasherDefault<Fnv>;
 
 /// A collected argument: text, or a builtin token from `defn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +106,7 @@ pub(crate) struct Expander<'a> {
     pub opts: &'a Options,
     pub loader: &'a dyn FileLoader,
     pub input: Input,
-    pub defs: HashMap<Vec<u8>, Vec<Def>>,
+    pub defs: HashMap<Vec<u8>, Vec<Def>, FastHash>,
     frames: Vec<Frame>,
     pub names: Vec<String>,
     name_ids: HashMap<String, NameId>,
@@ -94,7 +121,7 @@ pub(crate) struct Expander<'a> {
     pub exit_code: i32,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
     /// Names of traced macros (`traceon`).
-    pub traced: std::collections::HashSet<Vec<u8>>,
+    pub traced: HashSet<Vec<u8>, FastHash>,
     pub sysval: i32,
     /// Whether the `\0` replacement warning was given (GNU m4 gives it once).
     pub warned_zero: bool,
@@ -107,7 +134,7 @@ impl<'a> Expander<'a> {
             opts,
             loader,
             input: Input::new(),
-            defs: HashMap::new(),
+            defs: HashMap::default(),
             frames: Vec::new(),
             names: Vec::new(),
             name_ids: HashMap::new(),
@@ -307,9 +334,8 @@ impl<'a> Expander<'a> {
         if origin.expansion.is_none() {
             // Text copied from a file keeps its own lines: a range starts at each of them.
             let inner = text.split_last().map_or(&b""[..], |(_, body)| body);
-            let mut line = origin.line;
-            for (i, _) in inner.iter().enumerate().filter(|(_, &b)| b == b'\n') {
-                line += 1;
+            let breaks = inner.iter().enumerate().filter(|(_, &b)| b == b'\n');
+            for (line, (i, _)) in (origin.line + 1..).zip(breaks) {
                 sink.origins.push(Origin {
                     start: start + i as u32 + 1,
                     line,
