@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use flaskc::m4::{expand, Arg, Expanded, FileLoader, Options};
+use flaskc::m4::{expand, Arg, Expanded, FileLoader, Options, Severity};
 
 /// Snippets where flaskc's stderr deliberately differs from GNU m4's: GNU m4 names the
 /// line where the last argument began, flaskc the line where the unclosed call opened.
@@ -192,6 +192,12 @@ fn unterminated_call_is_reported_where_it_opened() {
         out.messages,
         "m4:x.te:2: ERROR: end of file in argument list\n"
     );
+    let d = &out.diagnostics[0];
+    assert_eq!(
+        (d.severity, out.file_name(d.file), d.line),
+        (Severity::Fatal, "x.te", 2)
+    );
+    assert_eq!(d.text, "end of file in argument list");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::lexer::{ExpId, Input, LexError, NameId, Pos, TokenKind};
-use super::{Arg, Expanded, Expansion, FileLoader, Options, Origin};
+use super::{Arg, Expanded, Expansion, FileLoader, Message, Options, Origin, Severity};
 
 /// A macro definition.
 #[derive(Debug, Clone)]
@@ -118,6 +118,7 @@ pub(crate) struct Expander<'a> {
     out_line: i64,
     start_of_output_line: bool,
     pub messages: String,
+    diagnostics: Vec<Message>,
     pub exit_code: i32,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
     /// Names of traced macros (`traceon`).
@@ -145,6 +146,7 @@ impl<'a> Expander<'a> {
             out_line: 0,
             start_of_output_line: true,
             messages: String::new(),
+            diagnostics: Vec::new(),
             exit_code: 0,
             wrapups: Vec::new(),
             traced: Default::default(),
@@ -190,24 +192,36 @@ impl<'a> Expander<'a> {
         &self.names[self.input.cur_name as usize]
     }
 
-    /// Writes a message in GNU m4's `m4:FILE:LINE: TEXT` form.
-    pub fn message(&mut self, text: &str) {
+    /// Writes a message at the current file and line.
+    fn message(&mut self, severity: Severity, text: &str) {
         let (name, line) = (self.input.cur_name, self.input.cur_line);
-        self.message_at(name, line, text);
+        self.message_at(name, line, severity, text);
     }
 
-    fn message_at(&mut self, name: NameId, line: u32, text: &str) {
+    /// Writes a message in GNU m4's `m4:FILE:LINE: TEXT` form and records it as data.
+    fn message_at(&mut self, name: NameId, line: u32, severity: Severity, text: &str) {
         let file = &self.names[name as usize];
-        if line == 0 && file.is_empty() {
-            let _ = writeln!(self.messages, "m4: {text}");
+        let prefix = if severity == Severity::Fatal {
+            "ERROR: "
         } else {
-            let _ = writeln!(self.messages, "m4:{file}:{line}: {text}");
+            ""
+        };
+        if line == 0 && file.is_empty() {
+            let _ = writeln!(self.messages, "m4: {prefix}{text}");
+        } else {
+            let _ = writeln!(self.messages, "m4:{file}:{line}: {prefix}{text}");
         }
+        self.diagnostics.push(Message {
+            severity,
+            file: name,
+            line,
+            text: text.strip_prefix("Warning: ").unwrap_or(text).to_string(),
+        });
     }
 
     /// A non-fatal error or warning; `-E` makes it change the exit status or stop the run.
     pub fn warn(&mut self, text: &str) -> Result<(), Stop> {
-        self.message(text);
+        self.message(Severity::Warning, text);
         match self.opts.fatal_warnings {
             0 => Ok(()),
             1 => {
@@ -220,12 +234,13 @@ impl<'a> Expander<'a> {
 
     /// An error that makes the exit status 1 but lets the run go on.
     pub fn error(&mut self, text: &str) {
-        self.message(text);
+        self.message(Severity::Error, text);
         self.exit_code = 1;
     }
 
+    /// An error that ends the run with status 1, at a given place.
     pub(crate) fn fatal_at(&mut self, name: NameId, line: u32, text: &str) -> Stop {
-        self.message_at(name, line, &format!("ERROR: {text}"));
+        self.message_at(name, line, Severity::Fatal, text);
         Stop::Exit(1)
     }
 
@@ -706,10 +721,8 @@ impl<'a> Expander<'a> {
                 self.expand_input()
             }
             None => {
-                let _ = writeln!(
-                    self.messages,
-                    "m4: cannot open `{path}': No such file or directory"
-                );
+                let msg = format!("cannot open `{path}': No such file or directory");
+                self.message_at(0, 0, Severity::Error, &msg);
                 self.exit_code = 1;
                 Ok(())
             }
@@ -754,6 +767,7 @@ impl<'a> Expander<'a> {
             expansions: self.expansions,
             files: self.names,
             messages: self.messages,
+            diagnostics: self.diagnostics,
             exit_code: self.exit_code,
         }
     }

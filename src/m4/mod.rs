@@ -141,6 +141,32 @@ pub struct Expansion {
     pub parent: Option<u32>,
 }
 
+/// How serious a [`Message`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Reported; the exit status changes only under `-E`.
+    Warning,
+    /// Reported, and the exit status becomes 1 (e.g. an include that cannot be read).
+    Error,
+    /// The run stopped here (end of file inside a call, string or comment; a limit).
+    Fatal,
+}
+
+/// A warning or error as data, for callers that render diagnostics themselves; the same
+/// message is in [`Expanded::messages`] in GNU m4's words and format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// How serious it is.
+    pub severity: Severity,
+    /// Index into [`Expanded::files`] (0, the empty name, when no file applies).
+    pub file: u32,
+    /// 1-based line, or 0 when no line applies. For an unterminated macro call this is the
+    /// line where the call opened; for an unterminated string or comment, where it began.
+    pub line: u32,
+    /// The message without GNU m4's `Warning: `/`ERROR: ` prefix.
+    pub text: String,
+}
+
 /// The result of a run: what GNU m4 would write to stdout and stderr, and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Expanded {
@@ -154,6 +180,8 @@ pub struct Expanded {
     pub files: Vec<String>,
     /// Standard error: warnings, errors, `errprint`, `dumpdef` and trace output.
     pub messages: String,
+    /// The warnings and errors among `messages`, as data.
+    pub diagnostics: Vec<Message>,
     /// The exit status GNU m4 would return.
     pub exit_code: i32,
 }
