@@ -8,6 +8,7 @@ pub mod binary;
 pub mod cli;
 pub mod diag;
 pub mod dump;
+pub mod m4;
 pub mod policydb;
 pub mod sema;
 pub mod source;

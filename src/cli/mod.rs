@@ -5,6 +5,7 @@
 mod check;
 mod checkpolicy;
 mod compile;
+mod m4;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -26,6 +27,13 @@ enum Command {
     Checkpolicy(checkpolicy::CheckpolicyArgs),
     /// Compile a policy.conf into a binary policy (the same flags as `checkpolicy`).
     Compile(checkpolicy::CheckpolicyArgs),
+    /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
+    #[command(disable_help_flag = true)]
+    M4 {
+        /// GNU m4 options and files: -D, -U, -I, -s, -P, -E, -L, --allow-shell, `-` for stdin.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
 }
 
 /// Runs flaskc with these arguments (the program name first) and returns the exit code.
@@ -34,6 +42,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(cli) => match cli.command {
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
+            Command::M4 { args } => m4::run(&args),
         },
         Err(e) => {
             let _ = e.print();

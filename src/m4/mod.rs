@@ -1,0 +1,222 @@
+//! A GNU m4 1.4.19-compatible macro processor: files in, text and expansion origins out.
+//!
+//! This is the first stage of the pipeline: Xen's policy build runs `m4 -s` over the policy
+//! sources to make `policy.conf`. [`expand`] does the same work with output that is byte
+//! for byte GNU m4's (including the `#line` directives of `-s`), and it also records where
+//! each range of the output came from ([`Origin`], [`Expansion`]) so that later stages can
+//! report an error at the original `.te`/`.if` line, through the chain of macro calls.
+//!
+//! # API structure
+//! - [`Options`] holds the flags that change the language (`-s`, `-P`, `-I`, `-E`, limits).
+//! - [`Arg`]s are the `-D`, `-U` and file operands in command-line order; GNU m4 handles
+//!   them in that order, so a `-D` after a file does not affect that file.
+//! - [`FileLoader`] is the only way the expander touches the world: it reads input and
+//!   included files (and, if allowed, runs shell commands). The expander does no I/O.
+//! - [`Expanded`] is the result: standard output bytes, standard error text (GNU m4's
+//!   messages, in its format), the exit status GNU m4 would give, and the origins.
+//!
+//! ```
+//! use flaskc::m4::{expand, Arg, Options, FileLoader};
+//! struct Files;
+//! impl FileLoader for Files {
+//!     fn load(&self, path: &str) -> Option<Vec<u8>> {
+//!         (path == "a.m4").then(|| b"define(`x', `hello')x world\n".to_vec())
+//!     }
+//! }
+//! let out = expand(&[Arg::File("a.m4".into())], &Options::default(), &Files);
+//! assert_eq!(out.output, b"hello world\n");
+//! assert_eq!(out.exit_code, 0);
+//! ```
+//!
+//! **Invariant:** no input makes the expander panic, recurse without bound or allocate
+//! without bound: nesting, expansion depth and output size have limits in [`Options`], and
+//! reaching one ends the run with an error that shows the chain of macro calls.
+
+mod builtins;
+mod eval;
+mod expand;
+mod format;
+mod lexer;
+mod regex;
+
+/// Flags that change how the input is expanded, mirroring GNU m4's options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `-s`: write `#line N "FILE"` directives so the output can be traced to its source.
+    pub synclines: bool,
+    /// `-P`: builtins are named `m4_define`, `m4_ifdef`... so plain words never expand.
+    pub prefix_builtins: bool,
+    /// `-I DIR`: directories searched, in order, for files not found as given.
+    pub include_dirs: Vec<String>,
+    /// `--allow-shell`: let `syscmd`/`esyscmd` run commands (through the [`FileLoader`]).
+    pub allow_shell: bool,
+    /// `-E` given this many times: once, warnings make the exit status 1; twice or more,
+    /// the first warning stops the run.
+    pub fatal_warnings: u8,
+    /// `-L`: how deeply macro calls may nest inside arguments (GNU m4's default is 1024).
+    pub nesting_limit: usize,
+    /// How long a chain of expansions may grow (a macro whose expansion calls a macro whose
+    /// expansion calls ...); this is what stops `define(a, a)a`.
+    pub max_expansion_depth: usize,
+    /// Total bytes of output, diversions and collected arguments before the run is stopped.
+    pub max_output: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            synclines: false,
+            prefix_builtins: false,
+            include_dirs: Vec::new(),
+            allow_shell: false,
+            fatal_warnings: 0,
+            nesting_limit: 1024,
+            max_expansion_depth: 250_000,
+            max_output: 512 << 20,
+        }
+    }
+}
+
+/// A command-line operand, in the order it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// `-D NAME[=VALUE]`: define a macro as text.
+    Define(String, String),
+    /// `-U NAME`: remove a macro (usually a builtin).
+    Undefine(String),
+    /// An input file; `-` is standard input, reported as `stdin` like GNU m4 does.
+    File(String),
+}
+
+/// Supplies file contents (and optionally shell commands) to the expander, which does no
+/// I/O itself; the CLI reads the file system, tests and fuzzers serve texts from memory.
+pub trait FileLoader {
+    /// The bytes of the file at `path` (relative to the working directory, or absolute;
+    /// `-` is standard input), or `None` if it cannot be read.
+    fn load(&self, path: &str) -> Option<Vec<u8>>;
+
+    /// Runs a shell command for `syscmd`/`esyscmd` and returns its standard output and exit
+    /// status; only asked when [`Options::allow_shell`] is set. The default refuses.
+    fn run_shell(&self, _command: &str) -> Option<(Vec<u8>, i32)> {
+        None
+    }
+}
+
+/// Where a range of the output came from.
+///
+/// Ranges run from `start` to the next origin's `start` (or the end of the output). For
+/// text copied from a file, `file:line:column` is where it stands; for text a macro
+/// produced, it is the place of the outermost call in a file (what GNU m4's `#line` names)
+/// and `expansion` leads to the chain of calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// Byte offset in [`Expanded::output`] where this range starts.
+    pub start: u32,
+    /// Index into [`Expanded::files`].
+    pub file: u32,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in bytes, or 0 when only the line is known.
+    pub column: u32,
+    /// The innermost macro call that produced the text (index into
+    /// [`Expanded::expansions`]), if it did not come straight from a file.
+    pub expansion: Option<u32>,
+}
+
+/// One macro call: what was called, from where, and where the macro was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expansion {
+    /// The macro's name.
+    pub name: String,
+    /// Index into [`Expanded::files`] of the file the call is attributed to.
+    pub call_file: u32,
+    /// 1-based line of the call (its name).
+    pub call_line: u32,
+    /// 1-based column of the call when it was read from a file, 0 inside other expansions.
+    pub call_column: u32,
+    /// The file and line of the `define` that made the macro; `None` for builtins and
+    /// `-D` definitions.
+    pub defined_at: Option<(u32, u32)>,
+    /// The call whose expansion contained this call, if any.
+    pub parent: Option<u32>,
+}
+
+/// How serious a [`Message`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Reported; the exit status changes only under `-E`.
+    Warning,
+    /// Reported, and the exit status becomes 1 (e.g. an include that cannot be read).
+    Error,
+    /// The run stopped here (end of file inside a call, string or comment; a limit).
+    Fatal,
+}
+
+/// A warning or error as data, for callers that render diagnostics themselves; the same
+/// message is in [`Expanded::messages`] in GNU m4's words and format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// How serious it is.
+    pub severity: Severity,
+    /// Index into [`Expanded::files`] (0, the empty name, when no file applies).
+    pub file: u32,
+    /// 1-based line, or 0 when no line applies. For an unterminated macro call this is the
+    /// line where the call opened; for an unterminated string or comment, where it began.
+    pub line: u32,
+    /// The message without GNU m4's `Warning: `/`ERROR: ` prefix.
+    pub text: String,
+}
+
+/// The result of a run: what GNU m4 would write to stdout and stderr, and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expanded {
+    /// Standard output, byte for byte.
+    pub output: Vec<u8>,
+    /// Origins of output ranges, sorted by `start`.
+    pub origins: Vec<Origin>,
+    /// Macro calls referred to by origins (and by each other through `parent`).
+    pub expansions: Vec<Expansion>,
+    /// File names referred to by origins and expansions (as GNU m4 names them).
+    pub files: Vec<String>,
+    /// Standard error: warnings, errors, `errprint`, `dumpdef` and trace output.
+    pub messages: String,
+    /// The warnings and errors among `messages`, as data.
+    pub diagnostics: Vec<Message>,
+    /// The exit status GNU m4 would return.
+    pub exit_code: i32,
+}
+
+impl Expanded {
+    /// The output as text (invalid UTF-8 replaced), for the parser.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.output)
+    }
+
+    /// The origin of the output byte at `offset`.
+    pub fn origin_at(&self, offset: usize) -> Option<&Origin> {
+        let i = self.origins.partition_point(|o| o.start as usize <= offset);
+        self.origins.get(i.checked_sub(1)?)
+    }
+
+    /// The chain of calls that produced an origin's text, innermost first.
+    pub fn chain(&self, origin: &Origin) -> impl Iterator<Item = &Expansion> {
+        let mut next = origin.expansion;
+        std::iter::from_fn(move || {
+            let e = self.expansions.get(next? as usize)?;
+            next = e.parent;
+            Some(e)
+        })
+    }
+
+    /// The name of a file index used by origins and expansions.
+    pub fn file_name(&self, file: u32) -> &str {
+        self.files.get(file as usize).map_or("", |s| s.as_str())
+    }
+}
+
+/// Expands the operands as `m4 [options] ARGS...` would, with files read through `loader`.
+///
+/// With no [`Arg::File`] among `args`, standard input (`-`) is read, as GNU m4 does.
+pub fn expand(args: &[Arg], opts: &Options, loader: &dyn FileLoader) -> Expanded {
+    expand::run(args, opts, loader)
+}

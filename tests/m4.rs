@@ -1,0 +1,354 @@
+//! Tests of `flaskc m4` and `flaskc::m4::expand`.
+//!
+//! - Golden files: each `tests/m4/NAME.m4` runs as `flaskc m4 [NAME.args] NAME.m4` in
+//!   `tests/m4/`; stdout must equal `NAME.out`, stderr plus `[exit N]` must equal `NAME.err`.
+//!   The goldens come from GNU m4 1.4.19 (`tests/m4/bless.sh`), so they pass without m4.
+//! - Differential: when GNU `m4` is on PATH, every snippet also runs under it live.
+//! - Origins: expansion tracking through macro calls, via the library API.
+//! - Robustness: random inputs always terminate, within limits, without panicking.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flaskc::m4::{expand, Arg, Expanded, FileLoader, Options, Severity};
+
+/// Snippets where flaskc's stderr deliberately differs from GNU m4's: GNU m4 names the
+/// line where the last argument began, flaskc the line where the unclosed call opened.
+const KNOWN_STDERR_DIFFERENT: &[&str] = &["err_eof_args"];
+
+fn snippet_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/m4")
+}
+
+fn snippets() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(snippet_dir())
+        .expect("tests/m4 exists")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".m4").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn args_of(name: &str) -> Vec<String> {
+    let path = snippet_dir().join(format!("{name}.args"));
+    let mut args: Vec<String> = std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    args.push(format!("{name}.m4"));
+    args
+}
+
+/// Runs a command in the snippet directory: stdout, and stderr with `[exit N]` appended.
+fn run(program: &str, pre: &[&str], name: &str) -> (Vec<u8>, String) {
+    let out = Command::new(program)
+        .args(pre)
+        .args(args_of(name))
+        .current_dir(snippet_dir())
+        .output()
+        .expect("the program runs");
+    let mut err = String::from_utf8_lossy(&out.stderr).into_owned();
+    err.push_str(&format!("[exit {}]\n", out.status.code().unwrap_or(-1)));
+    (out.stdout, err)
+}
+
+#[test]
+fn snippets_match_golden_files() {
+    let mut failures = Vec::new();
+    for name in snippets() {
+        let (stdout, stderr) = run(env!("CARGO_BIN_EXE_flaskc"), &["m4"], &name);
+        let dir = snippet_dir();
+        let want_out = std::fs::read(dir.join(format!("{name}.out"))).expect("golden .out");
+        let want_err = std::fs::read_to_string(dir.join(format!("{name}.err"))).expect(".err");
+        if stdout != want_out {
+            failures.push(format!(
+                "{name}: stdout differs\n--- want\n{}\n--- got\n{}",
+                String::from_utf8_lossy(&want_out),
+                String::from_utf8_lossy(&stdout)
+            ));
+        }
+        if stderr != want_err {
+            failures.push(format!(
+                "{name}: stderr differs\n--- want\n{want_err}\n--- got\n{stderr}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn snippets_match_gnu_m4_when_installed() {
+    let installed = Command::new("m4")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!("skipping the differential test: GNU m4 is not on PATH");
+        return;
+    }
+    let mut failures = Vec::new();
+    for name in snippets() {
+        let ours = run(env!("CARGO_BIN_EXE_flaskc"), &["m4"], &name);
+        let gnu = run("m4", &[], &name);
+        let same_err = ours.1 == gnu.1
+            || (KNOWN_STDERR_DIFFERENT.contains(&name.as_str())
+                && ours.1.lines().last() == gnu.1.lines().last());
+        if ours.0 != gnu.0 || !same_err {
+            failures.push(format!(
+                "{name}: differs from GNU m4\n--- m4 stdout\n{}\n--- flaskc stdout\n{}\n--- m4 stderr\n{}\n--- flaskc stderr\n{}",
+                String::from_utf8_lossy(&gnu.0),
+                String::from_utf8_lossy(&ours.0),
+                gnu.1,
+                ours.1
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Files served from memory.
+struct Mem(Vec<(&'static str, &'static str)>);
+
+impl FileLoader for Mem {
+    fn load(&self, path: &str) -> Option<Vec<u8>> {
+        self.0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| t.as_bytes().to_vec())
+    }
+}
+
+fn expand_mem(files: Vec<(&'static str, &'static str)>, opts: &Options) -> Expanded {
+    let args: Vec<Arg> = files
+        .iter()
+        .map(|(p, _)| Arg::File(p.to_string()))
+        .collect();
+    expand(&args, opts, &Mem(files))
+}
+
+#[test]
+fn origins_lead_back_through_macro_calls() {
+    let defs = "define(`inner', `allow $1 self;')dnl\ndefine(`outer', `\ninner($1)')dnl\n";
+    let body = "plain line\nouter(dom0_t)\n";
+    let out = expand_mem(vec![("a.if", defs), ("b.te", body)], &Options::default());
+    let text = out.text().into_owned();
+    assert_eq!(text, "plain line\n\nallow dom0_t self;\n");
+
+    let plain = out.origin_at(0).expect("plain text has an origin");
+    assert_eq!(out.file_name(plain.file), "b.te");
+    assert_eq!((plain.line, plain.column, plain.expansion), (1, 1, None));
+
+    let at = text.find("allow").expect("expanded text");
+    let origin = out.origin_at(at).expect("expanded text has an origin");
+    assert_eq!(out.file_name(origin.file), "b.te");
+    assert_eq!(origin.line, 2);
+    let chain: Vec<_> = out
+        .chain(origin)
+        .map(|e| (e.name.as_str(), e.call_line, e.defined_at))
+        .collect();
+    let a_if = out
+        .files
+        .iter()
+        .position(|f| f == "a.if")
+        .expect("a.if known") as u32;
+    assert_eq!(
+        chain,
+        vec![("inner", 2, Some((a_if, 1))), ("outer", 2, Some((a_if, 2))),]
+    );
+}
+
+#[test]
+fn origins_follow_lines_of_multi_line_quotes_and_includes() {
+    let main = "first\n`quoted\nsecond' x\ninclude(`inc.m4')last\n";
+    let inc = "in one\nin two\n";
+    let out = expand(
+        &[Arg::File("main.m4".into())],
+        &Options::default(),
+        &Mem(vec![("main.m4", main), ("inc.m4", inc)]),
+    );
+    let text = out.text().into_owned();
+    assert_eq!(text, "first\nquoted\nsecond x\nin one\nin two\nlast\n");
+    let place = |needle: &str| {
+        let o = out
+            .origin_at(text.find(needle).expect("present"))
+            .expect("origin");
+        (out.file_name(o.file).to_string(), o.line, o.column)
+    };
+    assert_eq!(place("second"), ("main.m4".into(), 3, 1));
+    assert_eq!(place("in two"), ("inc.m4".into(), 2, 1));
+    assert_eq!(place("last"), ("main.m4".into(), 4, 18));
+}
+
+#[test]
+fn unterminated_call_is_reported_where_it_opened() {
+    let out = expand_mem(
+        vec![("x.te", "define(`f', `$1')\nf(a,\nb,\n\nc\n")],
+        &Options::default(),
+    );
+    assert_eq!(out.exit_code, 1);
+    assert_eq!(
+        out.messages,
+        "m4:x.te:2: ERROR: end of file in argument list\n"
+    );
+    let d = &out.diagnostics[0];
+    assert_eq!(
+        (d.severity, out.file_name(d.file), d.line),
+        (Severity::Fatal, "x.te", 2)
+    );
+    assert_eq!(d.text, "end of file in argument list");
+}
+
+#[test]
+fn runaway_recursion_ends_with_the_macro_chain() {
+    let opts = Options {
+        max_expansion_depth: 1000,
+        ..Options::default()
+    };
+    for src in [
+        "define(`a', `a')a",
+        "define(`a', `a a')a",
+        "define(`a', `x(a)')a",
+    ] {
+        let out = expand_mem(vec![("r.m4", src)], &opts);
+        assert_eq!(out.exit_code, 1, "{src}");
+        assert!(
+            out.messages.contains("`a' at r.m4:1"),
+            "{src}: {}",
+            out.messages
+        );
+    }
+    let out = expand_mem(vec![("n.m4", "define(`n', `n(n')n")], &Options::default());
+    assert_eq!(out.exit_code, 1);
+    assert!(
+        out.messages.contains("recursion limit of 1024"),
+        "{}",
+        out.messages
+    );
+}
+
+#[test]
+fn runaway_output_is_capped() {
+    let opts = Options {
+        max_output: 1 << 20,
+        ..Options::default()
+    };
+    let src =
+        "define(`d', `$1$1')d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(d(x))))))))))))))))))))))";
+    let out = expand_mem(vec![("o.m4", src)], &opts);
+    assert_eq!(out.exit_code, 1);
+    assert!(out.messages.contains("output exceeds"), "{}", out.messages);
+}
+
+#[test]
+fn shell_commands_are_refused_by_default() {
+    let out = expand_mem(
+        vec![("s.m4", "syscmd(`true')esyscmd(`echo hi')")],
+        &Options::default(),
+    );
+    assert_eq!(out.exit_code, 1);
+    assert!(out.messages.contains("--allow-shell"), "{}", out.messages);
+    assert!(out.output.is_empty());
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so the random test needs no crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn random_input_terminates_without_panics() {
+    const PIECES: &[&str] = &[
+        "define(",
+        "`",
+        "'",
+        "(",
+        ")",
+        ",",
+        "$1",
+        "$@",
+        "$*",
+        "$#",
+        "$0",
+        "a",
+        "b",
+        "dnl",
+        "\n",
+        " ",
+        "#",
+        "ifelse(",
+        "ifdef(",
+        "shift(",
+        "eval(",
+        "1+",
+        "**",
+        "/0",
+        "incr(",
+        "substr(",
+        "translit(",
+        "patsubst(",
+        "regexp(",
+        "\\(",
+        "\\)",
+        "*",
+        "[",
+        "]",
+        "\\|",
+        "format(`%d%s%5.2f'",
+        "divert(",
+        "undivert",
+        "-1",
+        "2",
+        "changequote(",
+        "[",
+        "]",
+        "changecom(",
+        "pushdef(",
+        "popdef(",
+        "defn(",
+        "indir(",
+        "len(",
+        "index(",
+        "m4wrap(",
+        "include(",
+        "__line__",
+        "errprint(",
+        "dumpdef",
+        "traceon",
+        "m4exit(",
+        "builtin(",
+        "undefine(",
+        "a(a(a(",
+        "define(`a',`a(')",
+    ];
+    let opts = Options {
+        max_expansion_depth: 2000,
+        max_output: 1 << 20,
+        nesting_limit: 64,
+        synclines: true,
+        ..Options::default()
+    };
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..400 {
+        let n = 1 + rng.next() % 60;
+        let src: String = (0..n).map(|_| rng.pick(PIECES)).collect();
+        let leaked: &'static str = Box::leak(src.into_boxed_str());
+        let out = expand_mem(vec![("r.m4", leaked)], &opts);
+        assert!(
+            out.output.len() <= 2 << 20,
+            "output within the cap for {leaked:?}"
+        );
+    }
+}

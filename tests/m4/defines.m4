@@ -1,0 +1,1 @@
+A B C len(`x') ifdef(`D', `D defined', `D undefined') E

@@ -1,0 +1,3 @@
+changecom(`/*', `*/')before
+/* unterminated
+comment

@@ -1,0 +1,4 @@
+define(`f', `[$1]')define(`g', `f(')dnl
+line two
+g
+more text

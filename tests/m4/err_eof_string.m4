@@ -1,0 +1,3 @@
+before
+`an unterminated
+quote

@@ -1,0 +1,7 @@
+format(`%d %i %5d %-5d| %05d %+d % d', 42, -7, 3, 3, -42, 5, 5)
+format(`%s|%10s|%-10s|%.2s|', `str', `right', `left', `truncate')
+format(`%x %X %o %#x %#o %c%c', 255, 255, 8, 255, 8, 72, 105)
+format(`%.3f %f %e %E %g %G %g', 3.14159, 2.5, 12345.678, 0.00012, 0.0001, 1e20, 100000)
+format(`%%|%*d|%-*d|%.*f', 6, 42, 6, 42, 2, 1.23456)
+format(`missing: %s %d|')
+format(`plain text') format(`%u', -1) format(`%5.1f|%-8.3e|', 2.25, 31415.9)

@@ -1,0 +1,12 @@
+regexp(`GNUs not Unix', `\<[a-z]\w+') regexp(`GNUs not Unix', `\<Q\w*')
+regexp(`GNUs not Unix', `\w\(\w+\)$', `*** \& *** \1 ***') regexp(`GNUs not Unix', `\<Q\w*', `*** \& ***')
+patsubst(`GNUs not Unix', `^', `OBS: ') patsubst(`GNUs not Unix', `\<', `OBS: ')
+patsubst(`GNUs not Unix', `\w*', `(\&)') patsubst(`GNUs not Unix', `\w+', `(\&)')
+patsubst(`GNUs not Unix', `[A-Z][a-z]+') patsubst(`prefix_name_t', `_t$', `')
+patsubst(`a.b.c', `\.', `\\.') patsubst(`aaa', `a*', `x') patsubst(`abcabc', `\(b\)\(c\)', `\2\1')
+regexp(`abc', `a\|ab\|abc', `[\&]') regexp(`xyz', `\(x\)\|\(y\)', `[\1|\2]') regexp(`aXb', `[^a-z]')
+patsubst(`one two  three', ` +', `_') patsubst(`line1
+line2', `^l', `L') patsubst(`a+b?', `+\|?', `!')
+regexp(`foo(bar)', `(\(.*\))', `\1') regexp(`a{2}', `a{2}') patsubst(`tab	sep', `\s', `_')
+regexp(`abab', `\(ab\)\1') regexp(`word boundary', `\bb') regexp(`x', `\(') regexp(`x', `[a')
+patsubst(`hello', `l', `\0') regexp(`abc', `b', `\n\&')

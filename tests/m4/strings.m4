@@ -1,0 +1,6 @@
+len(`hello') len(`') len(`a,b')
+index(`hello world', `o') index(`hello', `z') index(`hello', `') index(`', `a')
+substr(`hello world', 6) substr(`hello world', 0, 5) substr(`hello', 1, 100) substr(`hello', 5) substr(`hello', -1, 2) substr(`hello', 1, 0)
+translit(`hello world', `a-z', `A-Z') translit(`hello', `l') translit(`abc', `a-c', `c-a')
+translit(`a-b-c', `-', `_') translit(`hello', `el', `ipx') translit(`0123456789', `0-9', `a-e')
+translit(`hello', `a-zA-Z', `n-za-mN-ZA-M')

@@ -1,0 +1,12 @@
+len(`a', `b')
+index(`abc')
+substr(`abc')
+ifdef(`x')
+define()|
+incr()
+incr(`abc')
+divert(`x')
+dnl(ignored)
+undivert(`no-such-file')
+defn(`nosuch')popdef(`nosuch')undefine(`nosuch')
+builtin(`nosuch') indir(`nosuch')
