@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
+mod build;
 mod check;
 mod checkpolicy;
 mod compile;
@@ -20,7 +21,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile policy.conf files and report every problem, writing nothing.
+    /// Build a policy source tree (Xen's layout) into a binary policy, in one process.
+    Build(build::BuildArgs),
+    /// Compile policy.conf files or policy trees and report every problem, writing nothing.
     Check(check::CheckArgs),
     /// checkpolicy 3.4's command line: compile policy.conf, or with -b re-write or dump a
     /// binary policy.
@@ -40,6 +43,7 @@ enum Command {
 pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
         Ok(cli) => match cli.command {
+            Command::Build(args) => build::build(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),

@@ -96,6 +96,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
         file,
         text: &text,
         unclosed: lexed.unclosed,
+        closers: &lexed.closers,
     };
     // Brackets opened in text that recovery skipped: an error at their closing bracket is
     // only an echo of the first error, so it is not reported.
@@ -256,9 +257,43 @@ struct ErrorCtx<'a> {
     file: FileId,
     text: &'a str,
     unclosed: Vec<(usize, char)>,
+    /// Each closing bracket's offset with its opening bracket's.
+    closers: &'a HashMap<usize, usize>,
 }
 
 impl ErrorCtx<'_> {
+    /// A statement end (`;`) met inside a `{` set that still wants its `}`: the mistake is
+    /// the brace left open, so the diagnostic stands where it opened.
+    fn unclosed_brace(
+        &self,
+        at: usize,
+        span: Span,
+        tok: &Token<'_>,
+        expected: &[String],
+    ) -> Option<Diagnostic> {
+        if *tok != Token::Semi || !expected.iter().any(|e| e == "\"}\"") {
+            return None;
+        }
+        let closed_after = |open: usize| {
+            self.closers
+                .iter()
+                .any(|(&close, &o)| o == open && close > at)
+        };
+        let open = self
+            .text
+            .char_indices()
+            .take_while(|&(i, _)| i < at)
+            .filter(|&(i, c)| c == '{' && (closed_after(i) || self.unclosed.iter().any(|u| u.0 == i)))
+            .map(|(i, _)| i)
+            .last()?;
+        Some(
+            Diagnostic::error("syntax-error", "unclosed `{`")
+                .primary(self.file, Span::new(open, open + 1), "this `{` is not closed")
+                .secondary(self.file, span, "the statement ends here, inside the braces")
+                .note("each `{` of a set needs its `}` before the `;`"),
+        )
+    }
+
     /// Converts one parse error into a diagnostic, with the offset it is reported at.
     fn convert(&self, e: ParseError<usize, Token<'_>, LexError>) -> (u32, Diagnostic) {
         match e {
@@ -267,6 +302,9 @@ impl ErrorCtx<'_> {
                 expected,
             } => {
                 let span = Span::new(l, r);
+                if let Some(d) = self.unclosed_brace(l, span, &tok, &expected) {
+                    return (l as u32, d);
+                }
                 let mut d =
                     Diagnostic::error("syntax-error", format!("unexpected {}", tok.describe()))
                         .primary(self.file, span, label_for(&expected));
