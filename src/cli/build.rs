@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 const XEN_FLASKDIR: &str = "../../../xen/xsm/flask/policy";
 
 /// The files of a tree in build order, relative to its directory, and what went wrong
-/// finding them.
+/// finding them (with the `modules.conf` line that asked for a missing module).
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
     pub files: Vec<String>,
-    pub problems: Vec<String>,
+    pub problems: Vec<(String, Option<(String, u32)>)>,
 }
 
 /// The settings of a tree's `flaskc.toml` (all optional).
@@ -62,16 +62,18 @@ pub(crate) fn tree_config(dir: &Path) -> Result<TreeConfig, String> {
     })
 }
 
-/// Module names switched on in a `modules.conf` (`name = on`), in file order.
-fn enabled_modules(text: &str) -> Vec<String> {
+/// Module names switched on in a `modules.conf` (`name = on`), in file order, with their
+/// 1-based lines.
+fn enabled_modules(text: &str) -> Vec<(String, u32)> {
     text.lines()
-        .filter_map(|l| {
+        .enumerate()
+        .filter_map(|(i, l)| {
             let l = l.trim_start();
             if !l.starts_with(|c: char| c.is_ascii_lowercase()) {
                 return None;
             }
             let words: Vec<&str> = l.split_whitespace().collect();
-            (words.get(2) == Some(&"on")).then(|| words[0].to_string())
+            (words.get(2) == Some(&"on")).then(|| (words[0].to_string(), i as u32 + 1))
         })
         .collect()
 }
@@ -99,7 +101,7 @@ pub(crate) fn layout(dir: &Path, cfg: &TreeConfig) -> Layout {
     };
     let require = |l: &mut Layout, p: String| {
         if !dir.join(&p).is_file() {
-            l.problems.push(format!("missing file `{p}`"));
+            l.problems.push((format!("missing file `{p}`"), None));
         }
         l.files.push(p);
     };
@@ -113,18 +115,25 @@ pub(crate) fn layout(dir: &Path, cfg: &TreeConfig) -> Layout {
         require(&mut l, "policy/access_vectors".into());
         l.files.extend(support);
         require(&mut l, "policy/mls".into());
-        for m in &mods {
+        for (m, _) in &mods {
             let f = format!("modules/{m}.if");
             if exists(&f) {
                 l.files.push(f);
             }
         }
         require(&mut l, "policy/global_tunables".into());
-        for m in &mods {
-            require(&mut l, format!("modules/{m}.te"));
+        for (m, line) in &mods {
+            let f = format!("modules/{m}.te");
+            if !exists(&f) {
+                l.problems.push((
+                    format!("module `{m}` is enabled but `{f}` does not exist"),
+                    Some(("modules/modules.conf".into(), *line)),
+                ));
+            }
+            l.files.push(f);
         }
         require(&mut l, "policy/users".into());
-        for m in &mods {
+        for (m, _) in &mods {
             let f = format!("modules/{m}.cons");
             if exists(&f) {
                 l.files.push(f);
@@ -142,7 +151,7 @@ pub(crate) fn layout(dir: &Path, cfg: &TreeConfig) -> Layout {
                     for f in rd2.filter_map(|e| e.ok()) {
                         let name = f.file_name().to_string_lossy().into_owned();
                         if let Some(base) = name.strip_suffix(".te") {
-                            if on.iter().any(|m| m == base) {
+                            if on.iter().any(|(m, _)| m == base) {
                                 found.push(format!(
                                     "policy/modules/{}/{name}",
                                     sub.file_name().to_string_lossy()
@@ -189,10 +198,11 @@ pub(crate) fn layout(dir: &Path, cfg: &TreeConfig) -> Layout {
             l.files.push("policy/device_contexts".into());
         }
     } else {
-        l.problems.push(
+        l.problems.push((
             "no `modules/modules.conf` (Xen 4.8 and later) or `policy/modules.conf` (Xen 4.2 to 4.7)"
                 .to_string(),
-        );
+            None,
+        ));
     }
     l
 }
@@ -206,9 +216,10 @@ struct TreeFiles {
 impl m4::FileLoader for TreeFiles {
     fn load(&self, path: &str) -> Option<Vec<u8>> {
         let bytes = std::fs::read(self.dir.join(path)).ok()?;
-        self.seen
-            .borrow_mut()
-            .insert(path.to_string(), String::from_utf8_lossy(&bytes).into_owned());
+        self.seen.borrow_mut().insert(
+            path.to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        );
         Some(bytes)
     }
 }
@@ -251,11 +262,37 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
             return 2;
         }
     };
+    let req = Request {
+        sema: crate::sema::Options {
+            target: crate::policydb::Target::Xen,
+            mls: args.mls,
+            handle_unknown: Default::default(),
+        },
+        version: args.version,
+        werror: args.werror,
+        sort_ocontexts: false,
+        json: args.message_format == "json",
+    };
     let lay = layout(&args.dir, &cfg);
     if !lay.problems.is_empty() {
-        for p in &lay.problems {
-            eprintln!("flaskc: error: {p} in {}", args.dir.display());
+        let mut map = SourceMap::new();
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        for (message, at) in &lay.problems {
+            let mut d = Diagnostic::error("missing-file", message.clone());
+            match at.as_ref().and_then(|(f, line)| {
+                let text = std::fs::read_to_string(args.dir.join(f)).ok()?;
+                Some((f, *line, text))
+            }) {
+                Some((f, line, text)) => {
+                    let file = map.add(SourceFile::new(f.clone(), text));
+                    let r = map.file(file).line_range(line as usize - 1);
+                    d = d.primary(file, Span::new(r.start, r.end), "enabled here");
+                }
+                None => d = d.note(format!("in the policy tree {}", args.dir.display())),
+            }
+            diags.push(d);
         }
+        compile::emit(&map, &mut diags, &req);
         return 1;
     }
     let mut m4_args = vec![
@@ -283,17 +320,6 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     for (name, text) in seen {
         ids.insert(name.clone(), map.add(SourceFile::new(name, text)));
     }
-    let req = Request {
-        sema: crate::sema::Options {
-            target: crate::policydb::Target::Xen,
-            mls: args.mls,
-            handle_unknown: Default::default(),
-        },
-        version: args.version,
-        werror: args.werror,
-        sort_ocontexts: false,
-        json: args.message_format == "json",
-    };
     let mut m4_diags = m4_diagnostics(&expanded, &map, &ids);
     compile::emit(&map, &mut m4_diags, &req);
     if expanded.exit_code != 0 || m4_diags.iter().any(Diagnostic::is_error) {
@@ -329,7 +355,11 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
 }
 
 /// The expander's warnings and errors as diagnostics at their file and line.
-fn m4_diagnostics(expanded: &m4::Expanded, map: &SourceMap, ids: &HashMap<String, FileId>) -> Vec<Diagnostic> {
+fn m4_diagnostics(
+    expanded: &m4::Expanded,
+    map: &SourceMap,
+    ids: &HashMap<String, FileId>,
+) -> Vec<Diagnostic> {
     expanded
         .diagnostics
         .iter()
@@ -377,10 +407,7 @@ fn remap_diagnostic(
             continue;
         };
         let conf_text = &map.file(conf).text;
-        let wanted = conf_text
-            .get(label.span.range())
-            .unwrap_or("")
-            .to_string();
+        let wanted = conf_text.get(label.span.range()).unwrap_or("").to_string();
         // Text a builtin (`ifdef`, `ifelse` ...) passed through came from its quoted
         // arguments, which follow the call in the same file.
         let from_builtin = expanded
@@ -389,7 +416,13 @@ fn remap_diagnostic(
             .is_some_and(|e| e.defined_at.is_none());
         *label = Label {
             file,
-            span: locate(map.file(file), origin.line, origin.column, &wanted, from_builtin),
+            span: locate(
+                map.file(file),
+                origin.line,
+                origin.column,
+                &wanted,
+                from_builtin,
+            ),
             ..label.clone()
         };
         if i == 0 || label.primary {
@@ -435,7 +468,11 @@ fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str, ahead: bool) 
             }
         }
         if ahead {
-            if let Some(pos) = file.text.get(r.end..).and_then(|t| find_word(t, first_line)) {
+            if let Some(pos) = file
+                .text
+                .get(r.end..)
+                .and_then(|t| find_word(t, first_line))
+            {
                 return Span::new(r.end + pos, r.end + pos + first_line.len());
             }
         }

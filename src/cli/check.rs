@@ -43,7 +43,7 @@ pub struct CheckArgs {
     /// How to print diagnostics.
     #[arg(long = "message-format", value_enum, default_value = "human")]
     pub message_format: MessageFormat,
-    /// The policy.conf files to check.
+    /// The policy.conf files, or policy trees (directories in Xen's layout), to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -101,6 +101,27 @@ pub fn run(args: CheckArgs) -> i32 {
     let mut failed = false;
     let stderr = std::io::stderr();
     for path in &args.files {
+        if path.is_dir() {
+            let build = super::build::BuildArgs {
+                dir: path.clone(),
+                output: None,
+                mls: args.mls,
+                version: None,
+                defines: Vec::new(),
+                werror: false,
+                message_format: match args.message_format {
+                    MessageFormat::Human => "human".into(),
+                    MessageFormat::Json => "json".into(),
+                },
+                check_only: true,
+            };
+            match super::build::build(&build) {
+                0 => {}
+                1 => failed = true,
+                code => return code,
+            }
+            continue;
+        }
         let text = match std::fs::read(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {

@@ -158,7 +158,15 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
         _ => Path::new("."),
     };
     let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    // A policy file is not secret: created 0666 less the umask, as checkpolicy's are.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".flaskc-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

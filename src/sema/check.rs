@@ -121,7 +121,8 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &Po
     }
 }
 
-/// Source rules that put `bad` bits into the entry `e` (for the secondary labels).
+/// Source rules that put `bad` bits into the entry `e` (for the secondary labels): those
+/// whose expansion, attributes kept as the avtab keeps them, makes exactly this key.
 fn allow_rules_granting(
     cx: &mut Cx,
     syms: &Syms,
@@ -130,8 +131,7 @@ fn allow_rules_granting(
     bad: u32,
 ) -> Vec<crate::source::Span> {
     let mut out = Vec::new();
-    let s = members(syms, e.key.source);
-    let t = members(syms, e.key.target);
+    let (s, t) = (e.key.source as u32 - 1, e.key.target as u32 - 1);
     let mut visit = |cx: &mut Cx, item: &crate::syntax::ast::Item| {
         let Some(Rule::Av {
             kind: AvRuleKind::Allow,
@@ -143,10 +143,10 @@ fn allow_rules_granting(
         else {
             return;
         };
-        let Some((rs, rt, rself)) = rule_types(cx, syms, source, target, true) else {
+        let Some((rs, rt, rself)) = rule_types(cx, syms, source, target, false) else {
             return;
         };
-        if !rs.intersects(&s) || !(rt.intersects(&t) || rself) {
+        if !rs.get(s) || !(rt.get(t) || (rself && s == t)) {
             return;
         }
         let Some(cl) = resolve::class_set(cx, syms, classes) else {

@@ -283,13 +283,23 @@ impl ErrorCtx<'_> {
             .text
             .char_indices()
             .take_while(|&(i, _)| i < at)
-            .filter(|&(i, c)| c == '{' && (closed_after(i) || self.unclosed.iter().any(|u| u.0 == i)))
+            .filter(|&(i, c)| {
+                c == '{' && (closed_after(i) || self.unclosed.iter().any(|u| u.0 == i))
+            })
             .map(|(i, _)| i)
             .last()?;
         Some(
             Diagnostic::error("syntax-error", "unclosed `{`")
-                .primary(self.file, Span::new(open, open + 1), "this `{` is not closed")
-                .secondary(self.file, span, "the statement ends here, inside the braces")
+                .primary(
+                    self.file,
+                    Span::new(open, open + 1),
+                    "this `{` is not closed",
+                )
+                .secondary(
+                    self.file,
+                    span,
+                    "the statement ends here, inside the braces",
+                )
                 .note("each `{` of a set needs its `}` before the `;`"),
         )
     }
