@@ -20,6 +20,45 @@ pub(crate) type NameId = u32;
 /// Index of an expansion record (a macro call) in the expander's arena.
 pub(crate) type ExpId = u32;
 
+/// Where a piece of text was written in a file: name, 1-based line, 1-based column (0 when
+/// only the line is known).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Src {
+    pub name: NameId,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Sources of a text: each entry applies from its byte offset to the next entry's.
+pub(crate) type Spans = Vec<(u32, Src)>;
+
+/// Appends `from` (sources of a text now placed at `offset`) to `to`.
+pub(crate) fn append_spans(to: &mut Spans, offset: usize, from: &[(u32, Src)]) {
+    for &(k, src) in from {
+        if to.last().is_some_and(|&(_, last)| last == src) {
+            continue;
+        }
+        to.push((offset as u32 + k, src));
+    }
+}
+
+/// The sources of `len` bytes starting at `start` of a text with sources `spans`.
+pub(crate) fn slice_spans(spans: &[(u32, Src)], start: usize, len: usize) -> Spans {
+    let (start, end) = (start as u32, (start + len) as u32);
+    let first = spans.partition_point(|&(k, _)| k <= start);
+    let mut out = Spans::new();
+    if let Some(&(_, src)) = first.checked_sub(1).and_then(|i| spans.get(i)) {
+        out.push((0, src));
+    }
+    for &(k, src) in &spans[first..] {
+        if k >= end {
+            break;
+        }
+        out.push((k - start, src));
+    }
+    out
+}
+
 /// One block of the input stack.
 #[derive(Debug)]
 enum Block {
@@ -40,6 +79,7 @@ enum Block {
         name: NameId,
         line: u32,
         exp: Option<ExpId>,
+        spans: Spans,
     },
     /// A builtin's definition produced by `defn`, read as one token.
     Func(Builtin),
@@ -133,6 +173,9 @@ pub(crate) struct Input {
     pub comment: Delims,
     /// The text of the token read last.
     pub text: Vec<u8>,
+    /// Where the token read last began: stack index, position in that block, and how many
+    /// delimiter bytes precede its text there.
+    mark: (usize, usize, usize),
     /// Set when a file block was popped, so the output invalidates its line (GNU m4 sets
     /// `output_current_line` to -1 there).
     pub file_popped: bool,
@@ -164,6 +207,7 @@ impl Input {
                 end: b"\n".to_vec(),
             },
             text: Vec::new(),
+            mark: (usize::MAX, 0, 0),
             file_popped: false,
         }
     }
@@ -199,17 +243,31 @@ impl Input {
     }
 
     /// Pushes text to be read next, attributed to the given file and line.
-    pub fn push_str_at(&mut self, data: Vec<u8>, name: NameId, line: u32, exp: Option<ExpId>) {
+    pub fn push_str_at(
+        &mut self,
+        data: Vec<u8>,
+        name: NameId,
+        line: u32,
+        exp: Option<ExpId>,
+        spans: Spans,
+    ) {
         if data.is_empty() {
             return;
         }
         self.drop_spent_strings();
+        let mut spans = spans;
+        if spans.first().is_some_and(|&(k, _)| k > 0) {
+            // Text before the first known source is attributed to the call.
+            let call = Src { name, line, col: 0 };
+            spans.insert(0, (0, call));
+        }
         self.stack.push(Block::Str {
             data,
             pos: 0,
             name,
             line,
             exp,
+            spans,
         });
         self.changed = true;
     }
@@ -399,6 +457,12 @@ impl Input {
         self.text.clear();
         self.settle();
         let mut pos = self.here();
+        self.mark = match self.stack.last() {
+            Some(Block::File { pos, .. } | Block::Str { pos, .. }) => {
+                (self.stack.len() - 1, *pos, 0)
+            }
+            _ => (usize::MAX, 0, 0),
+        };
         let first = match self.peek_at(0) {
             None => return Ok((TokenKind::Eof, pos)),
             Some(Peeked::Func(b)) => {
@@ -527,6 +591,7 @@ impl Input {
     fn read_quoted(&mut self, d: &Delims, mut pos: Pos) -> Result<(TokenKind, Pos), LexError> {
         self.eat(&d.start);
         pos.line = self.cur_line;
+        self.mark.2 = d.start.len();
         let mut level = 1usize;
         let (start0, end0) = (d.start.first().copied(), d.end.first().copied());
         loop {
@@ -548,6 +613,56 @@ impl Input {
                 self.next();
                 self.text.push(b);
             }
+        }
+    }
+
+    /// The sources of the token read last (`pos` is where it began, `len` the length of
+    /// its text). A token read from
+    /// one block gets exact sources; one that crossed blocks is attributed to its start.
+    pub fn token_spans(&self, pos: Pos, len: usize) -> Spans {
+        let (idx, start, skip) = self.mark;
+        let fallback = || {
+            vec![(
+                0,
+                Src {
+                    name: pos.name,
+                    line: pos.line,
+                    col: 0,
+                },
+            )]
+        };
+        if idx + 1 != self.stack.len() {
+            return fallback();
+        }
+        let first = start + skip;
+        match self.stack.last() {
+            Some(Block::File { name, data, .. }) => {
+                let Some(text) = data.get(first..first + len) else {
+                    return fallback();
+                };
+                let mut spans = vec![(
+                    0,
+                    Src {
+                        name: *name,
+                        line: pos.line,
+                        col: pos.col + skip as u32 + 1,
+                    },
+                )];
+                let breaks = text.iter().enumerate().filter(|(_, &b)| b == b'\n');
+                for (line, (i, _)) in (pos.line + 1..).zip(breaks) {
+                    if i + 1 < text.len() {
+                        let src = Src {
+                            name: *name,
+                            line,
+                            col: 1,
+                        };
+                        spans.push((i as u32 + 1, src));
+                    }
+                }
+                spans
+            }
+            Some(Block::Str { spans, .. }) if !spans.is_empty() => slice_spans(spans, first, len),
+            _ => fallback(),
         }
     }
 
