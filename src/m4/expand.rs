@@ -16,7 +16,8 @@ use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::lexer::{
-    append_spans, slice_spans, ExpId, Input, LexError, NameId, Pos, Spans, Src, TokenKind,
+    append_spans, push_span, slice_spans, ExpId, Input, LexError, NameId, Pos, Spans, Src,
+    TokenKind,
 };
 use super::{Arg, Expanded, Expansion, FileLoader, Message, Options, Origin, Severity};
 
@@ -307,11 +308,9 @@ impl<'a> Expander<'a> {
     /// Sends text to the argument being collected, or to the current diversion.
     fn ship(&mut self, text: &[u8], pos: Pos) -> Result<(), Stop> {
         if let Some(f) = self.frames.last_mut() {
-            append_spans(
-                &mut f.cur_spans,
-                f.cur.len(),
-                &self.input.token_spans(pos, text.len()),
-            );
+            let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+            self.input
+                .token_spans(pos, text.len(), |k, src| push_span(spans, base + k, src));
             f.cur.extend_from_slice(text);
             return self.charge(text.len());
         }
@@ -345,19 +344,18 @@ impl<'a> Expander<'a> {
                 self.start_of_output_line = last == b'\n';
             }
         }
-        let spans = self.input.token_spans(pos, text.len());
         let sink = self.sinks.entry(self.diversion).or_default();
         if let Some(d) = directive {
             sink.buf.extend_from_slice(d.as_bytes());
         }
         let start = sink.buf.len() as u32;
-        for (k, src) in spans {
-            let same = sink
-                .origins
+        let origins = &mut sink.origins;
+        self.input.token_spans(pos, text.len(), |k, src| {
+            let same = origins
                 .last()
                 .is_some_and(|o| (o.file, o.line, o.expansion) == (src.name, src.line, pos.exp));
             if !same {
-                sink.origins.push(Origin {
+                origins.push(Origin {
                     start: start + k,
                     file: src.name,
                     line: src.line,
@@ -365,7 +363,7 @@ impl<'a> Expander<'a> {
                     expansion: pos.exp,
                 });
             }
-        }
+        });
         sink.buf.extend_from_slice(text);
         Ok(())
     }
@@ -470,11 +468,9 @@ impl<'a> Expander<'a> {
                 match kind {
                     TokenKind::Open => {
                         f.paren += 1;
-                        append_spans(
-                            &mut f.cur_spans,
-                            f.cur.len(),
-                            &self.input.token_spans(pos, 1),
-                        );
+                        let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+                        self.input
+                            .token_spans(pos, 1, |k, src| push_span(spans, base + k, src));
                         f.cur.push(b'(');
                         continue;
                     }
@@ -492,11 +488,9 @@ impl<'a> Expander<'a> {
                     }
                     TokenKind::Close => {
                         f.paren -= 1;
-                        append_spans(
-                            &mut f.cur_spans,
-                            f.cur.len(),
-                            &self.input.token_spans(pos, 1),
-                        );
+                        let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+                        self.input
+                            .token_spans(pos, 1, |k, src| push_span(spans, base + k, src));
                         f.cur.push(b')');
                         continue;
                     }

@@ -35,10 +35,14 @@ pub(crate) type Spans = Vec<(u32, Src)>;
 /// Appends `from` (sources of a text now placed at `offset`) to `to`.
 pub(crate) fn append_spans(to: &mut Spans, offset: usize, from: &[(u32, Src)]) {
     for &(k, src) in from {
-        if to.last().is_some_and(|&(_, last)| last == src) {
-            continue;
-        }
-        to.push((offset as u32 + k, src));
+        push_span(to, offset as u32 + k, src);
+    }
+}
+
+/// Adds one source entry, unless it repeats the last one.
+pub(crate) fn push_span(to: &mut Spans, at: u32, src: Src) {
+    if to.last().is_none_or(|&(_, last)| last != src) {
+        to.push((at, src));
     }
 }
 
@@ -619,50 +623,54 @@ impl Input {
     /// The sources of the token read last (`pos` is where it began, `len` the length of
     /// its text). A token read from
     /// one block gets exact sources; one that crossed blocks is attributed to its start.
-    pub fn token_spans(&self, pos: Pos, len: usize) -> Spans {
+    pub fn token_spans(&self, pos: Pos, len: usize, mut emit: impl FnMut(u32, Src)) {
         let (idx, start, skip) = self.mark;
-        let fallback = || {
-            vec![(
-                0,
-                Src {
-                    name: pos.name,
-                    line: pos.line,
-                    col: 0,
-                },
-            )]
+        let fallback = Src {
+            name: pos.name,
+            line: pos.line,
+            col: 0,
         };
-        if idx + 1 != self.stack.len() {
-            return fallback();
-        }
         let first = start + skip;
         match self.stack.last() {
+            _ if idx + 1 != self.stack.len() => emit(0, fallback),
             Some(Block::File { name, data, .. }) => {
                 let Some(text) = data.get(first..first + len) else {
-                    return fallback();
+                    return emit(0, fallback);
                 };
-                let mut spans = vec![(
+                let col = pos.col + skip as u32 + 1;
+                emit(
                     0,
                     Src {
                         name: *name,
                         line: pos.line,
-                        col: pos.col + skip as u32 + 1,
+                        col,
                     },
-                )];
+                );
                 let breaks = text.iter().enumerate().filter(|(_, &b)| b == b'\n');
                 for (line, (i, _)) in (pos.line + 1..).zip(breaks) {
                     if i + 1 < text.len() {
-                        let src = Src {
-                            name: *name,
-                            line,
-                            col: 1,
-                        };
-                        spans.push((i as u32 + 1, src));
+                        emit(
+                            i as u32 + 1,
+                            Src {
+                                name: *name,
+                                line,
+                                col: 1,
+                            },
+                        );
                     }
                 }
-                spans
             }
-            Some(Block::Str { spans, .. }) if !spans.is_empty() => slice_spans(spans, first, len),
-            _ => fallback(),
+            Some(Block::Str { spans, .. }) if !spans.is_empty() => {
+                let (from, end) = (first as u32, (first + len) as u32);
+                let at = spans.partition_point(|&(k, _)| k <= from);
+                if let Some(&(_, src)) = at.checked_sub(1).and_then(|i| spans.get(i)) {
+                    emit(0, src);
+                }
+                for &(k, src) in spans[at..].iter().take_while(|&&(k, _)| k < end) {
+                    emit(k - from, src);
+                }
+            }
+            _ => emit(0, fallback),
         }
     }
 
