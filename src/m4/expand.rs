@@ -4,10 +4,15 @@
 //! collected sit on an explicit stack of [`Frame`]s, so deep nesting costs heap, never the
 //! native stack. A finished call's expansion is pushed back onto the input and read again.
 //!
-//! `-s` output follows GNU m4's rule: at the first token of an output line the expected
-//! line number advances by one, and if it differs from the line the token came from, a
-//! `#line N` directive is written (with `"FILE"` after a file change, which resets the
-//! expected line).
+//! `-s` output follows GNU m4's rule: every output line advances the expected line number,
+//! but only at the start of a token is it compared with the line GNU m4 attributes the
+//! token to (the line of the outermost call, for expanded text); if they differ, a
+//! `#line N` directive is written, with `"FILE"` after a file change or diversion switch.
+//!
+//! Apart from that GNU-compatible line, every piece of text carries its true sources
+//! ([`Spans`]): tokens read from files get their lines and columns, collected arguments and
+//! definitions keep them, and substitution and `ifdef`/`ifelse` pass them on, so the
+//! output's [`Origin`]s point at where each character was written.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
