@@ -21,8 +21,8 @@ use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::lexer::{
-    append_spans, push_span, slice_spans, ExpId, Input, LexError, NameId, Pos, Spans, Src,
-    TokenKind,
+    append_slice, append_spans, push_span, source_at, ExpId, Input, LexError, NameId, Pos, Spans,
+    Src, TokenKind,
 };
 use super::{Arg, Expanded, Expansion, FileLoader, Message, Options, Origin, Severity};
 
@@ -658,24 +658,25 @@ impl<'a> Expander<'a> {
             if !special {
                 continue;
             }
-            append_spans(
-                &mut spans,
-                out.len(),
-                &slice_spans(body_spans, lit, dollar - lit),
-            );
+            append_slice(&mut spans, out.len(), body_spans, lit, dollar - lit);
             out.extend_from_slice(&body[lit..dollar]);
-            let here = slice_spans(body_spans, dollar, 1);
+            let here = source_at(body_spans, dollar);
+            let mark = |spans: &mut Spans, at: usize| {
+                if let Some(src) = here {
+                    push_span(spans, at as u32, src);
+                }
+            };
             match body[i] {
                 b'#' => {
                     i += 1;
-                    append_spans(&mut spans, out.len(), &here);
+                    mark(&mut spans, out.len());
                     out.extend_from_slice((args.len() - 1).to_string().as_bytes());
                 }
                 b'*' | b'@' => {
                     let quoted = body[i] == b'@';
                     i += 1;
                     for (k, a) in args.iter().enumerate().skip(1) {
-                        append_spans(&mut spans, out.len(), &here);
+                        mark(&mut spans, out.len());
                         if k > 1 {
                             out.push(b',');
                         }
@@ -688,7 +689,7 @@ impl<'a> Expander<'a> {
                             arg_spans.get(k).map_or(&[][..], |s| s),
                         );
                         out.extend_from_slice(a.text());
-                        append_spans(&mut spans, out.len(), &here);
+                        mark(&mut spans, out.len());
                         if quoted {
                             out.extend_from_slice(&self.input.quote.end);
                         }
@@ -711,11 +712,7 @@ impl<'a> Expander<'a> {
             }
             lit = i;
         }
-        append_spans(
-            &mut spans,
-            out.len(),
-            &slice_spans(body_spans, lit, body.len() - lit),
-        );
+        append_slice(&mut spans, out.len(), body_spans, lit, body.len() - lit);
         out.extend_from_slice(&body[lit..]);
         (out, spans)
     }

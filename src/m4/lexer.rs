@@ -46,21 +46,29 @@ pub(crate) fn push_span(to: &mut Spans, at: u32, src: Src) {
     }
 }
 
-/// The sources of `len` bytes starting at `start` of a text with sources `spans`.
-pub(crate) fn slice_spans(spans: &[(u32, Src)], start: usize, len: usize) -> Spans {
+/// Appends the sources of `len` bytes starting at `start` of a text with sources `spans`,
+/// now placed at `offset`.
+pub(crate) fn append_slice(
+    to: &mut Spans,
+    offset: usize,
+    spans: &[(u32, Src)],
+    start: usize,
+    len: usize,
+) {
     let (start, end) = (start as u32, (start + len) as u32);
     let first = spans.partition_point(|&(k, _)| k <= start);
-    let mut out = Spans::new();
     if let Some(&(_, src)) = first.checked_sub(1).and_then(|i| spans.get(i)) {
-        out.push((0, src));
+        push_span(to, offset as u32, src);
     }
-    for &(k, src) in &spans[first..] {
-        if k >= end {
-            break;
-        }
-        out.push((k - start, src));
+    for &(k, src) in spans[first..].iter().take_while(|&&(k, _)| k < end) {
+        push_span(to, offset as u32 + k - start, src);
     }
-    out
+}
+
+/// The source in effect at byte `at` of a text with sources `spans`.
+pub(crate) fn source_at(spans: &[(u32, Src)], at: usize) -> Option<Src> {
+    let i = spans.partition_point(|&(k, _)| k as usize <= at);
+    spans.get(i.checked_sub(1)?).map(|&(_, src)| src)
 }
 
 /// One block of the input stack.
