@@ -600,6 +600,8 @@ impl Expander<'_> {
                     ))?;
                     1
                 };
+                // An earlier error's status survives `m4exit(0)`, as in GNU m4.
+                let code = if code == 0 { self.exit_code } else { code };
                 self.input.clear();
                 Err(Stop::Exit(code))
             }
