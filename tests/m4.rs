@@ -140,23 +140,57 @@ fn origins_lead_back_through_macro_calls() {
     assert_eq!(out.file_name(plain.file), "b.te");
     assert_eq!((plain.line, plain.column, plain.expansion), (1, 1, None));
 
+    // Text of a macro's body comes from its definition, with the chain of calls.
     let at = text.find("allow").expect("expanded text");
     let origin = out.origin_at(at).expect("expanded text has an origin");
-    assert_eq!(out.file_name(origin.file), "b.te");
-    assert_eq!(origin.line, 2);
+    assert_eq!(out.file_name(origin.file), "a.if");
+    assert_eq!((origin.line, origin.column), (1, 18));
     let chain: Vec<_> = out
         .chain(origin)
-        .map(|e| (e.name.as_str(), e.call_line, e.defined_at))
+        .map(|e| (e.name.as_str(), out.file_name(e.call_file), e.call_line))
         .collect();
+    assert_eq!(chain, vec![("inner", "b.te", 2), ("outer", "b.te", 2)]);
     let a_if = out
         .files
         .iter()
         .position(|f| f == "a.if")
         .expect("a.if known") as u32;
+    let defined: Vec<_> = out.chain(origin).map(|e| e.defined_at).collect();
+    assert_eq!(defined, vec![Some((a_if, 1)), Some((a_if, 2))]);
+
+    // An argument's text comes from where the argument was written.
+    let at = text.find("dom0_t").expect("argument text");
+    let origin = out.origin_at(at).expect("argument text has an origin");
+    assert_eq!(out.file_name(origin.file), "b.te");
+    assert_eq!((origin.line, origin.column), (2, 7));
     assert_eq!(
-        chain,
-        vec![("inner", 2, Some((a_if, 1))), ("outer", 2, Some((a_if, 2))),]
+        out.chain(origin).next().map(|e| e.name.as_str()),
+        Some("inner")
     );
+}
+
+#[test]
+fn ifdef_blocks_keep_their_own_lines() {
+    let src = "ifdef(`yes', `\nfirst\nsecond', `no')\nafter\n";
+    let out = expand(
+        &[
+            Arg::Define("yes".into(), String::new()),
+            Arg::File("m.te".into()),
+        ],
+        &Options::default(),
+        &Mem(vec![("m.te", src)]),
+    );
+    let text = out.text().into_owned();
+    assert_eq!(text, "\nfirst\nsecond\nafter\n");
+    let line_of = |needle: &str| {
+        let o = out
+            .origin_at(text.find(needle).expect("present"))
+            .expect("origin");
+        (out.file_name(o.file).to_string(), o.line)
+    };
+    assert_eq!(line_of("first"), ("m.te".into(), 2));
+    assert_eq!(line_of("second"), ("m.te".into(), 3));
+    assert_eq!(line_of("after"), ("m.te".into(), 4));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::eval;
 use super::expand::{ArgVal, Def, Expander, Stop};
 use super::format::format;
-use super::lexer::Delims;
+use super::lexer::{Delims, Spans};
 use super::regex::{Notes, Regex};
 
 macro_rules! builtins {
@@ -252,6 +252,7 @@ impl Expander<'_> {
                     Some(inner) => {
                         let mut rest = vec![ArgVal::Text(name.to_vec())];
                         rest.extend_from_slice(&args[2..]);
+                        self.drop_first_arg_spans();
                         self.builtin(inner, &rest)
                     }
                     None => {
@@ -328,6 +329,7 @@ impl Expander<'_> {
                     other => Def::User {
                         body: Rc::from(other.map_or(&b""[..], |a| a.text())),
                         site: Some((self.input.cur_name, self.input.cur_line)),
+                        spans: Rc::from(self.arg_spans(2)),
                     },
                 };
                 self.set_def(name, def, b == B::Pushdef);
@@ -485,7 +487,9 @@ impl Expander<'_> {
                     return none;
                 }
                 let defined = self.defs.contains_key(text(args, 1));
-                Ok(text(args, if defined { 2 } else { 3 }).to_vec())
+                let pick = if defined { 2 } else { 3 };
+                self.result_spans = self.arg_spans(pick);
+                Ok(text(args, pick).to_vec())
             }
             B::Ifelse => {
                 if args.len() == 2 {
@@ -494,16 +498,22 @@ impl Expander<'_> {
                 if !self.arity(args, 4, None)? {
                     return none;
                 }
-                let mut rest = &args[1..];
+                let mut k = 1;
                 loop {
-                    if rest[0].text() == rest[1].text() {
-                        return Ok(rest[2].text().to_vec());
-                    }
-                    match rest.len() {
-                        3 => return none,
-                        4 | 5 => return Ok(rest[3].text().to_vec()),
-                        _ => rest = &rest[3..],
-                    }
+                    let pick = if args[k].text() == args[k + 1].text() {
+                        k + 2
+                    } else {
+                        match args.len() - k {
+                            3 => return none,
+                            4 | 5 => k + 3,
+                            _ => {
+                                k += 3;
+                                continue;
+                            }
+                        }
+                    };
+                    self.result_spans = self.arg_spans(pick);
+                    return Ok(args[pick].text().to_vec());
                 }
             }
             B::Include | B::Sinclude => {
@@ -551,9 +561,16 @@ impl Expander<'_> {
                 match self.defs.get(&name).and_then(|s| s.last()).cloned() {
                     Some(def) => {
                         let rest = args[1..].to_vec();
+                        self.drop_first_arg_spans();
                         match def {
                             Def::Builtin(inner) => self.builtin(inner, &rest),
-                            Def::User { body, .. } => Ok(self.substitute(&body, &rest)),
+                            Def::User { body, spans, .. } => {
+                                let call_spans = std::mem::take(&mut self.call_spans);
+                                let (text, spans) =
+                                    self.substitute(&body, &spans, &rest, &call_spans);
+                                self.result_spans = spans;
+                                Ok(text)
+                            }
                         }
                     }
                     None => {
@@ -583,6 +600,8 @@ impl Expander<'_> {
                     ))?;
                     1
                 };
+                // An earlier error's status survives `m4exit(0)`, as in GNU m4.
+                let code = if code == 0 { self.exit_code } else { code };
                 self.input.clear();
                 Err(Stop::Exit(code))
             }
@@ -751,6 +770,18 @@ impl Expander<'_> {
             self.warn("Warning: trailing \\ ignored in replacement")?;
         }
         Ok(())
+    }
+
+    /// The sources of argument `i` of the current call.
+    fn arg_spans(&self, i: usize) -> Spans {
+        self.call_spans.get(i).cloned().unwrap_or_default()
+    }
+
+    /// Shifts the argument sources when `builtin`/`indir` pass on their arguments.
+    fn drop_first_arg_spans(&mut self) {
+        if self.call_spans.len() > 1 {
+            self.call_spans.remove(1);
+        }
     }
 
     /// Compiles argument `i`; GNU m4 words the error with a colon for `regexp` only.

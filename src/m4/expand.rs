@@ -4,10 +4,15 @@
 //! collected sit on an explicit stack of [`Frame`]s, so deep nesting costs heap, never the
 //! native stack. A finished call's expansion is pushed back onto the input and read again.
 //!
-//! `-s` output follows GNU m4's rule: at the first token of an output line the expected
-//! line number advances by one, and if it differs from the line the token came from, a
-//! `#line N` directive is written (with `"FILE"` after a file change, which resets the
-//! expected line).
+//! `-s` output follows GNU m4's rule: every output line advances the expected line number,
+//! but only at the start of a token is it compared with the line GNU m4 attributes the
+//! token to (the line of the outermost call, for expanded text); if they differ, a
+//! `#line N` directive is written, with `"FILE"` after a file change or diversion switch.
+//!
+//! Apart from that GNU-compatible line, every piece of text carries its true sources
+//! ([`Spans`]): tokens read from files get their lines and columns, collected arguments and
+//! definitions keep them, and substitution and `ifdef`/`ifelse` pass them on, so the
+//! output's [`Origin`]s point at where each character was written.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -15,7 +20,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::builtins::Builtin;
-use super::lexer::{ExpId, Input, LexError, NameId, Pos, TokenKind};
+use super::lexer::{
+    append_slice, append_spans, push_span, source_at, ExpId, Input, LexError, NameId, Pos, Spans,
+    Src, TokenKind,
+};
 use super::{Arg, Expanded, Expansion, FileLoader, Message, Options, Origin, Severity};
 
 /// A macro definition.
@@ -25,6 +33,7 @@ pub(crate) enum Def {
     User {
         body: Rc<[u8]>,
         site: Option<(NameId, u32)>,
+        spans: Rc<[(u32, Src)]>,
     },
     /// A builtin.
     Builtin(Builtin),
@@ -80,6 +89,8 @@ struct Frame {
     def: Def,
     args: Vec<ArgVal>,
     cur: Vec<u8>,
+    cur_spans: Spans,
+    arg_spans: Vec<Spans>,
     cur_func: Option<Builtin>,
     paren: u32,
     skipping: bool,
@@ -126,6 +137,10 @@ pub(crate) struct Expander<'a> {
     pub sysval: i32,
     /// Whether the `\0` replacement warning was given (GNU m4 gives it once).
     pub warned_zero: bool,
+    /// Sources of the arguments of the call being made (index 0 is the name).
+    pub call_spans: Vec<Spans>,
+    /// Sources of the text a builtin returns, if it knows them (else: the call site).
+    pub result_spans: Spans,
     total_bytes: usize,
 }
 
@@ -152,6 +167,8 @@ impl<'a> Expander<'a> {
             traced: Default::default(),
             sysval: 0,
             warned_zero: false,
+            call_spans: Vec::new(),
+            result_spans: Spans::new(),
             total_bytes: 0,
         };
         e.intern("");
@@ -170,6 +187,7 @@ impl<'a> Expander<'a> {
                 vec![Def::User {
                     body: Rc::from(&b""[..]),
                     site: None,
+                    spans: Rc::from(Vec::new()),
                 }],
             );
         }
@@ -295,6 +313,9 @@ impl<'a> Expander<'a> {
     /// Sends text to the argument being collected, or to the current diversion.
     fn ship(&mut self, text: &[u8], pos: Pos) -> Result<(), Stop> {
         if let Some(f) = self.frames.last_mut() {
+            let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+            self.input
+                .token_spans(pos, text.len(), |k, src| push_span(spans, base + k, src));
             f.cur.extend_from_slice(text);
             return self.charge(text.len());
         }
@@ -328,37 +349,26 @@ impl<'a> Expander<'a> {
                 self.start_of_output_line = last == b'\n';
             }
         }
-        let origin = Origin {
-            start: 0,
-            file: pos.name,
-            line: pos.line,
-            column: pos.col,
-            expansion: pos.exp,
-        };
         let sink = self.sinks.entry(self.diversion).or_default();
         if let Some(d) = directive {
             sink.buf.extend_from_slice(d.as_bytes());
         }
         let start = sink.buf.len() as u32;
-        let same = sink.origins.last().is_some_and(|o| {
-            (o.file, o.line, o.expansion) == (origin.file, origin.line, origin.expansion)
-        });
-        if !same {
-            sink.origins.push(Origin { start, ..origin });
-        }
-        if origin.expansion.is_none() {
-            // Text copied from a file keeps its own lines: a range starts at each of them.
-            let inner = text.split_last().map_or(&b""[..], |(_, body)| body);
-            let breaks = inner.iter().enumerate().filter(|(_, &b)| b == b'\n');
-            for (line, (i, _)) in (origin.line + 1..).zip(breaks) {
-                sink.origins.push(Origin {
-                    start: start + i as u32 + 1,
-                    line,
-                    column: 0,
-                    ..origin
+        let origins = &mut sink.origins;
+        self.input.token_spans(pos, text.len(), |k, src| {
+            let same = origins
+                .last()
+                .is_some_and(|o| (o.file, o.line, o.expansion) == (src.name, src.line, pos.exp));
+            if !same {
+                origins.push(Origin {
+                    start: start + k,
+                    file: src.name,
+                    line: src.line,
+                    column: src.col,
+                    expansion: pos.exp,
                 });
             }
-        }
+        });
         sink.buf.extend_from_slice(text);
         Ok(())
     }
@@ -463,6 +473,9 @@ impl<'a> Expander<'a> {
                 match kind {
                     TokenKind::Open => {
                         f.paren += 1;
+                        let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+                        self.input
+                            .token_spans(pos, 1, |k, src| push_span(spans, base + k, src));
                         f.cur.push(b'(');
                         continue;
                     }
@@ -474,11 +487,15 @@ impl<'a> Expander<'a> {
                     TokenKind::Close if f.paren == 0 => {
                         finish_arg(f);
                         let frame = self.frames.pop().expect("a frame was just inspected");
+                        self.call_spans = frame.arg_spans;
                         self.call(frame.name, frame.def, frame.args, frame.open, frame.traced)?;
                         continue;
                     }
                     TokenKind::Close => {
                         f.paren -= 1;
+                        let (base, spans) = (f.cur.len() as u32, &mut f.cur_spans);
+                        self.input
+                            .token_spans(pos, 1, |k, src| push_span(spans, base + k, src));
                         f.cur.push(b')');
                         continue;
                     }
@@ -538,6 +555,8 @@ impl<'a> Expander<'a> {
                 name: word,
                 def,
                 cur: Vec::new(),
+                cur_spans: Spans::new(),
+                arg_spans: vec![Spans::new()],
                 cur_func: None,
                 paren: 0,
                 skipping: true,
@@ -546,6 +565,7 @@ impl<'a> Expander<'a> {
             });
             Ok(())
         } else {
+            self.call_spans = vec![Spans::new()];
             self.call(word.clone(), def, vec![ArgVal::Text(word)], pos, traced)
         }
     }
@@ -587,9 +607,12 @@ impl<'a> Expander<'a> {
         let saved = (self.input.cur_name, self.input.cur_line);
         self.input.cur_name = open.name;
         self.input.cur_line = open.line;
+        self.result_spans.clear();
         let result = match def {
-            Def::User { body, .. } => {
-                let text = self.substitute(&body, &args);
+            Def::User { body, spans, .. } => {
+                let call_spans = std::mem::take(&mut self.call_spans);
+                let (text, spans) = self.substitute(&body, &spans, &args, &call_spans);
+                self.result_spans = spans;
                 self.charge(text.len()).map(|_| text)
             }
             Def::Builtin(b) => self.builtin(b, &args),
@@ -605,24 +628,74 @@ impl<'a> Expander<'a> {
                 String::from_utf8_lossy(&name)
             );
         }
+        let spans = std::mem::take(&mut self.result_spans);
         self.input
-            .push_str_at(text, open.name, open.line, Some(exp));
+            .push_str_at(text, open.name, open.line, Some(exp), spans);
         Ok(())
     }
 
-    /// Expands `$1`, `$#`, `$*`, `$@` in a user macro's body.
-    pub(crate) fn substitute(&self, body: &[u8], args: &[ArgVal]) -> Vec<u8> {
+    /// Expands `$1`, `$#`, `$*`, `$@` in a user macro's body, with the sources of the
+    /// result: literal text from the definition, arguments from where they were written.
+    pub(crate) fn substitute(
+        &self,
+        body: &[u8],
+        body_spans: &[(u32, Src)],
+        args: &[ArgVal],
+        arg_spans: &[Spans],
+    ) -> (Vec<u8>, Spans) {
         let mut out = Vec::with_capacity(body.len());
+        let mut spans = Spans::new();
+        let mut lit = 0;
         let mut i = 0;
         while i < body.len() {
+            let dollar = i;
             let c = body[i];
             i += 1;
             if c != b'$' || i >= body.len() {
-                out.push(c);
                 continue;
             }
+            let special = body[i].is_ascii_digit() || matches!(body[i], b'#' | b'*' | b'@');
+            if !special {
+                continue;
+            }
+            append_slice(&mut spans, out.len(), body_spans, lit, dollar - lit);
+            out.extend_from_slice(&body[lit..dollar]);
+            let here = source_at(body_spans, dollar);
+            let mark = |spans: &mut Spans, at: usize| {
+                if let Some(src) = here {
+                    push_span(spans, at as u32, src);
+                }
+            };
             match body[i] {
-                d if d.is_ascii_digit() => {
+                b'#' => {
+                    i += 1;
+                    mark(&mut spans, out.len());
+                    out.extend_from_slice((args.len() - 1).to_string().as_bytes());
+                }
+                b'*' | b'@' => {
+                    let quoted = body[i] == b'@';
+                    i += 1;
+                    for (k, a) in args.iter().enumerate().skip(1) {
+                        mark(&mut spans, out.len());
+                        if k > 1 {
+                            out.push(b',');
+                        }
+                        if quoted {
+                            out.extend_from_slice(&self.input.quote.start);
+                        }
+                        append_spans(
+                            &mut spans,
+                            out.len(),
+                            arg_spans.get(k).map_or(&[][..], |s| s),
+                        );
+                        out.extend_from_slice(a.text());
+                        mark(&mut spans, out.len());
+                        if quoted {
+                            out.extend_from_slice(&self.input.quote.end);
+                        }
+                    }
+                }
+                _ => {
                     let mut n = 0usize;
                     while i < body.len() && body[i].is_ascii_digit() {
                         n = n
@@ -631,22 +704,17 @@ impl<'a> Expander<'a> {
                         i += 1;
                     }
                     if let Some(a) = args.get(n) {
+                        let from = arg_spans.get(n).map_or(&[][..], |s| s);
+                        append_spans(&mut spans, out.len(), from);
                         out.extend_from_slice(a.text());
                     }
                 }
-                b'#' => {
-                    i += 1;
-                    out.extend_from_slice((args.len() - 1).to_string().as_bytes());
-                }
-                b'*' | b'@' => {
-                    let quoted = body[i] == b'@';
-                    i += 1;
-                    self.join_args(&mut out, &args[1..], quoted);
-                }
-                _ => out.push(b'$'),
             }
+            lit = i;
         }
-        out
+        append_slice(&mut spans, out.len(), body_spans, lit, body.len() - lit);
+        out.extend_from_slice(&body[lit..]);
+        (out, spans)
     }
 
     /// Writes arguments separated by commas, each quoted if asked.
@@ -676,7 +744,7 @@ impl<'a> Expander<'a> {
             let batch = std::mem::take(&mut self.wrapups);
             // GNU m4 1.4.19 reads the saved texts last-in, first-out.
             for (text, name, line) in batch {
-                self.input.push_str_at(text, name, line, None);
+                self.input.push_str_at(text, name, line, None, Spans::new());
             }
             self.expand_input()?;
         }
@@ -691,6 +759,7 @@ impl<'a> Expander<'a> {
                     let def = Def::User {
                         body: Rc::from(value.as_bytes()),
                         site: None,
+                        spans: Rc::from(Vec::new()),
                     };
                     self.set_def(name.as_bytes(), def, false);
                 }
@@ -752,18 +821,7 @@ impl<'a> Expander<'a> {
         let main = self.sinks.remove(&0).unwrap_or_default();
         Expanded {
             output: main.buf,
-            origins: main
-                .origins
-                .into_iter()
-                .map(|o| Origin {
-                    column: if o.expansion.is_none() {
-                        o.column + 1
-                    } else {
-                        0
-                    },
-                    ..o
-                })
-                .collect(),
+            origins: main.origins,
             expansions: self.expansions,
             files: self.names,
             messages: self.messages,
@@ -775,6 +833,7 @@ impl<'a> Expander<'a> {
 
 /// Ends the argument being collected.
 fn finish_arg(f: &mut Frame) {
+    f.arg_spans.push(std::mem::take(&mut f.cur_spans));
     let text = std::mem::take(&mut f.cur);
     let arg = match f.cur_func.take() {
         Some(b) if text.is_empty() => ArgVal::Func(b),

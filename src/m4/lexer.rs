@@ -20,6 +20,57 @@ pub(crate) type NameId = u32;
 /// Index of an expansion record (a macro call) in the expander's arena.
 pub(crate) type ExpId = u32;
 
+/// Where a piece of text was written in a file: name, 1-based line, 1-based column (0 when
+/// only the line is known).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Src {
+    pub name: NameId,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Sources of a text: each entry applies from its byte offset to the next entry's.
+pub(crate) type Spans = Vec<(u32, Src)>;
+
+/// Appends `from` (sources of a text now placed at `offset`) to `to`.
+pub(crate) fn append_spans(to: &mut Spans, offset: usize, from: &[(u32, Src)]) {
+    for &(k, src) in from {
+        push_span(to, offset as u32 + k, src);
+    }
+}
+
+/// Adds one source entry, unless it repeats the last one.
+pub(crate) fn push_span(to: &mut Spans, at: u32, src: Src) {
+    if to.last().is_none_or(|&(_, last)| last != src) {
+        to.push((at, src));
+    }
+}
+
+/// Appends the sources of `len` bytes starting at `start` of a text with sources `spans`,
+/// now placed at `offset`.
+pub(crate) fn append_slice(
+    to: &mut Spans,
+    offset: usize,
+    spans: &[(u32, Src)],
+    start: usize,
+    len: usize,
+) {
+    let (start, end) = (start as u32, (start + len) as u32);
+    let first = spans.partition_point(|&(k, _)| k <= start);
+    if let Some(&(_, src)) = first.checked_sub(1).and_then(|i| spans.get(i)) {
+        push_span(to, offset as u32, src);
+    }
+    for &(k, src) in spans[first..].iter().take_while(|&&(k, _)| k < end) {
+        push_span(to, offset as u32 + k - start, src);
+    }
+}
+
+/// The source in effect at byte `at` of a text with sources `spans`.
+pub(crate) fn source_at(spans: &[(u32, Src)], at: usize) -> Option<Src> {
+    let i = spans.partition_point(|&(k, _)| k as usize <= at);
+    spans.get(i.checked_sub(1)?).map(|&(_, src)| src)
+}
+
 /// One block of the input stack.
 #[derive(Debug)]
 enum Block {
@@ -40,6 +91,7 @@ enum Block {
         name: NameId,
         line: u32,
         exp: Option<ExpId>,
+        spans: Spans,
     },
     /// A builtin's definition produced by `defn`, read as one token.
     Func(Builtin),
@@ -133,6 +185,9 @@ pub(crate) struct Input {
     pub comment: Delims,
     /// The text of the token read last.
     pub text: Vec<u8>,
+    /// Where the token read last began: stack index, position in that block, and how many
+    /// delimiter bytes precede its text there.
+    mark: (usize, usize, usize),
     /// Set when a file block was popped, so the output invalidates its line (GNU m4 sets
     /// `output_current_line` to -1 there).
     pub file_popped: bool,
@@ -164,6 +219,7 @@ impl Input {
                 end: b"\n".to_vec(),
             },
             text: Vec::new(),
+            mark: (usize::MAX, 0, 0),
             file_popped: false,
         }
     }
@@ -199,17 +255,31 @@ impl Input {
     }
 
     /// Pushes text to be read next, attributed to the given file and line.
-    pub fn push_str_at(&mut self, data: Vec<u8>, name: NameId, line: u32, exp: Option<ExpId>) {
+    pub fn push_str_at(
+        &mut self,
+        data: Vec<u8>,
+        name: NameId,
+        line: u32,
+        exp: Option<ExpId>,
+        spans: Spans,
+    ) {
         if data.is_empty() {
             return;
         }
         self.drop_spent_strings();
+        let mut spans = spans;
+        if spans.first().is_some_and(|&(k, _)| k > 0) {
+            // Text before the first known source is attributed to the call.
+            let call = Src { name, line, col: 0 };
+            spans.insert(0, (0, call));
+        }
         self.stack.push(Block::Str {
             data,
             pos: 0,
             name,
             line,
             exp,
+            spans,
         });
         self.changed = true;
     }
@@ -399,6 +469,12 @@ impl Input {
         self.text.clear();
         self.settle();
         let mut pos = self.here();
+        self.mark = match self.stack.last() {
+            Some(Block::File { pos, .. } | Block::Str { pos, .. }) => {
+                (self.stack.len() - 1, *pos, 0)
+            }
+            _ => (usize::MAX, 0, 0),
+        };
         let first = match self.peek_at(0) {
             None => return Ok((TokenKind::Eof, pos)),
             Some(Peeked::Func(b)) => {
@@ -527,6 +603,7 @@ impl Input {
     fn read_quoted(&mut self, d: &Delims, mut pos: Pos) -> Result<(TokenKind, Pos), LexError> {
         self.eat(&d.start);
         pos.line = self.cur_line;
+        self.mark.2 = d.start.len();
         let mut level = 1usize;
         let (start0, end0) = (d.start.first().copied(), d.end.first().copied());
         loop {
@@ -548,6 +625,60 @@ impl Input {
                 self.next();
                 self.text.push(b);
             }
+        }
+    }
+
+    /// The sources of the token read last (`pos` is where it began, `len` the length of
+    /// its text). A token read from
+    /// one block gets exact sources; one that crossed blocks is attributed to its start.
+    pub fn token_spans(&self, pos: Pos, len: usize, mut emit: impl FnMut(u32, Src)) {
+        let (idx, start, skip) = self.mark;
+        let fallback = Src {
+            name: pos.name,
+            line: pos.line,
+            col: 0,
+        };
+        let first = start + skip;
+        match self.stack.last() {
+            _ if idx + 1 != self.stack.len() => emit(0, fallback),
+            Some(Block::File { name, data, .. }) => {
+                let Some(text) = data.get(first..first + len) else {
+                    return emit(0, fallback);
+                };
+                let col = pos.col + skip as u32 + 1;
+                emit(
+                    0,
+                    Src {
+                        name: *name,
+                        line: pos.line,
+                        col,
+                    },
+                );
+                let breaks = text.iter().enumerate().filter(|(_, &b)| b == b'\n');
+                for (line, (i, _)) in (pos.line + 1..).zip(breaks) {
+                    if i + 1 < text.len() {
+                        emit(
+                            i as u32 + 1,
+                            Src {
+                                name: *name,
+                                line,
+                                col: 1,
+                            },
+                        );
+                    }
+                }
+            }
+            Some(Block::Str { spans, .. }) if !spans.is_empty() => {
+                let (from, end) = (first as u32, (first + len) as u32);
+                let at = spans.partition_point(|&(k, _)| k <= from);
+                if let Some(&(_, src)) = at.checked_sub(1).and_then(|i| spans.get(i)) {
+                    emit(0, src);
+                }
+                for &(k, src) in spans[at..].iter().take_while(|&&(k, _)| k < end) {
+                    emit(k - from, src);
+                }
+            }
+            _ => emit(0, fallback),
         }
     }
 

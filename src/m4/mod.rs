@@ -5,6 +5,7 @@
 //! for byte GNU m4's (including the `#line` directives of `-s`), and it also records where
 //! each range of the output came from ([`Origin`], [`Expansion`]) so that later stages can
 //! report an error at the original `.te`/`.if` line, through the chain of macro calls.
+//! Warnings and errors come both as GNU m4's text and as data ([`Message`]).
 //!
 //! # API structure
 //! - [`Options`] holds the flags that change the language (`-s`, `-P`, `-I`, `-E`, limits).
@@ -104,10 +105,13 @@ pub trait FileLoader {
 
 /// Where a range of the output came from.
 ///
-/// Ranges run from `start` to the next origin's `start` (or the end of the output). For
-/// text copied from a file, `file:line:column` is where it stands; for text a macro
-/// produced, it is the place of the outermost call in a file (what GNU m4's `#line` names)
-/// and `expansion` leads to the chain of calls.
+/// Ranges run from `start` to the next origin's `start` (or the end of the output).
+/// `file:line:column` is where the characters were written: in the input file for text
+/// copied straight through, in the `define` for text from a macro's body, and where the
+/// argument was written for text that came in through `$1` and friends (so a block inside
+/// `ifdef(..., `...')` keeps its own lines, which GNU m4's `#line` directives lose). Text
+/// a builtin computed (`eval`, `translit` ...) is placed at the call, with `column` 0.
+/// `expansion` leads to the chain of macro calls that produced the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {
     /// Byte offset in [`Expanded::output`] where this range starts.
