@@ -408,21 +408,9 @@ fn remap_diagnostic(
         };
         let conf_text = &map.file(conf).text;
         let wanted = conf_text.get(label.span.range()).unwrap_or("").to_string();
-        // Text a builtin (`ifdef`, `ifelse` ...) passed through came from its quoted
-        // arguments, which follow the call in the same file.
-        let from_builtin = expanded
-            .chain(origin)
-            .next()
-            .is_some_and(|e| e.defined_at.is_none());
         *label = Label {
             file,
-            span: locate(
-                map.file(file),
-                origin.line,
-                origin.column,
-                &wanted,
-                from_builtin,
-            ),
+            span: locate(map.file(file), origin.line, origin.column, &wanted),
             ..label.clone()
         };
         if i == 0 || label.primary {
@@ -446,9 +434,9 @@ fn remap_diagnostic(
 }
 
 /// The span in an original file for text `wanted` whose origin is `line:column`: the
-/// first occurrence of the text on that line from the column on (macro arguments are
-/// written there), or with `ahead` on the lines after it, else the origin itself.
-fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str, ahead: bool) -> Span {
+/// first occurrence of the text on that line from the column on (where a macro argument
+/// was written), else the origin itself.
+fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str) -> Span {
     let idx = (line.max(1) - 1) as usize;
     if idx >= file.line_starts().len() {
         return Span::new(file.text.len(), file.text.len());
@@ -465,15 +453,6 @@ fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str, ahead: bool) 
         if let Some(text) = file.text.get(r.clone()) {
             if let Some(pos) = find_word(text, first_line) {
                 return Span::new(r.start + pos, r.start + pos + first_line.len());
-            }
-        }
-        if ahead {
-            if let Some(pos) = file
-                .text
-                .get(r.end..)
-                .and_then(|t| find_word(t, first_line))
-            {
-                return Span::new(r.end + pos, r.end + pos + first_line.len());
             }
         }
     }
