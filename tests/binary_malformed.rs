@@ -2,34 +2,12 @@
 //! back to a file that reads as the same policy (the property `fuzz/read_binary` checks
 //! without bounds). Deterministic: a fixed-seed generator picks the mutations.
 
+mod common;
+
 use flaskc::binary::{read, write, WriteOptions};
-use std::path::{Path, PathBuf};
 
 /// Mutations per corpus binary (`FLASKC_MUTATION_ROUNDS` overrides it for longer runs).
 const ROUNDS: usize = 100;
-
-fn corpus_binaries() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "bin") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        &mut out,
-    );
-    out.sort();
-    out
-}
 
 /// xorshift64*: small, deterministic, good enough to spread mutations.
 struct Rng(u64);
@@ -82,7 +60,7 @@ fn check(bytes: &[u8]) {
 
 #[test]
 fn mutated_corpus_binaries_never_panic() {
-    let bins = corpus_binaries();
+    let bins = common::corpus_binaries();
     if bins.is_empty() {
         println!("skipped: ../shared/corpus has no binaries");
         return;

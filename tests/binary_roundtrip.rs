@@ -1,35 +1,13 @@
 //! Round trips over every corpus binary: `write(read(b)) == b` byte for byte, and
 //! `read(write(db)) == db`. This proves the hash orders (binary-format.md §12) are right.
 
-use flaskc::binary::{read, write, WriteOptions};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn corpus_binaries() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "bin") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        &mut out,
-    );
-    out.sort();
-    out
-}
+use flaskc::binary::{read, write, WriteOptions};
 
 #[test]
 fn corpus_round_trips_byte_for_byte() {
-    let bins = corpus_binaries();
+    let bins = common::corpus_binaries();
     if bins.is_empty() {
         println!("skipped: ../shared/corpus has no binaries");
         return;
@@ -82,7 +60,7 @@ fn corpus_round_trips_byte_for_byte() {
 /// (features a version lacks are dropped or refused by the writer, never mis-encoded).
 #[test]
 fn selinux_policies_survive_every_version() {
-    let bins: Vec<_> = corpus_binaries()
+    let bins: Vec<_> = common::corpus_binaries()
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("selinux-tests"))
         .collect();
@@ -116,7 +94,7 @@ fn selinux_policies_survive_every_version() {
 #[test]
 fn corpus_avtabs_are_in_compile_order() {
     use flaskc::binary::format::{sort_avtab, AVTAB_COMPILE_MASK};
-    for path in corpus_binaries() {
+    for path in common::corpus_binaries() {
         let db = read(&std::fs::read(&path).unwrap()).unwrap().db;
         let mut sorted = db.avtab.clone();
         sort_avtab(&mut sorted, AVTAB_COMPILE_MASK);

@@ -3,22 +3,10 @@
 //! build must fail, leave no output, and print diagnostics at the original files and
 //! lines, kept as snapshots.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
-
-/// Copies a directory tree.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 /// Applies a case to the tree in `dir`.
 fn apply(case: &str, dir: &Path) {
@@ -52,7 +40,7 @@ fn broken_trees_are_reported_at_their_source_lines() {
         let case = std::fs::read_to_string(case_path).expect("readable case");
         let work = tempfile::tempdir().expect("temp dir");
         let tree = work.path().join("policy");
-        copy_tree(&root.join("policy"), &tree);
+        common::copy_tree(&root.join("policy"), &tree);
         apply(&case, &tree);
         let out_dir = work.path().join("out");
         std::fs::create_dir(&out_dir).expect("out dir");

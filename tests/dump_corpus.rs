@@ -1,32 +1,10 @@
 //! The policy.conf and CIL dumps of every corpus binary against checkpolicy 3.4's
 //! (`policy.N.dump.conf` / `policy.N.dump.cil` beside `policy.N.bin`).
 
+mod common;
+
 use flaskc::binary::read;
 use flaskc::dump::{to_cil, to_conf};
-use std::path::{Path, PathBuf};
-
-fn corpus_binaries() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "bin") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        &mut out,
-    );
-    out.sort();
-    out
-}
 
 /// The first differing line, for a readable failure.
 fn first_diff(ours: &str, theirs: &str) -> String {
@@ -43,7 +21,7 @@ fn first_diff(ours: &str, theirs: &str) -> String {
 }
 
 fn check(ext: &str, dump: fn(&flaskc::policydb::PolicyDb) -> String) {
-    let bins = corpus_binaries();
+    let bins = common::corpus_binaries();
     if bins.is_empty() {
         println!("skipped: ../shared/corpus has no binaries");
         return;

@@ -4,6 +4,8 @@
 //! the same policy.conf. Skipped, saying so, where make, m4, checkpolicy or ../shared are
 //! absent.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,19 +15,6 @@ fn have(tool: &str) -> bool {
         .arg(format!("command -v {tool}"))
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Runs Xen's Makefile in `policy_dir` with the given tools; the output directory.
@@ -66,7 +55,7 @@ fn xens_makefile_builds_the_same_policy_with_flaskc() {
     let flaskc = env!("CARGO_BIN_EXE_flaskc");
     for tree in trees {
         let work = tempfile::tempdir().expect("temp dir");
-        copy_tree(&tree, work.path());
+        common::copy_tree(&tree, work.path());
         let policy = work.path().join("tools/flask/policy");
         let (theirs, ours) = (work.path().join("gnu"), work.path().join("flaskc"));
         assert!(

@@ -115,10 +115,20 @@ pub mod sym {
     pub const SENS: usize = 6;
     /// Categories.
     pub const CATS: usize = 7;
+    use crate::policydb::hashtab::initial_size as size;
     /// Initial hash-table sizes of the kernel policydb, by table index (§4, §12.1).
-    pub const INITIAL_SIZES: [usize; 8] = [2, 32, 16, 512, 128, 16, 16, 16];
+    pub const INITIAL_SIZES: [usize; 8] = [
+        size::COMMONS,
+        size::CLASSES,
+        size::ROLES,
+        size::TYPES,
+        size::USERS,
+        size::BOOLS,
+        size::SENS,
+        size::CATS,
+    ];
     /// Initial size of a common's or class's permission table.
-    pub const PERM_TABLE_SIZE: usize = 32;
+    pub const PERM_TABLE_SIZE: usize = size::PERMS;
 }
 
 /// Constraint expression node kinds (§3.6).

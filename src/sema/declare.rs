@@ -1082,8 +1082,8 @@ fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
     }
 }
 
-/// A name that must be a real type (or an alias of one); its value.
-fn real_type(cx: &mut Cx, syms: &Syms, name: &ast::Ident) -> Option<u32> {
+/// A name that must be a real type (or an alias of one); its value, or an error.
+pub(super) fn real_type(cx: &mut Cx, syms: &Syms, name: &ast::Ident) -> Option<u32> {
     match syms.ty(&name.name) {
         Some(TypeSym::Type(v) | TypeSym::Alias(v)) => Some(v),
         Some(TypeSym::Attribute(_)) => {

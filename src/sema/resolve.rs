@@ -364,27 +364,7 @@ pub(super) fn context(
             return None;
         }
     };
-    let ty = match syms.ty(&ctx.ty.name) {
-        Some(TypeSym::Type(v) | TypeSym::Alias(v)) => v,
-        Some(TypeSym::Attribute(_)) => {
-            cx.error(
-                "attribute-not-allowed",
-                ctx.ty.span,
-                format!("`{}` is an attribute; a context needs a type", ctx.ty.name),
-                "an attribute",
-            );
-            return None;
-        }
-        None => {
-            cx.error(
-                "undefined-type",
-                ctx.ty.span,
-                format!("type `{}` is not defined", ctx.ty.name),
-                "not declared",
-            );
-            return None;
-        }
-    };
+    let ty = super::declare::real_type(cx, syms, &ctx.ty)?;
     let range = match (&ctx.range, cx.opts.mls) {
         (Some(r), true) => range(cx, syms, r)?,
         (None, true) => {

@@ -2,7 +2,7 @@
 //! unconditional avtab (binary-format.md §5), conditional nodes (§6), role transitions and
 //! allows (§7), named type transitions (§7.3), range transitions (§9), class defaults.
 
-use super::declare::{Block, Syms, TypeSym};
+use super::declare::{Block, Syms};
 use super::resolve::{self, Expand};
 use super::Cx;
 use crate::diag::Diagnostic;
@@ -579,29 +579,8 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
             }
         }
         Rule::Type { new_type, .. } => {
-            let nt = match syms.ty(&new_type.name) {
-                Some(TypeSym::Type(v) | TypeSym::Alias(v)) => v,
-                Some(TypeSym::Attribute(_)) => {
-                    cx.error(
-                        "attribute-not-allowed",
-                        new_type.span,
-                        format!(
-                            "`{}` is an attribute; the new type must be a type",
-                            new_type.name
-                        ),
-                        "an attribute",
-                    );
-                    return;
-                }
-                None => {
-                    cx.error(
-                        "undefined-type",
-                        new_type.span,
-                        format!("unknown type `{}`", new_type.name),
-                        "not declared",
-                    );
-                    return;
-                }
+            let Some(nt) = super::declare::real_type(cx, syms, new_type) else {
+                return;
             };
             class_list.reverse();
             per_class = class_list
@@ -1429,18 +1408,7 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
             let st = resolve::type_set(cx, syms, source, Expand::Always, false);
             let tt = resolve::type_set(cx, syms, target, Expand::Always, false);
             let cl = resolve::class_set(cx, syms, classes);
-            let nt = match syms.ty(&new_type.name) {
-                Some(TypeSym::Type(v) | TypeSym::Alias(v)) => Some(v),
-                _ => {
-                    cx.error(
-                        "undefined-type",
-                        new_type.span,
-                        format!("unknown type `{}`", new_type.name),
-                        "not declared",
-                    );
-                    None
-                }
-            };
+            let nt = super::declare::real_type(cx, syms, new_type);
             let (Some(st), Some(tt), Some(cl), Some(nt)) = (st, tt, cl, nt) else {
                 continue;
             };
