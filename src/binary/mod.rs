@@ -63,7 +63,23 @@ pub fn read(bytes: &[u8]) -> Result<ReadPolicy, ReadError> {
 /// unsupported version, MLS before version 19, IOMEM bounds over 32 bits before version 30,
 /// xperms on Xen ...).
 pub fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> {
-    write::write(db, opts)
+    let mut out = Vec::new();
+    write::write(db, opts, &mut out)?;
+    Ok(out)
+}
+
+/// Writes a policy to `out` as it is encoded, a megabyte at a time, so that a large policy
+/// is never held twice in memory. On an error, what was written is incomplete: write to a
+/// temporary file and keep it only on success.
+///
+/// # Errors
+/// As [`write`], and [`WriteError::Io`] when `out` fails.
+pub fn write_to(
+    db: &PolicyDb,
+    opts: &WriteOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
+    write::write(db, opts, out)
 }
 
 /// Applies the changes libsepol's reader makes to a policy it loads from a file of
@@ -286,6 +302,8 @@ pub enum WriteError {
         /// Its value.
         value: u32,
     },
+    /// The output could not be written ([`write_to`] only).
+    Io(String),
 }
 
 impl fmt::Display for WriteError {
@@ -311,6 +329,7 @@ impl fmt::Display for WriteError {
             WriteError::Unnamed { what, value } => {
                 write!(f, "{what} value {value} has no name to write")
             }
+            WriteError::Io(e) => write!(f, "cannot write the policy: {e}"),
         }
     }
 }

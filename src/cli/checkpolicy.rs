@@ -148,16 +148,26 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
 /// Writes `bytes` to `path` (standard output for `-`) through a temporary file in the
 /// same directory, renamed into place once complete.
 pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_output_with(path, &mut |w| w.write_all(bytes).map_err(|e| e.to_string()))
+}
+
+/// Lets `fill` write the output to `path` (standard output for `-`): through a temporary
+/// file in the same directory, renamed into place only when `fill` and the writes
+/// succeeded, so that a failure leaves neither a partial file nor a stray temporary one.
+pub(crate) fn write_output_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), String>,
+) -> Result<(), String> {
+    let fail = |e: String| format!("cannot write {}: {e}", path.display());
     if path == Path::new("-") {
-        return std::io::stdout()
-            .write_all(bytes)
-            .map_err(|e| format!("cannot write standard output: {e}"));
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        fill(&mut out).map_err(fail)?;
+        return out.flush().map_err(|e| fail(e.to_string()));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     // A policy file is not secret: created 0666 less the umask, as checkpolicy's are.
     let mut builder = tempfile::Builder::new();
     builder.prefix(".flaskc-");
@@ -166,8 +176,10 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    let tmp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
+    let mut w = std::io::BufWriter::new(tmp);
+    fill(&mut w).map_err(fail)?;
+    let tmp = w.into_inner().map_err(|e| fail(e.error().to_string()))?;
+    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Compiling policy.conf text to a binary policy: parse, lower, check what the target can
 //! hold, write atomically.
 
-use super::checkpolicy::{write_output, CheckpolicyArgs, TargetArg, UnknownArg};
+use super::checkpolicy::{write_output_with, CheckpolicyArgs, TargetArg, UnknownArg};
 use crate::binary::{self, WriteOptions};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
@@ -261,20 +261,14 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     }
 }
 
-/// Writes the binary to `output` (atomically); the exit code.
+/// Writes the binary to `output` as it is encoded (atomically); the exit code.
 pub(crate) fn write_binary(db: PolicyDb, version: u32, output: &Path) -> i32 {
-    let bytes = match binary::write(&db, &WriteOptions { version }) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("flaskc: error: {e}");
-            return 1;
-        }
-    };
-    drop(db);
-    match write_output(output, &bytes) {
+    let opts = WriteOptions { version };
+    let mut fill = |w: &mut dyn Write| binary::write_to(&db, &opts, w).map_err(|e| e.to_string());
+    match write_output_with(output, &mut fill) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            eprintln!("flaskc: error: {e}");
             1
         }
     }

@@ -75,26 +75,29 @@ pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
 /// assert!(!diags.is_empty()); // the access vectors, types, users ... are missing
 /// ```
 pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>) {
-    let text = map.file(file).text.clone();
-    let lexed = lex(&text, file);
+    // A first lexing pass finds directives, brackets and lexical errors; the parser then
+    // lexes again as it goes, so that no token list of the whole file is ever held.
+    let lexed = lex(&map.file(file).text, file);
     for &(offset, line, ref name) in &lexed.directives {
         map.file_mut(file)
             .add_directive(offset, line, name.as_deref());
     }
+    let text: &str = &map.file(file).text;
     let mut diags = lexed.diags;
     if let Some(d) = lexed.too_deep {
         diags.push(d);
         return (ast::Policy::default(), diags);
     }
     let mut recovered = Vec::new();
-    let result = generated::policy::PolicyParser::new().parse(
-        &mut recovered,
-        lexed.tokens.into_iter().map(Ok::<_, LexError>),
-    );
+    let tokens = lexer::tokens(text).filter_map(|t| match t {
+        Ok((_, Token::LineDirective(_), _)) | Err(_) => None,
+        Ok(t) => Some(Ok::<_, LexError>(t)),
+    });
+    let result = generated::policy::PolicyParser::new().parse(&mut recovered, tokens);
     let n_syntax = recovered.len() + usize::from(result.is_err());
     let ctx = ErrorCtx {
         file,
-        text: &text,
+        text,
         unclosed: lexed.unclosed,
         closers: &lexed.closers,
     };
@@ -132,14 +135,13 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     syntax.sort_by_key(|(at, _)| *at);
     let error_at: HashSet<u32> = syntax.iter().map(|(at, _)| *at).collect();
     diags.extend(syntax.into_iter().map(|(_, d)| d));
-    diags.extend(order::check(&stmts, file, &text, n_syntax > 0, &error_at));
+    diags.extend(order::check(&stmts, file, text, n_syntax > 0, &error_at));
     let items = block_items(stmts);
     (ast::Policy { items }, diags)
 }
 
-/// The token stream and what the lexing pass found on the way.
-struct Lexed<'a> {
-    tokens: Vec<(usize, Token<'a>, usize)>,
+/// What the lexing pass finds on the way.
+struct Lexed {
     directives: Vec<(usize, u32, Option<String>)>,
     diags: Vec<Diagnostic>,
     /// Where the `{` and `(` still open at the end were written.
@@ -166,9 +168,8 @@ fn is_operator(t: &Token) -> bool {
     )
 }
 
-fn lex(text: &str, file: FileId) -> Lexed<'_> {
+fn lex(text: &str, file: FileId) -> Lexed {
     let mut out = Lexed {
-        tokens: Vec::new(),
         directives: Vec::new(),
         diags: Vec::new(),
         unclosed: Vec::new(),
@@ -235,7 +236,6 @@ fn lex(text: &str, file: FileId) -> Lexed<'_> {
                 );
             }
         }
-        out.tokens.push((l, tok, r));
     }
     if let Some(b) = bad {
         out.diags.push(unrecognized(file, text, b));

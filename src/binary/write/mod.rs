@@ -14,15 +14,35 @@ use crate::policydb::{Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, T
 use byteorder::{LittleEndian, WriteBytesExt};
 
 /// An output buffer that knows the version and target being written.
-pub(super) struct Encoder {
+pub(super) struct Encoder<'s> {
     buf: Vec<u8>,
     version: u32,
     target: Target,
     /// The policy's extended permissions, which xperm avtab entries index (§5.1).
     xperms: Vec<crate::policydb::Xperms>,
+    /// Where full buffers go; the buffer is the whole output when there is none.
+    sink: Option<&'s mut dyn std::io::Write>,
+    /// The first error of the sink, reported when the encoding is done.
+    failed: Option<std::io::Error>,
 }
 
-impl Encoder {
+/// How much the encoder buffers before handing bytes to its sink.
+const FLUSH_AT: usize = 1 << 20;
+
+impl Encoder<'_> {
+    /// Hands the buffer to the sink when it is full (and a sink exists).
+    fn spill(&mut self) {
+        if self.buf.len() < FLUSH_AT || self.failed.is_some() {
+            return;
+        }
+        if let Some(sink) = self.sink.as_mut() {
+            if let Err(e) = sink.write_all(&self.buf) {
+                self.failed = Some(e);
+            }
+            self.buf.clear();
+        }
+    }
+
     fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
@@ -34,6 +54,7 @@ impl Encoder {
 
     fn u32(&mut self, v: u32) {
         let _ = self.buf.write_u32::<LittleEndian>(v);
+        self.spill();
     }
 
     fn u64(&mut self, v: u64) {
@@ -47,6 +68,7 @@ impl Encoder {
 
     fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
+        self.spill();
     }
 
     /// A length-prefixed string (§3.2).
@@ -65,13 +87,15 @@ impl Encoder {
 }
 
 #[cfg(test)]
-impl Encoder {
-    pub(in crate::binary) fn for_tests(version: u32) -> Encoder {
+impl Encoder<'_> {
+    pub(in crate::binary) fn for_tests(version: u32) -> Encoder<'static> {
         Encoder {
             buf: Vec::new(),
             version,
             target: Target::Xen,
             xperms: Vec::new(),
+            sink: None,
+            failed: None,
         }
     }
 
@@ -141,7 +165,11 @@ impl Encode for Context {
     }
 }
 
-pub(super) fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> {
+pub(super) fn write(
+    db: &PolicyDb,
+    opts: &WriteOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
     // Every field is written by one of the sections below; a new field breaks the build
     // here until it is handled (style guide §3.2).
     let PolicyDb {
@@ -182,10 +210,12 @@ pub(super) fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, Write
         });
     }
     let mut e = Encoder {
-        buf: Vec::with_capacity(64 * 1024),
+        buf: Vec::with_capacity(FLUSH_AT + 64 * 1024),
         version,
         target: db.target,
         xperms: db.xperms.clone(),
+        sink: Some(out),
+        failed: None,
     };
     // §1: header.
     e.u32(format::MAGIC);
@@ -212,5 +242,16 @@ pub(super) fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, Write
     rules::write_rules(&mut e, db)?;
     ocontext::write_ocontexts(&mut e, db, compat.ocon_num)?;
     rules::write_tail(&mut e, db);
-    Ok(e.buf)
+    let Encoder {
+        buf, sink, failed, ..
+    } = e;
+    if let Some(err) = failed {
+        return Err(WriteError::Io(err.to_string()));
+    }
+    if let Some(sink) = sink {
+        sink.write_all(&buf)
+            .and_then(|()| sink.flush())
+            .map_err(|err| WriteError::Io(err.to_string()))?;
+    }
+    Ok(())
 }
