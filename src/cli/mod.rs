@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod checkpolicy;
 mod compile;
+mod info;
 mod m4;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Checkpolicy(checkpolicy::CheckpolicyArgs),
     /// Compile a policy.conf into a binary policy (the same flags as `checkpolicy`).
     Compile(checkpolicy::CheckpolicyArgs),
+    /// Statistics and symbol listings of a binary policy (like seinfo).
+    Info(info::InfoArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -47,6 +50,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),
+            Command::Info(args) => info::run(&args),
         },
         Err(e) => {
             let _ = e.print();
