@@ -8,6 +8,7 @@ mod checkpolicy;
 mod compile;
 mod info;
 mod m4;
+mod search;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -33,6 +34,8 @@ enum Command {
     Compile(checkpolicy::CheckpolicyArgs),
     /// Statistics and symbol listings of a binary policy (like seinfo).
     Info(info::InfoArgs),
+    /// Type enforcement rules of a binary policy matching filters (like sesearch).
+    Search(search::SearchArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -51,6 +54,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),
             Command::Info(args) => info::run(&args),
+            Command::Search(args) => search::run(&args),
         },
         Err(e) => {
             let _ = e.print();

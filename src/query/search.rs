@@ -278,6 +278,9 @@ fn entry_to_rule(names: &Names, e: &AvtabEntry) -> Rule {
             || "?".to_owned(),
             |x| format!("ioctl {:#04x} {:08x?}", x.driver, x.perms),
         )]
+    } else if k.specified & avkind::AUDITDENY != 0 {
+        // The table keeps the permissions still audited; dontaudit names the others.
+        perm_names(names, k.class.into(), !e.data)
     } else {
         perm_names(names, k.class.into(), e.data)
     };
