@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod checkpolicy;
 mod compile;
+mod diff;
 mod info;
 mod m4;
 mod search;
@@ -36,6 +37,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Type enforcement rules of a binary policy matching filters (like sesearch).
     Search(search::SearchArgs),
+    /// What two binary policies differ in, by name (like sediff).
+    Diff(diff::DiffArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -55,6 +58,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::M4 { args } => m4::run(&args),
             Command::Info(args) => info::run(&args),
             Command::Search(args) => search::run(&args),
+            Command::Diff(args) => diff::run(&args),
         },
         Err(e) => {
             let _ = e.print();

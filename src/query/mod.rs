@@ -6,9 +6,11 @@
 //! values, since values differ between policies) that `cli` renders as text or JSON. Bad
 //! values in a policy show as `?` names rather than panics.
 
+pub mod diff;
 pub mod info;
 pub mod search;
 
+pub use diff::diff;
 pub use info::info;
 pub use search::search;
 
@@ -141,7 +143,7 @@ fn fold_postfix<T>(
 const UNARY: u8 = 9;
 
 /// A conditional expression in infix form (`! a`, `a && b`).
-pub fn cond_expr_str(names: &Names, expr: &[CondExprItem]) -> String {
+fn cond_expr_str(names: &Names, expr: &[CondExprItem]) -> String {
     fold_postfix(
         expr,
         |e| (e.kind == 1).then(|| or_unknown(names.boolean(e.bool_value)).to_owned()),
@@ -229,7 +231,7 @@ fn operands(attr: u32) -> (String, &'static str) {
 
 /// An object context as a policy.conf-like statement (`pirqcon 33 system_u:...`), with
 /// the initial SIDs named as libsepol names them.
-pub fn ocontext_str(names: &Names, oc: &OContext) -> String {
+fn ocontext_str(names: &Names, oc: &OContext) -> String {
     let ctx = |c: &Context| context_str(names, c);
     match oc {
         OContext::Isid { sid, context } => {
