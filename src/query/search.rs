@@ -215,8 +215,8 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
             return None;
         }
         let mut rule = entry_to_rule(&names, e);
-        if !q.perms.is_empty() && !(rule.is_av() && rule.perms.iter().any(|p| q.perms.contains(p)))
-        {
+        let has_perm = rule.is_av() && rule.perms.iter().any(|p| q.perms.contains(p));
+        if !q.perms.is_empty() && !has_perm {
             return None;
         }
         rule.cond = cond.map(|(c, branch)| Condition {
