@@ -98,7 +98,7 @@ fn info_statistics_equal_seinfo_on_every_corpus_binary() {
 #[test]
 fn search_lines_equal_sesearch() {
     let Some(_) = corpus() else { return };
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 9] = [
         ("xen/4.22.0/nomls/policy.30.bin", &["-A"]),
         ("xen/4.22.0/nomls/policy.30.bin", &["-T"]),
         (
@@ -120,6 +120,14 @@ fn search_lines_equal_sesearch() {
         (
             "xen/4.2.0/mls/policy.30.bin",
             &["-A", "-T", "--type_change", "--type_member"],
+        ),
+        (
+            "selinux-tests/policy_allonce/policy.33.bin",
+            &["-A", "-T", "--dontaudit"],
+        ),
+        (
+            "selinux-tests/policy_allonce/policy.33.bin",
+            &["--auditallowxperm", "--dontauditxperm"],
         ),
     ];
     for (file, args) in cases {

@@ -13,9 +13,21 @@ use std::path::PathBuf;
 pub struct SearchArgs {
     /// The binary policy file.
     pub file: PathBuf,
+    /// Search allow and allowxperm rules.
+    #[arg(short = 'A')]
+    pub allow_all: bool,
     /// Search allow rules.
-    #[arg(short = 'A', long)]
+    #[arg(long)]
     pub allow: bool,
+    /// Search allowxperm rules.
+    #[arg(long)]
+    pub allowxperm: bool,
+    /// Search auditallowxperm rules.
+    #[arg(long)]
+    pub auditallowxperm: bool,
+    /// Search dontauditxperm rules.
+    #[arg(long)]
+    pub dontauditxperm: bool,
     /// Search auditallow rules.
     #[arg(long)]
     pub auditallow: bool,
@@ -61,7 +73,11 @@ impl SearchArgs {
     /// The rule kinds asked for, as avtab kind bits.
     fn kinds(&self) -> u16 {
         [
+            (self.allow_all, avkind::ALLOWED | avkind::XPERMS_ALLOWED),
             (self.allow, avkind::ALLOWED),
+            (self.allowxperm, avkind::XPERMS_ALLOWED),
+            (self.auditallowxperm, avkind::XPERMS_AUDITALLOW),
+            (self.dontauditxperm, avkind::XPERMS_DONTAUDIT),
             (self.auditallow, avkind::AUDITALLOW),
             (self.dontaudit, avkind::AUDITDENY),
             (self.type_trans, avkind::TRANSITION),
@@ -98,7 +114,7 @@ fn rule_json(r: &Rule) -> serde_json::Value {
 /// Runs `flaskc search` and returns the exit code.
 pub fn run(args: &SearchArgs) -> i32 {
     if args.kinds() == 0 && !args.neverallow {
-        eprintln!("error: choose at least one rule kind (--allow, --auditallow, --dontaudit, --neverallow, --type_trans, --type_change, --type_member)");
+        eprintln!("error: choose at least one rule kind (-A, --allow, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --allowxperm ...)");
         return 2;
     }
     let policy = match read_policy(&args.file) {

@@ -7,7 +7,7 @@
 //! attribute matches rules on any type it holds), through `type_attr_map`.
 
 use super::{cond_expr_str, expansions, or_unknown, perm_names};
-use crate::policydb::{avkind, AvtabEntry, CondNode, Ebitmap, Names, PolicyDb};
+use crate::policydb::{avkind, AvtabEntry, CondNode, Ebitmap, Names, PolicyDb, Xperms};
 use std::fmt;
 
 /// What to look for; empty filters match everything.
@@ -266,6 +266,40 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
     Ok(out)
 }
 
+/// Extended permissions as sesearch prints them: `ioctl 0x0001` or
+/// `ioctl { 0x0001-0x0003 0x0100-0x01ff }` (consecutive numbers as ranges).
+fn xperm_str(x: &Xperms) -> String {
+    let bits = (0..256u32).filter(|b| x.perms[(b / 32) as usize] & (1 << (b % 32)) != 0);
+    // Kind 1 lists functions of one driver; kind 2 lists whole drivers.
+    let spans: Vec<(u32, u32)> = if x.specified == 1 {
+        bits.map(|b| (u32::from(x.driver) << 8 | b, u32::from(x.driver) << 8 | b))
+            .collect()
+    } else {
+        bits.map(|b| (b << 8, b << 8 | 0xff)).collect()
+    };
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (lo, hi) in spans {
+        match merged.last_mut() {
+            Some(last) if last.1 + 1 == lo => last.1 = hi,
+            _ => merged.push((lo, hi)),
+        }
+    }
+    let text: Vec<String> = merged
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                format!("{lo:#06x}")
+            } else {
+                format!("{lo:#06x}-{hi:#06x}")
+            }
+        })
+        .collect();
+    match merged.as_slice() {
+        [(lo, hi)] if lo == hi => format!("ioctl {}", text[0]),
+        _ => format!("ioctl {{ {} }}", text.join(" ")),
+    }
+}
+
 /// An avtab entry as a rule with names (no condition).
 fn entry_to_rule(names: &Names, e: &AvtabEntry) -> Rule {
     let k = e.key;
@@ -274,10 +308,7 @@ fn entry_to_rule(names: &Names, e: &AvtabEntry) -> Rule {
         vec![or_unknown(names.ty(e.data)).to_owned()]
     } else if k.specified & avkind::XPERMS != 0 {
         let x = names.db().xperms.get(e.data as usize);
-        vec![x.map_or_else(
-            || "?".to_owned(),
-            |x| format!("ioctl {:#04x} {:08x?}", x.driver, x.perms),
-        )]
+        vec![x.map_or_else(|| "?".to_owned(), xperm_str)]
     } else if k.specified & avkind::AUDITDENY != 0 {
         // The table keeps the permissions still audited; dontaudit names the others.
         perm_names(names, k.class.into(), !e.data)
