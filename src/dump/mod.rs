@@ -222,7 +222,7 @@ fn rule_target<'a>(
 
 /// The name of an initial SID for the target.
 fn sid_name(target: Target, sid: u32) -> String {
-    crate::policydb::names::sid_name(target, sid)
+    crate::policydb::names::libsepol_sid_name(target, sid)
         .map_or_else(|| format!("UNKNOWN{sid}"), str::to_owned)
 }
 

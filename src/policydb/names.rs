@@ -36,8 +36,9 @@ pub const SELINUX_SIDS: [&str; 28] = [
     "devnull",
 ];
 
-/// libsepol's initial SID names for Xen, indexed by SID (one off from Xen's own list).
-pub const XEN_SIDS: [&str; 13] = [
+/// libsepol's initial SID names for Xen, indexed by SID: Xen's list before 4.3 added
+/// `xenboot` as SID 1, so one off for later releases. `checkpolicy -b` dumps use it.
+pub const LIBSEPOL_XEN_SIDS: [&str; 13] = [
     "null",
     "xen",
     "dom0",
@@ -53,7 +54,38 @@ pub const XEN_SIDS: [&str; 13] = [
     "domDM",
 ];
 
-/// The name libsepol gives initial SID `sid` of a target, if it has one.
+/// Xen's own initial SID names (`xsm/flask/policy/initial_sids` of Xen 4.22), indexed
+/// by SID.
+pub const XEN_SIDS: [&str; 14] = [
+    "null",
+    "xenboot",
+    "xen",
+    "dom0",
+    "domio",
+    "domxen",
+    "unlabeled",
+    "security",
+    "ioport",
+    "iomem",
+    "irq",
+    "device",
+    "domU",
+    "domDM",
+];
+
+/// The name libsepol gives initial SID `sid` of a target, if it has one (what
+/// `checkpolicy -b` dumps print).
+pub fn libsepol_sid_name(target: Target, sid: u32) -> Option<&'static str> {
+    let table: &[&str] = match target {
+        Target::Selinux => &SELINUX_SIDS,
+        Target::Xen => &LIBSEPOL_XEN_SIDS,
+    };
+    table.get(sid as usize).copied()
+}
+
+/// The name of initial SID `sid` of a target, if it has one: SELinux's, or Xen 4.22's
+/// (the hypervisor release `binary::xen_loader_check` follows; a binary does not record
+/// the names, and releases before 4.3 had no `xenboot`, numbering the rest one lower).
 pub fn sid_name(target: Target, sid: u32) -> Option<&'static str> {
     let table: &[&str] = match target {
         Target::Selinux => &SELINUX_SIDS,
@@ -211,6 +243,7 @@ mod tests {
         assert_eq!(n.class(0), None);
         assert_eq!(n.sens(2), Some("s1"));
         assert_eq!(n.sens(1), None);
-        assert_eq!(sid_name(Target::Xen, 2), Some("dom0"));
+        assert_eq!(sid_name(Target::Xen, 3), Some("dom0"));
+        assert_eq!(libsepol_sid_name(Target::Xen, 2), Some("dom0"));
     }
 }

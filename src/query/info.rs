@@ -353,6 +353,10 @@ mod tests {
         let attrs = attributes(&db);
         let domain = attrs.iter().find(|a| a.name == "domain_type");
         assert!(domain.is_some_and(|a| a.members.iter().any(|m| m == "dom0_t")));
-        assert_eq!(initial_sids(&db)[0].0, "xen");
+        assert_eq!(initial_sids(&db)[0].0, "xenboot");
+        assert_eq!(
+            initial_sids(&db)[1],
+            ("xen".to_owned(), "system_u:system_r:xen_t".to_owned())
+        );
     }
 }
