@@ -293,3 +293,35 @@ fn check_binary_accepts_current_xen_layouts_and_rejects_truncated_files() {
     let (code, _, _) = flaskc(&["info", "/nonexistent/policy.30.bin"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn search_needs_a_rule_kind_and_neverallow_finds_none() {
+    let Some(_) = corpus() else { return };
+    let file = format!("{CORPUS}/xen/4.22.0/nomls/policy.30.bin");
+    let (code, _, err) = flaskc(&["search", &file, "-s", "dom0_t"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = flaskc(&["search", &file, "--neverallow"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(err.contains("no neverallow rules"), "{err}");
+    let (code, _, err) = flaskc(&["search", &file, "-A", "-s", "no_such_t"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no type or attribute `no_such_t`"), "{err}");
+}
+
+#[test]
+fn info_listings_in_json() {
+    let Some(_) = corpus() else { return };
+    let file = format!("{CORPUS}/xen/4.22.0/nomls/policy.30.bin");
+    let (code, out, err) = flaskc(&["info", &file, "--json", "--booleans", "--initialsids"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(v["statistics"]["Allow"], 166);
+    assert_eq!(
+        v["Booleans"]["prot_doms_locked"],
+        serde_json::json!(["false"])
+    );
+    assert_eq!(
+        v["Initial SIDs"]["dom0"],
+        serde_json::json!(["system_u:system_r:dom0_t"])
+    );
+}
