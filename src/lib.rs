@@ -10,6 +10,7 @@ pub mod diag;
 pub mod dump;
 pub mod m4;
 pub mod policydb;
+pub mod query;
 pub mod sema;
 pub mod source;
 pub mod syntax;

@@ -8,7 +8,7 @@
 
 use super::compile::{lower_file, Request};
 use crate::source::{FileId, SourceFile, SourceMap};
-use crate::{policydb, sema, syntax};
+use crate::{binary, policydb, sema, syntax};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,6 +43,9 @@ pub struct CheckArgs {
     /// How to print diagnostics.
     #[arg(long = "message-format", value_enum, default_value = "human")]
     pub message_format: MessageFormat,
+    /// Check binary policy files instead: report what Xen's loader would refuse.
+    #[arg(long)]
+    pub binary: bool,
     /// The policy.conf files, or policy trees (directories in Xen's layout), to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -95,8 +98,36 @@ fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
     lower_file(map, file, &req, None, &|d, _| d).is_some()
 }
 
+/// Reads binary policies and prints why the reader or Xen 4.22's loader would refuse each;
+/// exit code 0 when all load, 1 when any is refused, 2 when a file cannot be read.
+fn check_binaries(files: &[PathBuf]) -> i32 {
+    let mut code = 0;
+    for path in files {
+        match super::info::read_policy(path) {
+            Ok(p) => {
+                let refusals = binary::xen_loader_check(&p.db, p.version);
+                for r in &refusals {
+                    eprintln!(
+                        "error: `{}`: Xen 4.22's loader would refuse it: {r}",
+                        path.display()
+                    );
+                }
+                code = code.max(i32::from(!refusals.is_empty()));
+            }
+            Err((msg, c)) => {
+                eprintln!("{msg}");
+                code = code.max(c);
+            }
+        }
+    }
+    code
+}
+
 /// Runs `flaskc check` and returns the exit code.
 pub fn run(args: CheckArgs) -> i32 {
+    if args.binary {
+        return check_binaries(&args.files);
+    }
     let mut map = SourceMap::new();
     let mut failed = false;
     let stderr = std::io::stderr();

@@ -6,7 +6,10 @@ mod build;
 mod check;
 mod checkpolicy;
 mod compile;
+mod diff;
+mod info;
 mod m4;
+mod search;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -30,6 +33,12 @@ enum Command {
     Checkpolicy(checkpolicy::CheckpolicyArgs),
     /// Compile a policy.conf into a binary policy (the same flags as `checkpolicy`).
     Compile(checkpolicy::CheckpolicyArgs),
+    /// Statistics and symbol listings of a binary policy (like seinfo).
+    Info(info::InfoArgs),
+    /// Type enforcement rules of a binary policy matching filters (like sesearch).
+    Search(search::SearchArgs),
+    /// What two binary policies differ in, by name (like sediff).
+    Diff(diff::DiffArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -47,6 +56,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),
+            Command::Info(args) => info::run(&args),
+            Command::Search(args) => search::run(&args),
+            Command::Diff(args) => diff::run(&args),
         },
         Err(e) => {
             let _ = e.print();

@@ -22,55 +22,6 @@ use crate::policydb::{
 };
 use std::cmp::Ordering;
 
-/// libsepol's initial SID names for SELinux, indexed by SID.
-const SELINUX_SIDS: [&str; 28] = [
-    "null",
-    "kernel",
-    "security",
-    "unlabeled",
-    "fs",
-    "file",
-    "file_labels",
-    "init",
-    "any_socket",
-    "port",
-    "netif",
-    "netmsg",
-    "node",
-    "igmp_packet",
-    "icmp_socket",
-    "tcp_socket",
-    "sysctl_modprobe",
-    "sysctl",
-    "sysctl_fs",
-    "sysctl_kernel",
-    "sysctl_net",
-    "sysctl_net_unix",
-    "sysctl_vm",
-    "sysctl_dev",
-    "kmod",
-    "policy",
-    "scmp_packet",
-    "devnull",
-];
-
-/// libsepol's initial SID names for Xen, indexed by SID (one off from Xen's own list).
-const XEN_SIDS: [&str; 13] = [
-    "null",
-    "xen",
-    "dom0",
-    "domio",
-    "domxen",
-    "unlabeled",
-    "security",
-    "ioport",
-    "iomem",
-    "irq",
-    "device",
-    "domU",
-    "domDM",
-];
-
 /// The avtab kinds in the order both dumps print them.
 const FLAVORS: [u16; 9] = [
     avkind::ALLOWED,
@@ -271,13 +222,8 @@ fn rule_target<'a>(
 
 /// The name of an initial SID for the target.
 fn sid_name(target: Target, sid: u32) -> String {
-    let table: &[&str] = match target {
-        Target::Selinux => &SELINUX_SIDS,
-        Target::Xen => &XEN_SIDS,
-    };
-    table
-        .get(sid as usize)
-        .map_or_else(|| format!("UNKNOWN{sid}"), |s| (*s).to_owned())
+    crate::policydb::names::libsepol_sid_name(target, sid)
+        .map_or_else(|| format!("UNKNOWN{sid}"), str::to_owned)
 }
 
 /// Alias names of the sensitivity or category table grouped by the value they alias, in

@@ -15,8 +15,10 @@
 
 mod ebitmap;
 pub mod hashtab;
+pub mod names;
 
 pub use ebitmap::Ebitmap;
+pub use names::Names;
 
 /// Which hypervisor or kernel the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
