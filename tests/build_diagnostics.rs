@@ -3,22 +3,11 @@
 //! build must fail, leave no output, and print diagnostics at the original files and
 //! lines, kept as snapshots.
 
+mod common;
+
+use common::copy_tree;
 use std::path::Path;
 use std::process::Command;
-
-/// Copies a directory tree.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 /// Applies a case to the tree in `dir`.
 fn apply(case: &str, dir: &Path) {

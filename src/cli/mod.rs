@@ -2,10 +2,12 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
+mod audit2allow;
 mod build;
 mod check;
 mod checkpolicy;
 mod compile;
+mod explain;
 mod m4;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +23,10 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Explain the denials of a Xen AVC log (`xl dmesg`) against a binary policy.
+    Explain(explain::ExplainArgs),
+    /// Propose `.te` text (interface calls, allow rules, booleans) for the denials of a log.
+    Audit2allow(audit2allow::Audit2allowArgs),
     /// Build a policy source tree (Xen's layout) into a binary policy, in one process.
     Build(build::BuildArgs),
     /// Compile policy.conf files or policy trees and report every problem, writing nothing.
@@ -44,6 +50,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
         Ok(cli) => match cli.command {
             Command::Build(args) => build::build(&args),
+            Command::Explain(args) => explain::run(&args),
+            Command::Audit2allow(args) => audit2allow::run(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),
