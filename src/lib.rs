@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diag;
 pub mod dump;
 pub mod explain;
+pub mod guest;
 pub mod m4;
 pub mod policydb;
 pub mod sema;

@@ -5,6 +5,7 @@
 mod audit2allow;
 mod build;
 mod check;
+mod check_guest;
 mod checkpolicy;
 mod compile;
 mod explain;
@@ -27,6 +28,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Propose `.te` text (interface calls, allow rules, booleans) for the denials of a log.
     Audit2allow(audit2allow::Audit2allowArgs),
+    /// Check the labels of xl configuration files and relate the domains they start.
+    CheckGuest(check_guest::CheckGuestArgs),
     /// Build a policy source tree (Xen's layout) into a binary policy, in one process.
     Build(build::BuildArgs),
     /// Compile policy.conf files or policy trees and report every problem, writing nothing.
@@ -52,6 +55,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Build(args) => build::build(&args),
             Command::Explain(args) => explain::run(&args),
             Command::Audit2allow(args) => audit2allow::run(&args),
+            Command::CheckGuest(args) => check_guest::run(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),

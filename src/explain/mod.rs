@@ -257,6 +257,46 @@ pub(crate) fn granted_by<'a>(
         .fold(0, |acc, e| acc | e.data)
 }
 
+/// What the avtab grants a (source, target, class) triple, split by where it comes from.
+pub(crate) struct Access {
+    /// Bits granted by unconditional rules.
+    pub always: u32,
+    /// Bits granted with these boolean states (unconditional and active branches).
+    pub now: u32,
+    /// Active conditional branches granting something: (node index, branch, bits).
+    pub active: Vec<(usize, bool, u32)>,
+    /// Inactive conditional branches granting something: (node index, branch, bits).
+    pub inactive: Vec<(usize, bool, u32)>,
+}
+
+/// The permissions the policy grants `sty` on `tty` in `class` with these boolean states.
+pub(crate) fn access(db: &PolicyDb, sty: u32, tty: u32, class: u32, states: &[bool]) -> Access {
+    let (sset, tset) = (type_set(db, sty), type_set(db, tty));
+    let always = granted_by(&db.avtab, &sset, &tset, class);
+    let mut acc = Access {
+        always,
+        now: always,
+        active: Vec::new(),
+        inactive: Vec::new(),
+    };
+    for (i, node) in db.cond_list.iter().enumerate() {
+        let on = eval_cond(&node.expr, states).unwrap_or(false);
+        for (branch, list) in [(true, &node.true_list), (false, &node.false_list)] {
+            let bits = granted_by(list, &sset, &tset, class);
+            if bits == 0 {
+                continue;
+            }
+            if branch == on {
+                acc.now |= bits;
+                acc.active.push((i, branch, bits));
+            } else {
+                acc.inactive.push((i, branch, bits));
+            }
+        }
+    }
+    acc
+}
+
 /// Evaluates a conditional expression with these boolean states (`None` if malformed).
 fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
     let mut st: Vec<bool> = Vec::new();
@@ -352,23 +392,12 @@ fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation 
         return ex;
     };
     let states: Vec<bool> = db.bools.iter().map(|b| b.state).collect();
-    let (sset, tset) = (type_set(db, s.ty), type_set(db, t.ty));
-    let allowed_always = granted_by(&db.avtab, &sset, &tset, class);
-    let mut allowed = allowed_always;
-    let mut active: Vec<(usize, bool, u32)> = Vec::new();
-    let mut inactive: Vec<(usize, bool, u32)> = Vec::new();
-    for (i, node) in db.cond_list.iter().enumerate() {
-        let on = eval_cond(&node.expr, &states).unwrap_or(false);
-        for (branch, list) in [(true, &node.true_list), (false, &node.false_list)] {
-            let bits = granted_by(list, &sset, &tset, class);
-            if branch == on {
-                allowed |= bits;
-                active.push((i, branch, bits));
-            } else if bits != 0 {
-                inactive.push((i, branch, bits));
-            }
-        }
-    }
+    let Access {
+        always: allowed_always,
+        now: allowed,
+        active,
+        inactive,
+    } = access(db, s.ty, t.ty, class, &states);
     let constraints = db
         .classes
         .get(class as usize - 1)
