@@ -262,6 +262,14 @@ mod tests {
         assert_eq!(r.details.len(), 3);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_without_panic(text in ".*avc:.*") {
+            let log = parse(&text);
+            proptest::prop_assert_eq!(log.records.len() + log.problems.len(), 1);
+        }
+    }
+
     #[test]
     fn unreadable_lines_are_reported_with_their_number() {
         let log = parse("x\navc: denied { send for\navc:  maybe\navc: denied { a } irq=zz\n");

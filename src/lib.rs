@@ -7,6 +7,7 @@
 pub mod avc;
 pub mod binary;
 pub mod cli;
+pub mod device;
 pub mod diag;
 pub mod dump;
 pub mod explain;

@@ -9,6 +9,7 @@ mod check_guest;
 mod checkpolicy;
 mod compile;
 mod explain;
+mod label_device;
 mod m4;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Audit2allow(audit2allow::Audit2allowArgs),
     /// Check the labels of xl configuration files and relate the domains they start.
     CheckGuest(check_guest::CheckGuestArgs),
+    /// The label the policy gives a device and the domains that may use it.
+    LabelDevice(label_device::LabelDeviceArgs),
     /// Build a policy source tree (Xen's layout) into a binary policy, in one process.
     Build(build::BuildArgs),
     /// Compile policy.conf files or policy trees and report every problem, writing nothing.
@@ -56,6 +59,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Explain(args) => explain::run(&args),
             Command::Audit2allow(args) => audit2allow::run(&args),
             Command::CheckGuest(args) => check_guest::run(&args),
+            Command::LabelDevice(args) => label_device::run(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),

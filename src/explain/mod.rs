@@ -616,3 +616,69 @@ fn verdict_kind(v: &Verdict) -> &'static str {
         Verdict::NoRule => "no-rule",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::format::cexpr;
+
+    fn node(kind: u32, attr: u32, op: u32, names: &[u32]) -> CExprNode {
+        CExprNode {
+            kind,
+            attr,
+            op,
+            names: names.iter().map(|v| v - 1).collect(),
+            type_set: Default::default(),
+        }
+    }
+
+    #[test]
+    fn constraints_are_evaluated_on_users_roles_and_types() {
+        let ctx = |user, role, ty| Ctx { user, role, ty };
+        // (u1 == u2 or r1 == { 2 })
+        let expr = [
+            node(cexpr::ATTR, 1, 1, &[]),
+            node(cexpr::NAMES, 2, 1, &[2]),
+            node(cexpr::OR, 0, 0, &[]),
+        ];
+        assert_eq!(
+            eval_constraint(&expr, ctx(1, 3, 5), ctx(1, 3, 6)),
+            Some(true)
+        );
+        assert_eq!(
+            eval_constraint(&expr, ctx(1, 3, 5), ctx(2, 3, 6)),
+            Some(false)
+        );
+        assert_eq!(
+            eval_constraint(&expr, ctx(1, 2, 5), ctx(2, 3, 6)),
+            Some(true)
+        );
+        // MLS comparisons are not evaluated.
+        assert_eq!(
+            eval_constraint(&[node(cexpr::ATTR, 32, 3, &[])], ctx(1, 1, 1), ctx(1, 1, 1)),
+            None
+        );
+        assert_eq!(
+            eval_constraint(&[node(cexpr::AND, 0, 0, &[])], ctx(1, 1, 1), ctx(1, 1, 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn conditions_are_evaluated_and_flipped() {
+        let b = |v| CondExprItem {
+            kind: 1,
+            bool_value: v,
+        };
+        let op = |kind| CondExprItem {
+            kind,
+            bool_value: 0,
+        };
+        // !b1 && b2
+        let expr = [b(1), op(2), b(2), op(4)];
+        assert_eq!(eval_cond(&expr, &[false, true]), Some(true));
+        assert_eq!(eval_cond(&expr, &[true, true]), Some(false));
+        assert_eq!(eval_cond(&expr, &[true]), None);
+        assert_eq!(eval_cond(&[op(4)], &[]), None);
+    }
+}

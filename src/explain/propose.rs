@@ -311,7 +311,7 @@ pub fn propose(
         (Some(ifs), Some((cv, names))) if !dontaudit => {
             let bits = missing
                 .iter()
-                .filter_map(|p| names.iter().position(|n| n == p))
+                .filter_map(|p| names.iter().position(|n| n == p).filter(|&b| b < 32))
                 .fold(0u32, |a, b| a | (1 << b));
             find_interface(db, ifs, (s, t), cv, bits)
         }
