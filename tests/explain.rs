@@ -84,6 +84,21 @@ fn starter_policy_verdicts() {
     let (json, _, _) = flaskc(&["explain", "--json", "--policy", &bin, &log]);
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     assert_eq!(v["denials"][0]["verdicts"][0]["verdict"], "no-rule");
+    assert_eq!(
+        v["denials"][1]["verdicts"][0]["verdict"],
+        "allowed-while-boolean"
+    );
+
+    let (json, _, _) = flaskc(&["audit2allow", "--json", "--policy", &bin, &log]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let first = &v["denials"][0]["proposals"][0];
+    assert_eq!(
+        first["rule"],
+        "allow isolated_domU_t domU_t_evchn:event { send };"
+    );
+    let booleans = &v["denials"][1]["proposals"][0]["booleans"][0];
+    assert_eq!(booleans["name"], "prot_doms_locked");
+    assert_eq!(booleans["value"], false);
 }
 
 #[test]

@@ -266,10 +266,11 @@ pub fn propose(
 ) -> Vec<Proposal> {
     let mut out = Vec::new();
     if !ex.unknown.is_empty() {
-        out.push(Proposal::Note(
-            "names the policy does not define: update the policy or the hypervisor's class files"
-                .into(),
-        ));
+        let what: Vec<String> = ex.unknown.iter().map(super::unknown_text).collect();
+        out.push(Proposal::Note(format!(
+            "no rule can help, the policy and the hypervisor disagree: {}",
+            what.join("; ")
+        )));
         return out;
     }
     let (Some(s), Some(t)) = (type_of(&ex.denial.scontext), type_of(&ex.denial.tcontext)) else {
