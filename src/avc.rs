@@ -14,6 +14,7 @@
 //! are printed in hex. [`parse`] is pure: text in, [`AvcLog`] out. Lines that look like AVC
 //! messages (they contain `avc:`) but cannot be read become [`AvcProblem`]s with their line
 //! number; every other line (console noise) is skipped.
+#![warn(missing_docs)]
 
 use std::fmt;
 

@@ -7,9 +7,10 @@
 //! or the initial SID Xen falls back to), and which domain types may use it: every
 //! `resource` permission granted on the label, with the booleans' default states or
 //! only with other states.
+#![warn(missing_docs)]
 
 use crate::binary::format::xen_ocon;
-use crate::explain::{access, class_perms, type_set, type_value};
+use crate::explain::{access, class_perms, default_states, type_set, type_value};
 use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor};
 
 // Xen's initial SID numbers of unlabelled hardware (the order of Xen's
@@ -166,7 +167,7 @@ fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
         return Vec::new();
     };
     let domain_attr = type_value(db, "domain_type");
-    let states: Vec<bool> = db.bools.iter().map(|b| b.state).collect();
+    let states = default_states(db);
     let names = |bits: u32| -> Vec<String> {
         perms
             .iter()

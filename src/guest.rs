@@ -9,8 +9,9 @@
 //! says whether the first may talk to (event channel: `create` on the channel label Xen
 //! derives, `bind` of that to the peer), map (grant or foreign `mmu` mappings) or control
 //! (pause, destroy ...) the second, with the booleans' default states.
+#![warn(missing_docs)]
 
-use crate::explain::{access, class_perms, type_value, value_of};
+use crate::explain::{access, class_perms, default_states, type_value, value_of};
 use crate::policydb::{avkind, PolicyDb};
 
 /// The xl keys that hold labels.
@@ -252,7 +253,7 @@ pub fn check(db: &PolicyDb, configs: &[&str]) -> GuestReport {
 
 /// The rights of one domain type over another.
 fn relate(db: &PolicyDb, a: u32, b: u32, from: usize, to: usize) -> Relation {
-    let states: Vec<bool> = db.bools.iter().map(|x| x.state).collect();
+    let states = default_states(db);
     let has = |s: u32, t: u32, class: &str, perms: &[&str]| {
         class_perms(db, class).is_some_and(|(cv, names)| {
             let now = access(db, s, t, cv, &states).now;

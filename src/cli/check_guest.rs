@@ -4,7 +4,7 @@
 //! Errors go to standard error as `FILE:LINE: KEY: message`. Exit codes: 0 when every
 //! label is valid, 1 when one is not, 2 when a file cannot be read.
 
-use crate::{binary, guest};
+use crate::guest;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -21,13 +21,10 @@ pub struct CheckGuestArgs {
 
 /// Runs `flaskc check-guest`; the exit code.
 pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
-    let db = match std::fs::read(&args.policy)
-        .map_err(|e| e.to_string())
-        .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
-    {
-        Ok(p) => p.db,
+    let db = match super::explain::read_policy(&args.policy) {
+        Ok(db) => db,
         Err(e) => {
-            eprintln!("flaskc: {}: {e}", args.policy.display());
+            eprintln!("flaskc: {e}");
             return 2;
         }
     };

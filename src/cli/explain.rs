@@ -74,6 +74,15 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
     })
 }
 
+/// Reads a binary policy; the error names the file.
+pub(super) fn read_policy(path: &Path) -> Result<PolicyDb, String> {
+    std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
+        .map(|p| p.db)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// The text files of a policy tree that hold statements: `modules/*` and `policy/*`
 /// (plus `policy/modules/*` in the Xen 4.2–4.7 layout), sorted by path.
 fn tree_files(dir: &Path) -> Result<Vec<TreeFile>, String> {

@@ -3,7 +3,6 @@
 //! Exactly one of `--pci`, `--iomem`, `--ioport`, `--irq`. Exit codes: 0, or 2 for an
 //! unreadable policy or device argument.
 
-use crate::binary;
 use crate::device::{self, Device};
 use clap::Args;
 use std::path::PathBuf;
@@ -45,13 +44,10 @@ fn device(args: &LabelDeviceArgs) -> Result<Device, device::BadDevice> {
 
 /// Runs `flaskc label-device`; the exit code.
 pub(crate) fn run(args: &LabelDeviceArgs) -> i32 {
-    let db = match std::fs::read(&args.policy)
-        .map_err(|e| e.to_string())
-        .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
-    {
-        Ok(p) => p.db,
+    let db = match super::explain::read_policy(&args.policy) {
+        Ok(db) => db,
         Err(e) => {
-            eprintln!("flaskc: {}: {e}", args.policy.display());
+            eprintln!("flaskc: {e}");
             return 2;
         }
     };

@@ -8,6 +8,7 @@
 //!
 //! Boolean states are the policy's defaults (a binary holds no run-time state), so a
 //! verdict that depends on a boolean says which value it needs, not which one Xen has now.
+#![warn(missing_docs)]
 
 pub mod propose;
 mod tree;
@@ -114,6 +115,15 @@ pub struct Report {
 ///
 /// `tree` is the text of the policy tree's files (empty when there is none); it only adds
 /// [`Hint`]s. Never panics, whatever the records name.
+///
+/// ```
+/// use flaskc::policydb::{PolicyDb, Target};
+/// let db = PolicyDb::new(Target::Xen, false);
+/// let log = flaskc::avc::parse("avc: denied { send } for scontext=u:r:a_t tcontext=u:r:b_t tclass=event");
+/// let report = flaskc::explain::explain(&db, &log.records, &[]);
+/// // An empty policy knows none of these names.
+/// assert!(!report.explanations[0].unknown.is_empty());
+/// ```
 pub fn explain(db: &PolicyDb, records: &[AvcRecord], tree: &[TreeFile]) -> Report {
     let mut groups: Vec<Denial> = Vec::new();
     let mut index: BTreeMap<(Sid, Sid, String), usize> = BTreeMap::new();
@@ -257,6 +267,11 @@ pub(crate) fn granted_by<'a>(
         .fold(0, |acc, e| acc | e.data)
 }
 
+/// The booleans' default states, by value - 1.
+pub(crate) fn default_states(db: &PolicyDb) -> Vec<bool> {
+    db.bools.iter().map(|b| b.state).collect()
+}
+
 /// What the avtab grants a (source, target, class) triple, split by where it comes from.
 pub(crate) struct Access {
     /// Bits granted by unconditional rules.
@@ -391,7 +406,7 @@ fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation 
     let (Some(s), Some(t), Some((class, perms))) = (s, t, class) else {
         return ex;
     };
-    let states: Vec<bool> = db.bools.iter().map(|b| b.state).collect();
+    let states = default_states(db);
     let Access {
         always: allowed_always,
         now: allowed,
