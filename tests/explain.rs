@@ -132,3 +132,22 @@ fn proposals_make_the_denials_allowed() {
         "{out}"
     );
 }
+
+proptest::proptest! {
+    /// What the `explain` fuzz target does, on a few hundred inputs in every test run.
+    #[test]
+    fn any_log_and_interface_text_is_handled(
+        log in "(avc: (denied|granted) \\{ [a-z_ 0-9x]* \\} for [a-z=:_ 0-9.-]*\n|[^\n]*\n){0,4}",
+        ifs in "(define\\(`[a-z_]+', `[a-z_$0-9:{} ;\n(),`']*'\\)\n){0,3}",
+    ) {
+        let policy = flaskc::binary::read(include_bytes!("policies/xen_conditionals.30.bin"))
+            .expect("test policy reads");
+        let parsed = flaskc::avc::parse(&log);
+        let avc_lines = log.lines().filter(|l| l.contains("avc:")).count();
+        proptest::prop_assert_eq!(parsed.records.len() + parsed.problems.len(), avc_lines);
+        let report = flaskc::explain::explain(&policy.db, &parsed.records, &[]);
+        let _ = flaskc::explain::render(&report);
+        let ifs = flaskc::explain::propose::Interfaces::parse(&ifs);
+        let _ = flaskc::explain::propose::render_te(&policy.db, &report.explanations, Some(&ifs), false);
+    }
+}
