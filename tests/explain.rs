@@ -151,3 +151,24 @@ proptest::proptest! {
         let _ = flaskc::explain::propose::render_te(&policy.db, &report.explanations, Some(&ifs), false);
     }
 }
+
+#[test]
+fn constraints_are_named() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let bin = work.path().join("c.bin").display().to_string();
+    let conf = root()
+        .join("tests/explain/constraint.conf")
+        .display()
+        .to_string();
+    let (_, err, code) = flaskc(&["checkpolicy", "-t", "Xen", "-c", "30", "-o", &bin, &conf]);
+    assert_eq!(code, 0, "{err}");
+    let log = root()
+        .join("tests/explain/constraint.txt")
+        .display()
+        .to_string();
+    let (out, _, _) = flaskc(&["explain", "--policy", &bin, &log]);
+    insta::assert_snapshot!(out);
+    let (te, _, _) = flaskc(&["audit2allow", "--policy", &bin, &log]);
+    assert!(te.contains("forbidden by constraint"), "{te}");
+    assert!(!te.contains("allow guest_t"), "{te}");
+}
