@@ -584,7 +584,7 @@ pub fn verdict_text(v: &Verdict) -> String {
         }
         Verdict::Constrained { index, expr } => {
             format!(
-                "allowed by the rules but forbidden by constraint #{index} of the class: {expr}"
+                "allowed by the rules but forbidden by constraint #{index} of the class (binary order): {expr}"
             )
         }
         Verdict::NoRule => "no rule allows it".into(),
