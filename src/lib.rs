@@ -4,10 +4,14 @@
 //! `m4::expand` → `syntax::parse` → `sema::lower` → `binary::write`, and back with
 //! `binary::read`. See `docs/architecture.md`.
 
+pub mod avc;
 pub mod binary;
 pub mod cli;
+pub mod device;
 pub mod diag;
 pub mod dump;
+pub mod explain;
+pub mod guest;
 pub mod m4;
 pub mod policydb;
 pub mod query;

@@ -2,12 +2,16 @@
 //!
 //! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
 
+mod audit2allow;
 mod build;
 mod check;
+mod check_guest;
 mod checkpolicy;
 mod compile;
 mod diff;
+mod explain;
 mod info;
+mod label_device;
 mod m4;
 mod search;
 
@@ -24,6 +28,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Explain the denials of a Xen AVC log (`xl dmesg`) against a binary policy.
+    Explain(explain::ExplainArgs),
+    /// Propose `.te` text (interface calls, allow rules, booleans) for the denials of a log.
+    Audit2allow(audit2allow::Audit2allowArgs),
+    /// Check the labels of xl configuration files and relate the domains they start.
+    CheckGuest(check_guest::CheckGuestArgs),
+    /// The label the policy gives a device and the domains that may use it.
+    LabelDevice(label_device::LabelDeviceArgs),
     /// Build a policy source tree (Xen's layout) into a binary policy, in one process.
     Build(build::BuildArgs),
     /// Compile policy.conf files or policy trees and report every problem, writing nothing.
@@ -53,6 +65,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
         Ok(cli) => match cli.command {
             Command::Build(args) => build::build(&args),
+            Command::Explain(args) => explain::run(&args),
+            Command::Audit2allow(args) => audit2allow::run(&args),
+            Command::CheckGuest(args) => check_guest::run(&args),
+            Command::LabelDevice(args) => label_device::run(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
             Command::M4 { args } => m4::run(&args),

@@ -275,7 +275,7 @@ fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
 }
 
 /// A constraint expression in policy.conf syntax.
-fn cexpr_str(n: &Names, expr: &[CExprNode]) -> String {
+pub(super) fn cexpr_str(n: &Names, expr: &[CExprNode]) -> String {
     const OPS: [&str; 6] = ["", "==", "!=", "dom", "domby", "incomp"];
     fold_rpn(expr, cexpr_arity, |e, args| match e.kind {
         cexpr::NOT => format!("not ({})", arg(args, 0)),
@@ -349,7 +349,7 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
 }
 
 /// A conditional expression: `!`, `&&`, `||`, `^`, `==`, `!=`.
-fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
+pub(super) fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
     const OPS: [&str; 5] = ["||", "&&", "^", "==", "!="];
     fold_rpn(expr, cond_arity, |e, args| match e.kind {
         1 => n.bool(e.bool_value).to_owned(),

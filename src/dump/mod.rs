@@ -22,6 +22,16 @@ use crate::policydb::{
 };
 use std::cmp::Ordering;
 
+/// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
+pub fn cond_expr_text(db: &PolicyDb, expr: &[CondExprItem]) -> String {
+    conf::cond_str(&Names::new(db), expr)
+}
+
+/// A constraint expression as the policy.conf dump writes it (`(u1 == u2 or t1 == dom0_t)`).
+pub fn constraint_expr_text(db: &PolicyDb, expr: &[CExprNode]) -> String {
+    conf::cexpr_str(&Names::new(db), expr)
+}
+
 /// The avtab kinds in the order both dumps print them.
 const FLAVORS: [u16; 9] = [
     avkind::ALLOWED,

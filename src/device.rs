@@ -1,0 +1,210 @@
+//! Hardware labels of a Xen policy: `flaskc label-device`.
+//!
+//! Stage: a device (PCI address, I/O memory address, I/O port or IRQ) + `&PolicyDb` in,
+//! [`DeviceReport`] out (pure). It gives the number the policy's `*con` statement must use
+//! for the device (for PCI, Xen's SBDF: `(segment << 16) | (bus << 8) | (slot << 3) | func`;
+//! for memory, the page frame number), the context the policy gives it (its object context,
+//! or the initial SID Xen falls back to), and which domain types may use it: every
+//! `resource` permission granted on the label, with the booleans' default states or
+//! only with other states.
+#![warn(missing_docs)]
+
+use crate::binary::format::xen_ocon;
+use crate::explain::{access, class_perms, default_states, type_set, type_value};
+use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor};
+
+// Xen's initial SID numbers of unlabelled hardware (the order of Xen's
+// `xsm/flask/policy/initial_sids`, from 1: xenboot, xen, dom0, domio, domxen, unlabeled,
+// security, ioport, iomem, irq, device).
+const SID_IOPORT: u32 = 8;
+const SID_IOMEM: u32 = 9;
+const SID_IRQ: u32 = 10;
+const SID_DEVICE: u32 = 11;
+
+/// A device to look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// A PCI device by its SBDF number.
+    Pci(u32),
+    /// An I/O memory page frame.
+    Iomem(u64),
+    /// An I/O port.
+    Ioport(u32),
+    /// A physical IRQ.
+    Irq(u32),
+}
+
+/// Why a device argument could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadDevice(pub String);
+
+impl std::fmt::Display for BadDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`", self.0)
+    }
+}
+
+/// Reads `[SEGMENT:]BUS:SLOT.FUNC` (hex, as `lspci -D` prints) into Xen's SBDF number.
+///
+/// # Errors
+/// When a part is missing, not hex, or out of range (bus 8 bits, slot 5, func 3).
+pub fn pci_sbdf(text: &str) -> Result<u32, BadDevice> {
+    let bad = || BadDevice(text.to_string());
+    let (rest, func) = text.rsplit_once('.').ok_or_else(bad)?;
+    let mut parts: Vec<&str> = rest.split(':').collect();
+    let slot = parts.pop().ok_or_else(bad)?;
+    let bus = parts.pop().ok_or_else(bad)?;
+    let seg = match parts.as_slice() {
+        [] => "0",
+        [s] => s,
+        _ => return Err(bad()),
+    };
+    let hex = |s: &str, max: u32| u32::from_str_radix(s, 16).ok().filter(|&v| v <= max);
+    let (seg, bus, slot, func) = (
+        hex(seg, 0xffff).ok_or_else(bad)?,
+        hex(bus, 0xff).ok_or_else(bad)?,
+        hex(slot, 0x1f).ok_or_else(bad)?,
+        hex(func, 7).ok_or_else(bad)?,
+    );
+    Ok((seg << 16) | (bus << 8) | (slot << 3) | func)
+}
+
+/// Reads a number in decimal or `0x` hex.
+///
+/// # Errors
+/// When it is neither.
+pub fn number(text: &str) -> Result<u64, BadDevice> {
+    let r = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => text.parse(),
+    };
+    r.map_err(|_| BadDevice(text.to_string()))
+}
+
+/// Who may do what on a device label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceUser {
+    /// The domain type.
+    pub domain: String,
+    /// `resource` permissions granted with the booleans' default states.
+    pub now: Vec<String>,
+    /// Permissions granted only with other boolean states.
+    pub with_booleans: Vec<String>,
+}
+
+/// The label of a device and its users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceReport {
+    /// The `*con` statement keyword and number (`pcidevicecon 0x300`).
+    pub statement: String,
+    /// The context (`user:role:type`), and whether it comes from an initial SID
+    /// (no object context names the device).
+    pub context: Option<(String, bool)>,
+    /// Domain types with `resource` permissions on the label.
+    pub users: Vec<DeviceUser>,
+}
+
+/// Looks a device up in the policy.
+pub fn label(db: &PolicyDb, dev: Device) -> DeviceReport {
+    let (statement, list, sid) = match dev {
+        Device::Pci(n) => (
+            format!("pcidevicecon {n:#x}"),
+            xen_ocon::PCIDEVICE,
+            SID_DEVICE,
+        ),
+        Device::Iomem(p) => (format!("iomemcon {p:#x}"), xen_ocon::IOMEM, SID_IOMEM),
+        Device::Ioport(p) => (format!("ioportcon {p:#x}"), xen_ocon::IOPORT, SID_IOPORT),
+        Device::Irq(n) => (format!("pirqcon {n}"), xen_ocon::PIRQ, SID_IRQ),
+    };
+    let ocons = |i: usize| db.ocontexts.get(i).map_or(&[][..], |l| &l[..]);
+    let own = ocons(list).iter().find_map(|o| match (o, dev) {
+        (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => Some(context),
+        (OContext::Iomem { low, high, context }, Device::Iomem(p))
+            if (*low..=*high).contains(&p) =>
+        {
+            Some(context)
+        }
+        (OContext::Ioport { low, high, context }, Device::Ioport(p))
+            if (*low..=*high).contains(&p) =>
+        {
+            Some(context)
+        }
+        (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => Some(context),
+        _ => None,
+    });
+    let fallback = ocons(xen_ocon::ISID).iter().find_map(|o| match o {
+        OContext::Isid { sid: n, context } if *n == sid => Some(context),
+        _ => None,
+    });
+    let ctx = own.map(|c| (c, false)).or(fallback.map(|c| (c, true)));
+    DeviceReport {
+        statement,
+        context: ctx.map(|(c, initial)| (context_text(db, c), initial)),
+        users: ctx.map_or_else(Vec::new, |(c, _)| users(db, c.ty)),
+    }
+}
+
+/// `user:role:type` of a context.
+fn context_text(db: &PolicyDb, c: &Context) -> String {
+    let name = |v: u32, f: &dyn Fn(usize) -> Option<String>| {
+        (v as usize).checked_sub(1).and_then(f).unwrap_or_default()
+    };
+    format!(
+        "{}:{}:{}",
+        name(c.user, &|i| db.users.get(i).map(|u| u.name.clone())),
+        name(c.role, &|i| db
+            .roles
+            .get(i)
+            .and_then(|r| r.as_ref())
+            .map(|r| r.name.clone())),
+        name(c.ty, &|i| db.types.get(i).map(|t| t.name.clone())),
+    )
+}
+
+/// The domain types with `resource` permissions on a device type.
+fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
+    let Some((class, perms)) = class_perms(db, "resource") else {
+        return Vec::new();
+    };
+    let domain_attr = type_value(db, "domain_type");
+    let states = default_states(db);
+    let names = |bits: u32| -> Vec<String> {
+        perms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 32 && bits & (1 << i) != 0)
+            .map(|(_, p)| p.to_string())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (ty, t) in (1u32..).zip(&db.types) {
+        let is_domain = domain_attr.is_none_or(|a| type_set(db, ty).get(a - 1));
+        if t.flavor != TypeFlavor::Type || !is_domain {
+            continue;
+        }
+        let acc = access(db, ty, dev, class, &states);
+        let later = acc.inactive.iter().fold(0, |a, x| a | x.2) & !acc.now;
+        if acc.now | later != 0 {
+            out.push(DeviceUser {
+                domain: t.name.clone(),
+                now: names(acc.now),
+                with_booleans: names(later),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pci_addresses_become_xen_sbdf_numbers() {
+        assert_eq!(pci_sbdf("0000:03:00.0"), Ok(0x300));
+        assert_eq!(pci_sbdf("03:1f.7"), Ok(0x3ff));
+        assert_eq!(pci_sbdf("0001:00:02.1"), Ok(0x10011));
+        assert!(pci_sbdf("03:20.0").is_err());
+        assert!(pci_sbdf("zz").is_err());
+    }
+}
