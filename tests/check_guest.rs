@@ -2,21 +2,16 @@
 //! bad labels are reported at their config lines, and the rights between the valid
 //! domains are listed (snapshot).
 
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn guest_configs_are_checked() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("temp dir");
-    let bin = work.path().join("xenpolicy");
+    let bin = common::build_starter(work.path());
     let flaskc = || Command::new(env!("CARGO_BIN_EXE_flaskc"));
-    let built = flaskc()
-        .current_dir(root)
-        .args(["build", "policy", "-o"])
-        .arg(&bin)
-        .status()
-        .expect("flaskc runs");
-    assert!(built.success());
     let mut cfgs: Vec<String> = std::fs::read_dir(root.join("tests/guests"))
         .expect("tests/guests")
         .map(|e| {

@@ -1,21 +1,15 @@
 //! `flaskc label-device` on the starter policy: the example NIC's resources, unlabelled
 //! hardware falling back to the initial SIDs, and a bad PCI address (snapshot).
 
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn devices_are_labelled() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("temp dir");
-    let bin = work.path().join("xenpolicy");
+    let bin = common::build_starter(work.path());
     let flaskc = || Command::new(env!("CARGO_BIN_EXE_flaskc"));
-    let built = flaskc()
-        .current_dir(root)
-        .args(["build", "policy", "-o"])
-        .arg(&bin)
-        .status()
-        .expect("flaskc runs");
-    assert!(built.success());
     let mut snap = String::new();
     for dev in [
         ["--pci", "0000:03:00.0"],

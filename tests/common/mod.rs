@@ -40,3 +40,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Builds the starter policy (`policy/`) with the `flaskc` binary into `dir/xenpolicy`.
+pub fn build_starter(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = dir.join("xenpolicy");
+    let built = std::process::Command::new(env!("CARGO_BIN_EXE_flaskc"))
+        .current_dir(root)
+        .args(["build", "policy", "-o"])
+        .arg(&bin)
+        .status()
+        .expect("flaskc runs");
+    assert!(built.success(), "the starter policy builds");
+    bin
+}
