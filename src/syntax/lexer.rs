@@ -429,14 +429,15 @@ pub enum Token<'a> {
     /// A version string (`1.0`), as module statements use.
     #[regex(r"[0-9]+\.[A-Za-z0-9_.]*", |lex| lex.slice(), priority = 35)]
     Version(&'a str),
-    /// An unquoted path: `/` and everything up to white space.
-    #[regex(r"/[^ \n\r\t\f]*", |lex| lex.slice(), priority = 90)]
+    /// An unquoted path: `/` and everything up to white space. No token holds a NUL byte:
+    /// names end up as C strings in the kernel, where a NUL would cut them short.
+    #[regex(r"/[^ \n\r\t\f\x00]*", |lex| lex.slice(), priority = 90)]
     Path(&'a str),
     /// A quoted path: `"/..."`.
-    #[regex(r#""/[^"\n]*""#, |lex| lex.slice(), priority = 85)]
+    #[regex(r#""/[^"\n\x00]*""#, |lex| lex.slice(), priority = 85)]
     QuotedPath(&'a str),
     /// A quoted name without slashes (`"FILENAME"`).
-    #[regex(r#""[^"/\n]+""#, |lex| lex.slice(), priority = 80)]
+    #[regex(r#""[^"/\n\x00]+""#, |lex| lex.slice(), priority = 80)]
     Filename(&'a str),
     /// A `#line N` or `#line N "FILE"` directive (as `m4 -s` writes).
     #[regex(r#"#line [0-9]+( "[^"\n]*")?"#, |lex| lex.slice(), priority = 20)]
@@ -755,6 +756,13 @@ mod tests {
             Some((12, Some("x.te")))
         );
         assert_eq!(parse_line_directive("#line 3"), Some((3, None)));
+    }
+
+    #[test]
+    fn no_token_holds_a_nul_byte() {
+        for text in ["\"/a\0b\"", "\"a\0b\"", "/a\0b"] {
+            assert!(tokens(text).any(|t| t.is_err()), "{text:?}");
+        }
     }
 
     #[test]
