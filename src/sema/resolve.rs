@@ -81,19 +81,23 @@ pub(super) fn type_set(
     if !ok {
         return None;
     }
-    if set.star {
-        pos = all_types(syms);
-    }
-    if set.complement {
-        let mut all = all_types(syms);
-        all.subtract(&pos);
-        pos = all;
-    }
-    pos.subtract(&neg);
     Some(TypeSet {
-        types: pos,
+        types: combine(set, pos, neg, || all_types(syms)),
         has_self,
     })
+}
+
+/// A set's meaning from its named and negated members: `*` is every element of `all`,
+/// `~` the complement within it, and negated names are removed last.
+fn combine(set: &ast::Set, pos: Ebitmap, neg: Ebitmap, all: impl Fn() -> Ebitmap) -> Ebitmap {
+    let mut out = if set.star { all() } else { pos };
+    if set.complement {
+        let mut c = all();
+        c.subtract(&out);
+        out = c;
+    }
+    out.subtract(&neg);
+    out
 }
 
 /// Every real type (not attributes).
@@ -131,17 +135,8 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
     if !ok {
         return None;
     }
-    let all: Ebitmap = (0..syms.classes.len() as u32).collect();
-    if set.star {
-        pos = all.clone();
-    }
-    if set.complement {
-        let mut c = all;
-        c.subtract(&pos);
-        pos = c;
-    }
-    pos.subtract(&neg);
-    Some(pos.iter().map(|b| b + 1).collect())
+    let all = || (0..syms.classes.len() as u32).collect();
+    Some(combine(set, pos, neg, all).iter().map(|b| b + 1).collect())
 }
 
 /// The permission bit of `name` in class `class` (1-based value), if defined.
@@ -216,19 +211,12 @@ pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitm
     if !ok {
         return None;
     }
-    let all: Ebitmap = (0..syms.role_names.len() as u32)
-        .filter(|&i| !syms.role_is_attr[i as usize])
-        .collect();
-    if set.star {
-        pos = all.clone();
-    }
-    if set.complement {
-        let mut c = all;
-        c.subtract(&pos);
-        pos = c;
-    }
-    pos.subtract(&neg);
-    Some(pos)
+    let all = || {
+        (0..syms.role_names.len() as u32)
+            .filter(|&i| !syms.role_is_attr[i as usize])
+            .collect()
+    };
+    Some(combine(set, pos, neg, all))
 }
 
 /// Resolves categories (`c0`, `c0.c5` ranges, aliases) to a bitmap (bit = value - 1).
