@@ -54,14 +54,8 @@ fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
 
 /// Checks every `neverallow` against the allow entries; a violation names the neverallow
 /// (primary) and the allow rules that break it (secondary).
-pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &PolicyDb) {
-    let enabled: Vec<&Block> = blocks
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| syms.enabled[*i])
-        .map(|(_, b)| b)
-        .collect();
-    for b in &enabled {
+pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
+    for b in enabled {
         for item in &b.items {
             let Some(Rule::Av {
                 kind: AvRuleKind::Neverallow,
@@ -113,7 +107,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &Po
                 format!("neverallow violated by `{rule_text}`"),
             )
             .primary(cx.file, item.span, "this neverallow");
-            for span in allow_rules_granting(cx, syms, &enabled, e, bad) {
+            for span in allow_rules_granting(cx, syms, enabled, e, bad) {
                 d = d.secondary(cx.file, span, "is contradicted by this rule");
             }
             cx.push(d);

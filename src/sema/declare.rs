@@ -326,12 +326,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
         return None;
     }
-    let enabled: Vec<&Block> = blocks
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| syms.enabled[*i])
-        .map(|(_, b)| b)
-        .collect();
+    let enabled = enabled_blocks(blocks, &syms.enabled);
     for b in &enabled {
         attach_attributes(cx, &mut syms, b);
     }
@@ -339,6 +334,16 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         declare_misc(cx, &mut syms, b);
     }
     Some(syms)
+}
+
+/// The blocks (or per-block data) that `enabled` marks, in order.
+pub(super) fn enabled_blocks<'b, T>(blocks: &'b [T], enabled: &[bool]) -> Vec<&'b T> {
+    blocks
+        .iter()
+        .zip(enabled)
+        .filter(|(_, on)| **on)
+        .map(|(b, _)| b)
+        .collect()
 }
 
 /// `class`, `sid`, `common`, class definitions and `default_*` (global block only, as the
@@ -703,12 +708,7 @@ fn requires_met(
 fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     // Duplicates are checked over enabled blocks; the parse-time tables (whose size fixes
     // the iteration order) hold the names of every block.
-    let enabled: Vec<&Decls> = decls
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| syms.enabled[*i])
-        .map(|(_, d)| d)
-        .collect();
+    let enabled = enabled_blocks(decls, &syms.enabled);
 
     // Types, attributes, aliases.
     let mut kinds: HashMap<&str, (u8, &ast::Ident)> = HashMap::new();
@@ -954,20 +954,8 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             }
         };
         for a in attrs {
-            match syms.ty(&a.name) {
-                Some(TypeSym::Attribute(av)) => syms.attr_members[av as usize - 1].set(tv - 1),
-                Some(_) => cx.error(
-                    "not-an-attribute",
-                    a.span,
-                    format!("`{}` is a type, not an attribute", a.name),
-                    "expected an attribute",
-                ),
-                None => cx.error(
-                    "undefined-attribute",
-                    a.span,
-                    format!("attribute `{}` is not declared", a.name),
-                    "not declared",
-                ),
+            if let Some(av) = attribute(cx, syms, a) {
+                syms.attr_members[av as usize - 1].set(tv - 1);
             }
         }
     }
@@ -1011,21 +999,10 @@ fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
         match &item.kind {
             ItemKind::ExpandAttribute { attrs, expand } => {
                 for a in attrs {
-                    match syms.ty(&a.name) {
-                        Some(TypeSym::Attribute(v)) if *expand => syms.expand_true.set(v - 1),
-                        Some(TypeSym::Attribute(v)) => syms.expand_true.clear(v - 1),
-                        Some(_) => cx.error(
-                            "not-an-attribute",
-                            a.span,
-                            format!("`{}` is not an attribute", a.name),
-                            "expected an attribute",
-                        ),
-                        None => cx.error(
-                            "undefined-attribute",
-                            a.span,
-                            format!("attribute `{}` is not declared", a.name),
-                            "not declared",
-                        ),
+                    match attribute(cx, syms, a) {
+                        Some(v) if *expand => syms.expand_true.set(v - 1),
+                        Some(v) => syms.expand_true.clear(v - 1),
+                        None => {}
                     }
                 }
             }
@@ -1078,6 +1055,31 @@ fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             if let Some(TypeSym::Type(pv)) = syms.ty(parent) {
                 syms.type_bounds[i] = pv;
             }
+        }
+    }
+}
+
+/// A name that must be a type attribute; its value, or an error.
+fn attribute(cx: &mut Cx, syms: &Syms, name: &ast::Ident) -> Option<u32> {
+    match syms.ty(&name.name) {
+        Some(TypeSym::Attribute(v)) => Some(v),
+        Some(_) => {
+            cx.error(
+                "not-an-attribute",
+                name.span,
+                format!("`{}` is a type, not an attribute", name.name),
+                "expected an attribute",
+            );
+            None
+        }
+        None => {
+            cx.error(
+                "undefined-attribute",
+                name.span,
+                format!("attribute `{}` is not declared", name.name),
+                "not declared",
+            );
+            None
         }
     }
 }

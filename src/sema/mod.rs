@@ -68,7 +68,7 @@ pub struct Origins {
 
 impl Origins {
     /// The spans of the enabled statements of interest.
-    fn collect(blocks: &[declare::Block<'_>], enabled: &[bool]) -> Origins {
+    fn collect(enabled: &[&declare::Block<'_>]) -> Origins {
         let mut o = Origins::default();
         let mut visit = |item: &ast::Item| match &item.kind {
             ast::ItemKind::XpermRule { .. } => o.xperm_rules.push(item.span),
@@ -86,10 +86,7 @@ impl Origins {
             }
             _ => {}
         };
-        for (b, on) in blocks.iter().zip(enabled) {
-            if !on {
-                continue;
-            }
+        for b in enabled {
             for item in &b.items {
                 if let ast::ItemKind::If {
                     then_items,
@@ -135,13 +132,14 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let Some(syms) = declare::declare(&mut cx, &blocks) else {
         return cx.finish(None, Origins::default());
     };
-    let origins = Origins::collect(&blocks, &syms.enabled);
+    let enabled = declare::enabled_blocks(&blocks, &syms.enabled);
+    let origins = Origins::collect(&enabled);
     let mut db = syms.skeleton(opts);
-    rules::lower_rules(&mut cx, &syms, &blocks, &mut db);
+    rules::lower_rules(&mut cx, &syms, &enabled, &mut db);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
     ocontext::lower_ocontexts(&mut cx, &syms, policy, &mut db);
     if !cx.has_errors() {
-        check::neverallow(&mut cx, &syms, &blocks, &db);
+        check::neverallow(&mut cx, &syms, &enabled, &db);
         check::typebounds(&mut cx, &syms, &db);
     }
     cx.finish(Some(db), origins)

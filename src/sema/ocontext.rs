@@ -219,16 +219,9 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                         continue;
                     }
                 };
-                let (Some(lo), Some(hi)) = (
-                    number(cx, low, 0xFFFF),
-                    number(cx, high.as_ref().unwrap_or(low), 0xFFFF),
-                ) else {
+                let Some((lo, hi)) = bounded_range(cx, low, high.as_ref(), "port") else {
                     continue;
                 };
-                if lo > hi {
-                    bad_range(cx, low, "port");
-                    continue;
-                }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     lists[2].push(OContext::Port {
                         protocol: proto,
@@ -270,16 +263,9 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     bad_address(cx, subnet);
                     continue;
                 };
-                let (Some(lo), Some(hi)) = (
-                    number(cx, low, 0xFFFF),
-                    number(cx, high.as_ref().unwrap_or(low), 0xFFFF),
-                ) else {
+                let Some((lo, hi)) = bounded_range(cx, low, high.as_ref(), "pkey") else {
                     continue;
                 };
-                if lo > hi {
-                    bad_range(cx, low, "pkey");
-                    continue;
-                }
                 let o = a.octets();
                 let prefix = u64::from_le_bytes(o[..8].try_into().expect("eight bytes"));
                 if let Some(c) = resolve::context(cx, syms, db, context) {
@@ -420,13 +406,29 @@ fn range(
     Some((lo, hi))
 }
 
-fn bad_range(cx: &mut Cx, low: &ast::Number, what: &str) {
-    cx.error(
-        "bad-range",
-        low.span,
-        format!("the low {what} is above the high {what}"),
-        "backwards range",
+/// A 16-bit `LO[-HI]` range (ports, pkeys), low end first.
+fn bounded_range(
+    cx: &mut Cx,
+    low: &ast::Number,
+    high: Option<&ast::Number>,
+    what: &str,
+) -> Option<(u64, u64)> {
+    // Both ends are checked, so that both are reported when both are wrong.
+    let (lo, hi) = (
+        number(cx, low, 0xFFFF),
+        number(cx, high.unwrap_or(low), 0xFFFF),
     );
+    let (lo, hi) = (lo?, hi?);
+    if lo > hi {
+        cx.error(
+            "bad-range",
+            low.span,
+            format!("the low {what} is above the high {what}"),
+            "backwards range",
+        );
+        return None;
+    }
+    Some((lo, hi))
 }
 
 fn bad_address(cx: &mut Cx, a: &ast::Ident) {

@@ -15,19 +15,13 @@ use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind
 use std::collections::HashMap;
 
 /// Fills roles, users, the rule tables and class defaults.
-pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, blocks: &[Block<'_>], db: &mut PolicyDb) {
-    let enabled: Vec<&Block> = blocks
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| syms.enabled[*i])
-        .map(|(_, b)| b)
-        .collect();
-    roles(cx, syms, &enabled, db);
-    users(cx, syms, &enabled, db);
+pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &mut PolicyDb) {
+    roles(cx, syms, enabled, db);
+    users(cx, syms, enabled, db);
     defaults(cx, syms, &enabled[0].items, db);
-    avtab(cx, syms, &enabled, db);
-    role_rules(cx, syms, &enabled, db);
-    range_transitions(cx, syms, &enabled, db);
+    avtab(cx, syms, enabled, db);
+    role_rules(cx, syms, enabled, db);
+    range_transitions(cx, syms, enabled, db);
 }
 
 /// Role records: `role R types S` statements, role attributes' types merged into their
