@@ -9,7 +9,7 @@ use super::rules::{as_rule, rule_types, Rule};
 use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb};
-use crate::syntax::ast::{AvRuleKind, ItemKind};
+use crate::syntax::ast::AvRuleKind;
 
 /// The types a key value stands for (bit = value - 1).
 fn members(syms: &Syms, value: u16) -> Ebitmap {
@@ -153,21 +153,8 @@ fn allow_rules_granting(
             out.push(item.span);
         }
     };
-    for b in blocks {
-        for item in &b.items {
-            match &item.kind {
-                ItemKind::If {
-                    then_items,
-                    else_items,
-                    ..
-                } => {
-                    for i in then_items.iter().chain(else_items.iter().flatten()) {
-                        visit(cx, i);
-                    }
-                }
-                _ => visit(cx, item),
-            }
-        }
+    for item in super::declare::statements(blocks) {
+        visit(cx, item);
     }
     out
 }

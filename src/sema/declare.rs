@@ -336,6 +336,30 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     Some(syms)
 }
 
+/// Every statement of the blocks, with the statements of `if` branches in place of their
+/// `if` (in source order, true branch first).
+pub(super) fn statements<'b, 'a: 'b>(
+    blocks: &'b [&'b Block<'a>],
+) -> impl Iterator<Item = &'a ast::Item> + 'b {
+    blocks
+        .iter()
+        .flat_map(|b| b.items.iter())
+        .flat_map(|&item| {
+            let (plain, branches) = match &item.kind {
+                ItemKind::If {
+                    then_items,
+                    else_items,
+                    ..
+                } => (
+                    None,
+                    Some(then_items.iter().chain(else_items.iter().flatten())),
+                ),
+                _ => (Some(item), None),
+            };
+            plain.into_iter().chain(branches.into_iter().flatten())
+        })
+}
+
 /// The blocks (or per-block data) that `enabled` marks, in order.
 pub(super) fn enabled_blocks<'b, T>(blocks: &'b [T], enabled: &[bool]) -> Vec<&'b T> {
     blocks

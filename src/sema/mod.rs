@@ -86,23 +86,7 @@ impl Origins {
             }
             _ => {}
         };
-        for b in enabled {
-            for item in &b.items {
-                if let ast::ItemKind::If {
-                    then_items,
-                    else_items,
-                    ..
-                } = &item.kind
-                {
-                    then_items
-                        .iter()
-                        .chain(else_items.iter().flatten())
-                        .for_each(&mut visit);
-                } else {
-                    visit(item);
-                }
-            }
-        }
+        declare::statements(enabled).for_each(&mut visit);
         o
     }
 }

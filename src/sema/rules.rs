@@ -1040,25 +1040,12 @@ fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKe
         return;
     }
     let mut spans = Vec::new();
-    let mut items: Vec<&ast::Item> = Vec::new();
-    for b in blocks {
-        for item in &b.items {
-            match &item.kind {
-                ItemKind::If {
-                    then_items,
-                    else_items,
-                    ..
-                } => items.extend(then_items.iter().chain(else_items.iter().flatten())),
-                _ => items.push(item),
-            }
-        }
-    }
     let mut quiet = Cx {
         file: cx.file,
         opts: cx.opts,
         diags: Vec::new(),
     };
-    for item in items {
+    for item in super::declare::statements(blocks) {
         let Some(Rule::Type {
             kind,
             source,
