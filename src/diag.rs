@@ -14,7 +14,7 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use std::ops::Range;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// A remark that needs no action.
     Note,
@@ -35,7 +35,7 @@ impl Severity {
 }
 
 /// A labelled span: primary labels mark the offending text, secondary ones related sites.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Label {
     /// The file the span is in.
     pub file: FileId,
@@ -48,7 +48,7 @@ pub struct Label {
 }
 
 /// A problem found in the input, with everything needed to show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// A stable identifier (`undefined-type`, `syntax-error` ...).
     pub code: &'static str,

@@ -85,14 +85,10 @@ pub(crate) fn emit(map: &SourceMap, diags: &mut [Diagnostic], req: &Request) {
 
 /// Drops repeats of one diagnostic (a macro used twice can make the same mistake twice at
 /// the same place).
-fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
-    for d in diags {
-        if !out.contains(&d) {
-            out.push(d);
-        }
-    }
-    out
+fn dedup(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert(d.clone()));
+    diags
 }
 
 /// What the chosen version cannot hold (errors where checkpolicy refuses to write,
