@@ -62,6 +62,15 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
 }
 
+/// The warnings that checkpolicy gives too (its `yywarn`), which `-E` turns into errors;
+/// flaskc's other warnings stay warnings under `-E`, as checkpolicy has no such error.
+pub const CHECKPOLICY_WARNINGS: &[&str] = &[
+    "nodecon-mask",
+    "nodecon-host-bits",
+    "role-dominance",
+    "dontaudit-complement",
+];
+
 impl Diagnostic {
     /// An error with a code and message and no labels yet.
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {

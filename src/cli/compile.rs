@@ -64,11 +64,12 @@ pub(crate) fn lower_file(
     }
 }
 
-/// Prints diagnostics to standard error; with `-E` warnings are turned into errors first.
+/// Prints diagnostics to standard error; with `-E` the warnings checkpolicy also gives
+/// are turned into errors first.
 pub(crate) fn emit(map: &SourceMap, diags: &mut [Diagnostic], req: &Request) {
     if req.werror {
         for d in diags.iter_mut() {
-            if d.severity == Severity::Warning {
+            if d.severity == Severity::Warning && diag::CHECKPOLICY_WARNINGS.contains(&d.code) {
                 d.severity = Severity::Error;
             }
         }

@@ -5,11 +5,11 @@
 
 use super::declare::{Block, Syms};
 use super::resolve;
-use super::rules::{as_rule, rule_types, Rule};
+use super::rules::{self, as_rule, rule_types, Rule};
 use super::Cx;
 use crate::diag::Diagnostic;
-use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb};
-use crate::syntax::ast::AvRuleKind;
+use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb, Xperms};
+use crate::syntax::ast::{AvRuleKind, XpermRuleKind};
 
 /// The types a key value stands for (bit = value - 1).
 fn members(syms: &Syms, value: u16) -> Ebitmap {
@@ -21,16 +21,78 @@ fn members(syms: &Syms, value: u16) -> Ebitmap {
     }
 }
 
-/// Every access entry of the policy, unconditional first.
-fn allowed_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
+/// The entries of libsepol's conditional table: every branch of every node.
+fn cond_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
+    db.cond_list
+        .iter()
+        .flat_map(|n| n.true_list.iter().chain(&n.false_list))
+}
+
+/// Every access entry of the policy, unconditional first, each with whether it is in the
+/// conditional table, since extended permissions are looked up in the same table as the
+/// entry that allows `ioctl`.
+fn allowed_entries(db: &PolicyDb) -> impl Iterator<Item = (&AvtabEntry, bool)> {
     db.avtab
         .iter()
-        .chain(
-            db.cond_list
+        .map(|e| (e, false))
+        .chain(cond_entries(db).map(|e| (e, true)))
+        .filter(|(e, _)| e.key.specified & avkind::ALLOWED != 0)
+}
+
+/// Whether an extended-permission entry allows any ioctl number set in `bits`.
+fn xperms_intersect(x: &Xperms, bits: &[u64]) -> bool {
+    let word = |i: usize| x.perms[i / 32] & (1 << (i % 32)) != 0;
+    match x.specified {
+        // A driver entry: bit d allows the 256 numbers of driver d.
+        2 => (0..256).any(|d| word(d) && bits[d * 4..d * 4 + 4].iter().any(|&w| w != 0)),
+        _ => (0..256).any(|f| word(f) && {
+            let n = (x.driver as usize) << 8 | f;
+            bits[n / 64] & (1 << (n % 64)) != 0
+        }),
+    }
+}
+
+/// libsepol's test for a `neverallowxperm` once `ioctl` is allowed on a key: some source
+/// and target pair it names has no allowed extended permissions at all (so every ioctl
+/// is allowed), or has some in `bits`. With `self`, only a type paired with itself counts.
+fn xperm_violation(
+    syms: &Syms,
+    db: &PolicyDb,
+    e: &AvtabEntry,
+    cond: bool,
+    (src, tgt, has_self): (&Ebitmap, &Ebitmap, bool),
+    bits: &[u64],
+) -> bool {
+    let entries: Box<dyn Iterator<Item = &AvtabEntry>> = match cond {
+        false => Box::new(db.avtab.iter()),
+        true => Box::new(cond_entries(db)),
+    };
+    let xentries: Vec<(Ebitmap, Ebitmap, &Xperms)> = entries
+        .filter(|x| x.key.class == e.key.class && x.key.specified & avkind::XPERMS_ALLOWED != 0)
+        .map(|x| {
+            (
+                members(syms, x.key.source),
+                members(syms, x.key.target),
+                &db.xperms[x.data as usize],
+            )
+        })
+        .collect();
+    let s = src.intersection(&members(syms, e.key.source));
+    let t_members = members(syms, e.key.target);
+    let mut t = tgt.intersection(&t_members);
+    if has_self {
+        t.union_with(&s.intersection(&t_members));
+    }
+    let violated = s.iter().any(|i| {
+        t.iter().filter(|&j| !has_self || i == j).any(|j| {
+            let mut found = xentries
                 .iter()
-                .flat_map(|n| n.true_list.iter().chain(&n.false_list)),
-        )
-        .filter(|e| e.key.specified & avkind::ALLOWED != 0)
+                .filter(|(xs, xt, _)| xs.get(i) && xt.get(j))
+                .peekable();
+            found.peek().is_none() || found.any(|(_, _, x)| xperms_intersect(x, bits))
+        })
+    });
+    violated
 }
 
 /// Names the permissions of `mask` in a class, as `{ a b }`.
@@ -52,20 +114,46 @@ fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
     format!("{{ {} }}", names.join(" "))
 }
 
-/// Checks every `neverallow` against the allow entries; a violation names the neverallow
-/// (primary) and the allow rules that break it (secondary).
+/// Checks every `neverallow` and `neverallowxperm` against the allow entries; a violation
+/// names the neverallow (primary) and the allow rules that break it (secondary).
 pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
     for b in enabled {
         for item in &b.items {
-            let Some(Rule::Av {
-                kind: AvRuleKind::Neverallow,
-                source,
-                target,
-                classes,
-                perms,
-            }) = as_rule(item)
-            else {
-                continue;
+            let (source, target, classes, what) = match as_rule(item) {
+                Some(Rule::Av {
+                    kind: AvRuleKind::Neverallow,
+                    source,
+                    target,
+                    classes,
+                    perms,
+                }) => (source, target, classes, Never::Perms(perms)),
+                Some(Rule::Xperm {
+                    kind: XpermRuleKind::Neverallow,
+                    source,
+                    target,
+                    classes,
+                    operation,
+                    perms,
+                }) => {
+                    if operation.name != "ioctl" {
+                        cx.error(
+                            "unknown-xperm-operation",
+                            operation.span,
+                            format!("unknown extended permission operation `{}`", operation.name),
+                            "only `ioctl` is known",
+                        );
+                        continue;
+                    }
+                    let Some(bits) = rules::ioctl_bits(cx, perms) else {
+                        continue;
+                    };
+                    // An empty set makes no rule in libsepol, so nothing to check.
+                    if bits.iter().all(|&w| w == 0) {
+                        continue;
+                    }
+                    (source, target, classes, Never::Ioctls(bits))
+                }
+                _ => continue,
             };
             let Some((src, tgt, has_self)) = rule_types(cx, syms, source, target, true) else {
                 continue;
@@ -75,11 +163,13 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
             };
             let mut masks = vec![0u32; syms.classes.len() + 1];
             for &c in &class_list {
-                if let Some(m) = resolve::perm_mask(cx, syms, c, perms) {
-                    masks[c as usize] = m;
-                }
+                let mask = match &what {
+                    Never::Perms(perms) => resolve::perm_mask(cx, syms, c, perms),
+                    Never::Ioctls(_) => resolve::perm_bit(syms, c, "ioctl"),
+                };
+                masks[c as usize] = mask.unwrap_or(0);
             }
-            let hit = allowed_entries(db).find_map(|e| {
+            let hit = allowed_entries(db).find_map(|(e, table)| {
                 let bad = e.data & masks[e.key.class as usize];
                 if bad == 0 {
                     return None;
@@ -90,7 +180,15 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                 }
                 let t = members(syms, e.key.target);
                 let self_hit = has_self && s.intersection(&t).intersects(&src);
-                (t.intersects(&tgt) || self_hit).then_some((e, bad))
+                if !(t.intersects(&tgt) || self_hit) {
+                    return None;
+                }
+                if let Never::Ioctls(bits) = &what {
+                    if !xperm_violation(syms, db, e, table, (&src, &tgt, has_self), bits) {
+                        return None;
+                    }
+                }
+                Some((e, bad))
             });
             let Some((e, bad)) = hit else {
                 continue;
@@ -102,17 +200,33 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                 db.classes[e.key.class as usize - 1].name,
                 perm_names(db, e.key.class, bad)
             );
+            let (keyword, note) = match what {
+                Never::Perms(_) => ("neverallow", None),
+                Never::Ioctls(_) => (
+                    "neverallowxperm",
+                    Some("`ioctl` is allowed, and no `allowxperm` rule keeps it off the forbidden numbers"),
+                ),
+            };
             let mut d = Diagnostic::error(
                 "neverallow-violation",
-                format!("neverallow violated by `{rule_text}`"),
+                format!("{keyword} violated by `{rule_text}`"),
             )
-            .primary(cx.file, item.span, "this neverallow");
+            .primary(cx.file, item.span, format!("this {keyword}"));
             for span in allow_rules_granting(cx, syms, enabled, e, bad) {
                 d = d.secondary(cx.file, span, "is contradicted by this rule");
+            }
+            if let Some(note) = note {
+                d = d.note(note);
             }
             cx.push(d);
         }
     }
+}
+
+/// What a neverallow forbids: permissions, or ioctl numbers (as 65,536 bits).
+enum Never<'a> {
+    Perms(&'a crate::syntax::ast::Set),
+    Ioctls(Vec<u64>),
 }
 
 /// Source rules that put `bad` bits into the entry `e` (for the secondary labels): those
@@ -170,13 +284,14 @@ pub(super) fn typebounds(cx: &mut Cx, syms: &Syms, db: &PolicyDb) {
         let child = child as u32;
         let parent_bit = parent - 1;
         let mut report: Vec<String> = Vec::new();
-        for e in allowed_entries(db) {
+        for (e, _) in allowed_entries(db) {
             if !members(syms, e.key.source).get(child) {
                 continue;
             }
             for tt in members(syms, e.key.target).iter() {
                 let tt = if tt == child { parent_bit } else { tt };
                 let allowed: u32 = allowed_entries(db)
+                    .map(|(a, _)| a)
                     .filter(|a| {
                         a.key.class == e.key.class
                             && members(syms, a.key.source).get(parent_bit)

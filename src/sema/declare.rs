@@ -19,7 +19,8 @@ use std::collections::HashMap;
 pub(super) struct Block<'a> {
     /// Statements in source order.
     pub items: Vec<&'a ast::Item>,
-    /// `require` declarations of the block.
+    /// `require` declarations of the block and, for an optional block, those of its
+    /// enclosing blocks made before it ended.
     pub requires: Vec<&'a ast::RequireDecl>,
     /// The enclosing block (none for the global block).
     pub parent: Option<usize>,
@@ -52,6 +53,13 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
                     else_of: None,
                 });
                 collect_block(items, opt, out);
+                // The block inherits what its enclosing blocks required up to its end.
+                let mut anc = Some(idx);
+                while let Some(a) = anc {
+                    let inherited = out[a].requires.clone();
+                    out[opt].requires.extend(inherited);
+                    anc = out[a].parent;
+                }
                 if let Some(else_items) = else_items {
                     let e = out.len();
                     out.push(Block {
@@ -654,7 +662,10 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
                 d.aliases.extend(aliases.iter().map(|a| (a, target)))
             }
             ItemKind::Attribute(name) => d.attrs.push(name),
-            ItemKind::Role { name, .. } => d.roles.push(name),
+            // `role R types ...` only adds types to a role declared elsewhere.
+            ItemKind::Role {
+                name, types: None, ..
+            } => d.roles.push(name),
             ItemKind::AttributeRole(name) => d.role_attrs.push(name),
             ItemKind::User { name, .. } => d.users.push(name),
             ItemKind::Bool { name, value } => d.bools.push((name, *value, false)),
@@ -665,44 +676,72 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
     d
 }
 
-/// Decides which optional blocks are enabled: their parent is, and everything they require
-/// is declared by the global block or an enabled block before them.
-fn decide_enabled<'a>(syms: &mut Syms, blocks: &[Block<'_>], decls: &'a [Decls<'a>]) {
-    let mut known: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
-    let add = |known: &mut std::collections::HashSet<&'a str>, d: &'a Decls<'a>| {
-        for i in d
+/// Decides which optional blocks are enabled, as libsepol's linker does: every block
+/// starts enabled, and a block whose requirements (its own and those its enclosing blocks
+/// had when it ended) name a symbol that no enabled block declares is disabled, until
+/// nothing changes; an `else` block is then enabled exactly when its optional is not.
+/// A type, attribute or boolean counts as declared when the last block declaring it is
+/// enabled; a role or user, when any is.
+fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
+    let mut declared_by: HashMap<(Space, &str), Vec<usize>> = HashMap::new();
+    for (i, d) in decls.iter().enumerate() {
+        if blocks[i].else_of.is_some() {
+            continue;
+        }
+        let names = d
             .types
             .iter()
             .chain(&d.attrs)
-            .chain(&d.roles)
-            .chain(&d.role_attrs)
-            .chain(&d.users)
-        {
-            known.insert(i.name.as_str());
+            .chain(d.aliases.iter().map(|(a, _)| a))
+            .map(|n| (Space::Types, n))
+            .chain(d.roles.iter().chain(&d.role_attrs).map(|n| (Space::Roles, n)))
+            .chain(d.users.iter().map(|n| (Space::Users, n)))
+            .chain(d.bools.iter().map(|(n, _, _)| (Space::Bools, n)));
+        for (space, n) in names {
+            declared_by.entry((space, n.name.as_str())).or_default().push(i);
         }
-        for (a, _) in &d.aliases {
-            known.insert(a.name.as_str());
-        }
-        for (b, _, _) in &d.bools {
-            known.insert(b.name.as_str());
-        }
-    };
+    }
     for (i, b) in blocks.iter().enumerate() {
-        let on = match (b.parent, b.else_of) {
-            (None, _) => true,
-            (Some(p), None) => syms.enabled[p] && requires_met(syms, &known, &b.requires),
-            (Some(p), Some(opt)) => syms.enabled[p] && !syms.enabled[opt],
-        };
-        syms.enabled[i] = on;
-        if on {
-            add(&mut known, &decls[i]);
+        syms.enabled[i] = b.else_of.is_none();
+    }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, b) in blocks.iter().enumerate() {
+            if b.parent.is_none() || !syms.enabled[i] {
+                continue;
+            }
+            let known = |space: Space, name: &str| {
+                declared_by.get(&(space, name)).is_some_and(|ds| match space {
+                    Space::Roles | Space::Users => ds.iter().any(|&d| syms.enabled[d]),
+                    Space::Types | Space::Bools => ds.last().is_some_and(|&d| syms.enabled[d]),
+                })
+            };
+            if !requires_met(syms, known, &b.requires) {
+                syms.enabled[i] = false;
+                changed = true;
+            }
+        }
+    }
+    for (i, b) in blocks.iter().enumerate() {
+        if let Some(opt) = b.else_of {
+            syms.enabled[i] = !syms.enabled[opt];
         }
     }
 }
 
+/// The symbol tables a `require` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Space {
+    Types,
+    Roles,
+    Users,
+    Bools,
+}
+
 fn requires_met(
     syms: &Syms,
-    known: &std::collections::HashSet<&str>,
+    known: impl Fn(Space, &str) -> bool,
     requires: &[&ast::RequireDecl],
 ) -> bool {
     requires.iter().all(|r| match r.kind.name.as_str() {
@@ -724,7 +763,15 @@ fn requires_met(
             .names
             .iter()
             .all(|n| syms.cats.contains_key(n.name.as_str())),
-        _ => r.names.iter().all(|n| known.contains(n.name.as_str())),
+        kind => {
+            let space = match kind {
+                "role" | "attribute_role" => Space::Roles,
+                "user" => Space::Users,
+                "bool" | "tunable" => Space::Bools,
+                _ => Space::Types,
+            };
+            r.names.iter().all(|n| known(space, n.name.as_str()))
+        }
     })
 }
 

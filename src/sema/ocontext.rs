@@ -471,11 +471,15 @@ fn nodecon(
     context: &ast::Context,
 ) {
     if let (Ok(a), Ok(m)) = (addr.name.parse::<Ipv4Addr>(), mask.name.parse::<Ipv4Addr>()) {
+        let a = u32::from_le_bytes(a.octets());
+        let m = u32::from_le_bytes(m.octets());
+        // checkpolicy 3.4 tests the mask as the host (little-endian, as the reference
+        // outputs were made) loads it, so `255.255.255.0` counts as not contiguous there.
+        let contiguous = m == 0 || (!m).wrapping_add(1) & !m == 0;
+        nodecon_warnings(cx, mask, addr, contiguous, !m & a != 0, "ipv4");
         let Some(c) = resolve::context(cx, syms, db, context) else {
             return;
         };
-        let a = u32::from_le_bytes(a.octets());
-        let m = u32::from_le_bytes(m.octets());
         let pos = lists[4]
             .iter()
             .position(|o| matches!(o, OContext::Node { mask, .. } if m > *mask))
@@ -494,6 +498,16 @@ fn nodecon(
         bad_address(cx, addr);
         return;
     };
+    let (ab, mb) = (a.octets(), m.octets());
+    let mut filled = true;
+    let contiguous = mb.iter().all(|&byte| {
+        let inv = !byte;
+        let ok = inv.wrapping_add(1) & inv == 0 && (filled || byte == 0);
+        filled &= byte == 0xFF;
+        ok
+    });
+    let host_bits = ab.iter().zip(&mb).any(|(a, m)| a & !m != 0);
+    nodecon_warnings(cx, mask, addr, contiguous, host_bits, "ipv6");
     let Some(c) = resolve::context(cx, syms, db, context) else {
         return;
     };
@@ -504,7 +518,7 @@ fn nodecon(
         }
         w
     };
-    let (a, m, mb) = (words(a.octets()), words(m.octets()), m.octets());
+    let (a, m) = (words(ab), words(mb));
     let pos = lists[6]
         .iter()
         .position(|o| match o {
@@ -523,6 +537,32 @@ fn nodecon(
             context: c,
         },
     );
+}
+
+/// checkpolicy's two `nodecon` warnings (errors under `-E`).
+fn nodecon_warnings(
+    cx: &mut Cx,
+    mask: &ast::Ident,
+    addr: &ast::Ident,
+    contiguous: bool,
+    host_bits: bool,
+    family: &str,
+) {
+    if !contiguous {
+        cx.push(
+            Diagnostic::warning("nodecon-mask", format!("{family} mask is not contiguous"))
+                .primary(cx.file, mask.span, "this mask"),
+        );
+    }
+    if host_bits {
+        cx.push(
+            Diagnostic::warning(
+                "nodecon-host-bits",
+                format!("host bits in {family} address set"),
+            )
+            .primary(cx.file, addr.span, "bits outside the mask"),
+        );
+    }
 }
 
 /// `genfscon`: file systems sorted by name, paths longest first (libsepol's insertion).

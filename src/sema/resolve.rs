@@ -23,9 +23,76 @@ pub(super) struct TypeSet {
     pub has_self: bool,
 }
 
-/// Whether a set uses `-name`, `*` or `~`, which forces attributes to be expanded.
-pub(super) fn is_complex(set: &ast::Set) -> bool {
-    set.star || set.complement || set.items.iter().any(|i| i.negated)
+/// A type set as libsepol's `type_set_t` holds it before expansion: the named and the
+/// negated members (attributes not yet expanded) and the last `*` or `~` flag. The
+/// statements `role R types ...` of one block merge into one such set before it is
+/// expanded, so a type negated in one statement stays out whatever another names.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RawTypeSet {
+    pos: Ebitmap,
+    neg: Ebitmap,
+    flag: Option<SetFlag>,
+    has_self: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SetFlag {
+    Star,
+    Complement,
+}
+
+impl RawTypeSet {
+    /// Adds another statement's set, as `set_types` does into the same `type_set_t`.
+    pub(super) fn merge(&mut self, other: &RawTypeSet) {
+        self.pos.union_with(&other.pos);
+        self.neg.union_with(&other.neg);
+        self.flag = other.flag.or(self.flag);
+        self.has_self |= other.has_self;
+    }
+
+    /// The set's types as libsepol's `type_set_expand` computes them: attributes are
+    /// expanded when asked, when the set is complex, or when flagged `expandattribute`;
+    /// `*` is every type but the negated ones; otherwise the negated ones are removed and
+    /// `~` then complements what is left.
+    pub(super) fn expand(&self, syms: &Syms, mode: Expand) -> TypeSet {
+        let expand_all = mode == Expand::Always || !self.neg.is_empty() || self.flag.is_some();
+        let mut pos = Ebitmap::new();
+        for i in self.pos.iter() {
+            if syms.type_is_attr[i as usize] && (expand_all || syms.expand_true.get(i)) {
+                pos.union_with(&syms.attr_members[i as usize]);
+            } else {
+                pos.set(i);
+            }
+        }
+        let mut neg = Ebitmap::new();
+        for i in self.neg.iter() {
+            if syms.type_is_attr[i as usize] {
+                neg.union_with(&syms.attr_members[i as usize]);
+            } else {
+                neg.set(i);
+            }
+        }
+        let types = match self.flag {
+            Some(SetFlag::Star) => {
+                let mut all = all_types(syms);
+                all.subtract(&neg);
+                all
+            }
+            flag => {
+                pos.subtract(&neg);
+                if flag == Some(SetFlag::Complement) {
+                    let mut all = all_types(syms);
+                    all.subtract(&pos);
+                    pos = all;
+                }
+                pos
+            }
+        };
+        TypeSet {
+            types,
+            has_self: self.has_self,
+        }
+    }
 }
 
 /// Resolves a type set. `allow_self` is true for the target set of AV rules.
@@ -36,10 +103,26 @@ pub(super) fn type_set(
     mode: Expand,
     allow_self: bool,
 ) -> Option<TypeSet> {
-    let expand_all = mode == Expand::Always || is_complex(set);
-    let mut pos = Ebitmap::new();
-    let mut neg = Ebitmap::new();
-    let mut has_self = false;
+    Some(raw_type_set(cx, syms, set, allow_self)?.expand(syms, mode))
+}
+
+/// Resolves the names of a type set without expanding it.
+pub(super) fn raw_type_set(
+    cx: &mut Cx,
+    syms: &Syms,
+    set: &ast::Set,
+    allow_self: bool,
+) -> Option<RawTypeSet> {
+    let mut raw = RawTypeSet {
+        flag: if set.star {
+            Some(SetFlag::Star)
+        } else if set.complement {
+            Some(SetFlag::Complement)
+        } else {
+            None
+        },
+        ..RawTypeSet::default()
+    };
     let mut ok = true;
     for item in &set.items {
         if item.name.name == "self" {
@@ -52,7 +135,7 @@ pub(super) fn type_set(
                 );
                 ok = false;
             }
-            has_self = true;
+            raw.has_self = true;
             continue;
         }
         let Some(sym) = syms.ty(&item.name.name) else {
@@ -65,26 +148,14 @@ pub(super) fn type_set(
             ok = false;
             continue;
         };
-        let target = if item.negated { &mut neg } else { &mut pos };
-        match sym {
-            TypeSym::Type(v) | TypeSym::Alias(v) => target.set(v - 1),
-            TypeSym::Attribute(v) => {
-                let expand = item.negated || expand_all || syms.expand_true.get(v - 1);
-                if expand {
-                    target.union_with(&syms.attr_members[v as usize - 1]);
-                } else {
-                    target.set(v - 1);
-                }
-            }
+        let (TypeSym::Type(v) | TypeSym::Alias(v) | TypeSym::Attribute(v)) = sym;
+        if item.negated {
+            raw.neg.set(v - 1);
+        } else {
+            raw.pos.set(v - 1);
         }
     }
-    if !ok {
-        return None;
-    }
-    Some(TypeSet {
-        types: combine(set, pos, neg, || all_types(syms)),
-        has_self,
-    })
+    ok.then_some(raw)
 }
 
 /// A set's meaning from its named and negated members: `*` is every element of `all`,

@@ -12,7 +12,7 @@ use crate::policydb::{
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Fills roles, users, the rule tables and class defaults.
 pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &mut PolicyDb) {
@@ -31,6 +31,9 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     let mut types = vec![Ebitmap::new(); n];
     let mut dominates = vec![Ebitmap::new(); n];
     for b in blocks {
+        // libsepol gives each block its own copy of a role, whose statements merge into
+        // one set that is expanded (negations last) before the blocks' copies are joined.
+        let mut block_sets: BTreeMap<u32, resolve::RawTypeSet> = BTreeMap::new();
         for item in &b.items {
             match &item.kind {
                 ItemKind::Role {
@@ -39,10 +42,16 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                     ..
                 } => {
                     let Some(&rv) = syms.roles.get(name.name.as_str()) else {
+                        cx.error(
+                            "undefined-role",
+                            name.span,
+                            format!("unknown role `{}`", name.name),
+                            "not declared with `role` or `attribute_role`",
+                        );
                         continue;
                     };
-                    if let Some(ts) = resolve::type_set(cx, syms, set, Expand::Always, false) {
-                        types[rv as usize - 1].union_with(&ts.types);
+                    if let Some(raw) = resolve::raw_type_set(cx, syms, set, false) {
+                        block_sets.entry(rv).or_default().merge(&raw);
                     }
                 }
                 ItemKind::RoleDominance(doms) => {
@@ -52,6 +61,9 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 }
                 _ => {}
             }
+        }
+        for (rv, raw) in block_sets {
+            types[rv as usize - 1].union_with(&raw.expand(syms, Expand::Always).types);
         }
     }
     for a in 0..n {
@@ -100,6 +112,10 @@ fn role_dominance(
     dominates: &mut [Ebitmap],
 ) -> Ebitmap {
     let mut mine = Ebitmap::new();
+    cx.push(
+        Diagnostic::warning("role-dominance", "role dominance has been deprecated")
+            .primary(cx.file, d.role.span, "dominance of this role"),
+    );
     let Some(&rv) = syms.roles.get(d.role.name.as_str()) else {
         cx.error(
             "undefined-role",
@@ -560,6 +576,13 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
     let mut per_class: Vec<(u32, Vec<Contribution>)> = Vec::new();
     match rule {
         Rule::Av { kind, perms, .. } => {
+            if *kind == AvRuleKind::Dontaudit && perms.complement && !class_list.is_empty() {
+                cx.push(
+                    Diagnostic::warning("dontaudit-complement", "dontaudit rule with a `~`")
+                        .primary(cx.file, perms.span, "a complemented permission set")
+                        .note("`dontaudit` already names what is not audited"),
+                );
+            }
             for &c in &class_list {
                 let Some(mask) = resolve::perm_mask(cx, syms, c, perms) else {
                     continue;
@@ -647,25 +670,16 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
     }
 }
 
-/// The per-driver extended permissions of an ioctl set: whole drivers as one driver
-/// entry, partial drivers as function entries (driver ascending).
-fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribution>> {
+/// The ioctl numbers of a set as 65,536 bits (bit `n % 64` of word `n / 64`), or `None`
+/// (reported) for a range that runs backwards.
+pub(super) fn ioctl_bits(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<u64>> {
     let mut bits = vec![0u64; 1024];
+    // checkpolicy reads each number with `(uint16_t) strtoul(...)`: the low 16 bits, and
+    // all ones for a number past `unsigned long`.
+    let ioctl = |n: &ast::Number| n.value.unwrap_or(u64::MAX) as u16;
     for r in &set.items {
-        let lo = r.low.value.filter(|&v| v <= 0xFFFF);
-        let hi = match &r.high {
-            Some(h) => h.value.filter(|&v| v <= 0xFFFF),
-            None => lo,
-        };
-        let (Some(lo), Some(hi)) = (lo, hi) else {
-            cx.error(
-                "bad-xperm",
-                set.span,
-                "extended permissions must be 16-bit values".to_string(),
-                "out of range",
-            );
-            return None;
-        };
+        let lo = ioctl(&r.low);
+        let hi = r.high.as_ref().map_or(lo, ioctl);
         if hi < lo {
             cx.error(
                 "bad-xperm",
@@ -684,6 +698,13 @@ fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribut
             *w = !*w;
         }
     }
+    Some(bits)
+}
+
+/// The per-driver extended permissions of an ioctl set: whole drivers as one driver
+/// entry, partial drivers as function entries (driver ascending).
+fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribution>> {
+    let bits = ioctl_bits(cx, set)?;
     let mut drivers = [0u32; 8];
     let mut out = Vec::new();
     let mut any_driver = false;
@@ -981,7 +1002,13 @@ fn finish_unconditional(
                             {
                                 conflict(cx, e.key);
                             }
-                            group.push(first);
+                            // libsepol puts a new driver slot of a key in front of the
+                            // key's first entry of that kind: slots come out newest first.
+                            let at = match is_x {
+                                true => group.iter().position(|g| g.key.specified == kind),
+                                false => None,
+                            };
+                            group.insert(at.unwrap_or(group.len()), first);
                         }
                     }
                 }

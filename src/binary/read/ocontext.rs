@@ -68,7 +68,7 @@ pub(super) fn read_ocontexts(r: &mut Reader, ocon_num: u32) -> Result<()> {
     for i in 0..n {
         r.d.ctx_push(format!("file system {i}"));
         let fstype = r.d.lp_string()?;
-        let m = r.d.count("path count", 24, MAX_RECORDS)?;
+        let m = r.d.count("path count", 20, MAX_RECORDS)?;
         let mut entries = Vec::with_capacity(m);
         for _ in 0..m {
             let path = r.d.lp_string()?;

@@ -18,6 +18,10 @@ const MAX_RULES: u32 = u32::MAX;
 /// An avtab key without the ENABLED flag, for duplicate checks.
 type Triple = (u16, u16, u16, u16);
 
+/// What makes an entry unique: its key without ENABLED and, for extended permissions,
+/// the (kind, driver) slot, since libsepol keeps one entry per driver under one key.
+type Slot = (Triple, Option<(u8, u8)>);
+
 fn triple(k: &AvtabKey) -> Triple {
     (k.source, k.target, k.class, k.specified & !avkind::ENABLED)
 }
@@ -145,7 +149,7 @@ fn read_entries(r: &mut Reader, cond: bool, what: &'static str) -> Result<Vec<Av
     let min = if r.d.version < V_AVTAB { 24 } else { 12 };
     let n = r.d.count(what, min, MAX_RULES)?;
     let mut out = Vec::with_capacity(n);
-    let mut seen = HashSet::with_capacity(n);
+    let mut seen: HashSet<Slot> = HashSet::with_capacity(n);
     // Old-format items of the unconditional table combine the AV (or the type) kinds of
     // one key, as checkpolicy merges them, so such a key may not come back in a later
     // item: writing would merge it into the first.
@@ -169,7 +173,11 @@ fn read_entries(r: &mut Reader, cond: bool, what: &'static str) -> Result<Vec<Av
         }
         old_keys.extend(item_keys);
         for e in &out[start..] {
-            if !seen.insert(triple(&e.key)) {
+            let xslot = (e.key.specified & avkind::XPERMS != 0).then(|| {
+                let x = &r.db.xperms[e.data as usize];
+                (x.specified, x.driver)
+            });
+            if !seen.insert((triple(&e.key), xslot)) {
                 return Err(r
                     .d
                     .error_at(
@@ -189,12 +197,9 @@ fn read_entries(r: &mut Reader, cond: bool, what: &'static str) -> Result<Vec<Av
 /// avtab, conditional list, role_trans, role_allow, filename_trans (§2 items 4–8).
 pub(super) fn read_rules(r: &mut Reader) -> Result<()> {
     r.d.ctx_push("avtab");
-    let at = r.d.pos();
+    // An empty table is libsepol's to read (checkpolicy writes one for a policy without
+    // rules); only Xen's loader refuses it, which `xen_loader_check` reports.
     let avtab = read_entries(r, false, "entry count")?;
-    if avtab.is_empty() {
-        // §5.1: libsepol and Xen refuse an empty table, although checkpolicy writes one.
-        return r.d.invalid(at, "table is empty");
-    }
     r.d.ctx_pop();
     let uncond_types: HashSet<Triple> = avtab
         .iter()
