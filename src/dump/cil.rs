@@ -31,33 +31,31 @@ pub fn to_cil(db: &PolicyDb) -> String {
         .policycaps
         .iter()
         .filter_map(|c| crate::policydb::POLICYCAPS.get(c as usize));
-    write_sorted(o, caps.map(|c| format!("(policycap {c})")).collect(), 0);
-    let attrs = db
-        .types
-        .iter()
-        .filter(|t| t.flavor == TypeFlavor::Attribute);
-    write_sorted(
+    write_by_name(o, caps.collect(), |c| c, |c| format!("(policycap {c})"));
+    let of = |flavor| db.types.iter().filter(move |t| t.flavor == flavor);
+    let attrs = of(TypeFlavor::Attribute).collect();
+    write_by_name(
         o,
-        attrs
-            .map(|t| format!("(typeattribute {})", t.name))
-            .collect(),
-        0,
+        attrs,
+        |t| &t.name,
+        |t| format!("(typeattribute {})", t.name),
     );
-    let rattrs = db.roles.iter().flatten().filter(|r| r.attribute);
-    write_sorted(
+    let rattrs = db.roles.iter().flatten().filter(|r| r.attribute).collect();
+    write_by_name(
         o,
-        rattrs
-            .map(|r| format!("(roleattribute {})", r.name))
-            .collect(),
-        0,
+        rattrs,
+        |r| &r.name,
+        |r| format!("(roleattribute {})", r.name),
     );
-    let bools = db
-        .bools
-        .iter()
-        .map(|b| format!("(boolean {} {})", b.name, b.state));
-    write_sorted(o, bools.collect(), 0);
-    let types = db.types.iter().filter(|t| t.flavor == TypeFlavor::Type);
-    write_sorted(o, types.map(|t| format!("(type {})", t.name)).collect(), 0);
+    let bools = db.bools.iter().collect();
+    write_by_name(
+        o,
+        bools,
+        |b| &b.name,
+        |b| format!("(boolean {} {})", b.name, b.state),
+    );
+    let types = of(TypeFlavor::Type).collect();
+    write_by_name(o, types, |t| &t.name, |t| format!("(type {})", t.name));
     let mut aliases: Vec<_> = db.aliases.iter().collect();
     aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for a in &aliases {
@@ -157,12 +155,16 @@ fn classes(o: &mut String, db: &PolicyDb) {
     }
 }
 
-/// `(sid ...)` for every SID number up to the highest one used, then `sidorder`.
+/// `(sid ...)` for every SID that has a context (the binary keeps no other), in SID
+/// order, then `sidorder`.
 fn sids(o: &mut String, db: &PolicyDb, lists: &[Vec<&OContext>]) {
-    let Some(&(max, _)) = isids(lists).last() else {
+    let names: Vec<String> = isids(lists)
+        .iter()
+        .map(|&(s, _)| sid_name(db.target, s))
+        .collect();
+    if names.is_empty() {
         return;
-    };
-    let names: Vec<String> = (1..=max).map(|s| sid_name(db.target, s)).collect();
+    }
     for s in &names {
         let _ = writeln!(o, "(sid {s})");
     }

@@ -35,31 +35,26 @@ pub fn to_conf(db: &PolicyDb) -> String {
         .policycaps
         .iter()
         .filter_map(|c| crate::policydb::POLICYCAPS.get(c as usize));
-    write_sorted(o, caps.map(|c| format!("policycap {c};")).collect(), 0);
-    let attrs = db
-        .types
-        .iter()
-        .filter(|t| t.flavor == TypeFlavor::Attribute);
-    write_sorted(
+    write_by_name(o, caps.collect(), |c| c, |c| format!("policycap {c};"));
+    let of = |flavor| db.types.iter().filter(move |t| t.flavor == flavor);
+    let attrs = of(TypeFlavor::Attribute).collect();
+    write_by_name(o, attrs, |t| &t.name, |t| format!("attribute {};", t.name));
+    let rattrs = db.roles.iter().flatten().filter(|r| r.attribute).collect();
+    write_by_name(
         o,
-        attrs.map(|t| format!("attribute {};", t.name)).collect(),
-        0,
+        rattrs,
+        |r| &r.name,
+        |r| format!("attribute_role {};", r.name),
     );
-    let rattrs = db.roles.iter().flatten().filter(|r| r.attribute);
-    write_sorted(
+    let bools = db.bools.iter().collect();
+    write_by_name(
         o,
-        rattrs
-            .map(|r| format!("attribute_role {};", r.name))
-            .collect(),
-        0,
+        bools,
+        |b| &b.name,
+        |b| format!("bool {} {};", b.name, b.state),
     );
-    let bools = db
-        .bools
-        .iter()
-        .map(|b| format!("bool {} {};", b.name, b.state));
-    write_sorted(o, bools.collect(), 0);
-    let types = db.types.iter().filter(|t| t.flavor == TypeFlavor::Type);
-    write_sorted(o, types.map(|t| format!("type {};", t.name)).collect(), 0);
+    let types = of(TypeFlavor::Type).collect();
+    write_by_name(o, types, |t| &t.name, |t| format!("type {};", t.name));
     let mut aliases: Vec<_> = db.aliases.iter().collect();
     aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for a in aliases {

@@ -139,6 +139,21 @@ fn sorted_join<S: AsRef<str>>(mut v: Vec<S>, sep: &str) -> String {
     v.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(sep)
 }
 
+/// Writes one declaration per item, sorted by name as libsepol sorts the names before
+/// it formats them (so `x1` comes before `x10` whatever follows the name).
+fn write_by_name<T>(
+    out: &mut String,
+    mut items: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    line: impl Fn(&T) -> String,
+) {
+    items.sort_by(|a, b| name(a).as_bytes().cmp(name(b).as_bytes()));
+    for i in &items {
+        out.push_str(&line(i));
+        out.push('\n');
+    }
+}
+
 /// Sorts lines like `strs_sort` and appends them, each indented by `indent` levels.
 fn write_sorted(out: &mut String, mut lines: Vec<String>, indent: usize) {
     lines.sort_unstable();

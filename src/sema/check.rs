@@ -45,9 +45,11 @@ fn xperms_intersect(x: &Xperms, bits: &[u64]) -> bool {
     match x.specified {
         // A driver entry: bit d allows the 256 numbers of driver d.
         2 => (0..256).any(|d| word(d) && bits[d * 4..d * 4 + 4].iter().any(|&w| w != 0)),
-        _ => (0..256).any(|f| word(f) && {
-            let n = (x.driver as usize) << 8 | f;
-            bits[n / 64] & (1 << (n % 64)) != 0
+        _ => (0..256).any(|f| {
+            word(f) && {
+                let n = (x.driver as usize) << 8 | f;
+                bits[n / 64] & (1 << (n % 64)) != 0
+            }
         }),
     }
 }

@@ -694,11 +694,19 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
             .chain(&d.attrs)
             .chain(d.aliases.iter().map(|(a, _)| a))
             .map(|n| (Space::Types, n))
-            .chain(d.roles.iter().chain(&d.role_attrs).map(|n| (Space::Roles, n)))
+            .chain(
+                d.roles
+                    .iter()
+                    .chain(&d.role_attrs)
+                    .map(|n| (Space::Roles, n)),
+            )
             .chain(d.users.iter().map(|n| (Space::Users, n)))
             .chain(d.bools.iter().map(|(n, _, _)| (Space::Bools, n)));
         for (space, n) in names {
-            declared_by.entry((space, n.name.as_str())).or_default().push(i);
+            declared_by
+                .entry((space, n.name.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     for (i, b) in blocks.iter().enumerate() {
@@ -712,10 +720,12 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
                 continue;
             }
             let known = |space: Space, name: &str| {
-                declared_by.get(&(space, name)).is_some_and(|ds| match space {
-                    Space::Roles | Space::Users => ds.iter().any(|&d| syms.enabled[d]),
-                    Space::Types | Space::Bools => ds.last().is_some_and(|&d| syms.enabled[d]),
-                })
+                declared_by
+                    .get(&(space, name))
+                    .is_some_and(|ds| match space {
+                        Space::Roles | Space::Users => ds.iter().any(|&d| syms.enabled[d]),
+                        Space::Types | Space::Bools => ds.last().is_some_and(|&d| syms.enabled[d]),
+                    })
             };
             if !requires_met(syms, known, &b.requires) {
                 syms.enabled[i] = false;

@@ -113,8 +113,11 @@ fn role_dominance(
 ) -> Ebitmap {
     let mut mine = Ebitmap::new();
     cx.push(
-        Diagnostic::warning("role-dominance", "role dominance has been deprecated")
-            .primary(cx.file, d.role.span, "dominance of this role"),
+        Diagnostic::warning("role-dominance", "role dominance has been deprecated").primary(
+            cx.file,
+            d.role.span,
+            "dominance of this role",
+        ),
     );
     let Some(&rv) = syms.roles.get(d.role.name.as_str()) else {
         cx.error(
