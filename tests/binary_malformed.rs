@@ -52,7 +52,20 @@ fn check(bytes: &[u8]) {
         )
         .expect("an accepted policy must be writable at its own version");
         let again = read(&out).expect("a re-written policy must read back");
-        assert_eq!(again, policy, "policy changed on write-then-read");
+        if policy.version < flaskc::binary::format::V_AVTAB {
+            // The old format is written in checkpolicy's merged bucket order, whatever
+            // order the input had: from there on, writing is stable.
+            let out2 = write(
+                &again.db,
+                &WriteOptions {
+                    version: again.version,
+                },
+            )
+            .expect("a re-read policy must be writable");
+            assert_eq!(out2, out, "old-format policy not stable on write-then-read");
+        } else {
+            assert_eq!(again, policy, "policy changed on write-then-read");
+        }
         let _ = flaskc::dump::to_conf(&policy.db);
         let _ = flaskc::dump::to_cil(&policy.db);
     }
@@ -61,10 +74,6 @@ fn check(bytes: &[u8]) {
 #[test]
 fn mutated_corpus_binaries_never_panic() {
     let bins = common::corpus_binaries();
-    if bins.is_empty() {
-        println!("skipped: ../shared/corpus has no binaries");
-        return;
-    }
     let rounds = std::env::var("FLASKC_MUTATION_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())

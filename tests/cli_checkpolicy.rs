@@ -1,6 +1,7 @@
 //! `flaskc checkpolicy` as a process: checkpolicy's flags, `-b` re-writing and dumping,
 //! and failures that leave no output behind.
 
+mod common;
 use std::path::Path;
 use std::process::Command;
 
@@ -17,7 +18,7 @@ fn corpus(rel: &str) -> Option<std::path::PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        println!("skipped: {} is absent", p.display());
+        common::skip(&format!("{} is absent", p.display()));
         None
     }
 }
@@ -93,7 +94,7 @@ fn mls_flag_must_match_the_binary() {
 #[test]
 fn rewrite_matches_installed_checkpolicy() {
     if Command::new("checkpolicy").arg("-V").output().is_err() {
-        println!("skipped: checkpolicy is not installed");
+        common::skip("checkpolicy is not installed");
         return;
     }
     let cases: [(&str, &[&str]); 3] = [

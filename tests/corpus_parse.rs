@@ -5,6 +5,8 @@
 //! case names; cases rejected for other reasons must parse cleanly. Skips (and says so)
 //! when the corpus is absent.
 
+mod common;
+
 use flaskc::diag::Diagnostic;
 use flaskc::source::{FileId, SourceFile, SourceMap};
 use flaskc::syntax::{self, ast};
@@ -17,7 +19,7 @@ fn corpus() -> Option<PathBuf> {
     if dir.join("manifest.json").is_file() {
         Some(dir)
     } else {
-        eprintln!("skipping: no corpus at {}", dir.display());
+        common::skip(&format!("no corpus at {}", dir.display()));
         None
     }
 }

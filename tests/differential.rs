@@ -2,6 +2,8 @@
 //! exactly the bytes checkpolicy writes, and both compilers accept or reject the same ones.
 //! Skipped, saying so, when `checkpolicy` is not installed.
 
+mod common;
+
 use flaskc::binary::{self, WriteOptions};
 use flaskc::policydb::{HandleUnknown, Target};
 use flaskc::source::{SourceFile, SourceMap};
@@ -246,7 +248,7 @@ fn checkpolicy_bytes(dir: &std::path::Path, text: &str, version: u32) -> Option<
 #[test]
 fn random_policies_compile_to_checkpolicys_bytes() {
     if !checkpolicy_installed() {
-        eprintln!("skipped: checkpolicy is not installed");
+        common::skip("checkpolicy is not installed");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

@@ -22,10 +22,6 @@ fn first_diff(ours: &str, theirs: &str) -> String {
 
 fn check(ext: &str, dump: fn(&flaskc::policydb::PolicyDb) -> String) {
     let bins = common::corpus_binaries();
-    if bins.is_empty() {
-        println!("skipped: ../shared/corpus has no binaries");
-        return;
-    }
     let mut failures = Vec::new();
     let mut checked = 0;
     for bin in &bins {

@@ -3,7 +3,9 @@
 //! Xen releases; `flaskc check --binary` on corpus and truncated binaries. Each test that
 //! needs `../shared/corpus` or setools prints why it skipped when they are absent.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
@@ -27,32 +29,10 @@ fn setools(tool: &str, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Every `policy.*.bin` under a directory, sorted.
-fn binaries(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(binaries(&path));
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("policy.") && n.ends_with(".bin"))
-        {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
+/// The corpus binaries the reference reads, or `None` (said loudly) when there are none.
 fn corpus() -> Option<Vec<PathBuf>> {
-    let files = binaries(Path::new(CORPUS));
-    if files.is_empty() {
-        eprintln!("skipped: no binaries under {CORPUS}");
-        return None;
-    }
-    Some(files)
+    let files = common::corpus_binaries();
+    (!files.is_empty()).then_some(files)
 }
 
 /// The `Label: count` pairs of seinfo's statistics block (two per line).
@@ -84,7 +64,7 @@ fn info_statistics_equal_seinfo_on_every_corpus_binary() {
     for file in files {
         let file = file.display().to_string();
         let Some(expected) = setools("seinfo", &[&file]) else {
-            eprintln!("skipped: seinfo is not installed");
+            common::skip("seinfo is not installed");
             return;
         };
         let (code, ours, err) = flaskc(&["info", &file]);
@@ -136,7 +116,7 @@ fn search_lines_equal_sesearch() {
             .chain(args.iter().copied())
             .collect();
         let Some(expected) = setools("sesearch", &sesearch_args) else {
-            eprintln!("skipped: sesearch is not installed");
+            common::skip("sesearch is not installed");
             return;
         };
         let ours_args: Vec<&str> = ["search", file.as_str()]

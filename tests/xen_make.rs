@@ -37,11 +37,11 @@ fn make(policy_dir: &Path, out: &Path, tools: Option<&str>) -> bool {
 fn xens_makefile_builds_the_same_policy_with_flaskc() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/xen");
     if !corpus.is_dir() {
-        eprintln!("skipped: ../shared/corpus is absent");
+        common::skip("../shared/corpus is absent");
         return;
     }
     if !(have("make") && have("m4") && have("checkpolicy")) {
-        eprintln!("skipped: make, GNU m4 and checkpolicy are needed");
+        common::skip("make, GNU m4 and checkpolicy are needed");
         return;
     }
     let mut trees: Vec<PathBuf> = std::fs::read_dir(&corpus)

@@ -3,8 +3,18 @@
 
 use std::path::{Path, PathBuf};
 
+/// Says loudly that a test could not run for want of an oracle (checkpolicy, GNU m4,
+/// setools, `../shared`); with `FLASKC_REQUIRE_ORACLES=1` (as CI sets it) that is a
+/// failure instead.
+pub fn skip(reason: &str) {
+    if std::env::var_os("FLASKC_REQUIRE_ORACLES").is_some_and(|v| v == "1") {
+        panic!("FLASKC_REQUIRE_ORACLES=1, but {reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
 /// Every binary policy under `../shared/corpus`, sorted; none when it is absent.
-pub fn corpus_binaries() -> Vec<PathBuf> {
+fn all_corpus_binaries() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -24,6 +34,32 @@ pub fn corpus_binaries() -> Vec<PathBuf> {
         &mut out,
     );
     out.sort();
+    if out.is_empty() {
+        skip("../shared/corpus has no binaries");
+    }
+    out
+}
+
+/// Whether the reference read a corpus binary: it has `checkpolicy -b -F`'s dump beside
+/// it. checkpolicy writes some binaries that libsepol then refuses to read (an empty
+/// avtab), and those have none.
+fn reference_reads(bin: &Path) -> bool {
+    let name = bin.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    bin.with_file_name(name.replace(".bin", ".dump.conf"))
+        .exists()
+}
+
+/// The corpus binaries the reference reads, sorted; none when the corpus is absent.
+pub fn corpus_binaries() -> Vec<PathBuf> {
+    let mut out = all_corpus_binaries();
+    out.retain(|b| reference_reads(b));
+    out
+}
+
+/// The corpus binaries the reference refuses to read back.
+pub fn corpus_binaries_refused() -> Vec<PathBuf> {
+    let mut out = all_corpus_binaries();
+    out.retain(|b| !reference_reads(b));
     out
 }
 

@@ -197,9 +197,13 @@ fn read_entries(r: &mut Reader, cond: bool, what: &'static str) -> Result<Vec<Av
 /// avtab, conditional list, role_trans, role_allow, filename_trans (§2 items 4–8).
 pub(super) fn read_rules(r: &mut Reader) -> Result<()> {
     r.d.ctx_push("avtab");
-    // An empty table is libsepol's to read (checkpolicy writes one for a policy without
-    // rules); only Xen's loader refuses it, which `xen_loader_check` reports.
+    let at = r.d.pos();
     let avtab = read_entries(r, false, "entry count")?;
+    if avtab.is_empty() {
+        // §5.1: libsepol (and so Xen's loader, checkpolicy -b and setools) refuse an empty
+        // table, although checkpolicy writes one for a policy without rules.
+        return r.d.invalid(at, "table is empty");
+    }
     r.d.ctx_pop();
     let uncond_types: HashSet<Triple> = avtab
         .iter()
