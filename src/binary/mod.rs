@@ -73,7 +73,7 @@ pub fn write(db: &PolicyDb, opts: &WriteOptions) -> Result<Vec<u8>, WriteError> 
 /// temporary file and keep it only on success.
 ///
 /// # Errors
-/// As [`write`], and [`WriteError::Io`] when `out` fails.
+/// As [`write()`], and [`WriteError::Io`] when `out` fails.
 pub fn write_to(
     db: &PolicyDb,
     opts: &WriteOptions,

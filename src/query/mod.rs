@@ -1,6 +1,6 @@
 //! The query stage: read-only questions over a [`PolicyDb`], usually one read from a
-//! binary by `binary::read` — statistics and listings ([`info`]), rule search
-//! ([`search`]) and the differences between two policies ([`diff`]).
+//! binary by `binary::read` — statistics and listings ([`mod@info`]), rule search
+//! ([`mod@search`]) and the differences between two policies ([`mod@diff`]).
 //!
 //! Every function here is pure: it takes `&PolicyDb` and returns plain data (names, not
 //! values, since values differ between policies) that `cli` renders as text or JSON. Bad

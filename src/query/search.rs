@@ -1,5 +1,5 @@
 //! `search`: type enforcement rules matching a query, like setools' `sesearch`, for
-//! `flaskc search` and for comparing rules by name in [`super::diff`].
+//! `flaskc search` and for comparing rules by name in [`mod@super::diff`].
 //!
 //! A binary holds rules as access vector table entries over type and attribute values;
 //! a query names types, classes, permissions and booleans, resolved here once. By

@@ -2,15 +2,15 @@
 //! monolithic kernel policy.
 //!
 //! Stages, each in its own module:
-//! - [`declare`]: every declaration (classes, types, roles, users, booleans, MLS symbols),
+//! - `declare`: every declaration (classes, types, roles, users, booleans, MLS symbols),
 //!   with checkpolicy's duplicate rules, and the values libsepol gives them (hash-table
 //!   order, binary-format.md §11);
-//! - [`resolve`]: names in sets, contexts and levels to values;
-//! - [`rules`]: access vector and type rules, conditionals, role rules into the database in
+//! - `resolve`: names in sets, contexts and levels to values;
+//! - `rules`: access vector and type rules, conditionals, role rules into the database in
 //!   checkpolicy's orders (§5, §6, §7);
-//! - [`constrain`]: constraints and validatetrans;
-//! - [`ocontext`]: initial SID contexts and object contexts;
-//! - [`check`]: neverallow and typebounds checks over the expanded rules.
+//! - `constrain`: constraints and validatetrans;
+//! - `ocontext`: initial SID contexts and object contexts;
+//! - `check`: neverallow and typebounds checks over the expanded rules.
 //!
 //! Errors do not stop the pass at once: each stage reports what it finds, and the database
 //! is only returned when no error was reported.
