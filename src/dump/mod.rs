@@ -20,7 +20,6 @@ use crate::policydb::{
     avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
     OContext, PolicyDb, Target, TypeFlavor, Xperms,
 };
-use std::cmp::Ordering;
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
 pub fn cond_expr_text(db: &PolicyDb, expr: &[CondExprItem]) -> String {
@@ -299,134 +298,16 @@ fn runs(bits: &Ebitmap) -> Vec<(u32, u32)> {
     out
 }
 
-/// `compare_ranges`: by width, then by low bound.
-fn cmp_ranges(l1: u64, h1: u64, l2: u64, h2: u64) -> Ordering {
-    h1.wrapping_sub(l1)
-        .cmp(&h2.wrapping_sub(l2))
-        .then(l1.cmp(&l2))
-}
-
-/// The ocontext lists as `sort_ocontexts` leaves them (a stable sort, like glibc's qsort
-/// on these sizes).
+/// The ocontext lists as `sort_ocontexts` leaves them.
 fn sorted_ocontexts(db: &PolicyDb) -> Vec<Vec<&OContext>> {
     let mut lists: Vec<Vec<&OContext>> = db.ocontexts.iter().map(|l| l.iter().collect()).collect();
     for list in &mut lists {
-        list.sort_by(ocon_cmp);
+        list.sort_by(|a, b| crate::policydb::ocontext_cmp(a, b));
     }
     lists
 }
 
-fn ocon_cmp(a: &&OContext, b: &&OContext) -> Ordering {
-    use OContext as O;
-    match (a, b) {
-        (
-            O::FsUse {
-                behavior: b1,
-                name: n1,
-                ..
-            },
-            O::FsUse {
-                behavior: b2,
-                name: n2,
-                ..
-            },
-        ) => b1.cmp(b2).then(n1.as_bytes().cmp(n2.as_bytes())),
-        (
-            O::Port {
-                protocol: p1,
-                low: l1,
-                high: h1,
-                ..
-            },
-            O::Port {
-                protocol: p2,
-                low: l2,
-                high: h2,
-                ..
-            },
-        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()).then(p1.cmp(p2)),
-        (O::Netif { name: n1, .. }, O::Netif { name: n2, .. }) => n1.as_bytes().cmp(n2.as_bytes()),
-        (
-            O::Node {
-                addr: a1, mask: m1, ..
-            },
-            O::Node {
-                addr: a2, mask: m2, ..
-            },
-        ) => m2
-            .to_le_bytes()
-            .cmp(&m1.to_le_bytes())
-            .then(a1.to_le_bytes().cmp(&a2.to_le_bytes())),
-        (
-            O::Node6 {
-                addr: a1, mask: m1, ..
-            },
-            O::Node6 {
-                addr: a2, mask: m2, ..
-            },
-        ) => words_bytes(m2)
-            .cmp(&words_bytes(m1))
-            .then(words_bytes(a1).cmp(&words_bytes(a2))),
-        (
-            O::Ibpkey {
-                subnet_prefix: s1,
-                low: l1,
-                high: h1,
-                ..
-            },
-            O::Ibpkey {
-                subnet_prefix: s2,
-                low: l2,
-                high: h2,
-                ..
-            },
-        ) => {
-            // libsepol subtracts the prefixes and truncates the difference to an int.
-            let d = s1.wrapping_sub(*s2) as i32;
-            d.cmp(&0)
-                .then_with(|| cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()))
-        }
-        (
-            O::Ibendport {
-                name: n1, port: p1, ..
-            },
-            O::Ibendport {
-                name: n2, port: p2, ..
-            },
-        ) => n1.as_bytes().cmp(n2.as_bytes()).then(p1.cmp(p2)),
-        (O::Pirq { pirq: p1, .. }, O::Pirq { pirq: p2, .. }) => p1.cmp(p2),
-        (
-            O::Ioport {
-                low: l1, high: h1, ..
-            },
-            O::Ioport {
-                low: l2, high: h2, ..
-            },
-        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()),
-        (
-            O::Iomem {
-                low: l1, high: h1, ..
-            },
-            O::Iomem {
-                low: l2, high: h2, ..
-            },
-        ) => cmp_ranges(*l1, *h1, *l2, *h2),
-        (O::Pcidevice { device: d1, .. }, O::Pcidevice { device: d2, .. }) => d1.cmp(d2),
-        (O::Devicetree { path: p1, .. }, O::Devicetree { path: p2, .. }) => {
-            p1.as_bytes().cmp(p2.as_bytes())
-        }
-        _ => Ordering::Equal,
-    }
-}
-
-/// Address words as stored (network byte order bytes, read as little-endian words).
-fn words_bytes(w: &[u32; 4]) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    for (i, x) in w.iter().enumerate() {
-        b[i * 4..i * 4 + 4].copy_from_slice(&x.to_le_bytes());
-    }
-    b
-}
+pub(crate) use crate::policydb::words_bytes;
 
 /// `inet_ntop(AF_INET)` of a stored address word.
 fn ipv4(w: u32) -> String {

@@ -597,40 +597,10 @@ impl PolicyDb {
 }
 
 impl PolicyDb {
-    /// Sorts the Xen object-context lists as `checkpolicy -S` does: IRQs and PCI devices by
-    /// number, I/O port and memory ranges by size then start, device-tree paths by bytes.
-    /// Initial SIDs keep their order.
+    /// Sorts the object-context lists as `checkpolicy -S` does ([`ocontext_cmp`]).
     pub fn sort_ocontexts(&mut self) {
-        if self.target != Target::Xen {
-            return;
-        }
-        for list in self.ocontexts.iter_mut().skip(1) {
-            list.sort_by(|a, b| match (a, b) {
-                (OContext::Pirq { pirq: x, .. }, OContext::Pirq { pirq: y, .. }) => x.cmp(y),
-                (OContext::Pcidevice { device: x, .. }, OContext::Pcidevice { device: y, .. }) => {
-                    x.cmp(y)
-                }
-                (
-                    OContext::Ioport {
-                        low: a, high: b, ..
-                    },
-                    OContext::Ioport {
-                        low: c, high: d, ..
-                    },
-                ) => (b - a, a).cmp(&(d - c, c)),
-                (
-                    OContext::Iomem {
-                        low: a, high: b, ..
-                    },
-                    OContext::Iomem {
-                        low: c, high: d, ..
-                    },
-                ) => (b - a, a).cmp(&(d - c, c)),
-                (OContext::Devicetree { path: x, .. }, OContext::Devicetree { path: y, .. }) => {
-                    x.as_bytes().cmp(y.as_bytes())
-                }
-                _ => std::cmp::Ordering::Equal,
-            });
+        for list in &mut self.ocontexts {
+            list.sort_by(ocontext_cmp);
         }
     }
 
@@ -646,6 +616,131 @@ impl PolicyDb {
         self.cats
             .sort_by(|a, b| (a.value, a.alias, &a.name).cmp(&(b.value, b.alias, &b.name)));
     }
+}
+
+/// `compare_ranges`: by width, then by low bound.
+fn cmp_ranges(l1: u64, h1: u64, l2: u64, h2: u64) -> std::cmp::Ordering {
+    h1.wrapping_sub(l1)
+        .cmp(&h2.wrapping_sub(l2))
+        .then(l1.cmp(&l2))
+}
+
+/// libsepol's `sort_ocontexts` order of two entries of one object-context list (the
+/// same for `checkpolicy -S` and the dumps); entries it does not sort compare equal, and
+/// the sort is stable, as glibc's `qsort` is on these sizes.
+pub fn ocontext_cmp(a: &OContext, b: &OContext) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    use OContext as O;
+    match (a, b) {
+        (
+            O::FsUse {
+                behavior: b1,
+                name: n1,
+                ..
+            },
+            O::FsUse {
+                behavior: b2,
+                name: n2,
+                ..
+            },
+        ) => b1.cmp(b2).then(n1.as_bytes().cmp(n2.as_bytes())),
+        (
+            O::Port {
+                protocol: p1,
+                low: l1,
+                high: h1,
+                ..
+            },
+            O::Port {
+                protocol: p2,
+                low: l2,
+                high: h2,
+                ..
+            },
+        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()).then(p1.cmp(p2)),
+        (O::Netif { name: n1, .. }, O::Netif { name: n2, .. }) => n1.as_bytes().cmp(n2.as_bytes()),
+        (
+            O::Node {
+                addr: a1, mask: m1, ..
+            },
+            O::Node {
+                addr: a2, mask: m2, ..
+            },
+        ) => m2
+            .to_le_bytes()
+            .cmp(&m1.to_le_bytes())
+            .then(a1.to_le_bytes().cmp(&a2.to_le_bytes())),
+        (
+            O::Node6 {
+                addr: a1, mask: m1, ..
+            },
+            O::Node6 {
+                addr: a2, mask: m2, ..
+            },
+        ) => words_bytes(m2)
+            .cmp(&words_bytes(m1))
+            .then(words_bytes(a1).cmp(&words_bytes(a2))),
+        (
+            O::Ibpkey {
+                subnet_prefix: s1,
+                low: l1,
+                high: h1,
+                ..
+            },
+            O::Ibpkey {
+                subnet_prefix: s2,
+                low: l2,
+                high: h2,
+                ..
+            },
+        ) => {
+            // libsepol subtracts the prefixes and truncates the difference to an int.
+            let d = s1.wrapping_sub(*s2) as i32;
+            d.cmp(&0)
+                .then_with(|| cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()))
+        }
+        (
+            O::Ibendport {
+                name: n1, port: p1, ..
+            },
+            O::Ibendport {
+                name: n2, port: p2, ..
+            },
+        ) => n1.as_bytes().cmp(n2.as_bytes()).then(p1.cmp(p2)),
+        (O::Pirq { pirq: p1, .. }, O::Pirq { pirq: p2, .. }) => p1.cmp(p2),
+        (
+            O::Ioport {
+                low: l1, high: h1, ..
+            },
+            O::Ioport {
+                low: l2, high: h2, ..
+            },
+        ) => cmp_ranges((*l1).into(), (*h1).into(), (*l2).into(), (*h2).into()),
+        (
+            O::Iomem {
+                low: l1, high: h1, ..
+            },
+            O::Iomem {
+                low: l2, high: h2, ..
+            },
+        ) => cmp_ranges(*l1, *h1, *l2, *h2),
+        (O::Pcidevice { device: d1, .. }, O::Pcidevice { device: d2, .. }) => d1.cmp(d2),
+        (O::Devicetree { path: p1, .. }, O::Devicetree { path: p2, .. }) => {
+            p1.as_bytes().cmp(p2.as_bytes())
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// Address words as stored (network byte order bytes, read as little-endian words).
+
+/// An IPv6 address or mask as its 16 bytes (stored as four little-endian words).
+pub fn words_bytes(w: &[u32; 4]) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    for (i, x) in w.iter().enumerate() {
+        b[i * 4..i * 4 + 4].copy_from_slice(&x.to_le_bytes());
+    }
+    b
 }
 
 /// Policy capability names, indexed by capability number (libsepol 3.4's table).

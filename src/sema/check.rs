@@ -157,7 +157,8 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                 }
                 _ => continue,
             };
-            let Some((src, tgt, has_self)) = rule_types(cx, syms, source, target, true) else {
+            let Some((src, tgt, has_self)) = rule_types(cx, syms, source, target, true, true)
+            else {
                 continue;
             };
             let Some(class_list) = resolve::class_set(cx, syms, classes) else {
@@ -253,7 +254,7 @@ fn allow_rules_granting(
         else {
             return;
         };
-        let Some((rs, rt, rself)) = rule_types(cx, syms, source, target, false) else {
+        let Some((rs, rt, rself)) = rule_types(cx, syms, source, target, false, false) else {
             return;
         };
         if !rs.get(s) || !(rt.get(t) || (rself && s == t)) {

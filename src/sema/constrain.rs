@@ -3,7 +3,7 @@
 //! the type sets as written.
 
 use super::declare::Syms;
-use super::resolve::{self, Expand};
+use super::resolve::{self, Expand, SetPlace};
 use super::Cx;
 use crate::policydb::{CExprNode, Constraint, Ebitmap, PolicyDb, TypeSet};
 use crate::source::Span;
@@ -241,7 +241,8 @@ fn names_node(
             None => return false,
         },
         _ => {
-            let Some(ts) = resolve::type_set(cx, syms, names, Expand::Always, false) else {
+            let Some(ts) = resolve::type_set(cx, syms, names, Expand::Always, SetPlace::PLAIN)
+            else {
                 return false;
             };
             (ts.types, written_type_set(syms, names))

@@ -164,6 +164,10 @@ pub(super) struct Syms {
     pub policycaps: Ebitmap,
     pub permissive: Ebitmap,
     pub enabled: Vec<bool>,
+    /// Where each type attribute and role attribute is declared (byte offset): checkpolicy
+    /// reads `type T, A;` and `role R, A;` in its first pass, before any later
+    /// declaration of `A`.
+    pub attr_declared_at: HashMap<(bool, String), u32>,
 }
 
 impl Syms {
@@ -276,6 +280,10 @@ impl Syms {
     }
 }
 
+/// The most types (attributes included) or classes a policy may have: avtab keys hold
+/// their values in 16 bits.
+const MAX_VALUE: usize = u16::MAX as usize;
+
 /// Names declared by one block, before values are known.
 #[derive(Default)]
 struct Decls<'a> {
@@ -322,6 +330,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         policycaps: Ebitmap::new(),
         permissive: Ebitmap::new(),
         enabled: vec![false; blocks.len()],
+        attr_declared_at: HashMap::new(),
     };
     let errors_before = cx.diags.len();
     declare_classes(cx, &mut syms, &blocks[0]);
@@ -329,6 +338,11 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
 
     // Symbols of the type, role, user and boolean tables, per block.
     let decls: Vec<Decls> = blocks.iter().map(|b| block_decls(b)).collect();
+    for (b, d) in blocks.iter().zip(&decls) {
+        if b.else_of.is_some() {
+            else_declarations(cx, b, d);
+        }
+    }
     decide_enabled(&mut syms, blocks, &decls);
     number_symbols(cx, &mut syms, &decls);
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
@@ -390,6 +404,16 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                         name.span,
                         format!("duplicate declaration of class `{}`", name.name),
                         "declared again here",
+                    );
+                    continue;
+                }
+                if syms.classes.len() == MAX_VALUE {
+                    // checkpolicy wraps the 16-bit value silently; flaskc refuses.
+                    cx.error(
+                        "too-many-symbols",
+                        name.span,
+                        format!("class space overflow: more than {MAX_VALUE} classes"),
+                        "this class would need a value past 16 bits",
                     );
                     continue;
                 }
@@ -676,6 +700,33 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
     d
 }
 
+/// An `else` branch may neither declare nor require (checkpolicy: "could not declare
+/// here"); it only holds rules.
+fn else_declarations(cx: &mut Cx, block: &Block<'_>, d: &Decls<'_>) {
+    let declared = d
+        .types
+        .iter()
+        .chain(&d.attrs)
+        .chain(d.aliases.iter().map(|(a, _)| a))
+        .chain(&d.roles)
+        .chain(&d.role_attrs)
+        .chain(&d.users)
+        .chain(d.bools.iter().map(|(b, _, _)| b))
+        .copied();
+    let required = block.requires.iter().flat_map(|r| &r.names);
+    for name in declared.chain(required) {
+        cx.error(
+            "declaration-in-else",
+            name.span,
+            format!(
+                "`{}` cannot be declared or required in an `else` branch",
+                name.name
+            ),
+            "not allowed here",
+        );
+    }
+}
+
 /// Decides which optional blocks are enabled, as libsepol's linker does: every block
 /// starts enabled, and a block whose requirements (its own and those its enclosing blocks
 /// had when it ended) name a symbol that no enabled block declares is disabled, until
@@ -801,6 +852,10 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                     continue;
                 }
                 kinds.insert(&n.name, (kind, n));
+                if kind == 1 {
+                    syms.attr_declared_at
+                        .insert((false, n.name.to_string()), n.span.start);
+                }
             }
         }
     }
@@ -842,6 +897,18 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             }
             _ => {}
         }
+    }
+    if let Some(name) = syms.type_names.get(MAX_VALUE) {
+        let span = kinds
+            .get(name.as_str())
+            .map(|k| k.1.span)
+            .unwrap_or_default();
+        cx.error(
+            "too-many-symbols",
+            span,
+            format!("type space overflow: more than {MAX_VALUE} types and attributes"),
+            "this one would need a value past 16 bits",
+        );
     }
     let n = syms.type_names.len();
     syms.attr_members = vec![Ebitmap::new(); n];
@@ -888,6 +955,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             role_kind.insert(&r.name, true);
+            syms.attr_declared_at
+                .insert((true, r.name.to_string()), r.span.start);
         }
     }
     for d in &enabled {
@@ -1001,10 +1070,17 @@ fn duplicate(cx: &mut Cx, now: &ast::Ident, prev: &ast::Ident, what: &str) {
 fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
     for item in &block.items {
         let (ty, attrs) = match &item.kind {
-            ItemKind::Type { name, attrs, .. } => (name, attrs),
+            ItemKind::Type { name, attrs, .. } => {
+                if !declared_before(cx, syms, false, attrs, item.span.start) {
+                    continue;
+                }
+                (name, attrs)
+            }
             ItemKind::TypeAttribute { ty, attrs } => (ty, attrs),
             ItemKind::Role { name, attrs, .. } => {
-                add_role_attrs(cx, syms, name, attrs);
+                if declared_before(cx, syms, true, attrs, item.span.start) {
+                    add_role_attrs(cx, syms, name, attrs);
+                }
                 continue;
             }
             ItemKind::RoleAttribute { role, attrs } => {
@@ -1040,6 +1116,27 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             }
         }
     }
+}
+
+/// Whether every attribute a declaration names was declared before it (reported if not).
+fn declared_before(cx: &mut Cx, syms: &Syms, role: bool, attrs: &[ast::Ident], at: u32) -> bool {
+    let mut ok = true;
+    for a in attrs {
+        let key = (role, a.name.to_string());
+        if syms.attr_declared_at.get(&key).is_some_and(|&d| d > at) {
+            let what = if role { "role attribute" } else { "attribute" };
+            cx.push(
+                Diagnostic::error(
+                    "attribute-not-declared",
+                    format!("{what} `{}` is not declared yet", a.name),
+                )
+                .primary(cx.file, a.span, "used before its declaration")
+                .note("checkpolicy reads this declaration before any later one"),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn add_role_attrs(cx: &mut Cx, syms: &mut Syms, role: &ast::Ident, attrs: &[ast::Ident]) {

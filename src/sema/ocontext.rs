@@ -144,12 +144,24 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let c1 = resolve::context(cx, syms, db, context);
                 let c2 = resolve::context(cx, syms, db, context2);
                 if let (Some(c1), Some(c2)) = (c1, c2) {
-                    // The device numbers become the record's name, as libsepol spells it.
-                    lists[1].push(OContext::Fs {
-                        name: format!("{major:02x}:{minor:02x}"),
-                        context: c1,
-                        context2: c2,
-                    });
+                    // The device numbers become the record's name, as libsepol spells it;
+                    // checkpolicy links each new one at the head of its list.
+                    let name = format!("{major:02x}:{minor:02x}");
+                    if lists[1]
+                        .iter()
+                        .any(|o| matches!(o, OContext::Fs { name: n, .. } if *n == name))
+                    {
+                        duplicate_value(cx, item.span, &format!("fscon for device {name}"));
+                        continue;
+                    }
+                    lists[1].insert(
+                        0,
+                        OContext::Fs {
+                            name,
+                            context: c1,
+                            context2: c2,
+                        },
+                    );
                 }
             }
             ItemKind::FsUse {
@@ -238,12 +250,23 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
             } if target_ok(Target::Selinux) => {
                 let a = resolve::context(cx, syms, db, context);
                 let b = resolve::context(cx, syms, db, context2);
+                if lists[3]
+                    .iter()
+                    .any(|o| matches!(o, OContext::Netif { name: n, .. } if *n == name.name))
+                {
+                    duplicate_value(cx, name.span, &format!("netifcon for `{}`", name.name));
+                    continue;
+                }
+                // checkpolicy links each new one at the head of its list.
                 if let (Some(a), Some(b)) = (a, b) {
-                    lists[3].push(OContext::Netif {
-                        name: name.name.to_string(),
-                        context: a,
-                        context2: b,
-                    });
+                    lists[3].insert(
+                        0,
+                        OContext::Netif {
+                            name: name.name.to_string(),
+                            context: a,
+                            context2: b,
+                        },
+                    );
                 }
             }
             ItemKind::Nodecon {

@@ -95,15 +95,31 @@ impl RawTypeSet {
     }
 }
 
-/// Resolves a type set. `allow_self` is true for the target set of AV rules.
+/// Where a type set is written, which decides what it may hold: `self` only as the target
+/// of an access or extended-permission rule, `*` and `~` only in a neverallow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SetPlace {
+    pub self_ok: bool,
+    pub star_ok: bool,
+}
+
+impl SetPlace {
+    /// Anywhere but a rule's target or a neverallow.
+    pub const PLAIN: SetPlace = SetPlace {
+        self_ok: false,
+        star_ok: false,
+    };
+}
+
+/// Resolves a type set.
 pub(super) fn type_set(
     cx: &mut Cx,
     syms: &Syms,
     set: &ast::Set,
     mode: Expand,
-    allow_self: bool,
+    place: SetPlace,
 ) -> Option<TypeSet> {
-    Some(raw_type_set(cx, syms, set, allow_self)?.expand(syms, mode))
+    Some(raw_type_set(cx, syms, set, place)?.expand(syms, mode))
 }
 
 /// Resolves the names of a type set without expanding it.
@@ -111,8 +127,18 @@ pub(super) fn raw_type_set(
     cx: &mut Cx,
     syms: &Syms,
     set: &ast::Set,
-    allow_self: bool,
+    place: SetPlace,
 ) -> Option<RawTypeSet> {
+    if (set.star || set.complement) && !place.star_ok {
+        let what = if set.star { "`*`" } else { "`~`" };
+        cx.error(
+            "star-not-allowed",
+            set.span,
+            format!("{what} is not allowed in this type of rule"),
+            "only a neverallow may use `*` or `~` on types",
+        );
+        return None;
+    }
     let mut raw = RawTypeSet {
         flag: if set.star {
             Some(SetFlag::Star)
@@ -126,7 +152,7 @@ pub(super) fn raw_type_set(
     let mut ok = true;
     for item in &set.items {
         if item.name.name == "self" {
-            if !allow_self || item.negated {
+            if !place.self_ok || item.negated {
                 cx.error(
                     "bad-self",
                     item.name.span,

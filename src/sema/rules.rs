@@ -3,7 +3,7 @@
 //! allows (§7), named type transitions (§7.3), range transitions (§9), class defaults.
 
 use super::declare::{Block, Syms};
-use super::resolve::{self, Expand};
+use super::resolve::{self, Expand, SetPlace};
 use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::{
@@ -50,7 +50,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                         );
                         continue;
                     };
-                    if let Some(raw) = resolve::raw_type_set(cx, syms, set, false) {
+                    if let Some(raw) = resolve::raw_type_set(cx, syms, set, SetPlace::PLAIN) {
                         block_sets.entry(rv).or_default().merge(&raw);
                     }
                 }
@@ -519,6 +519,7 @@ pub(super) fn rule_types(
     source: &ast::Set,
     target: &ast::Set,
     always: bool,
+    never: bool,
 ) -> Option<(Ebitmap, Ebitmap, bool)> {
     let has_self = target
         .items
@@ -529,8 +530,12 @@ pub(super) fn rule_types(
     } else {
         Expand::KeepAttributes
     };
-    let s = resolve::type_set(cx, syms, source, mode, false);
-    let t = resolve::type_set(cx, syms, target, mode, true);
+    let place = |self_ok| SetPlace {
+        self_ok,
+        star_ok: never,
+    };
+    let s = resolve::type_set(cx, syms, source, mode, place(false));
+    let t = resolve::type_set(cx, syms, target, mode, place(true));
     let (s, t) = (s?, t?);
     Some((s.types, t.types, t.has_self))
 }
@@ -571,7 +576,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
             (*source, *target, *classes, false)
         }
     };
-    let types = rule_types(cx, syms, source, target, always);
+    let types = rule_types(cx, syms, source, target, always, false);
     let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
         return;
     };
@@ -1089,7 +1094,7 @@ fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKe
         if type_kind(kind) != key.specified & !avkind::ENABLED {
             continue;
         }
-        let Some((s, t, _)) = rule_types(&mut quiet, syms, source, target, true) else {
+        let Some((s, t, _)) = rule_types(&mut quiet, syms, source, target, true, false) else {
             continue;
         };
         let hit = s.get(key.source as u32 - 1)
@@ -1331,7 +1336,7 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                     new_role,
                 } => {
                     let r = resolve::role_set(cx, syms, roles);
-                    let t = resolve::type_set(cx, syms, types, Expand::Always, false);
+                    let t = resolve::type_set(cx, syms, types, Expand::Always, SetPlace::PLAIN);
                     let c = match classes {
                         Some(c) => resolve::class_set(cx, syms, c),
                         None => process_class(cx, syms, item.span),
@@ -1416,8 +1421,8 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
             else {
                 continue;
             };
-            let st = resolve::type_set(cx, syms, source, Expand::Always, false);
-            let tt = resolve::type_set(cx, syms, target, Expand::Always, false);
+            let st = resolve::type_set(cx, syms, source, Expand::Always, SetPlace::PLAIN);
+            let tt = resolve::type_set(cx, syms, target, Expand::Always, SetPlace::PLAIN);
             let cl = resolve::class_set(cx, syms, classes);
             let nt = super::declare::real_type(cx, syms, new_type);
             let (Some(st), Some(tt), Some(cl), Some(nt)) = (st, tt, cl, nt) else {
@@ -1528,8 +1533,8 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
                 );
                 continue;
             }
-            let s = resolve::type_set(cx, syms, source, Expand::Always, false);
-            let t = resolve::type_set(cx, syms, target, Expand::Always, false);
+            let s = resolve::type_set(cx, syms, source, Expand::Always, SetPlace::PLAIN);
+            let t = resolve::type_set(cx, syms, target, Expand::Always, SetPlace::PLAIN);
             let c = match classes {
                 Some(c) => resolve::class_set(cx, syms, c),
                 None => process_class(cx, syms, item.span),

@@ -1,0 +1,278 @@
+//! Small policies on which flaskc once differed from checkpolicy 3.4 (issue 12's
+//! reproducers and their neighbours). Each case states the verdict libsepol gives, which
+//! is checked on its own; where checkpolicy is installed, the exit status and the bytes
+//! are compared with it too.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// The SELinux policy every case starts from; `BODY` and `TAIL` are replaced.
+const TEMPLATE: &str = "class file
+class netif
+sid kernel
+sid security
+class file { ioctl read write }
+class netif { tcp_recv }
+type a_t;
+type b_t;
+allow a_t b_t : file read;
+role object_r;
+role object_r types a_t;
+BODY
+user u roles object_r;
+sid kernel u:object_r:a_t
+TAIL
+";
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Verdict {
+    Accept,
+    Reject,
+}
+use Verdict::*;
+
+struct Case {
+    name: &'static str,
+    args: &'static [&'static str],
+    body: &'static str,
+    tail: &'static str,
+    verdict: Verdict,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "a type negated in one role statement stays out whatever another names",
+        args: &[],
+        body: "role r;\nrole r types { a_t -b_t };\nrole r types { a_t b_t };",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "so a context with the negated type is invalid",
+        args: &[],
+        body: "role r;\nrole r types { a_t -b_t };\nrole r types { a_t b_t };\nuser v roles r;",
+        tail: "sid security v:r:b_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "`~` complements what is left once the negated types are removed",
+        args: &[],
+        body: "type c_t;\nallow b_t c_t : file write;\nneverallow ~{ a_t -b_t } c_t : file write;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "`~` and `*` on types only in a neverallow",
+        args: &[],
+        body: "type c_t;\nallow ~{ a_t } c_t : file write;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "an attribute must be declared before a type joins it",
+        args: &[],
+        body: "type c_t, myattr;\nattribute myattr;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "role types on a role never declared",
+        args: &[],
+        body: "role r types a_t;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "role declared after its types statement",
+        args: &[],
+        body: "role r types a_t;\nrole r;\nuser v roles r;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "neverallowxperm: ioctl allowed with no allowxperm allows every number",
+        args: &[],
+        body: "allow a_t b_t : file ioctl;\nneverallowxperm a_t b_t : file ioctl 0x1111;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "neverallowxperm: the allowed numbers miss the forbidden one",
+        args: &[],
+        body: "allow a_t b_t : file ioctl;\nallowxperm a_t b_t : file ioctl 0x1112;\nneverallowxperm a_t b_t : file ioctl 0x1111;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "neverallowxperm: the allowed numbers hit the forbidden one",
+        args: &[],
+        body: "allow a_t b_t : file ioctl;\nallowxperm a_t b_t : file ioctl { 0x1100-0x11ff };\nneverallowxperm a_t b_t : file ioctl 0x1111;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a 32-bit ioctl number keeps its low 16 bits",
+        args: &[],
+        body: "allow a_t b_t : file ioctl;\nallowxperm a_t b_t : file ioctl 0x800454d2;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "xperm entries of two drivers under one key, newest first",
+        args: &[],
+        body: "allow a_t b_t : file ioctl;\nallowxperm a_t b_t : file ioctl { 0x0456 0x0556 0x0700-0x07ff };\nallowxperm a_t b_t : file ioctl 0x0300;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "an optional block that requires what it declares itself",
+        args: &[],
+        body: "optional { require { type a_t; } type c_t; require { type c_t; } allow c_t a_t : file read; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "an optional block that requires what a later optional declares",
+        args: &[],
+        body: "optional { require { type d_t; } allow d_t a_t : file write; }\noptional { require { type a_t; } type d_t; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "optional blocks disabled in a chain, and the else branch taken",
+        args: &[],
+        body: "type f_t;\noptional { require { type nowhere_t; } type e_t; } else { allow f_t a_t : file read; }\noptional { require { type e_t; } allow e_t a_t : file write; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "an else branch declares nothing",
+        args: &[],
+        body: "optional { require { type nowhere_t; } type e_t; } else { type f_t; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "netifcon entries in checkpolicy's order",
+        args: &[],
+        body: "",
+        tail: "netifcon eth1 u:object_r:a_t u:object_r:a_t\nnetifcon eth0 u:object_r:a_t u:object_r:a_t\nnetifcon eth2 u:object_r:a_t u:object_r:a_t",
+        verdict: Accept,
+    },
+    Case {
+        name: "netifcon entries sorted by -S",
+        args: &["-S"],
+        body: "",
+        tail: "netifcon eth1 u:object_r:a_t u:object_r:a_t\nnetifcon eth0 u:object_r:a_t u:object_r:a_t\nnodecon 10.0.0.0 255.0.0.0 u:object_r:a_t\nnodecon 10.1.0.0 255.255.0.0 u:object_r:a_t",
+        verdict: Accept,
+    },
+    Case {
+        name: "a netifcon given twice",
+        args: &[],
+        body: "",
+        tail: "netifcon eth0 u:object_r:a_t u:object_r:a_t\nnetifcon eth0 u:object_r:a_t u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "-E: a SID without a context is no checkpolicy warning",
+        args: &["-E"],
+        body: "",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "-E: checkpolicy's nodecon mask warning is an error",
+        args: &["-E"],
+        body: "",
+        tail: "nodecon 10.0.0.0 255.0.0.0 u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "-E: host bits outside the mask",
+        args: &["-E"],
+        body: "",
+        tail: "nodecon 10.0.0.1 255.255.255.255 u:object_r:a_t\nnodecon 10.0.0.0 255.255.255.255 u:object_r:a_t",
+        verdict: Accept,
+    },
+];
+
+fn policy(case: &Case) -> String {
+    TEMPLATE
+        .replace("BODY", case.body)
+        .replace("TAIL", case.tail)
+}
+
+/// Exit success and output bytes of a compiler run (`None` bytes when it failed).
+fn run(program: &Path, sub: Option<&str>, args: &[&str], dir: &Path) -> (bool, Option<Vec<u8>>) {
+    let out = dir.join(format!(
+        "{}.bin",
+        program.file_name().unwrap().to_string_lossy()
+    ));
+    let _ = std::fs::remove_file(&out);
+    let mut cmd = Command::new(program);
+    cmd.args(sub)
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .arg(dir.join("p.conf"));
+    let ok = cmd.output().expect("compiler runs").status.success();
+    (ok, std::fs::read(&out).ok().filter(|_| ok))
+}
+
+#[test]
+fn reproducers_match_libsepol() {
+    let dir = tempfile::tempdir().unwrap();
+    let flaskc = Path::new(env!("CARGO_BIN_EXE_flaskc"));
+    let have_checkpolicy = Command::new("checkpolicy").arg("-V").output().is_ok();
+    if !have_checkpolicy {
+        common::skip("checkpolicy is not installed: verdicts only, no byte comparison");
+    }
+    let mut failures = Vec::new();
+    for case in CASES {
+        std::fs::write(dir.path().join("p.conf"), policy(case)).unwrap();
+        let (ok, ours) = run(flaskc, Some("checkpolicy"), case.args, dir.path());
+        let verdict = if ok { Accept } else { Reject };
+        if verdict != case.verdict {
+            failures.push(format!(
+                "{}: {verdict:?}, libsepol: {:?}",
+                case.name, case.verdict
+            ));
+            continue;
+        }
+        if have_checkpolicy {
+            let (ref_ok, reference) = run(Path::new("checkpolicy"), None, case.args, dir.path());
+            if ref_ok != ok {
+                failures.push(format!("{}: checkpolicy's verdict differs", case.name));
+            } else if reference != ours {
+                failures.push(format!("{}: bytes differ from checkpolicy's", case.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Over 65,535 types and attributes do not fit an avtab key: refused at the type that
+/// overflows, as libsepol's "type space overflow", rather than written wrong.
+#[test]
+fn type_space_overflow_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("class file\nsid kernel\nclass file { read }\n");
+    for i in 0..65_540 {
+        text.push_str(&format!("type ty{i};\n"));
+    }
+    text.push_str("allow ty65539 ty0 : file read;\nrole object_r;\nrole object_r types ty0;\n");
+    text.push_str("user u roles object_r;\nsid kernel u:object_r:ty0\n");
+    std::fs::write(dir.path().join("p.conf"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+        .args(["checkpolicy", "-o"])
+        .arg(dir.path().join("out.bin"))
+        .arg(dir.path().join("p.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("type space overflow"), "{err}");
+    assert!(!dir.path().join("out.bin").exists());
+}
