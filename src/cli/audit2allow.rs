@@ -34,16 +34,12 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
         .map(|f| propose::Interfaces::parse(&f.text));
     let report = explain::explain(&loaded.db, &loaded.log.records, &loaded.tree);
     let (db, exs) = (&loaded.db, &report.explanations);
-    if args.input.json {
-        println!(
-            "{}",
-            propose::to_json(db, exs, ifs.as_ref(), args.dontaudit)
-        );
+    let text = if args.input.json {
+        let json = propose::to_json(db, exs, ifs.as_ref(), args.dontaudit);
+        format!("{json}\n")
     } else {
-        print!(
-            "{}",
-            propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
-        );
-    }
-    report_problems(&loaded.log)
+        propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
+    };
+    let code = report_problems(&loaded.log);
+    super::print_text(code, &text)
 }

@@ -9,7 +9,6 @@ use crate::explain::{self, TreeFile};
 use crate::policydb::PolicyDb;
 use crate::{avc, binary};
 use clap::Args;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `flaskc explain`.
@@ -31,7 +30,7 @@ pub struct LogInput {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// The log (`xl dmesg` output); standard input when absent.
+    /// The log (`xl dmesg` output); standard input when absent or `-`.
     pub log: Option<PathBuf>,
 }
 
@@ -44,29 +43,15 @@ pub(super) struct Loaded {
 
 /// Reads the policy, the tree and the log, and parses the log.
 pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
-    let bytes =
-        std::fs::read(&input.policy).map_err(|e| format!("{}: {e}", input.policy.display()))?;
-    let db = binary::read(&bytes)
-        .map_err(|e| format!("{}: {e}", input.policy.display()))?
-        .db;
+    let db = read_policy(&input.policy)?;
     let tree = match &input.source {
         Some(dir) => tree_files(dir)?,
         None => Vec::new(),
     };
-    let mut text = String::new();
-    match &input.log {
-        Some(p) => {
-            let b = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            text = String::from_utf8_lossy(&b).into_owned();
-        }
-        None => {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| format!("standard input: {e}"))?;
-            text.push_str(&String::from_utf8_lossy(&b));
-        }
-    }
+    let log = input.log.as_deref().unwrap_or(Path::new("-"));
+    let bytes = crate::io::read_input(log, crate::io::Expect::Bytes)
+        .map_err(|e| format!("{}: {e}", crate::io::input_name(log)))?;
+    let text = String::from_utf8_lossy(&bytes);
     Ok(Loaded {
         db,
         tree,
@@ -76,11 +61,11 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
 
 /// Reads a binary policy; the error names the file.
 pub(super) fn read_policy(path: &Path) -> Result<PolicyDb, String> {
-    std::fs::read(path)
+    crate::io::read_input(path, crate::io::Expect::Binary)
         .map_err(|e| e.to_string())
         .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
         .map(|p| p.db)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| format!("{}: {e}", crate::io::input_name(path)))
 }
 
 /// The text files of a policy tree that hold statements: `modules/*` and `policy/*`
@@ -130,10 +115,11 @@ pub(crate) fn run(args: &ExplainArgs) -> i32 {
         }
     };
     let report = explain::explain(&loaded.db, &loaded.log.records, &loaded.tree);
-    if args.input.json {
-        println!("{}", explain::to_json(&report));
+    let text = if args.input.json {
+        format!("{}\n", explain::to_json(&report))
     } else {
-        print!("{}", explain::render(&report));
-    }
-    report_problems(&loaded.log)
+        explain::render(&report)
+    };
+    let code = report_problems(&loaded.log);
+    super::print_text(code, &text)
 }
