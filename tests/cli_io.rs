@@ -331,3 +331,75 @@ fn killed_builds_leave_nothing_and_stale_temporaries_are_removed() {
     assert!(st.success());
     assert_eq!(names(dir.path()), ["xenpolicy"]);
 }
+
+#[test]
+fn a_long_log_of_repeated_lines_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("repeated.log");
+    let line = "(XEN) avc:  denied  { send } for  source=d3 target=d0 \
+                scontext=system_u:system_r:domU_t tcontext=system_u:system_r:dom0_t tclass=event\n";
+    let n = (100 << 20) / line.len();
+    std::fs::write(&log, line.repeat(n)).unwrap();
+    let p = policy();
+    // Held whole, this log took more than 600 MB.
+    let out = limited(&[
+        "explain",
+        "--policy",
+        p.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("99, 100 and {} more)", n - 100)),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+}
+
+#[test]
+fn a_log_line_naming_many_permissions_is_read_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("wide.log");
+    let perms: Vec<String> = (0..120_000).map(|i| format!("p{i}")).collect();
+    std::fs::write(
+        &log,
+        format!(
+            "avc: denied {{ {} }} for scontext=system_u:system_r:domU_t \
+             tcontext=system_u:system_r:dom0_t tclass=event\n",
+            perms.join(" ")
+        ),
+    )
+    .unwrap();
+    let p = policy();
+    for cmd in ["explain", "audit2allow"] {
+        let out = limited(&[cmd, "--policy", p.to_str().unwrap(), log.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn an_overlong_log_line_is_refused_with_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("long.log");
+    let mut text = b"noise\n".to_vec();
+    text.extend(std::iter::repeat_n(
+        b'x',
+        flaskc::io::MAX_LOG_LINE_BYTES + 1,
+    ));
+    std::fs::write(&log, text).unwrap();
+    let p = policy();
+    let p = p.to_str().unwrap();
+    for l in [log.to_str().unwrap(), "/dev/zero"] {
+        let out = limited(&["explain", "--policy", p, l]);
+        assert_eq!(out.status.code(), Some(2));
+        let line = if l == "/dev/zero" { 1 } else { 2 };
+        assert!(
+            stderr(&out).contains(&format!(
+                "line {line} is longer than 1 MiB, the limit for a log line"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

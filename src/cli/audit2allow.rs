@@ -4,8 +4,8 @@
 //! `modules/xen.if` are proposed where one covers a denial. `-D` writes `dontaudit` rules
 //! instead. Exit codes as `explain`.
 
-use super::explain::{load, report_problems, LogInput};
-use crate::explain::{self, propose};
+use super::explain::{load, LogInput};
+use crate::explain::propose;
 use clap::Args;
 
 /// Arguments of `flaskc audit2allow`.
@@ -32,14 +32,12 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
         .iter()
         .find(|f| f.path == "modules/xen.if")
         .map(|f| propose::Interfaces::parse(&f.text));
-    let report = explain::explain(&loaded.db, &loaded.log.records, &loaded.tree);
-    let (db, exs) = (&loaded.db, &report.explanations);
+    let (db, exs) = (&loaded.db, &loaded.report.explanations);
     let text = if args.input.json {
         let json = propose::to_json(db, exs, ifs.as_ref(), args.dontaudit);
         format!("{json}\n")
     } else {
         propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
     };
-    let code = report_problems(&loaded.log);
-    super::print_text(code, &text)
+    super::print_text(loaded.code, &text)
 }
