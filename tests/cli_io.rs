@@ -1,6 +1,8 @@
 //! Bad input and hostile environments: every command ends with a clear error in bounded
 //! memory, never a panic, never a stray file (`docs/limits.md`).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -402,4 +404,39 @@ fn an_overlong_log_line_is_refused_with_its_number() {
             stderr(&out)
         );
     }
+}
+
+#[test]
+fn many_guests_are_related_in_bounded_time_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = common::build_starter(dir.path());
+    let cfg = dir.path().join("many.cfg");
+    let n = 10_000;
+    let text: String = (0..n)
+        .map(|i| {
+            let t = if i % 2 == 0 { "dom0_t" } else { "domU_t" };
+            format!("seclabel = 'system_u:system_r:{t}'\n")
+        })
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    let out = limited(&[
+        "check-guest",
+        "--policy",
+        bin.to_str().unwrap(),
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = flaskc::guest::MAX_RELATIONS;
+    let left = n * (n - 1) - listed;
+    assert!(
+        stderr(&out).contains(&format!(
+            "note: {left} more related pairs of domains are not listed (at most {listed} are)"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        out.stdout.iter().filter(|&&b| b == b'\n').count(),
+        n + listed
+    );
 }

@@ -54,6 +54,13 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
             e.error
         );
     }
+    if rep.relations_left_out > 0 {
+        eprintln!(
+            "flaskc: note: {} more related pairs of domains are not listed (at most {} are)",
+            rep.relations_left_out,
+            guest::MAX_RELATIONS
+        );
+    }
     super::print_report(i32::from(!rep.errors.is_empty()), |o| {
         for (l, ty) in &rep.domains {
             writeln!(o, "{} ({}): {ty}", file(l.config), l.key)?;
