@@ -603,6 +603,19 @@ mod tests {
     }
 
     #[test]
+    fn named_temporaries_are_renamed_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let t = temp::Named::create_in(dir.path()).unwrap();
+        let mut f = t.file();
+        f.write_all(b"x").unwrap();
+        t.persist(&out).unwrap();
+        drop(temp::Named::create_in(dir.path()).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read(&out).unwrap(), b"x");
+    }
+
+    #[test]
     fn write_output_replaces_and_leaves_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
