@@ -138,20 +138,24 @@ pub struct AvcLog {
 pub fn parse(text: &str) -> AvcLog {
     let mut log = AvcLog::default();
     for (i, line) in text.lines().enumerate() {
-        let Some(at) = line.find("avc:") else {
-            continue;
-        };
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        match parse_line(&line[at + 4..], n) {
-            Ok(r) => log.records.push(r),
-            Err(kind) => log.problems.push(AvcProblem { line: n, kind }),
+        match parse_line(line, u32::try_from(i + 1).unwrap_or(u32::MAX)) {
+            Some(Ok(r)) => log.records.push(r),
+            Some(Err(p)) => log.problems.push(p),
+            None => {}
         }
     }
     log
 }
 
+/// Reads one line of a log (without its line ending), numbered `line`: `None` when it is
+/// not an AVC line (it has no `avc:`). Linear in the line's length.
+pub fn parse_line(line: &str, number: u32) -> Option<Result<AvcRecord, AvcProblem>> {
+    let at = line.find("avc:")?;
+    Some(parse_fields(&line[at + 4..], number).map_err(|kind| AvcProblem { line: number, kind }))
+}
+
 /// One line after `avc:`.
-fn parse_line(rest: &str, line: u32) -> Result<AvcRecord, AvcProblemKind> {
+fn parse_fields(rest: &str, line: u32) -> Result<AvcRecord, AvcProblemKind> {
     let mut words = rest.split_whitespace();
     let decision = match words.next() {
         Some("denied") => Decision::Denied,

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod dump;
 pub mod explain;
 pub mod guest;
+pub mod io;
 pub mod m4;
 pub mod policydb;
 pub mod query;

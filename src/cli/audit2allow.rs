@@ -4,8 +4,8 @@
 //! `modules/xen.if` are proposed where one covers a denial. `-D` writes `dontaudit` rules
 //! instead. Exit codes as `explain`.
 
-use super::explain::{load, report_problems, LogInput};
-use crate::explain::{self, propose};
+use super::explain::{load, LogInput};
+use crate::explain::propose;
 use clap::Args;
 
 /// Arguments of `flaskc audit2allow`.
@@ -32,18 +32,12 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
         .iter()
         .find(|f| f.path == "modules/xen.if")
         .map(|f| propose::Interfaces::parse(&f.text));
-    let report = explain::explain(&loaded.db, &loaded.log.records, &loaded.tree);
-    let (db, exs) = (&loaded.db, &report.explanations);
-    if args.input.json {
-        println!(
-            "{}",
-            propose::to_json(db, exs, ifs.as_ref(), args.dontaudit)
-        );
+    let (db, exs) = (&loaded.db, &loaded.report.explanations);
+    let text = if args.input.json {
+        let json = propose::to_json(db, exs, ifs.as_ref(), args.dontaudit);
+        format!("{json}\n")
     } else {
-        print!(
-            "{}",
-            propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
-        );
-    }
-    report_problems(&loaded.log)
+        propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
+    };
+    super::print_text(loaded.code, &text)
 }

@@ -215,7 +215,7 @@ struct TreeFiles {
 
 impl m4::FileLoader for TreeFiles {
     fn load(&self, path: &str) -> Option<Vec<u8>> {
-        let bytes = std::fs::read(self.dir.join(path)).ok()?;
+        let bytes = crate::io::read_for_loader(&self.dir.join(path))?;
         self.seen.borrow_mut().insert(
             path.to_string(),
             String::from_utf8_lossy(&bytes).into_owned(),

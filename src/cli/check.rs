@@ -153,13 +153,13 @@ pub fn run(args: CheckArgs) -> i32 {
             }
             continue;
         }
-        let text = match std::fs::read(path) {
+        let text = match crate::io::read_input(path, crate::io::Expect::Text) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
                 let _ = writeln!(
                     stderr.lock(),
                     "error: cannot read `{}`: {e}",
-                    path.display()
+                    crate::io::input_name(path)
                 );
                 return 2;
             }

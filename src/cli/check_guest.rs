@@ -30,10 +30,10 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
     };
     let mut texts = Vec::new();
     for c in &args.configs {
-        match std::fs::read(c) {
-            Ok(b) => texts.push(String::from_utf8_lossy(&b).into_owned()),
+        match crate::io::read_text(c) {
+            Ok(t) => texts.push(t),
             Err(e) => {
-                eprintln!("flaskc: {}: {e}", c.display());
+                eprintln!("flaskc: {}: {e}", crate::io::input_name(c));
                 return 2;
             }
         }
@@ -54,24 +54,34 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
             e.error
         );
     }
-    for (l, ty) in &rep.domains {
-        println!("{} ({}): {ty}", file(l.config), l.key);
-    }
-    for r in &rep.relations {
-        let (a, b) = (&rep.domains[r.from], &rep.domains[r.to]);
-        let rights: Vec<&str> = [(r.talk, "talk"), (r.map, "map"), (r.control, "control")]
-            .iter()
-            .filter(|x| x.0)
-            .map(|x| x.1)
-            .collect();
-        println!(
-            "{} ({}) -> {} ({}): {}",
-            file(a.0.config),
-            a.1,
-            file(b.0.config),
-            b.1,
-            rights.join(", ")
+    if rep.relations_left_out > 0 {
+        eprintln!(
+            "flaskc: note: {} more related pairs of domains are not listed (at most {} are)",
+            rep.relations_left_out,
+            guest::MAX_RELATIONS
         );
     }
-    i32::from(!rep.errors.is_empty())
+    super::print_report(i32::from(!rep.errors.is_empty()), |o| {
+        for (l, ty) in &rep.domains {
+            writeln!(o, "{} ({}): {ty}", file(l.config), l.key)?;
+        }
+        for r in &rep.relations {
+            let (a, b) = (&rep.domains[r.from], &rep.domains[r.to]);
+            let rights: Vec<&str> = [(r.talk, "talk"), (r.map, "map"), (r.control, "control")]
+                .iter()
+                .filter(|x| x.0)
+                .map(|x| x.1)
+                .collect();
+            writeln!(
+                o,
+                "{} ({}) -> {} ({}): {}",
+                file(a.0.config),
+                a.1,
+                file(b.0.config),
+                b.1,
+                rights.join(", ")
+            )?;
+        }
+        Ok(())
+    })
 }

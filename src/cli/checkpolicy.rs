@@ -4,14 +4,14 @@
 //! without `-b` the input is policy.conf source, handed to
 //! [`crate::cli::compile::compile_conf`].
 //!
-//! Output goes to a temporary file in the destination's directory that is renamed into
-//! place only on success, so a failure never leaves a partial file.
+//! Output goes through [`crate::io::write_output`], so a failure never leaves a partial
+//! file.
 
 use crate::binary::{self, WriteOptions};
 use crate::dump;
+use crate::io::{input_name, read_input, Expect};
 use clap::{Args, ValueEnum};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The version line Xen's build parses (`checkpolicy -V`).
 const VERSION_LINE: &str = "33 (compatibility range 33-15)";
@@ -84,8 +84,7 @@ pub(crate) struct CheckpolicyArgs {
 /// Runs `flaskc checkpolicy` and returns the exit code.
 pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
     if args.print_version {
-        println!("{VERSION_LINE}");
-        return 0;
+        return super::print_text(0, &format!("{VERSION_LINE}\n"));
     }
     if !args.binary {
         if args.conf || args.cil {
@@ -95,7 +94,13 @@ pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
         return crate::cli::compile::compile_conf(args);
     }
     match run_binary(args) {
-        Ok(()) => 0,
+        Ok(None) => 0,
+        Ok(Some(out)) => {
+            let output = args.output.as_deref().unwrap_or("-".as_ref());
+            let mut fill =
+                |w: &mut dyn std::io::Write| w.write_all(&out).map_err(|e| e.to_string());
+            super::write_or_report(output, 0, 1, &mut fill)
+        }
         Err(msg) => {
             eprintln!("checkpolicy: {msg}");
             1
@@ -103,26 +108,27 @@ pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
     }
 }
 
-/// `-b`: read and validate, then re-write or dump.
-fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
+/// `-b`: read and validate, then re-write or dump; what to write to the output, if any.
+fn run_binary(args: &CheckpolicyArgs) -> Result<Option<Vec<u8>>, String> {
     if args.conf && args.cil {
         return Err("-F and -C cannot be used together".into());
     }
     if args.optimize {
         return Err("-O (policy optimization) is not supported yet".into());
     }
-    let bytes = std::fs::read(&args.input)
-        .map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
-    let mut policy = binary::read(&bytes).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let name = input_name(&args.input);
+    let bytes =
+        read_input(&args.input, Expect::Binary).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let mut policy = binary::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
     // checkpolicy insists that -M matches the binary.
     match (policy.db.mls, args.mls) {
         (true, false) => return Err(" MLS policy, but non-MLS is specified".into()),
         (false, true) => return Err(" non-MLS policy, but MLS is specified".into()),
         _ => {}
     }
-    let Some(output) = &args.output else {
-        return Ok(());
-    };
+    if args.output.is_none() {
+        return Ok(None);
+    }
     // libsepol cannot dump V20..23 files: their attributes have values but no names.
     let attribute_gap =
         (binary::format::V_AVTAB..binary::format::V_BOUNDARY).contains(&policy.version);
@@ -142,44 +148,5 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<(), String> {
         let version = args.version.unwrap_or(policy.version);
         binary::write(&policy.db, &WriteOptions { version }).map_err(|e| e.to_string())?
     };
-    write_output(output, &out)
-}
-
-/// Writes `bytes` to `path` (standard output for `-`) through a temporary file in the
-/// same directory, renamed into place once complete.
-pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    write_output_with(path, &mut |w| w.write_all(bytes).map_err(|e| e.to_string()))
-}
-
-/// Lets `fill` write the output to `path` (standard output for `-`): through a temporary
-/// file in the same directory, renamed into place only when `fill` and the writes
-/// succeeded, so that a failure leaves neither a partial file nor a stray temporary one.
-pub(crate) fn write_output_with(
-    path: &Path,
-    fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), String>,
-) -> Result<(), String> {
-    let fail = |e: String| format!("cannot write {}: {e}", path.display());
-    if path == Path::new("-") {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        fill(&mut out).map_err(fail)?;
-        return out.flush().map_err(|e| fail(e.to_string()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // A policy file is not secret: created 0666 less the umask, as checkpolicy's are.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".flaskc-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
-    let mut w = std::io::BufWriter::new(tmp);
-    fill(&mut w).map_err(fail)?;
-    let tmp = w.into_inner().map_err(|e| fail(e.error().to_string()))?;
-    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
+    Ok(Some(out))
 }

@@ -1,7 +1,7 @@
 //! Compiling policy.conf text to a binary policy: parse, lower, check what the target can
 //! hold, write atomically.
 
-use super::checkpolicy::{write_output_with, CheckpolicyArgs, TargetArg, UnknownArg};
+use super::checkpolicy::{CheckpolicyArgs, TargetArg, UnknownArg};
 use crate::binary::{self, WriteOptions};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
@@ -240,15 +240,16 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read(&args.input) {
+    let name = crate::io::input_name(&args.input);
+    let text = match crate::io::read_input(&args.input, crate::io::Expect::Text) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
-            eprintln!("flaskc: cannot read {}: {e}", args.input.display());
+            eprintln!("flaskc: cannot read {name}: {e}");
             return 2;
         }
     };
     let mut map = SourceMap::new();
-    let file = map.add(SourceFile::new(args.input.display().to_string(), text));
+    let file = map.add(SourceFile::new(name, text));
     let Some(db) = lower_file(&mut map, file, &req, Some(version), &|d, _| d) else {
         return 1;
     };
@@ -262,11 +263,5 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
 pub(crate) fn write_binary(db: PolicyDb, version: u32, output: &Path) -> i32 {
     let opts = WriteOptions { version };
     let mut fill = |w: &mut dyn Write| binary::write_to(&db, &opts, w).map_err(|e| e.to_string());
-    match write_output_with(output, &mut fill) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("flaskc: error: {e}");
-            1
-        }
-    }
+    super::write_or_report(output, 0, 1, &mut fill)
 }

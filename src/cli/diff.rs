@@ -61,6 +61,7 @@ pub fn run(args: &DiffArgs) -> i32 {
     };
     let sections = diff::diff(&a.db, &b.db);
     let differ = !sections.iter().all(Section::is_empty);
+    let code = i32::from(args.exit_code && differ);
     if args.json {
         let items: serde_json::Map<String, serde_json::Value> = sections
             .iter()
@@ -75,15 +76,15 @@ pub fn run(args: &DiffArgs) -> i32 {
                 (s.name.to_owned(), v)
             })
             .collect();
-        println!("{:#}", json!({ "differ": differ, "sections": items }));
+        let report = json!({ "differ": differ, "sections": items });
+        super::print_text(code, &format!("{report:#}\n"))
     } else if differ {
         let mut o = String::new();
         for s in sections.iter().filter(|s| !s.is_empty()) {
             section_text(&mut o, s);
         }
-        print!("{o}");
+        super::print_text(code, &o)
     } else {
-        println!("The policies are the same.");
+        super::print_text(code, "The policies are the same.\n")
     }
-    i32::from(args.exit_code && differ)
 }

@@ -1,7 +1,8 @@
 //! `flaskc explain`: why each denial of a Xen AVC log happened, against a binary policy.
 //!
-//! Reads the policy, the log (a file or standard input) and optionally the policy tree
-//! (`--source`, for hints at lines), then prints one block per distinct denial, or JSON.
+//! Reads the policy, optionally the policy tree (`--source`, for hints at lines), and the
+//! log (a file or standard input) one line at a time, keeping only the distinct denials;
+//! then prints one block per distinct denial, or JSON.
 //! Exit codes: 0 when every AVC line was read, 1 when some could not be (they are listed
 //! on standard error), 2 when a file cannot be read.
 
@@ -9,7 +10,6 @@ use crate::explain::{self, TreeFile};
 use crate::policydb::PolicyDb;
 use crate::{avc, binary};
 use clap::Args;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `flaskc explain`.
@@ -31,7 +31,7 @@ pub struct LogInput {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// The log (`xl dmesg` output); standard input when absent.
+    /// The log (`xl dmesg` output); standard input when absent or `-`.
     pub log: Option<PathBuf>,
 }
 
@@ -39,48 +39,53 @@ pub struct LogInput {
 pub(super) struct Loaded {
     pub db: PolicyDb,
     pub tree: Vec<TreeFile>,
-    pub log: avc::AvcLog,
+    /// The log's denials, explained.
+    pub report: explain::Report,
+    /// The exit code for the log: 1 when some AVC lines could not be read.
+    pub code: i32,
 }
 
-/// Reads the policy, the tree and the log, and parses the log.
+/// Reads the policy and the tree, then the log as a stream (one line at a time, keeping
+/// the distinct denials), printing its unreadable AVC lines as they come.
 pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
-    let bytes =
-        std::fs::read(&input.policy).map_err(|e| format!("{}: {e}", input.policy.display()))?;
-    let db = binary::read(&bytes)
-        .map_err(|e| format!("{}: {e}", input.policy.display()))?
-        .db;
+    let log = input.log.as_deref().unwrap_or(Path::new("-"));
+    if crate::io::is_std(log) && crate::io::is_std(&input.policy) {
+        return Err("standard input cannot be both the policy and the log".into());
+    }
+    let db = read_policy(&input.policy)?;
     let tree = match &input.source {
         Some(dir) => tree_files(dir)?,
         None => Vec::new(),
     };
-    let mut text = String::new();
-    match &input.log {
-        Some(p) => {
-            let b = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            text = String::from_utf8_lossy(&b).into_owned();
+    let mut denials = explain::Denials::default();
+    let mut problems = false;
+    crate::io::for_each_line(log, |n, line| {
+        match avc::parse_line(line, u32::try_from(n).unwrap_or(u32::MAX)) {
+            Some(Ok(r)) => denials.add(r),
+            Some(Err(p)) => {
+                problems = true;
+                eprintln!("flaskc: unreadable AVC line: {p}");
+            }
+            None => {}
         }
-        None => {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| format!("standard input: {e}"))?;
-            text.push_str(&String::from_utf8_lossy(&b));
-        }
-    }
+    })
+    .map_err(|e| format!("{}: {e}", crate::io::input_name(log)))?;
+    let report = denials.explain(&db, &tree);
     Ok(Loaded {
         db,
         tree,
-        log: avc::parse(&text),
+        report,
+        code: i32::from(problems),
     })
 }
 
 /// Reads a binary policy; the error names the file.
 pub(super) fn read_policy(path: &Path) -> Result<PolicyDb, String> {
-    std::fs::read(path)
+    crate::io::read_input(path, crate::io::Expect::Binary)
         .map_err(|e| e.to_string())
         .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
         .map(|p| p.db)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| format!("{}: {e}", crate::io::input_name(path)))
 }
 
 /// The text files of a policy tree that hold statements: `modules/*` and `policy/*`
@@ -99,7 +104,7 @@ fn tree_files(dir: &Path) -> Result<Vec<TreeFile>, String> {
             if !p.is_file() {
                 continue;
             }
-            if let Ok(text) = std::fs::read_to_string(&p) {
+            if let Ok(text) = crate::io::read_text(&p) {
                 let name = e.file_name().to_string_lossy().into_owned();
                 out.push(TreeFile {
                     path: format!("{sub}/{name}"),
@@ -112,14 +117,6 @@ fn tree_files(dir: &Path) -> Result<Vec<TreeFile>, String> {
     Ok(out)
 }
 
-/// Prints the unreadable AVC lines; the exit code for them.
-pub(super) fn report_problems(log: &avc::AvcLog) -> i32 {
-    for p in &log.problems {
-        eprintln!("flaskc: unreadable AVC line: {p}");
-    }
-    i32::from(!log.problems.is_empty())
-}
-
 /// Runs `flaskc explain`; the exit code.
 pub(crate) fn run(args: &ExplainArgs) -> i32 {
     let loaded = match load(&args.input) {
@@ -129,11 +126,10 @@ pub(crate) fn run(args: &ExplainArgs) -> i32 {
             return 2;
         }
     };
-    let report = explain::explain(&loaded.db, &loaded.log.records, &loaded.tree);
-    if args.input.json {
-        println!("{}", explain::to_json(&report));
+    let text = if args.input.json {
+        format!("{}\n", explain::to_json(&loaded.report))
     } else {
-        print!("{}", explain::render(&report));
-    }
-    report_problems(&loaded.log)
+        explain::render(&loaded.report)
+    };
+    super::print_text(loaded.code, &text)
 }

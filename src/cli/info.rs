@@ -46,9 +46,10 @@ pub struct InfoArgs {
 /// Reads a binary policy; on failure, the message to print and the exit code (2 when the
 /// file cannot be read, 1 when it is not a valid policy).
 pub(super) fn read_policy(path: &Path) -> Result<ReadPolicy, (String, i32)> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| (format!("error: cannot read `{}`: {e}", path.display()), 2))?;
-    binary::read(&bytes).map_err(|e| (format!("error: `{}`: {e}", path.display()), 1))
+    let name = crate::io::input_name(path);
+    let bytes = crate::io::read_input(path, crate::io::Expect::Binary)
+        .map_err(|e| (format!("error: cannot read `{name}`: {e}"), 2))?;
+    binary::read(&bytes).map_err(|e| (format!("error: `{name}`: {e}"), 1))
 }
 
 /// Runs `flaskc info` and returns the exit code.
@@ -65,8 +66,7 @@ pub fn run(args: &InfoArgs) -> i32 {
     } else {
         text_report(args, &policy)
     };
-    print!("{out}");
-    0
+    super::print_text(0, &out)
 }
 
 /// Named listings chosen by the flags, with their titles.

@@ -59,25 +59,29 @@ pub(crate) fn run(args: &LabelDeviceArgs) -> i32 {
         }
     };
     let rep = device::label(&db, dev);
-    println!("statement: {}", rep.statement);
-    match &rep.context {
-        Some((c, false)) => println!("label: {c}"),
-        Some((c, true)) => println!("label: {c} (no statement names it: the initial SID's label)"),
-        None => println!("label: none (the policy has no context for it)"),
-    }
-    for u in &rep.users {
-        let mut parts = Vec::new();
-        if !u.now.is_empty() {
-            parts.push(format!("{{ {} }}", u.now.join(" ")));
+    super::print_report(0, |o| {
+        writeln!(o, "statement: {}", rep.statement)?;
+        match &rep.context {
+            Some((c, false)) => writeln!(o, "label: {c}")?,
+            Some((c, true)) => writeln!(
+                o,
+                "label: {c} (no statement names it: the initial SID's label)"
+            )?,
+            None => writeln!(o, "label: none (the policy has no context for it)")?,
         }
-        if !u.with_booleans.is_empty() {
-            parts.push(format!(
-                "with other boolean states {{ {} }}",
-                u.with_booleans.join(" ")
-            ));
+        for u in &rep.users {
+            let mut parts = Vec::new();
+            if !u.now.is_empty() {
+                parts.push(format!("{{ {} }}", u.now.join(" ")));
+            }
+            if !u.with_booleans.is_empty() {
+                parts.push(format!(
+                    "with other boolean states {{ {} }}",
+                    u.with_booleans.join(" ")
+                ));
+            }
+            writeln!(o, "  {}: {}", u.domain, parts.join("; "))?;
         }
-        let line = format!("{}: {}", u.domain, parts.join("; "));
-        println!("  {line}");
-    }
-    0
+        Ok(())
+    })
 }

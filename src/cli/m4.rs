@@ -5,7 +5,7 @@
 //! whose order matters. Exit status is GNU m4's; bad usage exits 2 as elsewhere in flaskc.
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use crate::m4::{self, Arg, FileLoader, Options};
 
@@ -14,15 +14,7 @@ struct Disk;
 
 impl FileLoader for Disk {
     fn load(&self, path: &str) -> Option<Vec<u8>> {
-        if path == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).ok()?;
-            return Some(buf);
-        }
-        if std::path::Path::new(path).is_dir() {
-            return None;
-        }
-        std::fs::read(path).ok()
+        crate::io::read_for_loader(std::path::Path::new(path))
     }
 
     fn run_shell(&self, command: &str) -> Option<(Vec<u8>, i32)> {
@@ -129,10 +121,11 @@ pub fn run(args: &[OsString]) -> i32 {
     let wrote = stdout.write_all(&out.output).and_then(|_| stdout.flush());
     eprint!("{}", out.messages);
     if let Err(e) = wrote {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("m4: write error: {e}");
-            return 1;
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return super::EXIT_BROKEN_PIPE;
         }
+        eprintln!("m4: write error: {e}");
+        return 1;
     }
     out.exit_code
 }

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, file I/O, exit codes.
 //!
-//! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files).
+//! Exit codes: 0 success, 1 the input has errors, 2 usage errors (bad flags, missing files),
+//! [`EXIT_BROKEN_PIPE`] when standard output is a pipe whose reader has gone.
 
 mod audit2allow;
 mod build;
@@ -15,8 +16,65 @@ mod label_device;
 mod m4;
 mod search;
 
+use crate::io::{write_output, OutputError};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+/// The exit status when standard output is a pipe whose reader has gone (`flaskc info
+/// --types P | head -1`): 128 + SIGPIPE, what a shell reports for a Unix tool killed by
+/// SIGPIPE, without a message. Rust ignores SIGPIPE, so the write fails with EPIPE instead.
+pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// The exit status when a report could not be written to standard output (a full disk).
+const EXIT_STDOUT_ERROR: i32 = 2;
+
+/// Writes an output (`-` for standard output) with [`write_output`]; `code` when it was
+/// written, else the exit status for the failure: [`EXIT_BROKEN_PIPE`] quietly for a
+/// closed pipe, `failed` after a message naming the output otherwise.
+pub(crate) fn write_or_report(
+    path: &Path,
+    code: i32,
+    failed: i32,
+    fill: crate::io::Fill<'_>,
+) -> i32 {
+    match write_output(path, fill) {
+        Ok(()) => code,
+        Err(e) => output_failure(path, e, failed),
+    }
+}
+
+/// The exit status for an output that could not be written, after a message naming it
+/// (none for a closed pipe).
+fn output_failure(path: &Path, e: OutputError, failed: i32) -> i32 {
+    match e {
+        OutputError::BrokenPipe => EXIT_BROKEN_PIPE,
+        OutputError::Failed(why) if crate::io::is_std(path) => {
+            eprintln!("flaskc: error writing standard output: {why}");
+            failed
+        }
+        OutputError::Failed(why) => {
+            eprintln!("flaskc: error: cannot write {}: {why}", path.display());
+            failed
+        }
+    }
+}
+
+/// Prints a report on standard output; `code` when it was written, else the exit status
+/// of the failure (see [`write_or_report`]).
+pub(crate) fn print_report(
+    code: i32,
+    mut report: impl FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> i32 {
+    let mut fill = |w: &mut dyn Write| report(w).map_err(|e| e.to_string());
+    write_or_report(Path::new("-"), code, EXIT_STDOUT_ERROR, &mut fill)
+}
+
+/// Prints text on standard output (see [`print_report`]).
+pub(crate) fn print_text(code: i32, text: &str) -> i32 {
+    print_report(code, |w| w.write_all(text.as_bytes()))
+}
 
 /// flaskc: a FLASK policy compiler for Xen XSM policies.
 #[derive(Parser, Debug)]
@@ -76,13 +134,18 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Search(args) => search::run(&args),
             Command::Diff(args) => diff::run(&args),
         },
-        Err(e) => {
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            if e.use_stderr() {
-                2
-            } else {
-                0
-            }
+            2
         }
+        // --help and --version, on standard output.
+        Err(e) => match e.print() {
+            Ok(()) => 0,
+            Err(err) => output_failure(
+                Path::new("-"),
+                OutputError::from_io(&err),
+                EXIT_STDOUT_ERROR,
+            ),
+        },
     }
 }

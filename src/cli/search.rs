@@ -145,13 +145,12 @@ pub fn run(args: &SearchArgs) -> i32 {
             return 1;
         }
     };
-    if args.json {
-        let rules: Vec<_> = rules.iter().map(rule_json).collect();
-        println!("{:#}", serde_json::Value::Array(rules));
-    } else {
-        for r in &rules {
-            println!("{r}");
+    super::print_report(0, |o| {
+        if args.json {
+            let rules: Vec<_> = rules.iter().map(rule_json).collect();
+            writeln!(o, "{:#}", serde_json::Value::Array(rules))
+        } else {
+            rules.iter().try_for_each(|r| writeln!(o, "{r}"))
         }
-    }
-    0
+    })
 }

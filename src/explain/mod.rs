@@ -18,7 +18,7 @@ pub use tree::{Hint, HintKind, TreeFile};
 use crate::avc::{AvcRecord, Decision, Sid};
 use crate::dump::{cond_expr_text, constraint_expr_text};
 use crate::policydb::{avkind, CExprNode, CondExprItem, Ebitmap, PolicyDb};
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 
 /// One distinct denial: a (subject, object, class) triple and every permission denied on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +31,18 @@ pub struct Denial {
     pub tclass: String,
     /// The permissions denied, in order of first appearance.
     pub perms: Vec<String>,
-    /// The log lines that reported it.
+    /// The first [`MAX_DENIAL_LINES`] log lines that reported it.
     pub lines: Vec<u32>,
+    /// How many log lines reported it.
+    pub count: u64,
 }
+
+/// The most log lines kept (and printed) per denial; the rest are counted.
+pub const MAX_DENIAL_LINES: usize = 100;
+
+/// The most distinct denials kept from one log; lines denying another triple after that
+/// are counted in [`Report::left_out`]. A real log has a few hundred.
+pub const MAX_DENIALS: usize = 100_000;
 
 /// A name in a record that the policy does not define.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +118,77 @@ pub struct Report {
     pub explanations: Vec<Explanation>,
     /// How many `granted` lines (auditallow) were read and left out.
     pub granted: usize,
+    /// How many denied lines were left out because they named a new triple after
+    /// [`MAX_DENIALS`] distinct ones.
+    pub left_out: u64,
+}
+
+/// Denials grouped as records arrive, so that a log can be read as a stream holding only
+/// the distinct denials (a log of a million repeated lines holds one).
+#[derive(Debug, Default)]
+pub struct Denials {
+    groups: Vec<Denial>,
+    index: HashMap<(Sid, Sid, String), usize>,
+    /// Per group, its permissions, to add each new one in constant time.
+    seen: Vec<HashSet<String>>,
+    granted: usize,
+    left_out: u64,
+}
+
+impl Denials {
+    /// Adds one record.
+    pub fn add(&mut self, r: AvcRecord) {
+        if r.decision == Decision::Granted {
+            self.granted += 1;
+            return;
+        }
+        let key = (r.scontext, r.tcontext, r.tclass);
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None if self.groups.len() >= MAX_DENIALS => {
+                self.left_out += 1;
+                return;
+            }
+            None => {
+                self.groups.push(Denial {
+                    scontext: key.0.clone(),
+                    tcontext: key.1.clone(),
+                    tclass: key.2.clone(),
+                    perms: Vec::new(),
+                    lines: Vec::new(),
+                    count: 0,
+                });
+                self.seen.push(HashSet::new());
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let (g, seen) = (&mut self.groups[i], &mut self.seen[i]);
+        g.count += 1;
+        if g.lines.len() < MAX_DENIAL_LINES {
+            g.lines.push(r.line);
+        }
+        for p in r.perms {
+            if !seen.contains(&p) {
+                seen.insert(p.clone());
+                g.perms.push(p);
+            }
+        }
+    }
+
+    /// Explains each denial against the policy (see [`explain`]).
+    pub fn explain(self, db: &PolicyDb, tree: &[TreeFile]) -> Report {
+        let explanations = self
+            .groups
+            .into_iter()
+            .map(|d| explain_one(db, d, tree))
+            .collect();
+        Report {
+            explanations,
+            granted: self.granted,
+            left_out: self.left_out,
+        }
+    }
 }
 
 /// Groups denials by (scontext, tcontext, tclass) and explains each against the policy.
@@ -125,41 +205,11 @@ pub struct Report {
 /// assert!(!report.explanations[0].unknown.is_empty());
 /// ```
 pub fn explain(db: &PolicyDb, records: &[AvcRecord], tree: &[TreeFile]) -> Report {
-    let mut groups: Vec<Denial> = Vec::new();
-    let mut index: BTreeMap<(Sid, Sid, String), usize> = BTreeMap::new();
-    let mut granted = 0;
+    let mut denials = Denials::default();
     for r in records {
-        if r.decision == Decision::Granted {
-            granted += 1;
-            continue;
-        }
-        let key = (r.scontext.clone(), r.tcontext.clone(), r.tclass.clone());
-        let i = *index.entry(key).or_insert_with(|| {
-            groups.push(Denial {
-                scontext: r.scontext.clone(),
-                tcontext: r.tcontext.clone(),
-                tclass: r.tclass.clone(),
-                perms: Vec::new(),
-                lines: Vec::new(),
-            });
-            groups.len() - 1
-        });
-        let g = &mut groups[i];
-        g.lines.push(r.line);
-        for p in &r.perms {
-            if !g.perms.contains(p) {
-                g.perms.push(p.clone());
-            }
-        }
+        denials.add(r.clone());
     }
-    let explanations = groups
-        .into_iter()
-        .map(|d| explain_one(db, d, tree))
-        .collect();
-    Report {
-        explanations,
-        granted,
-    }
+    denials.explain(db, tree)
 }
 
 /// A context resolved to values.
@@ -504,11 +554,7 @@ pub fn render(report: &Report) -> String {
             d.tcontext,
             d.tclass,
             if d.lines.len() == 1 { "" } else { "s" },
-            d.lines
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            line_list(d)
         );
         for u in &ex.unknown {
             let _ = writeln!(o, "  policy and hypervisor disagree: {}", unknown_text(u));
@@ -534,7 +580,29 @@ pub fn render(report: &Report) -> String {
             report.granted
         );
     }
+    if report.left_out > 0 {
+        let _ = writeln!(
+            o,
+            "({} denied line(s) left out: they name further triples after the first {MAX_DENIALS} distinct denials)",
+            report.left_out
+        );
+    }
     o
+}
+
+/// The lines of a denial, `1, 5, 9`, with `and N more` past [`MAX_DENIAL_LINES`].
+pub(crate) fn line_list(d: &Denial) -> String {
+    let mut s = d
+        .lines
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = d.count.saturating_sub(d.lines.len() as u64);
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
 }
 
 /// One unknown name as a sentence.
@@ -605,6 +673,7 @@ pub fn to_json(report: &Report) -> serde_json::Value {
                 "tclass": d.tclass,
                 "perms": d.perms,
                 "lines": d.lines,
+                "count": d.count,
                 "unknown": ex.unknown.iter().map(unknown_text).collect::<Vec<_>>(),
                 "verdicts": ex.verdicts.iter().map(|(p, v)| json!({
                     "perm": p,
@@ -617,7 +686,7 @@ pub fn to_json(report: &Report) -> serde_json::Value {
             })
         })
         .collect();
-    json!({ "denials": exs, "granted": report.granted })
+    json!({ "denials": exs, "granted": report.granted, "left_out": report.left_out })
 }
 
 /// A stable code for each verdict.

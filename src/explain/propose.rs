@@ -350,11 +350,7 @@ pub fn render_te(
             d.tcontext,
             d.tclass,
             d.perms.join(" "),
-            d.lines
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::line_list(d)
         );
         for h in &ex.hints {
             let _ = writeln!(
