@@ -352,6 +352,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     for b in &enabled {
         attach_attributes(cx, &mut syms, b);
     }
+    flatten_role_attributes(&mut syms);
     for b in &enabled {
         declare_misc(cx, &mut syms, b);
     }
@@ -1115,6 +1116,56 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 syms.attr_members[av as usize - 1].set(tv - 1);
             }
         }
+    }
+}
+
+/// The (attribute, type) memberships a block's `type T, A;` and `typeattribute T A;`
+/// statements make, as 0-based values (what `attach_attributes` records, without its
+/// reports).
+pub(super) fn block_memberships(syms: &Syms, block: &Block<'_>) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for item in &block.items {
+        let (ty, attrs) = match &item.kind {
+            ItemKind::Type { name, attrs, .. } => (name, attrs),
+            ItemKind::TypeAttribute { ty, attrs } => (ty, attrs),
+            _ => continue,
+        };
+        let Some(TypeSym::Type(tv) | TypeSym::Alias(tv)) = syms.ty(&ty.name) else {
+            continue;
+        };
+        for a in attrs {
+            if let Some(TypeSym::Attribute(av)) = syms.ty(&a.name) {
+                out.push((av - 1, tv - 1));
+            }
+        }
+    }
+    out
+}
+
+/// A role attribute may hold other role attributes; as libsepol's linker does, each is
+/// replaced by the regular roles it reaches, so that an attribute's members are roles.
+fn flatten_role_attributes(syms: &mut Syms) {
+    let is_attr = &syms.role_is_attr;
+    let direct = syms.role_attr_members.clone();
+    for (a, members) in syms.role_attr_members.iter_mut().enumerate() {
+        if !is_attr[a] {
+            continue;
+        }
+        let mut seen = Ebitmap::new();
+        let mut todo: Vec<u32> = direct[a].iter().collect();
+        let mut flat = Ebitmap::new();
+        while let Some(m) = todo.pop() {
+            if seen.get(m) {
+                continue;
+            }
+            seen.set(m);
+            if is_attr[m as usize] {
+                todo.extend(direct[m as usize].iter());
+            } else {
+                flat.set(m);
+            }
+        }
+        *members = flat;
     }
 }
 

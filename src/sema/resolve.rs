@@ -55,11 +55,18 @@ impl RawTypeSet {
     /// `*` is every type but the negated ones; otherwise the negated ones are removed and
     /// `~` then complements what is left.
     pub(super) fn expand(&self, syms: &Syms, mode: Expand) -> TypeSet {
+        self.expand_with(syms, &syms.attr_members, mode)
+    }
+
+    /// [`RawTypeSet::expand`] with attribute memberships as they stand at one point of
+    /// libsepol's expansion (role types are expanded block by block, each seeing only the
+    /// memberships of the blocks before it).
+    pub(super) fn expand_with(&self, syms: &Syms, members: &[Ebitmap], mode: Expand) -> TypeSet {
         let expand_all = mode == Expand::Always || !self.neg.is_empty() || self.flag.is_some();
         let mut pos = Ebitmap::new();
         for i in self.pos.iter() {
             if syms.type_is_attr[i as usize] && (expand_all || syms.expand_true.get(i)) {
-                pos.union_with(&syms.attr_members[i as usize]);
+                pos.union_with(&members[i as usize]);
             } else {
                 pos.set(i);
             }
@@ -67,7 +74,7 @@ impl RawTypeSet {
         let mut neg = Ebitmap::new();
         for i in self.neg.iter() {
             if syms.type_is_attr[i as usize] {
-                neg.union_with(&syms.attr_members[i as usize]);
+                neg.union_with(&members[i as usize]);
             } else {
                 neg.set(i);
             }

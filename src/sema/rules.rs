@@ -30,7 +30,13 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     let n = syms.role_names.len();
     let mut types = vec![Ebitmap::new(); n];
     let mut dominates = vec![Ebitmap::new(); n];
+    // Attribute memberships as libsepol's expander has them when it reaches each block:
+    // those of the blocks so far, the block's own included.
+    let mut members = vec![Ebitmap::new(); syms.type_names.len()];
     for b in blocks {
+        for (a, t) in super::declare::block_memberships(syms, b) {
+            members[a as usize].set(t);
+        }
         // libsepol gives each block its own copy of a role, whose statements merge into
         // one set that is expanded (negations last) before the blocks' copies are joined.
         let mut block_sets: BTreeMap<u32, resolve::RawTypeSet> = BTreeMap::new();
@@ -63,7 +69,8 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             }
         }
         for (rv, raw) in block_sets {
-            types[rv as usize - 1].union_with(&raw.expand(syms, Expand::Always).types);
+            let set = raw.expand_with(syms, &members, Expand::Always);
+            types[rv as usize - 1].union_with(&set.types);
         }
     }
     for a in 0..n {
@@ -1288,9 +1295,10 @@ fn eval_with(expr: &[CondExprItem], state: &dyn Fn(u32) -> bool) -> bool {
     stack.pop().unwrap_or(false)
 }
 
-/// libsepol's expression equivalence: the same distinct booleans in the same order of
-/// first appearance and, when there are at most five, the same truth table; identical
-/// postfix otherwise.
+/// libsepol's expression equivalence (`cond_expr_equal`): the same distinct booleans and,
+/// when there are at most five, the same truth table, each table indexed by its own
+/// expression's booleans in order of first appearance (so `a && b` equals `b && a`, while
+/// `a && !b` and `!b && a` differ); identical postfix otherwise.
 fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
     let vars = |e: &[CondExprItem]| {
         let mut v: Vec<u32> = Vec::new();
@@ -1302,20 +1310,28 @@ fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
         v
     };
     let (va, vb) = (vars(a), vars(b));
-    if va != vb {
+    if va.len() != vb.len() {
         return false;
     }
     if va.len() > 5 {
         return a == b;
     }
-    (0..1u32 << va.len()).all(|bits| {
-        let state = |v: u32| {
-            va.iter()
-                .position(|&x| x == v)
-                .is_some_and(|i| bits & (1 << i) != 0)
-        };
-        eval_with(a, &state) == eval_with(b, &state)
-    })
+    if !va.iter().all(|v| vb.contains(v)) {
+        return false;
+    }
+    let table = |e: &[CondExprItem], vars: &[u32]| -> u32 {
+        (0..1u32 << vars.len())
+            .filter(|&bits| {
+                let state = |v: u32| {
+                    vars.iter()
+                        .position(|&x| x == v)
+                        .is_some_and(|i| bits & (1 << i) != 0)
+                };
+                eval_with(e, &state)
+            })
+            .fold(0, |acc, bits| acc | 1 << bits)
+    };
+    table(a, &va) == table(b, &vb)
 }
 
 /// Role transitions and role allows (§7.1, §7.2): per block in reverse source order,
@@ -1603,13 +1619,18 @@ mod tests {
             kind: k,
             bool_value: 0,
         };
-        // a && b  ==  !(!a || !b), but not b && a: libsepol compares the booleans in
-        // their order of first appearance.
+        // a && b  ==  !(!a || !b)  ==  b && a.
         assert!(cond_equal(
             &[b(1), b(2), op(4)],
             &[b(1), op(2), b(2), op(2), op(3), op(2)]
         ));
-        assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
+        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
         assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(1), b(2), op(3)]));
+        // a && !b differs from !b && a: each truth table is indexed by its own
+        // expression's booleans in order of first appearance.
+        assert!(!cond_equal(
+            &[b(1), b(2), op(2), op(4)],
+            &[b(2), op(2), b(1), op(4)]
+        ));
     }
 }
