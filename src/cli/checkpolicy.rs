@@ -113,9 +113,6 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<Option<Vec<u8>>, String> {
     if args.conf && args.cil {
         return Err("-F and -C cannot be used together".into());
     }
-    if args.optimize {
-        return Err("-O (policy optimization) is not supported yet".into());
-    }
     let name = input_name(&args.input);
     let bytes =
         read_input(&args.input, Expect::Binary).map_err(|e| format!("cannot read {name}: {e}"))?;
@@ -138,14 +135,19 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<Option<Vec<u8>>, String> {
             "writing policy versions between 20 and 23 as {what} is not supported"
         ));
     }
+    let version = args.version.unwrap_or(policy.version);
+    if !args.conf && !args.cil {
+        // checkpolicy writes what libsepol loaded, which differs in places from the file.
+        binary::reload_as_libsepol(&mut policy.db, policy.version);
+    }
+    if args.optimize {
+        crate::policydb::optimize::optimize(&mut policy.db, version).map_err(|e| e.to_string())?;
+    }
     let out = if args.conf {
         dump::to_conf(&policy.db).into_bytes()
     } else if args.cil {
         dump::to_cil(&policy.db).into_bytes()
     } else {
-        // checkpolicy writes what libsepol loaded, which differs in places from the file.
-        binary::reload_as_libsepol(&mut policy.db, policy.version);
-        let version = args.version.unwrap_or(policy.version);
         binary::write(&policy.db, &WriteOptions { version }).map_err(|e| e.to_string())?
     };
     Ok(Some(out))

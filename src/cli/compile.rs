@@ -229,10 +229,6 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
         sort_ocontexts: args.sort,
         json: false,
     };
-    if args.optimize {
-        eprintln!("flaskc: -O (policy optimization) is not supported yet");
-        return 2;
-    }
     let version = match choose_version(target, req.version) {
         Ok(v) => v,
         Err(msg) => {
@@ -250,9 +246,15 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     };
     let mut map = SourceMap::new();
     let file = map.add(SourceFile::new(name, text));
-    let Some(db) = lower_file(&mut map, file, &req, Some(version), &|d, _| d) else {
+    let Some(mut db) = lower_file(&mut map, file, &req, Some(version), &|d, _| d) else {
         return 1;
     };
+    if args.optimize {
+        if let Err(e) = crate::policydb::optimize::optimize(&mut db, version) {
+            eprintln!("flaskc: {e}");
+            return 1;
+        }
+    }
     match &args.output {
         Some(out) => write_binary(db, version, out),
         None => 0,

@@ -16,6 +16,7 @@
 mod ebitmap;
 pub mod hashtab;
 pub mod names;
+pub mod optimize;
 
 pub use ebitmap::Ebitmap;
 pub use names::Names;
