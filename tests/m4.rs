@@ -386,3 +386,58 @@ fn random_input_terminates_without_panics() {
         );
     }
 }
+
+/// Runs `flaskc m4` on `src`, written to `NAME.m4` in a fresh directory; with
+/// `address_space`, under `prlimit --as` so that a runaway allocation kills it instead of
+/// the machine. Returns stdout, stderr and the exit code (`None`: killed by a signal).
+fn flaskc_m4(name: &str, src: &[u8], address_space: Option<u64>) -> (Vec<u8>, String, Option<i32>) {
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = dir.join(format!("{name}.m4"));
+    std::fs::write(&file, src).expect("the input is written");
+    let bin = env!("CARGO_BIN_EXE_flaskc");
+    let mut cmd = match address_space {
+        Some(bytes) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--as={bytes}")).arg("--").arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    let out = cmd
+        .arg("m4")
+        .arg(format!("{name}.m4"))
+        .current_dir(&dir)
+        .output()
+        .expect("flaskc runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn format_honours_long_precisions_like_gnu_m4() {
+    // GNU m4 writes every digit: "1." and 65536 zeros; `%g` drops them.
+    let (out, err, code) = flaskc_m4("fmt", b"format(`%.65536f', 1)\n", None);
+    assert_eq!((code, err.as_str(), out.len()), (Some(0), "", 65539));
+    assert!(out.starts_with(b"1.000") && out.ends_with(b"000\n"));
+    let (out, _, code) = flaskc_m4("fmte", b"format(`%.65536e', 1)\n", None);
+    assert_eq!((code, out.len()), (Some(0), 65543));
+    assert!(out.ends_with(b"000e+00\n"));
+    let (out, _, code) = flaskc_m4("fmtg", b"format(`%.65536g', 1)\n", None);
+    assert_eq!((code, out.as_slice()), (Some(0), &b"1\n"[..]));
+}
+
+#[test]
+fn format_refuses_fields_over_the_memory_limit() {
+    // GNU m4 prints nothing here (printf fails); a field this size would pass the limit.
+    let (out, err, code) = flaskc_m4("fmtstar", b"format(`%.*f', 2147483647, 1)\n", None);
+    assert_eq!((code, out.as_slice()), (Some(1), &b""[..]));
+    assert!(
+        err.starts_with("m4:fmtstar.m4:1: ERROR: `format' field of 2147483647 bytes exceeds the memory limit of "),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@ use super::eval;
 use super::expand::{ArgVal, Def, Expander, Stop};
 use super::format::format;
 use super::lexer::{Delims, Spans};
+use super::limits;
 use super::regex::{Notes, Regex};
 
 macro_rules! builtins {
@@ -93,9 +94,6 @@ impl Builtin {
             .find(|b| b.name().as_bytes() == name)
     }
 }
-
-/// How many files may be open at once through nested `include`.
-const MAX_OPEN_FILES: usize = 1000;
 
 fn text(args: &[ArgVal], i: usize) -> &[u8] {
     args.get(i).map_or(&b""[..], |a| a.text())
@@ -480,7 +478,11 @@ impl Expander<'_> {
                 if !self.arity(args, 2, None)? {
                     return none;
                 }
-                Ok(format(text(args, 1), &args[2..]))
+                let budget = self.memory_left();
+                format(text(args, 1), &args[2..], budget).map_err(|n| {
+                    let what = format!("`{}' field of {n} bytes", lossy(text(args, 0)));
+                    self.over_memory(&what)
+                })
             }
             B::Ifdef => {
                 if !self.arity(args, 3, Some(4))? {
@@ -522,7 +524,7 @@ impl Expander<'_> {
                 }
                 let path = lossy(text(args, 1));
                 // GNU m4 runs out of file descriptors near here; we stop cleanly instead.
-                if self.input.open_files() >= MAX_OPEN_FILES {
+                if self.input.open_files() >= limits::OPEN_FILES {
                     let (name, line) = (self.input.cur_name, self.input.cur_line);
                     let msg = format!("cannot open `{path}': includes nested too deeply");
                     return Err(self.fatal_at(name, line, &msg));

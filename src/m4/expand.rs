@@ -277,6 +277,22 @@ impl<'a> Expander<'a> {
         Ok(())
     }
 
+    /// Bytes that may still be taken before the memory limit.
+    pub fn memory_left(&self) -> usize {
+        self.opts.max_memory
+    }
+
+    /// Stops the run because `what` would pass the memory limit.
+    pub fn over_memory(&mut self, what: &str) -> Stop {
+        let (name, line) = (self.input.cur_name, self.input.cur_line);
+        let msg = format!(
+            "{what} exceeds the memory limit of {} bytes{}",
+            self.opts.max_memory,
+            self.chain_text(self.innermost_exp())
+        );
+        self.fatal_at(name, line, &msg)
+    }
+
     fn innermost_exp(&self) -> Option<ExpId> {
         self.frames
             .last()

@@ -29,15 +29,17 @@
 //! assert_eq!(out.exit_code, 0);
 //! ```
 //!
-//! **Invariant:** no input makes the expander panic, recurse without bound or allocate
-//! without bound: nesting, expansion depth and output size have limits in [`Options`], and
-//! reaching one ends the run with an error that shows the chain of macro calls.
+//! **Invariant:** no input makes the expander panic, recurse on the native stack or
+//! allocate without bound: every limit is in [`limits`] (some adjustable in [`Options`]),
+//! and reaching one ends the run with an error that names it and shows the chain of
+//! macro calls.
 
 mod builtins;
 mod eval;
 mod expand;
 mod format;
 mod lexer;
+pub mod limits;
 mod regex;
 
 /// Flags that change how the input is expanded, mirroring GNU m4's options.
@@ -59,8 +61,10 @@ pub struct Options {
     /// How long a chain of expansions may grow (a macro whose expansion calls a macro whose
     /// expansion calls ...); this is what stops `define(a, a)a`.
     pub max_expansion_depth: usize,
-    /// Total bytes of output, diversions and collected arguments before the run is stopped.
+    /// Bytes of text the run may produce in all, kept or not: a bound on work.
     pub max_output: usize,
+    /// Bytes the expander may hold at once: a bound on memory.
+    pub max_memory: usize,
 }
 
 impl Default for Options {
@@ -71,9 +75,10 @@ impl Default for Options {
             include_dirs: Vec::new(),
             allow_shell: false,
             fatal_warnings: 0,
-            nesting_limit: 1024,
-            max_expansion_depth: 250_000,
-            max_output: 512 << 20,
+            nesting_limit: limits::NESTING_LIMIT,
+            max_expansion_depth: limits::EXPANSION_DEPTH,
+            max_output: limits::OUTPUT_LIMIT,
+            max_memory: limits::MEMORY_LIMIT,
         }
     }
 }
