@@ -838,8 +838,12 @@ impl Expander<'_> {
                 }
                 Ok(eval::to_radix(v, radix as u32, width.min(1 << 20) as usize).into_bytes())
             }
-            Err(msg) => {
-                self.warn(&msg)?;
+            Err(f) if f.error => {
+                self.error(&f.text);
+                Ok(Vec::new())
+            }
+            Err(f) => {
+                self.warn(&f.text)?;
                 Ok(Vec::new())
             }
         }
