@@ -441,3 +441,196 @@ fn format_refuses_fields_over_the_memory_limit() {
         "{err}"
     );
 }
+
+/// Whether GNU m4 is installed; when not, says so loudly, and fails if
+/// `FLASKC_REQUIRE_ORACLES=1` demands the comparison.
+fn gnu_m4_available(test: &str) -> bool {
+    let installed = Command::new("m4")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(
+            std::env::var("FLASKC_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "{test}: GNU m4 is not on PATH and FLASKC_REQUIRE_ORACLES=1"
+        );
+        eprintln!("SKIPPED {test}: GNU m4 is not on PATH (set FLASKC_REQUIRE_ORACLES=1 to fail)");
+    }
+    installed
+}
+
+/// Patterns whose groups GNU regex reports differently: a starred group that can match
+/// empty (GNU gives its last, empty, iteration). The match itself is the same.
+const REGEX_GROUPS_DIFFERENT: &[&str] = &[r"\(a*\)*", r"\(a*\)*b", r"\(a?\)*"];
+
+#[test]
+fn regexp_and_patsubst_match_gnu_m4() {
+    if !gnu_m4_available("regexp_and_patsubst_match_gnu_m4") {
+        return;
+    }
+    let patterns = [
+        r"a*",
+        r"\(a\|ab\)\(c\|bcd\)\(d*\)",
+        r"\(a*\)\(a*\)",
+        r"\(a\|b\)*c",
+        r"x*",
+        r"^a",
+        r"a$",
+        r"\(^a\)",
+        r"\(a$\)",
+        r"a\|^b",
+        r"\ba",
+        r"a\b",
+        r"\<a",
+        r"a\>",
+        r"\Ba",
+        r"\`a",
+        r"a\'",
+        r"\w+",
+        r"\W+",
+        r"\s*",
+        r"\S+",
+        r"[a-c]+",
+        r"[^a-c]+",
+        r"[]a]",
+        r"[[:alpha:]]+",
+        r".*",
+        r".+b",
+        r"\(a\)\1",
+        r"\(a*\)\1",
+        r"\(a\|b\)\1*",
+        r"\(\(a\)\|b\)*",
+        r"\(ab\|a\)\(bc\|c\)",
+        r"a**",
+        r"a+?",
+        r"a?+",
+        r"\(a\)**",
+        r"*a",
+        r"a\{2\}",
+        r"\(\)",
+        r"\(\(\(a\)\)\)",
+        r"a\|b\|c",
+        r"\(a\|\)+b",
+        r"\(a\|b\)*\(b\|c\)",
+        r"\(.*\)\(.*\)",
+        r"\(.*\)b\(.*\)",
+        r"\(a\)\|\(b\)",
+        r"^$",
+        r"$",
+        r"^",
+        r"\(^\|x\)a",
+        r"a\(x\|$\)",
+        r"\(\(a*\)b\)*",
+        r"\(a\(b\)*\)*",
+        r"\(a+\|b\)*",
+        r"[",
+        r"\(",
+        r"\)",
+        r"a\\",
+        r"\(a\)\2",
+        r"[z-a]",
+        r"a\|*",
+        r"\(*a\)",
+        r"^*a",
+        r"\b+",
+        r"\<?a",
+        r"x$y",
+        r"\(x\)\(y\)\(z\)\3\2\1",
+        r"\(a*\)*",
+        r"\(a*\)*b",
+        r"\(a?\)*",
+    ];
+    let texts = [
+        "",
+        "a",
+        "aab",
+        "abcd",
+        "bbb",
+        "abab",
+        "xaaay",
+        "a b",
+        "foo bar_baz 12",
+        "a\nb",
+        "ab+",
+        "]a",
+        "a*b",
+        "xyzzyx",
+        "aaaaaaaaaaaaaaaaaaaa",
+    ];
+    let mut src = String::from("changequote(`<<<', `>>>')dnl\n");
+    for p in patterns {
+        for t in texts {
+            src.push_str(&format!(
+                "<<<{p}>>> [regexp(<<<{t}>>>, <<<{p}>>>)|regexp(<<<{t}>>>, <<<{p}>>>, \
+                 <<<{{\\&|\\1|\\2}}>>>)|patsubst(<<<{t}>>>, <<<{p}>>>, <<<<\\&>>>>)]\n"
+            ));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-regex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    std::fs::write(dir.join("re.m4"), &src).expect("the battery is written");
+    let run = |program: &str, pre: &[&str]| {
+        let out = Command::new(program)
+            .args(pre)
+            .arg("re.m4")
+            .current_dir(&dir)
+            .output()
+            .expect("the program runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code(),
+        )
+    };
+    let gnu = run("m4", &[]);
+    let ours = run(env!("CARGO_BIN_EXE_flaskc"), &["m4"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(gnu.1, ours.1);
+    // Outputs are compared per pattern; multi-line texts keep lines in step.
+    let mut differ = Vec::new();
+    for (g, o) in gnu.0.lines().zip(ours.0.lines()) {
+        let pattern = g.split_once(' ').map_or(g, |(p, _)| p);
+        if g != o && !REGEX_GROUPS_DIFFERENT.contains(&pattern) {
+            differ.push(format!("GNU m4: {g}\nflaskc: {o}"));
+        }
+    }
+    assert_eq!(gnu.0.lines().count(), ours.0.lines().count());
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn regexp_with_nested_stars_is_fast_and_deep_patterns_are_fine() {
+    // Took 35 s before matching shared the states of failed starts.
+    let hay = "a".repeat(8000);
+    let src = format!("regexp(`{hay}', `\\(a*\\)*b')\npatsubst(`{hay}', `\\(a*\\)*b', `x')\n");
+    let (out, err, code) = flaskc_m4("restar", src.as_bytes(), None);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    assert_eq!(out, format!("-1\n{hay}\n").into_bytes());
+    // GNU m4 matches 10,000 nested groups; 100,000 `*` overflowed its stack.
+    let n = 10_000;
+    let src = format!(
+        "regexp(`aaa', `{}a{}', `\\1')\nregexp(`x***', `x{}')\n",
+        "\\(".repeat(n),
+        "\\)".repeat(n),
+        "*".repeat(100_000)
+    );
+    let (out, err, code) = flaskc_m4("redeep", src.as_bytes(), None);
+    assert_eq!(
+        (code, err.as_str(), out.as_slice()),
+        (Some(0), "", &b"a\n0\n"[..])
+    );
+}
+
+#[test]
+fn regexp_backtracking_stops_at_the_step_limit() {
+    let src = format!("regexp(`{}', `\\(a*\\)*\\1b')\n", "a".repeat(20_000));
+    let (out, err, code) = flaskc_m4("resteps", src.as_bytes(), None);
+    assert_eq!((code, out.as_slice()), (Some(1), &b"\n"[..]));
+    assert_eq!(
+        err,
+        format!(
+            "m4:resteps.m4:1: error matching regular expression `\\(a*\\)*\\1b': more than {} \
+             steps (the regex step limit)\n",
+            flaskc::m4::limits::REGEX_STEPS
+        )
+    );
+}

@@ -641,7 +641,9 @@ impl Expander<'_> {
                     return none;
                 };
                 let mut notes = Notes::default();
-                let out = re.substitute_all(text(args, 1), text(args, 3), &mut notes);
+                let Ok(out) = re.substitute_all(text(args, 1), text(args, 3), &mut notes) else {
+                    return self.too_complex(args);
+                };
                 self.replacement_notes(notes)?;
                 Ok(out)
             }
@@ -657,7 +659,9 @@ impl Expander<'_> {
                     return none;
                 };
                 let hay = text(args, 1);
-                let m = re.search(hay, 0);
+                let Ok(m) = re.search(hay, 0, &mut 0) else {
+                    return self.too_complex(args);
+                };
                 Ok(match (args.get(3), m) {
                     (None, m) => m.map_or(-1, |c| c.start() as i64).to_string().into_bytes(),
                     (Some(_), None) => Vec::new(),
@@ -784,6 +788,16 @@ impl Expander<'_> {
         if self.call_spans.len() > 1 {
             self.call_spans.remove(1);
         }
+    }
+
+    /// Reports a match that passed the step limit, in GNU m4's words for a failed match.
+    fn too_complex(&mut self, args: &[ArgVal]) -> Result<Vec<u8>, Stop> {
+        self.error(&format!(
+            "error matching regular expression `{}': more than {} steps (the regex step limit)",
+            lossy(text(args, 2)),
+            limits::REGEX_STEPS
+        ));
+        Ok(Vec::new())
     }
 
     /// Compiles argument `i`; GNU m4 words the error with a colon for `regexp` only.
