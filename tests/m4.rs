@@ -437,7 +437,7 @@ fn format_refuses_fields_over_the_memory_limit() {
     let (out, err, code) = flaskc_m4("fmtstar", b"format(`%.*f', 2147483647, 1)\n", None);
     assert_eq!((code, out.as_slice()), (Some(1), &b""[..]));
     assert!(
-        err.starts_with("m4:fmtstar.m4:1: ERROR: `format' field of 2147483647 bytes exceeds the memory limit of "),
+        err.starts_with("m4:fmtstar.m4:1: ERROR: `format' field of 2147483647 bytes exceeds the m4 memory limit of "),
         "{err}"
     );
 }
@@ -633,4 +633,93 @@ fn regexp_backtracking_stops_at_the_step_limit() {
             flaskc::m4::limits::REGEX_STEPS
         )
     );
+}
+
+/// Runs `flaskc m4` under a 1 GiB address-space limit and expects it to stop at the m4
+/// memory limit (256 MiB held), not to be killed. Without `prlimit`, skips loudly.
+fn stops_at_the_memory_limit(name: &str, src: &str) {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("FLASKC_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "prlimit is not on PATH and FLASKC_REQUIRE_ORACLES=1"
+        );
+        eprintln!("SKIPPED {name}: prlimit is not on PATH");
+        return;
+    }
+    let (_, err, code) = flaskc_m4(name, src.as_bytes(), Some(1 << 30));
+    assert_eq!(code, Some(1), "{name}: {err}");
+    let limit = format!(
+        "exceeds the m4 memory limit of {} bytes",
+        flaskc::m4::limits::MEMORY_LIMIT
+    );
+    assert!(
+        err.starts_with(&format!("m4:{name}.m4:")) && err.contains(&limit),
+        "{name}: {err}"
+    );
+}
+
+/// Sixteen-fold nested macros: `j` would expand to 16^9 bytes.
+fn nested_sixteenfold(call: &str) -> String {
+    let names = b"abcdefghij";
+    let mut src = "define(`a', `xxxxxxxxxxxxxxxx')".to_string();
+    for k in 1..names.len() {
+        let inner = (names[k - 1] as char).to_string();
+        let body = vec![inner; 16].join(" ");
+        src.push_str(&format!("define(`{}', `{body}')", names[k] as char));
+    }
+    src + call
+}
+
+#[test]
+fn runaway_expansion_stops_at_the_memory_limit() {
+    stops_at_the_memory_limit("sixteen", &nested_sixteenfold("j\n"));
+    stops_at_the_memory_limit("ifelse", &nested_sixteenfold("ifelse(j, `y', `z')\n"));
+    let doubling = "define(`x', defn(`x')defn(`x'))".repeat(40);
+    stops_at_the_memory_limit(
+        "doubling",
+        &format!("divert(-1)define(`x', `x'){doubling}\n"),
+    );
+    // GNU m4 loops forever here.
+    stops_at_the_memory_limit("wrap", "define(`w', `m4wrap(`w')')w\n");
+}
+
+/// Files from the disk, read as a command-line loader should: never past the limit.
+struct Disk;
+
+impl FileLoader for Disk {
+    fn load(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(path).ok()
+    }
+
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, flaskc::m4::LoadError> {
+        flaskc::m4::read_at_most(path, limit)
+    }
+}
+
+#[test]
+fn endless_files_stop_at_the_memory_limit() {
+    use flaskc::m4::{read_at_most, LoadError};
+    assert_eq!(read_at_most("/dev/zero", 1000), Err(LoadError::TooLarge));
+    assert_eq!(read_at_most("/", 1000), Err(LoadError::Missing));
+    let opts = Options {
+        max_memory: 1 << 20,
+        ..Options::default()
+    };
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-zero-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    for call in ["include", "sinclude", "undivert"] {
+        let file = dir.join(format!("{call}.m4"));
+        std::fs::write(&file, format!("{call}(`/dev/zero')\n")).expect("written");
+        let path = file.to_string_lossy().into_owned();
+        let out = expand(&[Arg::File(path.clone())], &opts, &Disk);
+        assert_eq!(out.exit_code, 1);
+        assert!(
+            out.messages.starts_with(&format!(
+                "m4:{path}:1: ERROR: file `/dev/zero' exceeds the m4 memory limit of 1048576 bytes"
+            )),
+            "{}",
+            out.messages
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -529,8 +529,8 @@ impl Expander<'_> {
                     let msg = format!("cannot open `{path}': includes nested too deeply");
                     return Err(self.fatal_at(name, line, &msg));
                 }
-                match self.find_file(&path) {
-                    Some((name, data)) => self.push_file(&name, data),
+                match self.find_file(&path)? {
+                    Some((name, data)) => self.push_file(&name, data)?,
                     None if b == B::Include => {
                         self.error(&format!("cannot open `{path}': No such file or directory"));
                     }
@@ -750,7 +750,7 @@ impl Expander<'_> {
                         }
                         _ => {
                             let path = lossy(a.text());
-                            match self.find_file(&path) {
+                            match self.find_file(&path)? {
                                 Some((_, data)) => self.insert_raw(&data)?,
                                 None => self.warn(&format!(
                                     "cannot undivert `{path}': No such file or directory"
