@@ -723,3 +723,16 @@ fn endless_files_stop_at_the_memory_limit() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn m4exit_is_silent_and_reported_as_data() {
+    let (out, err, code) = flaskc_m4("exit", b"a\nm4exit(255)b\n", None);
+    assert_eq!(
+        (out.as_slice(), err.as_str(), code),
+        (&b"a\n"[..], "", Some(255))
+    );
+    let out = expand_mem(vec![("x.te", "a\n\nm4exit(3)\n")], &Options::default());
+    assert_eq!((out.exit_code, out.m4exit), (3, Some((1, 3, 3))));
+    assert_eq!(out.file_name(1), "x.te");
+    assert!(out.diagnostics.is_empty());
+}

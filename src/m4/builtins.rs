@@ -604,6 +604,7 @@ impl Expander<'_> {
                 };
                 // An earlier error's status survives `m4exit(0)`, as in GNU m4.
                 let code = if code == 0 { self.exit_code } else { code };
+                self.m4exit = Some((self.input.cur_name, self.input.cur_line, code));
                 self.input.clear();
                 Err(Stop::Exit(code))
             }

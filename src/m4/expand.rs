@@ -131,6 +131,7 @@ pub(crate) struct Expander<'a> {
     pub messages: String,
     diagnostics: Vec<Message>,
     pub exit_code: i32,
+    pub m4exit: Option<(u32, u32, i32)>,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
     /// Names of traced macros (`traceon`).
     pub traced: HashSet<Vec<u8>, FastHash>,
@@ -194,6 +195,7 @@ impl<'a> Expander<'a> {
             messages: String::new(),
             diagnostics: Vec::new(),
             exit_code: 0,
+            m4exit: None,
             wrapups: Vec::new(),
             traced: Default::default(),
             sysval: 0,
@@ -924,6 +926,7 @@ impl<'a> Expander<'a> {
             messages: self.messages,
             diagnostics: self.diagnostics,
             exit_code: self.exit_code,
+            m4exit: self.m4exit,
         }
     }
 }

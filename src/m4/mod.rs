@@ -240,6 +240,10 @@ pub struct Expanded {
     pub diagnostics: Vec<Message>,
     /// The exit status GNU m4 would return.
     pub exit_code: i32,
+    /// Where `m4exit` stopped the run, if it did: file index, line, and the status asked
+    /// for. GNU m4 exits then without a message (and without the diversions), so a caller
+    /// that is not `m4` itself should say why it stopped.
+    pub m4exit: Option<(u32, u32, i32)>,
 }
 
 impl Expanded {
