@@ -56,7 +56,8 @@ pub struct Options {
     /// `-E` given this many times: once, warnings make the exit status 1; twice or more,
     /// the first warning stops the run.
     pub fatal_warnings: u8,
-    /// `-L`: how deeply macro calls may nest inside arguments (GNU m4's default is 1024).
+    /// `-L`: how deeply macro calls may nest inside arguments (GNU m4 1.4.19 defaults to
+    /// unlimited and overflows its stack instead; [`limits::NESTING_LIMIT`]).
     pub nesting_limit: usize,
     /// How long a chain of expansions may grow (a macro whose expansion calls a macro whose
     /// expansion calls ...); this is what stops `define(a, a)a`.
