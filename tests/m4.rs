@@ -386,3 +386,353 @@ fn random_input_terminates_without_panics() {
         );
     }
 }
+
+/// Runs `flaskc m4` on `src`, written to `NAME.m4` in a fresh directory; with
+/// `address_space`, under `prlimit --as` so that a runaway allocation kills it instead of
+/// the machine. Returns stdout, stderr and the exit code (`None`: killed by a signal).
+fn flaskc_m4(name: &str, src: &[u8], address_space: Option<u64>) -> (Vec<u8>, String, Option<i32>) {
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = dir.join(format!("{name}.m4"));
+    std::fs::write(&file, src).expect("the input is written");
+    let bin = env!("CARGO_BIN_EXE_flaskc");
+    let mut cmd = match address_space {
+        Some(bytes) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--as={bytes}")).arg("--").arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    let out = cmd
+        .arg("m4")
+        .arg(format!("{name}.m4"))
+        .current_dir(&dir)
+        .output()
+        .expect("flaskc runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn format_honours_long_precisions_like_gnu_m4() {
+    // GNU m4 writes every digit: "1." and 65536 zeros; `%g` drops them.
+    let (out, err, code) = flaskc_m4("fmt", b"format(`%.65536f', 1)\n", None);
+    assert_eq!((code, err.as_str(), out.len()), (Some(0), "", 65539));
+    assert!(out.starts_with(b"1.000") && out.ends_with(b"000\n"));
+    let (out, _, code) = flaskc_m4("fmte", b"format(`%.65536e', 1)\n", None);
+    assert_eq!((code, out.len()), (Some(0), 65543));
+    assert!(out.ends_with(b"000e+00\n"));
+    let (out, _, code) = flaskc_m4("fmtg", b"format(`%.65536g', 1)\n", None);
+    assert_eq!((code, out.as_slice()), (Some(0), &b"1\n"[..]));
+}
+
+#[test]
+fn format_refuses_fields_over_the_memory_limit() {
+    // GNU m4 prints nothing here (printf fails); a field this size would pass the limit.
+    let (out, err, code) = flaskc_m4("fmtstar", b"format(`%.*f', 2147483647, 1)\n", None);
+    assert_eq!((code, out.as_slice()), (Some(1), &b""[..]));
+    assert!(
+        err.starts_with("m4:fmtstar.m4:1: ERROR: `format' field of 2147483647 bytes exceeds the m4 memory limit of "),
+        "{err}"
+    );
+}
+
+/// Whether GNU m4 is installed; when not, says so loudly, and fails if
+/// `FLASKC_REQUIRE_ORACLES=1` demands the comparison.
+fn gnu_m4_available(test: &str) -> bool {
+    let installed = Command::new("m4")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(
+            std::env::var("FLASKC_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "{test}: GNU m4 is not on PATH and FLASKC_REQUIRE_ORACLES=1"
+        );
+        eprintln!("SKIPPED {test}: GNU m4 is not on PATH (set FLASKC_REQUIRE_ORACLES=1 to fail)");
+    }
+    installed
+}
+
+/// Patterns whose groups GNU regex reports differently: a starred group that can match
+/// empty (GNU gives its last, empty, iteration). The match itself is the same.
+const REGEX_GROUPS_DIFFERENT: &[&str] = &[r"\(a*\)*", r"\(a*\)*b", r"\(a?\)*"];
+
+#[test]
+fn regexp_and_patsubst_match_gnu_m4() {
+    if !gnu_m4_available("regexp_and_patsubst_match_gnu_m4") {
+        return;
+    }
+    let patterns = [
+        r"a*",
+        r"\(a\|ab\)\(c\|bcd\)\(d*\)",
+        r"\(a*\)\(a*\)",
+        r"\(a\|b\)*c",
+        r"x*",
+        r"^a",
+        r"a$",
+        r"\(^a\)",
+        r"\(a$\)",
+        r"a\|^b",
+        r"\ba",
+        r"a\b",
+        r"\<a",
+        r"a\>",
+        r"\Ba",
+        r"\`a",
+        r"a\'",
+        r"\w+",
+        r"\W+",
+        r"\s*",
+        r"\S+",
+        r"[a-c]+",
+        r"[^a-c]+",
+        r"[]a]",
+        r"[[:alpha:]]+",
+        r".*",
+        r".+b",
+        r"\(a\)\1",
+        r"\(a*\)\1",
+        r"\(a\|b\)\1*",
+        r"\(\(a\)\|b\)*",
+        r"\(ab\|a\)\(bc\|c\)",
+        r"a**",
+        r"a+?",
+        r"a?+",
+        r"\(a\)**",
+        r"*a",
+        r"a\{2\}",
+        r"\(\)",
+        r"\(\(\(a\)\)\)",
+        r"a\|b\|c",
+        r"\(a\|\)+b",
+        r"\(a\|b\)*\(b\|c\)",
+        r"\(.*\)\(.*\)",
+        r"\(.*\)b\(.*\)",
+        r"\(a\)\|\(b\)",
+        r"^$",
+        r"$",
+        r"^",
+        r"\(^\|x\)a",
+        r"a\(x\|$\)",
+        r"\(\(a*\)b\)*",
+        r"\(a\(b\)*\)*",
+        r"\(a+\|b\)*",
+        r"[",
+        r"\(",
+        r"\)",
+        r"a\\",
+        r"\(a\)\2",
+        r"[z-a]",
+        r"a\|*",
+        r"\(*a\)",
+        r"^*a",
+        r"\b+",
+        r"\<?a",
+        r"x$y",
+        r"\(x\)\(y\)\(z\)\3\2\1",
+        r"\(a*\)*",
+        r"\(a*\)*b",
+        r"\(a?\)*",
+    ];
+    let texts = [
+        "",
+        "a",
+        "aab",
+        "abcd",
+        "bbb",
+        "abab",
+        "xaaay",
+        "a b",
+        "foo bar_baz 12",
+        "a\nb",
+        "ab+",
+        "]a",
+        "a*b",
+        "xyzzyx",
+        "aaaaaaaaaaaaaaaaaaaa",
+    ];
+    let mut src = String::from("changequote(`<<<', `>>>')dnl\n");
+    for p in patterns {
+        for t in texts {
+            src.push_str(&format!(
+                "<<<{p}>>> [regexp(<<<{t}>>>, <<<{p}>>>)|regexp(<<<{t}>>>, <<<{p}>>>, \
+                 <<<{{\\&|\\1|\\2}}>>>)|patsubst(<<<{t}>>>, <<<{p}>>>, <<<<\\&>>>>)]\n"
+            ));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-regex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    std::fs::write(dir.join("re.m4"), &src).expect("the battery is written");
+    let run = |program: &str, pre: &[&str]| {
+        let out = Command::new(program)
+            .args(pre)
+            .arg("re.m4")
+            .current_dir(&dir)
+            .output()
+            .expect("the program runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code(),
+        )
+    };
+    let gnu = run("m4", &[]);
+    let ours = run(env!("CARGO_BIN_EXE_flaskc"), &["m4"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(gnu.1, ours.1);
+    // Outputs are compared per pattern; multi-line texts keep lines in step.
+    let mut differ = Vec::new();
+    for (g, o) in gnu.0.lines().zip(ours.0.lines()) {
+        let pattern = g.split_once(' ').map_or(g, |(p, _)| p);
+        if g != o && !REGEX_GROUPS_DIFFERENT.contains(&pattern) {
+            differ.push(format!("GNU m4: {g}\nflaskc: {o}"));
+        }
+    }
+    assert_eq!(gnu.0.lines().count(), ours.0.lines().count());
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn regexp_with_nested_stars_is_fast_and_deep_patterns_are_fine() {
+    // Took 35 s before matching shared the states of failed starts.
+    let hay = "a".repeat(8000);
+    let src = format!("regexp(`{hay}', `\\(a*\\)*b')\npatsubst(`{hay}', `\\(a*\\)*b', `x')\n");
+    let (out, err, code) = flaskc_m4("restar", src.as_bytes(), None);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    assert_eq!(out, format!("-1\n{hay}\n").into_bytes());
+    // GNU m4 matches 10,000 nested groups; 100,000 `*` overflowed its stack.
+    let n = 10_000;
+    let src = format!(
+        "regexp(`aaa', `{}a{}', `\\1')\nregexp(`x***', `x{}')\n",
+        "\\(".repeat(n),
+        "\\)".repeat(n),
+        "*".repeat(100_000)
+    );
+    let (out, err, code) = flaskc_m4("redeep", src.as_bytes(), None);
+    assert_eq!(
+        (code, err.as_str(), out.as_slice()),
+        (Some(0), "", &b"a\n0\n"[..])
+    );
+}
+
+#[test]
+fn regexp_backtracking_stops_at_the_step_limit() {
+    let src = format!("regexp(`{}', `\\(a*\\)*\\1b')\n", "a".repeat(20_000));
+    let (out, err, code) = flaskc_m4("resteps", src.as_bytes(), None);
+    assert_eq!((code, out.as_slice()), (Some(1), &b"\n"[..]));
+    assert_eq!(
+        err,
+        format!(
+            "m4:resteps.m4:1: error matching regular expression `\\(a*\\)*\\1b': more than {} \
+             steps (the regex step limit)\n",
+            flaskc::m4::limits::REGEX_STEPS
+        )
+    );
+}
+
+/// Runs `flaskc m4` under a 1 GiB address-space limit and expects it to stop at the m4
+/// memory limit (256 MiB held), not to be killed. Without `prlimit`, skips loudly.
+fn stops_at_the_memory_limit(name: &str, src: &str) {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("FLASKC_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "prlimit is not on PATH and FLASKC_REQUIRE_ORACLES=1"
+        );
+        eprintln!("SKIPPED {name}: prlimit is not on PATH");
+        return;
+    }
+    let (_, err, code) = flaskc_m4(name, src.as_bytes(), Some(1 << 30));
+    assert_eq!(code, Some(1), "{name}: {err}");
+    let limit = format!(
+        "exceeds the m4 memory limit of {} bytes",
+        flaskc::m4::limits::MEMORY_LIMIT
+    );
+    assert!(
+        err.starts_with(&format!("m4:{name}.m4:")) && err.contains(&limit),
+        "{name}: {err}"
+    );
+}
+
+/// Sixteen-fold nested macros: `j` would expand to 16^9 bytes.
+fn nested_sixteenfold(call: &str) -> String {
+    let names = b"abcdefghij";
+    let mut src = "define(`a', `xxxxxxxxxxxxxxxx')".to_string();
+    for k in 1..names.len() {
+        let inner = (names[k - 1] as char).to_string();
+        let body = vec![inner; 16].join(" ");
+        src.push_str(&format!("define(`{}', `{body}')", names[k] as char));
+    }
+    src + call
+}
+
+#[test]
+fn runaway_expansion_stops_at_the_memory_limit() {
+    stops_at_the_memory_limit("sixteen", &nested_sixteenfold("j\n"));
+    stops_at_the_memory_limit("ifelse", &nested_sixteenfold("ifelse(j, `y', `z')\n"));
+    let doubling = "define(`x', defn(`x')defn(`x'))".repeat(40);
+    stops_at_the_memory_limit(
+        "doubling",
+        &format!("divert(-1)define(`x', `x'){doubling}\n"),
+    );
+    // GNU m4 loops forever here.
+    stops_at_the_memory_limit("wrap", "define(`w', `m4wrap(`w')')w\n");
+}
+
+/// Files from the disk, read as a command-line loader should: never past the limit.
+struct Disk;
+
+impl FileLoader for Disk {
+    fn load(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(path).ok()
+    }
+
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, flaskc::m4::LoadError> {
+        flaskc::m4::read_at_most(path, limit)
+    }
+}
+
+#[test]
+fn endless_files_stop_at_the_memory_limit() {
+    use flaskc::m4::{read_at_most, LoadError};
+    assert_eq!(read_at_most("/dev/zero", 1000), Err(LoadError::TooLarge));
+    assert_eq!(read_at_most("/", 1000), Err(LoadError::Missing));
+    let opts = Options {
+        max_memory: 1 << 20,
+        ..Options::default()
+    };
+    let dir = std::env::temp_dir().join(format!("flaskc-m4-zero-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    for call in ["include", "sinclude", "undivert"] {
+        let file = dir.join(format!("{call}.m4"));
+        std::fs::write(&file, format!("{call}(`/dev/zero')\n")).expect("written");
+        let path = file.to_string_lossy().into_owned();
+        let out = expand(&[Arg::File(path.clone())], &opts, &Disk);
+        assert_eq!(out.exit_code, 1);
+        assert!(
+            out.messages.starts_with(&format!(
+                "m4:{path}:1: ERROR: file `/dev/zero' exceeds the m4 memory limit of 1048576 bytes"
+            )),
+            "{}",
+            out.messages
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn m4exit_is_silent_and_reported_as_data() {
+    let (out, err, code) = flaskc_m4("exit", b"a\nm4exit(255)b\n", None);
+    assert_eq!(
+        (out.as_slice(), err.as_str(), code),
+        (&b"a\n"[..], "", Some(255))
+    );
+    let out = expand_mem(vec![("x.te", "a\n\nm4exit(3)\n")], &Options::default());
+    assert_eq!((out.exit_code, out.m4exit), (3, Some((1, 3, 3))));
+    assert_eq!(out.file_name(1), "x.te");
+    assert!(out.diagnostics.is_empty());
+}

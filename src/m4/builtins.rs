@@ -12,6 +12,7 @@ use super::eval;
 use super::expand::{ArgVal, Def, Expander, Stop};
 use super::format::format;
 use super::lexer::{Delims, Spans};
+use super::limits;
 use super::regex::{Notes, Regex};
 
 macro_rules! builtins {
@@ -93,9 +94,6 @@ impl Builtin {
             .find(|b| b.name().as_bytes() == name)
     }
 }
-
-/// How many files may be open at once through nested `include`.
-const MAX_OPEN_FILES: usize = 1000;
 
 fn text(args: &[ArgVal], i: usize) -> &[u8] {
     args.get(i).map_or(&b""[..], |a| a.text())
@@ -480,7 +478,11 @@ impl Expander<'_> {
                 if !self.arity(args, 2, None)? {
                     return none;
                 }
-                Ok(format(text(args, 1), &args[2..]))
+                let budget = self.memory_left();
+                format(text(args, 1), &args[2..], budget).map_err(|n| {
+                    let what = format!("`{}' field of {n} bytes", lossy(text(args, 0)));
+                    self.over_memory(&what)
+                })
             }
             B::Ifdef => {
                 if !self.arity(args, 3, Some(4))? {
@@ -522,13 +524,13 @@ impl Expander<'_> {
                 }
                 let path = lossy(text(args, 1));
                 // GNU m4 runs out of file descriptors near here; we stop cleanly instead.
-                if self.input.open_files() >= MAX_OPEN_FILES {
+                if self.input.open_files() >= limits::OPEN_FILES {
                     let (name, line) = (self.input.cur_name, self.input.cur_line);
                     let msg = format!("cannot open `{path}': includes nested too deeply");
                     return Err(self.fatal_at(name, line, &msg));
                 }
-                match self.find_file(&path) {
-                    Some((name, data)) => self.push_file(&name, data),
+                match self.find_file(&path)? {
+                    Some((name, data)) => self.push_file(&name, data)?,
                     None if b == B::Include => {
                         self.error(&format!("cannot open `{path}': No such file or directory"));
                     }
@@ -602,6 +604,7 @@ impl Expander<'_> {
                 };
                 // An earlier error's status survives `m4exit(0)`, as in GNU m4.
                 let code = if code == 0 { self.exit_code } else { code };
+                self.m4exit = Some((self.input.cur_name, self.input.cur_line, code));
                 self.input.clear();
                 Err(Stop::Exit(code))
             }
@@ -639,7 +642,9 @@ impl Expander<'_> {
                     return none;
                 };
                 let mut notes = Notes::default();
-                let out = re.substitute_all(text(args, 1), text(args, 3), &mut notes);
+                let Ok(out) = re.substitute_all(text(args, 1), text(args, 3), &mut notes) else {
+                    return self.too_complex(args);
+                };
                 self.replacement_notes(notes)?;
                 Ok(out)
             }
@@ -655,7 +660,9 @@ impl Expander<'_> {
                     return none;
                 };
                 let hay = text(args, 1);
-                let m = re.search(hay, 0);
+                let Ok(m) = re.search(hay, 0, &mut 0) else {
+                    return self.too_complex(args);
+                };
                 Ok(match (args.get(3), m) {
                     (None, m) => m.map_or(-1, |c| c.start() as i64).to_string().into_bytes(),
                     (Some(_), None) => Vec::new(),
@@ -744,7 +751,7 @@ impl Expander<'_> {
                         }
                         _ => {
                             let path = lossy(a.text());
-                            match self.find_file(&path) {
+                            match self.find_file(&path)? {
                                 Some((_, data)) => self.insert_raw(&data)?,
                                 None => self.warn(&format!(
                                     "cannot undivert `{path}': No such file or directory"
@@ -782,6 +789,16 @@ impl Expander<'_> {
         if self.call_spans.len() > 1 {
             self.call_spans.remove(1);
         }
+    }
+
+    /// Reports a match that passed the step limit, in GNU m4's words for a failed match.
+    fn too_complex(&mut self, args: &[ArgVal]) -> Result<Vec<u8>, Stop> {
+        self.error(&format!(
+            "error matching regular expression `{}': more than {} steps (the regex step limit)",
+            lossy(text(args, 2)),
+            limits::REGEX_STEPS
+        ));
+        Ok(Vec::new())
     }
 
     /// Compiles argument `i`; GNU m4 words the error with a colon for `regexp` only.
@@ -836,8 +853,12 @@ impl Expander<'_> {
                 }
                 Ok(eval::to_radix(v, radix as u32, width.min(1 << 20) as usize).into_bytes())
             }
-            Err(msg) => {
-                self.warn(&msg)?;
+            Err(f) if f.error => {
+                self.error(&f.text);
+                Ok(Vec::new())
+            }
+            Err(f) => {
+                self.warn(&f.text)?;
                 Ok(Vec::new())
             }
         }

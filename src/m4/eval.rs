@@ -16,12 +16,15 @@ enum Fail {
     DivZero,
     ModZero,
     NegExp,
+    BadOp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Num(i32),
     Op(&'static str),
+    /// C's `++`, `--` and assignment operators, which GNU m4 lexes only to reject.
+    BadOp,
     Open,
     Close,
     End,
@@ -30,6 +33,11 @@ enum Tok {
 const OPS: &[&str] = &[
     "**", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">", "=",
     "&", "|", "^", "~", "!",
+];
+
+/// C operators GNU m4 lexes only to reject as invalid; tried before [`OPS`].
+const BAD_OPS: &[&str] = &[
+    "<<=", ">>=", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
 ];
 
 struct Parser<'a> {
@@ -69,6 +77,13 @@ impl Parser<'_> {
                 return Ok(Tok::Close);
             }
             _ => {}
+        }
+        if let Some(op) = BAD_OPS
+            .iter()
+            .find(|op| self.s[self.i..].starts_with(op.as_bytes()))
+        {
+            self.i += op.len();
+            return Ok(Tok::BadOp);
         }
         for op in OPS {
             if self.s[self.i..].starts_with(op.as_bytes()) {
@@ -134,114 +149,144 @@ impl Parser<'_> {
         self.peeked = None;
     }
 
-    fn eat_op(&mut self, ops: &[&str]) -> Result<Option<&'static str>, Fail> {
-        if let Tok::Op(op) = self.peek()? {
-            if ops.contains(&op) {
-                self.bump();
-                return Ok(Some(op));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Parses a binary level whose operands come from `next`. `live` is false inside a
-    /// branch that is not evaluated.
-    fn binary(
-        &mut self,
-        live: bool,
-        ops: &[&str],
-        next: fn(&mut Self, bool) -> Result<i32, Fail>,
-    ) -> Result<i32, Fail> {
-        let mut v = next(self, live)?;
-        while let Some(op) = self.eat_op(ops)? {
-            let rhs_live = live && !matches!((op, v != 0), ("||", true) | ("&&", false));
-            let w = next(self, rhs_live)?;
-            v = if live { apply(op, v, w, rhs_live)? } else { 0 };
-        }
-        Ok(v)
-    }
-
-    fn or(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["||"], Self::and)
-    }
-    fn and(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["&&"], Self::bitor)
-    }
-    fn bitor(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["|"], Self::bitxor)
-    }
-    fn bitxor(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["^"], Self::bitand)
-    }
-    fn bitand(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["&"], Self::equality)
-    }
-    fn equality(&mut self, live: bool) -> Result<i32, Fail> {
-        let mut v = self.compare(live)?;
-        while let Some(op) = self.eat_op(&["==", "!=", "="])? {
-            if op == "=" {
-                self.warnings
-                    .push("Warning: recommend ==, not =, for equality operator".into());
-            }
-            let w = self.compare(live)?;
-            v = i32::from((v == w) == (op != "!="));
-        }
-        Ok(v)
-    }
-    fn compare(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["<=", ">=", "<", ">"], Self::shift)
-    }
-    fn shift(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["<<", ">>"], Self::add)
-    }
-    fn add(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["+", "-"], Self::mul)
-    }
-    fn mul(&mut self, live: bool) -> Result<i32, Fail> {
-        self.binary(live, &["*", "/", "%"], Self::power)
-    }
-
-    fn power(&mut self, live: bool) -> Result<i32, Fail> {
-        let base = self.unary(live)?;
-        if self.eat_op(&["**"])?.is_some() {
-            let exp = self.power(live)?;
-            return if live {
-                apply("**", base, exp, true)
-            } else {
-                Ok(0)
+    /// Evaluates the expression up to the first token that cannot continue it.
+    ///
+    /// Operator precedence parsing with explicit stacks, so nesting depth costs heap, not
+    /// native stack: GNU m4's recursive descent takes `eval` of 10,000 nested parentheses
+    /// (and overflows its stack somewhere past 50,000). Reductions happen in the same order
+    /// as in a recursive descent, so errors are found in GNU m4's order.
+    fn expr(&mut self) -> Result<i32, Fail> {
+        let mut stack: Vec<Pending> = Vec::new();
+        'operand: loop {
+            let live = stack.last().is_none_or(Pending::live);
+            let mut v = match self.peek()? {
+                Tok::Op(op @ ("+" | "-" | "~" | "!")) => {
+                    self.bump();
+                    stack.push(Pending::Unary(op, live));
+                    continue;
+                }
+                Tok::Open => {
+                    self.bump();
+                    stack.push(Pending::Paren(live));
+                    continue;
+                }
+                Tok::Num(n) => {
+                    self.bump();
+                    n
+                }
+                Tok::BadOp => return Err(Fail::BadOp),
+                _ => return Err(Fail::Syntax),
             };
-        }
-        Ok(base)
-    }
-
-    fn unary(&mut self, live: bool) -> Result<i32, Fail> {
-        if let Some(op) = self.eat_op(&["+", "-", "~", "!"])? {
-            let v = self.unary(live)?;
-            return Ok(match op {
-                "-" => v.wrapping_neg(),
-                "~" => !v,
-                "!" => i32::from(v == 0),
-                _ => v,
-            });
-        }
-        match self.peek()? {
-            Tok::Num(n) => {
-                self.bump();
-                Ok(n)
-            }
-            Tok::Open => {
-                self.bump();
-                let v = self.or(live)?;
-                match self.peek()? {
-                    Tok::Close => {
-                        self.bump();
-                        Ok(v)
+            loop {
+                while let Some(&Pending::Unary(op, _)) = stack.last() {
+                    stack.pop();
+                    v = match op {
+                        "-" => v.wrapping_neg(),
+                        "~" => !v,
+                        "!" => i32::from(v == 0),
+                        _ => v,
+                    };
+                }
+                let tok = self.peek()?;
+                let level = match tok {
+                    Tok::Op(op) => LEVELS.iter().position(|ops| ops.contains(&op)),
+                    _ => None,
+                };
+                // Left-associative levels reduce their equals; `**` (the last) does not.
+                while let Some(&Pending::Binary {
+                    op,
+                    level: l,
+                    lhs,
+                    live,
+                }) = stack.last()
+                {
+                    if level.is_some_and(|n| l < n || (l == n && n == LEVELS.len() - 1)) {
+                        break;
                     }
-                    _ => Err(Fail::MissingParen),
+                    stack.pop();
+                    v = combine(op, lhs, v, live)?;
+                }
+                if let (Some(level), Tok::Op(op)) = (level, tok) {
+                    self.bump();
+                    if op == "=" {
+                        self.warnings
+                            .push("Warning: recommend ==, not =, for equality operator".into());
+                    }
+                    let live = stack.last().is_none_or(Pending::live);
+                    stack.push(Pending::Binary {
+                        op,
+                        level,
+                        lhs: v,
+                        live,
+                    });
+                    continue 'operand;
+                }
+                match stack.pop() {
+                    None => return Ok(v),
+                    Some(_) if tok == Tok::Close => self.bump(),
+                    Some(_) => return Err(Fail::MissingParen),
                 }
             }
-            _ => Err(Fail::Syntax),
         }
+    }
+}
+
+/// Binary operators by precedence, loosest first; all are left-associative but `**`.
+const LEVELS: &[&[&str]] = &[
+    &["||"],
+    &["&&"],
+    &["|"],
+    &["^"],
+    &["&"],
+    &["==", "!=", "="],
+    &["<=", ">=", "<", ">"],
+    &["<<", ">>"],
+    &["+", "-"],
+    &["*", "/", "%"],
+    &["**"],
+];
+
+/// An operator waiting for its operand; each knows whether that operand is evaluated
+/// (false in the branch `||` or `&&` skips).
+#[derive(Debug, Clone, Copy)]
+enum Pending {
+    Unary(&'static str, bool),
+    Paren(bool),
+    Binary {
+        op: &'static str,
+        level: usize,
+        lhs: i32,
+        live: bool,
+    },
+}
+
+impl Pending {
+    /// Whether the operand that follows is evaluated.
+    fn live(&self) -> bool {
+        match *self {
+            Pending::Unary(_, live) | Pending::Paren(live) => live,
+            Pending::Binary { op, lhs, live, .. } => {
+                live && !matches!((op, lhs != 0), ("||", true) | ("&&", false))
+            }
+        }
+    }
+}
+
+/// Applies a binary operator; in a skipped branch only comparisons are computed (they
+/// cannot fail), as GNU m4 does.
+fn combine(op: &'static str, lhs: i32, rhs: i32, live: bool) -> Result<i32, Fail> {
+    let rhs_live = Pending::Binary {
+        op,
+        level: 0,
+        lhs,
+        live,
+    }
+    .live();
+    match op {
+        "==" | "=" => Ok(i32::from(lhs == rhs)),
+        "!=" => Ok(i32::from(lhs != rhs)),
+        _ if live => apply(op, lhs, rhs, rhs_live),
+        _ => Ok(0),
     }
 }
 
@@ -283,8 +328,16 @@ fn apply(op: &str, a: i32, b: i32, live: bool) -> Result<i32, Fail> {
     })
 }
 
-/// Evaluates an expression: the value and any warnings, or GNU m4's error message.
-pub(crate) fn evaluate(expr: &[u8]) -> Result<(i32, Vec<String>), String> {
+/// Why `eval` failed: GNU m4's message, and whether it is an error (exit status 1; only
+/// for an invalid operator) rather than a warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Evaluates an expression: the value and any warnings, or why it failed.
+pub(crate) fn evaluate(expr: &[u8]) -> Result<(i32, Vec<String>), Failure> {
     let mut p = Parser {
         s: expr,
         i: 0,
@@ -292,8 +345,9 @@ pub(crate) fn evaluate(expr: &[u8]) -> Result<(i32, Vec<String>), String> {
         warnings: Vec::new(),
     };
     let shown = String::from_utf8_lossy(expr);
-    let result = p.or(true).and_then(|v| match p.peek()? {
+    let result = p.expr().and_then(|v| match p.peek()? {
         Tok::End => Ok(v),
+        Tok::BadOp => Err(Fail::BadOp),
         _ => Err(Fail::Excess),
     });
     result
@@ -307,8 +361,12 @@ pub(crate) fn evaluate(expr: &[u8]) -> Result<(i32, Vec<String>), String> {
                 Fail::DivZero => "divide by zero in eval",
                 Fail::ModZero => "modulo by zero in eval",
                 Fail::NegExp => "negative exponent in eval",
+                Fail::BadOp => "invalid operator in eval",
             };
-            format!("{what}: {shown}")
+            Failure {
+                text: format!("{what}: {shown}"),
+                error: f == Fail::BadOp,
+            }
         })
 }
 
@@ -346,7 +404,7 @@ mod tests {
     use super::*;
 
     fn ev(s: &str) -> Result<i32, String> {
-        evaluate(s.as_bytes()).map(|(v, _)| v)
+        evaluate(s.as_bytes()).map(|(v, _)| v).map_err(|f| f.text)
     }
 
     #[test]
@@ -386,6 +444,21 @@ mod tests {
         assert_eq!(ev("1+"), Err("bad expression in eval: 1+".into()));
         assert_eq!(ev("0 && 1/0"), Ok(0));
         assert_eq!(ev("1 || 1/0"), Ok(1));
+        assert_eq!(ev("--1"), Err("invalid operator in eval: --1".into()));
+        assert_eq!(
+            ev("(1 += 2)"),
+            Err("bad expression in eval (missing right parenthesis): (1 += 2)".into())
+        );
+        assert_eq!(ev("1 / 0 2"), Err("divide by zero in eval: 1 / 0 2".into()));
+    }
+
+    #[test]
+    fn deep_nesting_needs_no_native_stack() {
+        let n = 1_000_000;
+        let deep = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(ev(&deep), Ok(1));
+        assert_eq!(ev(&format!("{}1", "- ".repeat(n + 1))), Ok(-1));
+        assert!(ev(&format!("{}1", "2**".repeat(n))).is_ok());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::lexer::{
     append_slice, append_spans, push_span, source_at, ExpId, Input, LexError, NameId, Pos, Spans,
     Src, TokenKind,
 };
-use super::{Arg, Expanded, Expansion, FileLoader, Message, Options, Origin, Severity};
+use super::{Arg, Expanded, Expansion, FileLoader, LoadError, Message, Options, Origin, Severity};
 
 /// A macro definition.
 #[derive(Debug, Clone)]
@@ -131,6 +131,7 @@ pub(crate) struct Expander<'a> {
     pub messages: String,
     diagnostics: Vec<Message>,
     pub exit_code: i32,
+    pub m4exit: Option<(u32, u32, i32)>,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
     /// Names of traced macros (`traceon`).
     pub traced: HashSet<Vec<u8>, FastHash>,
@@ -142,6 +143,37 @@ pub(crate) struct Expander<'a> {
     /// Sources of the text a builtin returns, if it knows them (else: the call site).
     pub result_spans: Spans,
     total_bytes: usize,
+    /// Bytes the expander held when last counted ([`Expander::held`]), and bytes it may
+    /// have taken since (text produced, calls recorded).
+    held: usize,
+    unchecked: usize,
+    /// Bytes the records of macro calls take (kept for the origins of the output).
+    expansion_bytes: usize,
+}
+
+/// How many bytes may be taken between two counts of what the expander holds: counting
+/// walks every definition and buffer, so it is not done for every token. What is held can
+/// pass the memory limit by a small multiple of this (spans of text cost more than text).
+const RECOUNT_BYTES: usize = 1 << 20;
+
+/// What a source span of text costs.
+const SPAN_BYTES: usize = std::mem::size_of::<(u32, Src)>();
+
+/// What a definition holds.
+fn def_bytes(def: &Def) -> usize {
+    match def {
+        Def::User { body, spans, .. } => body.len() + spans.len() * SPAN_BYTES,
+        Def::Builtin(_) => 0,
+    }
+}
+
+impl Frame {
+    /// What the arguments collected so far hold.
+    fn held(&self) -> usize {
+        let args: usize = self.args.iter().map(|a| a.text().len()).sum();
+        let spans: usize = self.arg_spans.iter().map(Vec::len).sum();
+        args + self.cur.len() + (spans + self.cur_spans.len()) * SPAN_BYTES
+    }
 }
 
 impl<'a> Expander<'a> {
@@ -163,6 +195,7 @@ impl<'a> Expander<'a> {
             messages: String::new(),
             diagnostics: Vec::new(),
             exit_code: 0,
+            m4exit: None,
             wrapups: Vec::new(),
             traced: Default::default(),
             sysval: 0,
@@ -170,6 +203,9 @@ impl<'a> Expander<'a> {
             call_spans: Vec::new(),
             result_spans: Spans::new(),
             total_bytes: 0,
+            held: 0,
+            unchecked: 0,
+            expansion_bytes: 0,
         };
         e.intern("");
         for &b in Builtin::ALL {
@@ -262,7 +298,7 @@ impl<'a> Expander<'a> {
         Stop::Exit(1)
     }
 
-    /// Counts bytes against the output limit.
+    /// Counts bytes of text produced against the output (work) limit, and as taken.
     pub fn charge(&mut self, n: usize) -> Result<(), Stop> {
         self.total_bytes = self.total_bytes.saturating_add(n);
         if self.total_bytes > self.opts.max_output {
@@ -274,7 +310,59 @@ impl<'a> Expander<'a> {
             );
             return Err(self.fatal_at(name, line, &msg));
         }
+        self.take(n)
+    }
+
+    /// Notes that about `n` more bytes are (or are about to be) held; every
+    /// [`RECOUNT_BYTES`], counts what is held against the memory limit.
+    pub fn take(&mut self, n: usize) -> Result<(), Stop> {
+        self.unchecked = self.unchecked.saturating_add(n);
+        if self.unchecked < RECOUNT_BYTES {
+            return Ok(());
+        }
+        self.unchecked = 0;
+        self.held = self.held_now();
+        let total = self.held.saturating_add(n);
+        if total > self.opts.max_memory {
+            return Err(self.over_memory(&format!("text held ({total} bytes)")));
+        }
         Ok(())
+    }
+
+    /// What the expander holds: input and pushed-back text, arguments being collected,
+    /// definitions, diversions (and the output), `m4wrap` text and the call records.
+    fn held_now(&self) -> usize {
+        let defs: usize = self
+            .defs
+            .iter()
+            .map(|(name, stack)| name.len() + stack.iter().map(def_bytes).sum::<usize>())
+            .sum();
+        let frames: usize = self.frames.iter().map(Frame::held).sum();
+        let sinks: usize = self
+            .sinks
+            .values()
+            .map(|s| s.buf.len() + s.origins.len() * std::mem::size_of::<Origin>())
+            .sum();
+        let wrapups: usize = self.wrapups.iter().map(|w| w.0.len()).sum();
+        self.input.held() + defs + frames + sinks + wrapups + self.expansion_bytes
+    }
+
+    /// Bytes that may still be taken before the memory limit (as last counted).
+    pub fn memory_left(&self) -> usize {
+        self.opts
+            .max_memory
+            .saturating_sub(self.held.saturating_add(self.unchecked))
+    }
+
+    /// Stops the run because `what` would pass the memory limit.
+    pub fn over_memory(&mut self, what: &str) -> Stop {
+        let (name, line) = (self.input.cur_name, self.input.cur_line);
+        let msg = format!(
+            "{what} exceeds the m4 memory limit of {} bytes{}",
+            self.opts.max_memory,
+            self.chain_text(self.innermost_exp())
+        );
+        self.fatal_at(name, line, &msg)
     }
 
     fn innermost_exp(&self) -> Option<ExpId> {
@@ -414,25 +502,33 @@ impl<'a> Expander<'a> {
         Ok(())
     }
 
-    /// Looks a file up as given, then in each `-I` directory; returns the name used.
-    pub fn find_file(&self, path: &str) -> Option<(String, Vec<u8>)> {
-        if let Some(data) = self.loader.load(path) {
-            return Some((path.to_string(), data));
+    /// Looks a file up as given, then in each `-I` directory; returns the name used. A
+    /// file larger than what is left of the memory limit stops the run.
+    pub fn find_file(&mut self, path: &str) -> Result<Option<(String, Vec<u8>)>, Stop> {
+        let mut names = vec![path.to_string()];
+        if !path.starts_with('/') && path != "-" {
+            let dirs = self.opts.include_dirs.iter();
+            names.extend(dirs.map(|dir| format!("{}/{}", dir.trim_end_matches('/'), path)));
         }
-        if path.starts_with('/') {
-            return None;
+        for name in names {
+            match self.loader.load_at_most(&name, self.memory_left()) {
+                Ok(data) => return Ok(Some((name, data))),
+                Err(LoadError::TooLarge) => {
+                    return Err(self.over_memory(&format!("file `{name}'")));
+                }
+                Err(LoadError::Missing) => {}
+            }
         }
-        self.opts.include_dirs.iter().find_map(|dir| {
-            let full = format!("{}/{}", dir.trim_end_matches('/'), path);
-            self.loader.load(&full).map(|d| (full, d))
-        })
+        Ok(None)
     }
 
     /// Starts reading a file's text.
-    pub fn push_file(&mut self, name: &str, data: Vec<u8>) {
+    pub fn push_file(&mut self, name: &str, data: Vec<u8>) -> Result<(), Stop> {
+        self.take(data.len())?;
         let id = self.intern(name);
         self.input.push_file(id, Rc::from(data));
         self.out_line = -1;
+        Ok(())
     }
 
     /// The definition a word names, if it is a macro.
@@ -602,6 +698,9 @@ impl<'a> Expander<'a> {
             );
             return Err(self.fatal_at(open.name, open.line, &msg));
         }
+        let record = std::mem::size_of::<Expansion>() + std::mem::size_of::<u32>() + name.len();
+        self.expansion_bytes += record;
+        self.take(record)?;
         // A traced call is reported after it ran (after its warnings), as GNU m4 does.
         // GNU m4 reports and attributes everything a macro does to the line of its name.
         let saved = (self.input.cur_name, self.input.cur_line);
@@ -613,10 +712,11 @@ impl<'a> Expander<'a> {
                 let call_spans = std::mem::take(&mut self.call_spans);
                 let (text, spans) = self.substitute(&body, &spans, &args, &call_spans);
                 self.result_spans = spans;
-                self.charge(text.len()).map(|_| text)
+                Ok(text)
             }
             Def::Builtin(b) => self.builtin(b, &args),
-        };
+        }
+        .and_then(|text| self.charge(text.len()).map(|()| text));
         self.input.cur_name = saved.0;
         self.input.cur_line = saved.1;
         let text = result?;
@@ -779,14 +879,13 @@ impl<'a> Expander<'a> {
     }
 
     fn process_file(&mut self, path: &str) -> Result<(), Stop> {
-        let found = if path == "-" {
-            self.loader.load("-").map(|d| ("stdin".to_string(), d))
-        } else {
-            self.find_file(path)
-        };
+        let found = self.find_file(path)?.map(|(name, d)| {
+            let name = if path == "-" { "stdin".into() } else { name };
+            (name, d)
+        });
         match found {
             Some((name, data)) => {
-                self.push_file(&name, data);
+                self.push_file(&name, data)?;
                 self.expand_input()
             }
             None => {
@@ -827,6 +926,7 @@ impl<'a> Expander<'a> {
             messages: self.messages,
             diagnostics: self.diagnostics,
             exit_code: self.exit_code,
+            m4exit: self.m4exit,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The `format` builtin: C `printf` conversions over macro arguments, as GNU m4 does them.
 //!
 //! Integers are C `int` (32 bits); floating conversions use `f64` and C's rules for `%e`,
-//! `%f` and `%g`. A missing argument reads as empty (0 for numbers).
+//! `%f` and `%g`. A missing argument reads as empty (0 for numbers). Widths and
+//! precisions are honoured in full, as GNU m4 does, up to the caller's memory budget.
 
 use super::expand::ArgVal;
 
@@ -48,14 +49,27 @@ fn to_float(t: &[u8]) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Digits past which a double's exact decimal expansion is all zeros: it has at most 1074
+/// after the point (767 significant). Rust's formatter takes at most 65535, so longer
+/// precisions are written as this many digits and then zeros.
+const EXACT_DIGITS: usize = 1100;
+
+/// `%f` digits: `prec` decimals.
+fn fixed(v: f64, prec: usize) -> String {
+    let mut s = format!("{:.*}", prec.min(EXACT_DIGITS), v);
+    s.extend(std::iter::repeat_n('0', prec.saturating_sub(EXACT_DIGITS)));
+    s
+}
+
 /// `%e` digits: mantissa with `prec` decimals and a signed two-digit exponent.
 fn exp_form(v: f64, prec: usize, upper: bool) -> String {
-    let s = format!("{:.*e}", prec, v);
+    let s = format!("{:.*e}", prec.min(EXACT_DIGITS), v);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let e = if upper { 'E' } else { 'e' };
     let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mant}{e}{sign}{:02}", exp.abs())
+    let zeros = "0".repeat(prec.saturating_sub(EXACT_DIGITS));
+    format!("{mant}{zeros}{e}{sign}{:02}", exp.abs())
 }
 
 fn strip_zeros(s: &str) -> String {
@@ -74,7 +88,7 @@ fn strip_zeros(s: &str) -> String {
 fn general_form(v: f64, prec: usize, upper: bool, alt: bool) -> String {
     let p = prec.max(1);
     if v == 0.0 {
-        let s = format!("{:.*}", p - 1, v);
+        let s = fixed(v, p - 1);
         return if alt { s } else { strip_zeros(&s) };
     }
     let e = exp_form(v, p - 1, upper);
@@ -83,10 +97,10 @@ fn general_form(v: f64, prec: usize, upper: bool, alt: bool) -> String {
         .next()
         .and_then(|x| x.parse().ok())
         .unwrap_or(0);
-    let s = if x < -4 || x >= p as i32 {
+    let s = if x < -4 || i64::from(x) >= p as i64 {
         e
     } else {
-        format!("{:.*}", (p as i32 - 1 - x).max(0) as usize, v)
+        fixed(v, (p as i64 - 1 - i64::from(x)).max(0) as usize)
     };
     if alt {
         s
@@ -106,7 +120,7 @@ fn float_text(v: f64, conv: u8, spec: &Spec) -> String {
         return if upper { s.to_uppercase() } else { s.into() };
     }
     match conv {
-        b'f' | b'F' => format!("{:.*}", prec, v),
+        b'f' | b'F' => fixed(v, prec),
         b'e' | b'E' => exp_form(v, prec, upper),
         _ => general_form(v, prec, upper, spec.alt),
     }
@@ -149,8 +163,9 @@ fn signed(s: String, neg: bool, spec: &Spec) -> String {
     }
 }
 
-/// Formats `args` by the template `fmt`.
-pub(crate) fn format(fmt: &[u8], args: &[ArgVal]) -> Vec<u8> {
+/// Formats `args` by the template `fmt`; a width or precision over `budget` bytes is
+/// refused (returned), before anything that large is allocated.
+pub(crate) fn format(fmt: &[u8], args: &[ArgVal], budget: usize) -> Result<Vec<u8>, usize> {
     let mut out = Vec::new();
     let mut k = 0;
     let mut i = 0;
@@ -178,27 +193,23 @@ pub(crate) fn format(fmt: &[u8], args: &[ArgVal]) -> Vec<u8> {
             i += 1;
             let w = to_int(arg_text(args, &mut k));
             spec.left |= w < 0;
-            spec.width = w.unsigned_abs().min(1 << 16) as usize;
+            spec.width = w.unsigned_abs() as usize;
         } else {
-            while let Some(d) = fmt.get(i).filter(|d| d.is_ascii_digit()) {
-                spec.width = (spec.width * 10 + usize::from(d - b'0')).min(1 << 16);
-                i += 1;
-            }
+            spec.width = digits(fmt, &mut i);
         }
         if fmt.get(i) == Some(&b'.') {
             i += 1;
             if fmt.get(i) == Some(&b'*') {
                 i += 1;
                 let p = to_int(arg_text(args, &mut k));
-                spec.prec = (p >= 0).then_some(p.min(1 << 16) as usize);
+                spec.prec = (p >= 0).then_some(p as usize);
             } else {
-                let mut p = 0usize;
-                while let Some(d) = fmt.get(i).filter(|d| d.is_ascii_digit()) {
-                    p = (p * 10 + usize::from(d - b'0')).min(1 << 16);
-                    i += 1;
-                }
-                spec.prec = Some(p);
+                spec.prec = Some(digits(fmt, &mut i));
             }
+        }
+        let field = spec.width.max(spec.prec.unwrap_or(0));
+        if field > budget {
+            return Err(field);
         }
         while fmt.get(i).is_some_and(|c| b"hlLqjzt".contains(c)) {
             i += 1;
@@ -269,7 +280,17 @@ pub(crate) fn format(fmt: &[u8], args: &[ArgVal]) -> Vec<u8> {
             _ => {}
         }
     }
-    out
+    Ok(out)
+}
+
+/// A decimal number in the template, saturating (the budget check rejects it then).
+fn digits(fmt: &[u8], i: &mut usize) -> usize {
+    let mut n = 0usize;
+    while let Some(d) = fmt.get(*i).filter(|d| d.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(usize::from(d - b'0'));
+        *i += 1;
+    }
+    n
 }
 
 #[cfg(test)]
@@ -281,7 +302,7 @@ mod tests {
             .iter()
             .map(|a| ArgVal::Text(a.as_bytes().to_vec()))
             .collect();
-        String::from_utf8(format(fmt.as_bytes(), &args)).unwrap()
+        String::from_utf8(format(fmt.as_bytes(), &args, 1 << 20).unwrap()).unwrap()
     }
 
     #[test]
@@ -302,5 +323,25 @@ mod tests {
             f("%g|%g|%g", &["0.0001", "1000000", "1e-5"]),
             "0.0001|1e+06|1e-05"
         );
+    }
+
+    #[test]
+    fn long_precisions_are_exact_then_zeros() {
+        let s = f("%.65536f", &["1"]);
+        assert_eq!((s.len(), &s[..4]), (65538, "1.00"));
+        assert!(s[2..].bytes().all(|b| b == b'0'));
+        let e = f("%.2000e|%.65536g|%#.3000g", &["0.1", "1", "2"]);
+        let (e, rest) = e.split_once('|').unwrap();
+        assert!(e.starts_with("1.000000000000000055511151231257827") && e.ends_with("0e-01"));
+        assert_eq!(e.len(), 2000 + 6);
+        assert_eq!(rest.split_once('|').unwrap().0, "1");
+        assert_eq!(rest.split_once('|').unwrap().1.len(), 3001);
+    }
+
+    #[test]
+    fn fields_over_the_budget_are_refused() {
+        let args = [ArgVal::Text(b"2147483647".to_vec())];
+        assert_eq!(format(b"%.*f", &args, 1000), Err(2_147_483_647));
+        assert_eq!(format(b"%99999999999d", &[], 1000), Err(99_999_999_999));
     }
 }

@@ -229,6 +229,20 @@ impl Input {
         self.stack.len()
     }
 
+    /// Bytes the stack holds: files and pushed-back text with its sources.
+    pub fn held(&self) -> usize {
+        self.stack
+            .iter()
+            .map(|b| match b {
+                Block::File { data, .. } => data.len(),
+                Block::Str { data, spans, .. } => {
+                    data.len() + spans.len() * std::mem::size_of::<(u32, Src)>()
+                }
+                Block::Func(_) => 0,
+            })
+            .sum()
+    }
+
     /// Number of files being read (nested `include`s plus the input file).
     pub fn open_files(&self) -> usize {
         self.stack

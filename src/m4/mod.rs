@@ -29,15 +29,17 @@
 //! assert_eq!(out.exit_code, 0);
 //! ```
 //!
-//! **Invariant:** no input makes the expander panic, recurse without bound or allocate
-//! without bound: nesting, expansion depth and output size have limits in [`Options`], and
-//! reaching one ends the run with an error that shows the chain of macro calls.
+//! **Invariant:** no input makes the expander panic, recurse on the native stack or
+//! allocate without bound: every limit is in [`limits`] (some adjustable in [`Options`]),
+//! and reaching one ends the run with an error that names it and shows the chain of
+//! macro calls.
 
 mod builtins;
 mod eval;
 mod expand;
 mod format;
 mod lexer;
+pub mod limits;
 mod regex;
 
 /// Flags that change how the input is expanded, mirroring GNU m4's options.
@@ -54,13 +56,16 @@ pub struct Options {
     /// `-E` given this many times: once, warnings make the exit status 1; twice or more,
     /// the first warning stops the run.
     pub fatal_warnings: u8,
-    /// `-L`: how deeply macro calls may nest inside arguments (GNU m4's default is 1024).
+    /// `-L`: how deeply macro calls may nest inside arguments (GNU m4 1.4.19 defaults to
+    /// unlimited and overflows its stack instead; [`limits::NESTING_LIMIT`]).
     pub nesting_limit: usize,
     /// How long a chain of expansions may grow (a macro whose expansion calls a macro whose
     /// expansion calls ...); this is what stops `define(a, a)a`.
     pub max_expansion_depth: usize,
-    /// Total bytes of output, diversions and collected arguments before the run is stopped.
+    /// Bytes of text the run may produce in all, kept or not: a bound on work.
     pub max_output: usize,
+    /// Bytes the expander may hold at once: a bound on memory.
+    pub max_memory: usize,
 }
 
 impl Default for Options {
@@ -71,9 +76,10 @@ impl Default for Options {
             include_dirs: Vec::new(),
             allow_shell: false,
             fatal_warnings: 0,
-            nesting_limit: 1024,
-            max_expansion_depth: 250_000,
-            max_output: 512 << 20,
+            nesting_limit: limits::NESTING_LIMIT,
+            max_expansion_depth: limits::EXPANSION_DEPTH,
+            max_output: limits::OUTPUT_LIMIT,
+            max_memory: limits::MEMORY_LIMIT,
         }
     }
 }
@@ -96,11 +102,58 @@ pub trait FileLoader {
     /// `-` is standard input), or `None` if it cannot be read.
     fn load(&self, path: &str) -> Option<Vec<u8>>;
 
+    /// [`FileLoader::load`], refusing a file of more than `limit` bytes. The expander
+    /// reads through this, with what is left of the memory limit. The default loads the
+    /// whole file first, which is fine for texts in memory; a loader of real files should
+    /// use [`read_at_most`] so that `include(/dev/zero)` stops at the limit.
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, LoadError> {
+        let data = self.load(path).ok_or(LoadError::Missing)?;
+        if data.len() > limit {
+            return Err(LoadError::TooLarge);
+        }
+        Ok(data)
+    }
+
     /// Runs a shell command for `syscmd`/`esyscmd` and returns its standard output and exit
     /// status; only asked when [`Options::allow_shell`] is set. The default refuses.
     fn run_shell(&self, _command: &str) -> Option<(Vec<u8>, i32)> {
         None
     }
+}
+
+/// Why [`FileLoader::load_at_most`] gave no text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadError {
+    /// It cannot be read (GNU m4 says "No such file or directory").
+    Missing,
+    /// It holds more than the limit asked for (a device such as `/dev/zero`, a huge file).
+    TooLarge,
+}
+
+/// Reads the file at `path` (`-`: standard input) but never more than `limit` bytes, so
+/// that a device or an endless pipe cannot exhaust memory; directories are
+/// [`LoadError::Missing`]. For [`FileLoader::load_at_most`] of loaders that read the file
+/// system (the expander itself does no I/O).
+pub fn read_at_most(path: &str, limit: usize) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let reader: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        let file = std::fs::File::open(path).map_err(|_| LoadError::Missing)?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(LoadError::Missing);
+        }
+        Box::new(file)
+    };
+    let mut data = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|_| LoadError::Missing)?;
+    if data.len() > limit {
+        return Err(LoadError::TooLarge);
+    }
+    Ok(data)
 }
 
 /// Where a range of the output came from.
@@ -188,6 +241,10 @@ pub struct Expanded {
     pub diagnostics: Vec<Message>,
     /// The exit status GNU m4 would return.
     pub exit_code: i32,
+    /// Where `m4exit` stopped the run, if it did: file index, line, and the status asked
+    /// for. GNU m4 exits then without a message (and without the diversions), so a caller
+    /// that is not `m4` itself should say why it stopped.
+    pub m4exit: Option<(u32, u32, i32)>,
 }
 
 impl Expanded {

@@ -2,18 +2,30 @@
 //!
 //! GNU m4 1.4.19 compiles patterns with GNU regex's Emacs syntax, which no crate offers:
 //! `\(` `\)` group, `\|` alternates, `*` `+` `?` repeat (but are plain characters where
-//! nothing precedes them), `\{` is a plain `{` (no intervals in this syntax), `[...]` sets
-//! take `\` literally, `.` matches anything but newline, `^`/`$` anchor only at the ends of
-//! the pattern or of a group or branch (and match at line breaks too), and there are the
-//! GNU operators `\w \W \s \S \b \B \< \> \` \'` and back-references `\1`..`\9`.
+//! nothing precedes them or an anchor does), `\{` is a plain `{` (no intervals in this
+//! syntax), `[...]` sets take `\` literally and know no `[:class:]` (a reversed range is
+//! empty), `.` matches anything but newline, `^`/`$` anchor only at the ends of the
+//! pattern or of a group or branch (and match at line breaks too), and there are the GNU
+//! operators `\w \W \s \S \b \B \< \> \` \'` and back-references `\1`..`\9`.
 //!
 //! Matching is POSIX-style leftmost-longest: every path from a start position is explored
-//! (each program state at most once per position, so the work stays linear in the text
-//! length per start), and the longest match wins; among equally long matches, the one
-//! a greedy left-to-right search finds first supplies the groups.
+//! (each program state at most once per position), and the longest match wins; among
+//! equally long matches, the one a greedy left-to-right search finds first supplies the
+//! groups. Without back-references, whether a state can reach the end of the pattern does
+//! not depend on the groups, so the states a failed start visited are not tried again
+//! from later starts: a search is linear in the text length. With back-references it can
+//! be far worse, and [`limits::REGEX_STEPS`] bounds every call.
+//!
+//! Nothing recurses on the native stack: the parser keeps open groups on a stack, the
+//! syntax tree is a vector whose nodes come after their children, and the program is laid
+//! out from node sizes in two passes over that vector.
 
 use std::collections::HashSet;
 
+use super::expand::FastHash;
+use super::limits;
+
+/// A node of the syntax tree; children are indices of earlier nodes.
 #[derive(Debug, Clone)]
 enum Node {
     Empty,
@@ -22,10 +34,11 @@ enum Node {
     Set(Box<[bool; 256]>),
     Assert(Assert),
     Backref(usize),
-    Group(usize, Box<Node>),
-    Concat(Vec<Node>),
-    Alt(Vec<Node>),
-    Repeat(Box<Node>, bool, bool),
+    Group(usize, usize),
+    Concat(Vec<usize>),
+    Alt(Vec<usize>),
+    /// The node, whether it must match once (`+`), whether it may match more than once.
+    Repeat(usize, bool, bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +71,12 @@ enum Inst {
 pub(crate) struct Regex {
     prog: Vec<Inst>,
     groups: usize,
+    backrefs: bool,
 }
+
+/// A match took more than [`limits::REGEX_STEPS`] steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooComplex;
 
 /// What a replacement did that GNU m4 warns about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,142 +116,142 @@ struct Parser<'a> {
     p: &'a [u8],
     i: usize,
     groups: usize,
-    open: Vec<usize>,
+    nodes: Vec<Node>,
+}
+
+/// A group being parsed (group 0 is the whole pattern).
+struct Open {
+    group: usize,
+    branches: Vec<usize>,
+    items: Vec<usize>,
+    branch_start: usize,
 }
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// A test for membership in a `[:name:]` class.
-type ClassTest = fn(u8) -> bool;
-
-const CLASSES: &[(&str, ClassTest)] = &[
-    ("alpha", |c| c.is_ascii_alphabetic()),
-    ("upper", |c| c.is_ascii_uppercase()),
-    ("lower", |c| c.is_ascii_lowercase()),
-    ("digit", |c| c.is_ascii_digit()),
-    ("xdigit", |c| c.is_ascii_hexdigit()),
-    ("alnum", |c| c.is_ascii_alphanumeric()),
-    ("space", |c| c.is_ascii_whitespace() || c == 0x0b),
-    ("blank", |c| c == b' ' || c == b'\t'),
-    ("punct", |c| c.is_ascii_punctuation()),
-    ("print", |c| (0x20..0x7f).contains(&c)),
-    ("graph", |c| c.is_ascii_graphic()),
-    ("cntrl", |c| c.is_ascii_control()),
-];
-
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
         self.p.get(self.i).copied()
     }
 
-    fn at_branch_end(&self) -> bool {
+    fn add(&mut self, node: Node) -> usize {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// Whether a `$` just read ends a branch (and so is an anchor).
+    fn at_branch_end(&self, in_group: bool) -> bool {
         match self.p.get(self.i..) {
             None | Some([]) => true,
-            Some([b'\\', b')', ..]) => !self.open.is_empty(),
+            Some([b'\\', b')', ..]) => in_group,
             Some([b'\\', b'|', ..]) => true,
             _ => false,
         }
     }
 
-    fn alt(&mut self) -> Result<Node, String> {
-        let mut branches = vec![self.concat()?];
-        while self.p[self.i..].starts_with(b"\\|") {
-            self.i += 2;
-            branches.push(self.concat()?);
-        }
-        Ok(if branches.len() == 1 {
-            branches.pop().unwrap_or(Node::Empty)
-        } else {
-            Node::Alt(branches)
-        })
-    }
-
-    fn concat(&mut self) -> Result<Node, String> {
-        let mut items: Vec<Node> = Vec::new();
-        let branch_start = self.i;
-        while let Some(c) = self.peek() {
-            if self.p[self.i..].starts_with(b"\\|") {
-                break;
-            }
-            if self.p[self.i..].starts_with(b"\\)") {
-                if self.open.is_empty() {
+    /// Parses the whole pattern; the root node.
+    fn parse(&mut self) -> Result<usize, String> {
+        let mut open = vec![Open {
+            group: 0,
+            branches: Vec::new(),
+            items: Vec::new(),
+            branch_start: 0,
+        }];
+        loop {
+            let rest = &self.p[self.i..];
+            let ends_branch =
+                rest.is_empty() || rest.starts_with(b"\\|") || rest.starts_with(b"\\)");
+            if ends_branch {
+                if rest.starts_with(b"\\)") && open.len() == 1 {
                     return Err("Unmatched ) or \\)".into());
                 }
-                break;
+                if rest.is_empty() && open.len() > 1 {
+                    return Err("Unmatched ( or \\(".into());
+                }
+                let mut ctx = open.pop().expect("the whole pattern stays open");
+                let items = std::mem::take(&mut ctx.items);
+                let branch = match items.len() {
+                    0 => self.add(Node::Empty),
+                    1 => items[0],
+                    _ => self.add(Node::Concat(items)),
+                };
+                ctx.branches.push(branch);
+                if !rest.is_empty() {
+                    self.i += 2;
+                }
+                if rest.starts_with(b"\\|") {
+                    ctx.branch_start = self.i;
+                    open.push(ctx);
+                    continue;
+                }
+                let alt = match ctx.branches.len() {
+                    1 => ctx.branches[0],
+                    _ => self.add(Node::Alt(ctx.branches)),
+                };
+                let Some(parent) = open.last_mut() else {
+                    return Ok(alt);
+                };
+                let group = self.add(Node::Group(ctx.group, alt));
+                parent.items.push(group);
+                continue;
             }
-            let at_start = self.i == branch_start
-                || (items.len() == 1 && matches!(items[0], Node::Assert(Assert::LineStart)));
-            match c {
-                b'*' | b'+' | b'?' if !at_start && !items.is_empty() => {
-                    self.i += 1;
-                    let last = items.pop().unwrap_or(Node::Empty);
-                    let node = match c {
-                        b'*' => Node::Repeat(Box::new(last), false, true),
-                        b'+' => Node::Repeat(Box::new(last), true, true),
-                        _ => Node::Repeat(Box::new(last), false, false),
-                    };
-                    items.push(node);
-                }
-                b'^' if self.i == branch_start => {
-                    self.i += 1;
-                    items.push(Node::Assert(Assert::LineStart));
-                }
-                b'$' => {
-                    self.i += 1;
-                    if self.at_branch_end() {
-                        items.push(Node::Assert(Assert::LineEnd));
-                    } else {
-                        items.push(Node::Byte(b'$'));
+            if rest.starts_with(b"\\(") {
+                self.i += 2;
+                self.groups += 1;
+                open.push(Open {
+                    group: self.groups,
+                    branches: Vec::new(),
+                    items: Vec::new(),
+                    branch_start: self.i,
+                });
+                continue;
+            }
+            let ctx = open.last().expect("the whole pattern stays open");
+            // GNU regex takes `*` `+` `?` literally after an anchor, as at a branch start.
+            let after_anchor = ctx
+                .items
+                .last()
+                .is_some_and(|&n| matches!(self.nodes[n], Node::Assert(_)));
+            let at_start = self.i == ctx.branch_start || after_anchor;
+            let c = rest[0];
+            self.i += 1;
+            let node = match c {
+                b'*' | b'+' | b'?' if !at_start && !ctx.items.is_empty() => {
+                    let (once, many) = (c == b'+', c != b'?');
+                    let last = *ctx.items.last().expect("not empty");
+                    // `a**`, `a+?`...: a repeat of a repeat is one repeat, as it matches
+                    // the same, and a long run of `*` makes no deep program.
+                    if let Node::Repeat(_, o, m) = &mut self.nodes[last] {
+                        (*o, *m) = (*o && once, *m || many);
+                        continue;
                     }
+                    open.last_mut().expect("open").items.pop();
+                    Node::Repeat(last, once, many)
                 }
-                b'.' => {
-                    self.i += 1;
-                    items.push(Node::Any);
-                }
-                b'[' => {
-                    self.i += 1;
-                    items.push(self.set()?);
-                }
-                b'\\' => {
-                    self.i += 1;
-                    items.push(self.escape()?);
-                }
-                _ => {
-                    self.i += 1;
-                    items.push(Node::Byte(c));
-                }
-            }
+                b'^' if self.i - 1 == ctx.branch_start => Node::Assert(Assert::LineStart),
+                b'$' if self.at_branch_end(open.len() > 1) => Node::Assert(Assert::LineEnd),
+                b'.' => Node::Any,
+                b'[' => self.set()?,
+                b'\\' => self.escape(&open)?,
+                _ => Node::Byte(c),
+            };
+            let node = self.add(node);
+            open.last_mut().expect("open").items.push(node);
         }
-        Ok(match items.len() {
-            0 => Node::Empty,
-            1 => items.pop().unwrap_or(Node::Empty),
-            _ => Node::Concat(items),
-        })
     }
 
-    fn escape(&mut self) -> Result<Node, String> {
+    /// An escape other than `\\(`, `\\)` and `\\|`, after its backslash.
+    fn escape(&mut self, open: &[Open]) -> Result<Node, String> {
         let Some(c) = self.peek() else {
             return Err("Trailing backslash".into());
         };
         self.i += 1;
         Ok(match c {
-            b'(' => {
-                self.groups += 1;
-                let n = self.groups;
-                self.open.push(n);
-                let inner = self.alt()?;
-                if !self.p[self.i..].starts_with(b"\\)") {
-                    return Err("Unmatched ( or \\(".into());
-                }
-                self.i += 2;
-                self.open.pop();
-                Node::Group(n, Box::new(inner))
-            }
             b'1'..=b'9' => {
                 let n = usize::from(c - b'0');
-                if n > self.groups || self.open.contains(&n) {
+                if n > self.groups || open.iter().any(|o| o.group == n) {
                     return Err("Invalid back reference".into());
                 }
                 Node::Backref(n)
@@ -276,26 +294,10 @@ impl Parser<'_> {
                 break;
             }
             first = false;
-            if c == b'[' && self.p.get(self.i + 1) == Some(&b':') {
-                let rest = &self.p[self.i + 2..];
-                if let Some(end) = rest.windows(2).position(|w| w == b":]") {
-                    let name = &rest[..end];
-                    let Some((_, f)) = CLASSES.iter().find(|(n, _)| n.as_bytes() == name) else {
-                        return Err("Invalid character class name".into());
-                    };
-                    for (b, slot) in set.iter_mut().enumerate() {
-                        *slot |= f(b as u8);
-                    }
-                    self.i += 2 + end + 2;
-                    continue;
-                }
-            }
             self.i += 1;
             if self.peek() == Some(b'-') && self.p.get(self.i + 1).is_some_and(|&e| e != b']') {
+                // A reversed range is empty.
                 let hi = self.p[self.i + 1];
-                if hi < c {
-                    return Err("Invalid range end".into());
-                }
                 for b in c..=hi {
                     set[b as usize] = true;
                 }
@@ -313,58 +315,88 @@ impl Parser<'_> {
     }
 }
 
-fn emit(node: &Node, prog: &mut Vec<Inst>) {
-    match node {
-        Node::Empty => {}
-        Node::Byte(b) => prog.push(Inst::Byte(*b)),
-        Node::Any => prog.push(Inst::Any),
-        Node::Set(s) => prog.push(Inst::Set(s.clone())),
-        Node::Assert(a) => prog.push(Inst::Assert(*a)),
-        Node::Backref(n) => prog.push(Inst::Backref(*n)),
-        Node::Group(n, inner) => {
-            prog.push(Inst::Save(2 * n));
-            emit(inner, prog);
-            prog.push(Inst::Save(2 * n + 1));
-        }
-        Node::Concat(items) => items.iter().for_each(|n| emit(n, prog)),
-        Node::Alt(branches) => {
-            let mut jumps = Vec::new();
-            for (k, b) in branches.iter().enumerate() {
-                if k + 1 < branches.len() {
-                    let split = prog.len();
-                    prog.push(Inst::Split(split + 1, 0));
-                    emit(b, prog);
-                    jumps.push(prog.len());
-                    prog.push(Inst::Jmp(0));
-                    let next = prog.len();
-                    prog[split] = Inst::Split(split + 1, next);
-                } else {
-                    emit(b, prog);
-                }
-            }
-            let end = prog.len();
-            for j in jumps {
-                prog[j] = Inst::Jmp(end);
-            }
-        }
-        Node::Repeat(inner, at_least_one, many) => {
-            let start = prog.len();
-            if *at_least_one {
-                emit(inner, prog);
-                let split = prog.len();
-                prog.push(Inst::Split(start, split + 1));
-            } else {
-                prog.push(Inst::Split(start + 1, 0));
-                emit(inner, prog);
-                if *many {
-                    prog.push(Inst::Jmp(start));
-                }
-                let end = prog.len();
-                prog[start] = Inst::Split(start + 1, end);
-            }
-        }
+/// Lays the tree out as a program between `Save(0)` and `Save(1) Match`. Children come
+/// before their parents in `nodes`, so one forward pass finds every node's size and one
+/// backward pass places each node (its parent placed it already) and writes its own
+/// instructions.
+fn compile(mut nodes: Vec<Node>, root: usize) -> Vec<Inst> {
+    let mut size = vec![0usize; nodes.len()];
+    for i in 0..nodes.len() {
+        size[i] = match &nodes[i] {
+            Node::Empty => 0,
+            Node::Group(_, c) => size[*c] + 2,
+            Node::Concat(items) => items.iter().map(|&c| size[c]).sum(),
+            Node::Alt(bs) => bs.iter().map(|&b| size[b] + 2).sum::<usize>() - 2,
+            Node::Repeat(c, once, many) => size[*c] + 1 + usize::from(!once && *many),
+            _ => 1,
+        };
     }
+    let mut prog = vec![Inst::Match; size[root] + 3];
+    prog[0] = Inst::Save(0);
+    prog[size[root] + 1] = Inst::Save(1);
+    let mut start = vec![0usize; nodes.len()];
+    start[root] = 1;
+    for i in (0..nodes.len()).rev() {
+        let s = start[i];
+        let leaf = match std::mem::replace(&mut nodes[i], Node::Empty) {
+            Node::Empty => continue,
+            Node::Byte(b) => Inst::Byte(b),
+            Node::Any => Inst::Any,
+            Node::Set(set) => Inst::Set(set),
+            Node::Assert(a) => Inst::Assert(a),
+            Node::Backref(n) => Inst::Backref(n),
+            Node::Group(n, c) => {
+                prog[s] = Inst::Save(2 * n);
+                start[c] = s + 1;
+                prog[s + 1 + size[c]] = Inst::Save(2 * n + 1);
+                continue;
+            }
+            Node::Concat(items) => {
+                let mut at = s;
+                for c in items {
+                    start[c] = at;
+                    at += size[c];
+                }
+                continue;
+            }
+            Node::Alt(bs) => {
+                let (end, last) = (s + size[i], bs.len() - 1);
+                let mut at = s;
+                for (k, b) in bs.into_iter().enumerate() {
+                    if k == last {
+                        start[b] = at;
+                        break;
+                    }
+                    let next = at + size[b] + 2;
+                    prog[at] = Inst::Split(at + 1, next);
+                    start[b] = at + 1;
+                    prog[next - 1] = Inst::Jmp(end);
+                    at = next;
+                }
+                continue;
+            }
+            Node::Repeat(c, true, _) => {
+                start[c] = s;
+                Inst::Split(s, s + size[c] + 1)
+            }
+            Node::Repeat(c, false, many) => {
+                let end = s + 1 + size[c] + usize::from(many);
+                start[c] = s + 1;
+                if many {
+                    prog[end - 1] = Inst::Jmp(s);
+                }
+                prog[s] = Inst::Split(s + 1, end);
+                continue;
+            }
+        };
+        // A leaf fills its one slot; `X+` ends with its loop-back split.
+        prog[s + size[i] - 1] = leaf;
+    }
+    prog
 }
+
+/// Program states (instruction, text position) already visited.
+type Seen = HashSet<u64, FastHash>;
 
 enum Step {
     Explore(usize, usize),
@@ -381,19 +413,14 @@ impl Regex {
             p: pattern,
             i: 0,
             groups: 0,
-            open: Vec::new(),
+            nodes: Vec::new(),
         };
-        let node = p.alt()?;
-        if p.i < pattern.len() {
-            return Err("Unmatched ) or \\)".into());
-        }
-        let mut prog = vec![Inst::Save(0)];
-        emit(&node, &mut prog);
-        prog.push(Inst::Save(1));
-        prog.push(Inst::Match);
+        let root = p.parse()?;
+        let backrefs = p.nodes.iter().any(|n| matches!(n, Node::Backref(_)));
         Ok(Regex {
-            prog,
+            prog: compile(p.nodes, root),
             groups: p.groups,
+            backrefs,
         })
     }
 
@@ -414,12 +441,18 @@ impl Regex {
         }
     }
 
-    /// The longest match starting exactly at `start`.
-    fn match_at(&self, s: &[u8], start: usize) -> Option<Captures> {
+    /// The longest match starting exactly at `start`, visiting no state in `seen`; each
+    /// state visited counts a step against `steps`.
+    fn match_at(
+        &self,
+        s: &[u8],
+        start: usize,
+        seen: &mut Seen,
+        steps: &mut usize,
+    ) -> Result<Option<Captures>, TooComplex> {
         let nslots = 2 * (self.groups + 1);
         let mut caps: Vec<Option<usize>> = vec![None; nslots];
         let mut best: Option<(usize, Vec<Option<usize>>)> = None;
-        let mut seen: HashSet<(usize, usize)> = HashSet::new();
         let mut stack = vec![Step::Explore(0, start)];
         while let Some(step) = stack.pop() {
             let (mut pc, mut pos) = match step {
@@ -430,8 +463,12 @@ impl Regex {
                 Step::Explore(pc, pos) => (pc, pos),
             };
             loop {
-                if !seen.insert((pc, pos)) {
+                if !seen.insert((pc as u64) << 32 | pos as u64) {
                     break;
+                }
+                *steps += 1;
+                if *steps > limits::REGEX_STEPS {
+                    return Err(TooComplex);
                 }
                 match &self.prog[pc] {
                     Inst::Byte(b) => {
@@ -494,7 +531,7 @@ impl Regex {
                 break;
             }
         }
-        best.map(|(_, caps)| Captures {
+        Ok(best.map(|(_, caps)| Captures {
             slots: caps
                 .chunks(2)
                 .map(|p| match (p[0], p[1]) {
@@ -502,12 +539,29 @@ impl Regex {
                     _ => None,
                 })
                 .collect(),
-        })
+        }))
     }
 
-    /// The leftmost(-longest) match starting at or after `from`.
-    pub fn search(&self, s: &[u8], from: usize) -> Option<Captures> {
-        (from..=s.len()).find_map(|start| self.match_at(s, start))
+    /// The leftmost(-longest) match starting at or after `from`; `steps` counts the work
+    /// of all searches of one builtin call.
+    pub fn search(
+        &self,
+        s: &[u8],
+        from: usize,
+        steps: &mut usize,
+    ) -> Result<Option<Captures>, TooComplex> {
+        let mut seen = Seen::default();
+        for start in from..=s.len() {
+            if let Some(m) = self.match_at(s, start, &mut seen, steps)? {
+                return Ok(Some(m));
+            }
+            // A state reached from a failed start cannot reach the end, unless what it
+            // can match depends on the groups (back-references).
+            if self.backrefs {
+                seen.clear();
+            }
+        }
+        Ok(None)
     }
 
     /// Expands a replacement: `\&` and `\0` the match, `\1`..`\9` groups, `\\` a backslash.
@@ -545,11 +599,17 @@ impl Regex {
 
     /// `patsubst`: replaces every match; after an empty match one byte is copied so the
     /// scan moves on, as GNU m4 does.
-    pub fn substitute_all(&self, s: &[u8], repl: &[u8], notes: &mut Notes) -> Vec<u8> {
+    pub fn substitute_all(
+        &self,
+        s: &[u8],
+        repl: &[u8],
+        notes: &mut Notes,
+    ) -> Result<Vec<u8>, TooComplex> {
         let mut out = Vec::new();
         let mut offset = 0;
+        let mut steps = 0;
         while offset <= s.len() {
-            let Some(m) = self.search(s, offset) else {
+            let Some(m) = self.search(s, offset, &mut steps)? else {
                 out.extend_from_slice(&s[offset..]);
                 break;
             };
@@ -563,7 +623,7 @@ impl Regex {
                 offset += 1;
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -574,13 +634,18 @@ mod tests {
     fn sub(s: &str, re: &str, r: &str) -> String {
         let re = Regex::new(re.as_bytes()).unwrap();
         let mut notes = Notes::default();
-        String::from_utf8(re.substitute_all(s.as_bytes(), r.as_bytes(), &mut notes)).unwrap()
+        String::from_utf8(
+            re.substitute_all(s.as_bytes(), r.as_bytes(), &mut notes)
+                .unwrap(),
+        )
+        .unwrap()
     }
 
     fn find(s: &str, re: &str) -> Option<usize> {
         Regex::new(re.as_bytes())
             .unwrap()
-            .search(s.as_bytes(), 0)
+            .search(s.as_bytes(), 0, &mut 0)
+            .unwrap()
             .map(|c| c.start())
     }
 
@@ -597,7 +662,7 @@ mod tests {
     #[test]
     fn longest_alternative_wins() {
         let re = Regex::new(b"a\\|ab").unwrap();
-        let m = re.search(b"ab", 0).unwrap();
+        let m = re.search(b"ab", 0, &mut 0).unwrap().unwrap();
         assert_eq!((m.start(), m.end()), (0, 2));
     }
 
@@ -607,7 +672,10 @@ mod tests {
         assert_eq!(find("x\nab", "^ab"), Some(2));
         assert_eq!(find("a$b", "a$b"), Some(0));
         assert_eq!(find("x]", "[]]"), Some(1));
-        assert_eq!(find("x5", "[[:digit:]]"), Some(1));
+        assert_eq!(find("x5", "[[:digit:]]"), None);
+        assert_eq!(find("x:]", "[[:digit:]]"), Some(1));
+        assert_eq!(find("abc", "[z-a]"), None);
+        assert_eq!(find("ab+", "\\b+"), Some(2));
         assert_eq!(find("abab", "\\(ab\\)\\1"), Some(0));
     }
 
@@ -617,5 +685,32 @@ mod tests {
         assert!(Regex::new(b"a\\)").is_err());
         assert!(Regex::new(b"[a").is_err());
         assert!(Regex::new(b"a\\").is_err());
+    }
+
+    #[test]
+    fn deep_patterns_need_no_native_stack() {
+        let n = 100_000;
+        let nested = format!("{}a{}", "\\(".repeat(n), "\\)".repeat(n));
+        let re = Regex::new(nested.as_bytes()).unwrap();
+        let m = re.search(b"xa", 0, &mut 0).unwrap().unwrap();
+        assert_eq!((m.start(), m.get(n)), (1, Some((1, 2))));
+        assert_eq!(find("xaab", &format!("a{}b", "*".repeat(n))), Some(1));
+        assert!(Regex::new(format!("{}a", "\\(".repeat(n)).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn nested_stars_fail_in_linear_time() {
+        let hay = "a".repeat(100_000);
+        let mut steps = 0;
+        let re = Regex::new(b"\\(a*\\)*b").unwrap();
+        assert_eq!(re.search(hay.as_bytes(), 0, &mut steps), Ok(None));
+        assert!(steps < 1_000_000, "{steps} steps");
+    }
+
+    #[test]
+    fn back_references_stop_at_the_step_limit() {
+        let hay = "a".repeat(20_000);
+        let re = Regex::new(b"\\(a*\\)*\\1b").unwrap();
+        assert_eq!(re.search(hay.as_bytes(), 0, &mut 0), Err(TooComplex));
     }
 }

@@ -1,0 +1,11 @@
+dnl C operators GNU m4 rejects, where an operand or an operator is expected.
+eval(`--1')
+eval(`1 ++')
+eval(`1 += 2')
+eval(`(1 &= 2)')
+eval(`1 <<= 2')
+eval(`1**=1')
+eval(`0 && 1 -= 2')
+eval(`1 / 0 2')
+eval(`-(--1)')
+eval(`- -1')
