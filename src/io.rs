@@ -112,10 +112,25 @@ fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
 /// # Errors
 /// When it cannot be read, is too large, or is not what `expect` says.
 pub fn read_input(path: &Path, expect: Expect) -> Result<Vec<u8>, InputError> {
+    read_capped(path, expect, MAX_INPUT_BYTES)
+}
+
+/// The m4 loaders' read: at most `limit` bytes (what is left of m4's memory limit), so
+/// that `include(/dev/zero)` stops there.
+pub fn read_for_m4(path: &Path, limit: usize) -> Result<Vec<u8>, crate::m4::LoadError> {
+    match read_capped(path, Expect::Bytes, (limit as u64).min(MAX_INPUT_BYTES)) {
+        Ok(b) => Ok(b),
+        Err(InputError::TooLarge) => Err(crate::m4::LoadError::TooLarge),
+        Err(_) => Err(crate::m4::LoadError::Missing),
+    }
+}
+
+/// [`read_input`] with a size limit of `limit` bytes ([`InputError::TooLarge`] past it).
+fn read_capped(path: &Path, expect: Expect, limit: u64) -> Result<Vec<u8>, InputError> {
     let (mut r, size) = open(path)?;
     let mut buf = Vec::new();
     match size {
-        Some(n) if n > MAX_INPUT_BYTES => return Err(InputError::TooLarge),
+        Some(n) if n > limit => return Err(InputError::TooLarge),
         // A regular file's size is known: one allocation, no doubling.
         Some(n) => buf
             .try_reserve_exact(n as usize)
@@ -130,7 +145,7 @@ pub fn read_input(path: &Path, expect: Expect) -> Result<Vec<u8>, InputError> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         };
-        if (buf.len() + n) as u64 > MAX_INPUT_BYTES {
+        if (buf.len() + n) as u64 > limit {
             return Err(InputError::TooLarge);
         }
         let start = buf.len();

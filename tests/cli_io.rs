@@ -440,3 +440,50 @@ fn many_guests_are_related_in_bounded_time_and_memory() {
         n + listed
     );
 }
+
+/// `include` of an endless file stops at m4's memory limit, through the real loaders of
+/// `flaskc m4` and `flaskc build`, under a 1 GiB address-space limit.
+#[test]
+fn an_endless_include_stops_at_the_m4_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zero.m4");
+    std::fs::write(&file, "include(`/dev/zero')\n").unwrap();
+    let out = Command::new("prlimit")
+        .arg(format!("--as={}", 1u64 << 30))
+        .arg(env!("CARGO_BIN_EXE_flaskc"))
+        .arg("m4")
+        .arg(&file)
+        .output()
+        .expect("prlimit runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exceeds the m4 memory limit"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `m4exit` in a module stops `flaskc build` with an error at its line, not silently.
+#[test]
+fn m4exit_in_a_build_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("policy");
+    common::copy_tree(&root().join("policy"), &tree);
+    let te = tree.join("modules/domU.te");
+    let mut text = std::fs::read_to_string(&te).unwrap();
+    text.push_str("m4exit(255)\n");
+    std::fs::write(&te, &text).unwrap();
+    let out = flaskc()
+        .arg("build")
+        .arg(&tree)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line = text.lines().count();
+    let err = stderr(&out);
+    assert!(err.contains("error[m4exit]"), "{err}");
+    assert!(err.contains(&format!("modules/domU.te:{line}:1")), "{err}");
+    assert!(!dir.path().join("out").exists());
+}

@@ -692,15 +692,20 @@ impl FileLoader for Disk {
     }
 
     fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, flaskc::m4::LoadError> {
-        flaskc::m4::read_at_most(path, limit)
+        flaskc::io::read_for_m4(std::path::Path::new(path), limit)
     }
 }
 
 #[test]
 fn endless_files_stop_at_the_memory_limit() {
-    use flaskc::m4::{read_at_most, LoadError};
-    assert_eq!(read_at_most("/dev/zero", 1000), Err(LoadError::TooLarge));
-    assert_eq!(read_at_most("/", 1000), Err(LoadError::Missing));
+    use flaskc::io::read_for_m4;
+    use flaskc::m4::LoadError;
+    use std::path::Path;
+    assert_eq!(
+        read_for_m4(Path::new("/dev/zero"), 1000),
+        Err(LoadError::TooLarge)
+    );
+    assert_eq!(read_for_m4(Path::new("/"), 1000), Err(LoadError::Missing));
     let opts = Options {
         max_memory: 1 << 20,
         ..Options::default()

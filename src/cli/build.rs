@@ -213,14 +213,26 @@ struct TreeFiles {
     seen: std::cell::RefCell<HashMap<String, String>>,
 }
 
-impl m4::FileLoader for TreeFiles {
-    fn load(&self, path: &str) -> Option<Vec<u8>> {
-        let bytes = crate::io::read_for_loader(&self.dir.join(path))?;
+impl TreeFiles {
+    /// Keeps a file's text for diagnostics and hands its bytes on.
+    fn record(&self, path: &str, bytes: Vec<u8>) -> Vec<u8> {
         self.seen.borrow_mut().insert(
             path.to_string(),
             String::from_utf8_lossy(&bytes).into_owned(),
         );
-        Some(bytes)
+        bytes
+    }
+}
+
+impl m4::FileLoader for TreeFiles {
+    fn load(&self, path: &str) -> Option<Vec<u8>> {
+        let bytes = crate::io::read_for_loader(&self.dir.join(path))?;
+        Some(self.record(path, bytes))
+    }
+
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
+        let bytes = crate::io::read_for_m4(&self.dir.join(path), limit)?;
+        Ok(self.record(path, bytes))
     }
 }
 
@@ -354,35 +366,48 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     compile::write_binary(db, version, &out)
 }
 
-/// The expander's warnings and errors as diagnostics at their file and line.
+/// The expander's warnings and errors as diagnostics at their file and line, and an error
+/// where `m4exit` stopped it (GNU m4 stops silently, which a build must not).
 fn m4_diagnostics(
     expanded: &m4::Expanded,
     map: &SourceMap,
     ids: &HashMap<String, FileId>,
 ) -> Vec<Diagnostic> {
-    expanded
+    let place = |mut d: Diagnostic, file_index: u32, line: u32| {
+        let name = expanded.file_name(file_index);
+        match ids.get(name) {
+            Some(&file) if line > 0 => {
+                let f = map.file(file);
+                let line = (line as usize - 1).min(f.line_starts().len() - 1);
+                let r = f.line_range(line);
+                let span = Span::new(r.start, r.end.max(r.start));
+                d = d.primary(file, span, "");
+            }
+            _ if line > 0 => d = d.note(format!("at {name}:{line}")),
+            _ => {}
+        }
+        d
+    };
+    let mut out: Vec<Diagnostic> = expanded
         .diagnostics
         .iter()
         .map(|m| {
-            let mut d = match m.severity {
+            let d = match m.severity {
                 m4::Severity::Warning => Diagnostic::warning("m4", m.text.clone()),
                 _ => Diagnostic::error("m4", m.text.clone()),
             };
-            let name = expanded.file_name(m.file);
-            match ids.get(name) {
-                Some(&file) if m.line > 0 => {
-                    let f = map.file(file);
-                    let line = (m.line as usize - 1).min(f.line_starts().len() - 1);
-                    let r = f.line_range(line);
-                    let span = Span::new(r.start, r.end.max(r.start));
-                    d = d.primary(file, span, "");
-                }
-                _ if m.line > 0 => d = d.note(format!("at {name}:{}", m.line)),
-                _ => {}
-            }
-            d
+            place(d, m.file, m.line)
         })
-        .collect()
+        .collect();
+    if let Some((file, line, status)) = expanded.m4exit {
+        let d = Diagnostic::error(
+            "m4exit",
+            format!("`m4exit({status})` stopped the macro expansion"),
+        )
+        .note("the policy was not compiled");
+        out.push(place(d, file, line));
+    }
+    out
 }
 
 /// Moves a diagnostic's labels from the expanded text to the original files, and adds a

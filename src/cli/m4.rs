@@ -17,6 +17,10 @@ impl FileLoader for Disk {
         crate::io::read_for_loader(std::path::Path::new(path))
     }
 
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
+        crate::io::read_for_m4(std::path::Path::new(path), limit)
+    }
+
     fn run_shell(&self, command: &str) -> Option<(Vec<u8>, i32)> {
         let out = std::process::Command::new("sh")
             .arg("-c")

@@ -105,7 +105,8 @@ pub trait FileLoader {
     /// [`FileLoader::load`], refusing a file of more than `limit` bytes. The expander
     /// reads through this, with what is left of the memory limit. The default loads the
     /// whole file first, which is fine for texts in memory; a loader of real files should
-    /// use [`read_at_most`] so that `include(/dev/zero)` stops at the limit.
+    /// stop reading at `limit` (as `io::read_for_m4` does) so that `include(/dev/zero)`
+    /// stops there.
     fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, LoadError> {
         let data = self.load(path).ok_or(LoadError::Missing)?;
         if data.len() > limit {
@@ -128,32 +129,6 @@ pub enum LoadError {
     Missing,
     /// It holds more than the limit asked for (a device such as `/dev/zero`, a huge file).
     TooLarge,
-}
-
-/// Reads the file at `path` (`-`: standard input) but never more than `limit` bytes, so
-/// that a device or an endless pipe cannot exhaust memory; directories are
-/// [`LoadError::Missing`]. For [`FileLoader::load_at_most`] of loaders that read the file
-/// system (the expander itself does no I/O).
-pub fn read_at_most(path: &str, limit: usize) -> Result<Vec<u8>, LoadError> {
-    use std::io::Read;
-    let reader: Box<dyn Read> = if path == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        let file = std::fs::File::open(path).map_err(|_| LoadError::Missing)?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(LoadError::Missing);
-        }
-        Box::new(file)
-    };
-    let mut data = Vec::new();
-    reader
-        .take(limit as u64 + 1)
-        .read_to_end(&mut data)
-        .map_err(|_| LoadError::Missing)?;
-    if data.len() > limit {
-        return Err(LoadError::TooLarge);
-    }
-    Ok(data)
 }
 
 /// Where a range of the output came from.
