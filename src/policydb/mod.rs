@@ -733,8 +733,6 @@ pub fn ocontext_cmp(a: &OContext, b: &OContext) -> std::cmp::Ordering {
     }
 }
 
-/// Address words as stored (network byte order bytes, read as little-endian words).
-
 /// An IPv6 address or mask as its 16 bytes (stored as four little-endian words).
 pub fn words_bytes(w: &[u32; 4]) -> [u8; 16] {
     let mut b = [0u8; 16];
