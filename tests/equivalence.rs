@@ -196,7 +196,27 @@ const CASES: &[Case] = &[
         tail: "nodecon 10.0.0.1 255.255.255.255 u:object_r:a_t\nnodecon 10.0.0.0 255.255.255.255 u:object_r:a_t",
         verdict: Accept,
     },
+    Case {
+        name: "before V20 rules on attributes are expanded to their types and merged",
+        args: &["-c", "15"],
+        body: OLD_FORMAT_BODY,
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "the same at V19",
+        args: &["-c", "19"],
+        body: OLD_FORMAT_BODY,
+        tail: "",
+        verdict: Accept,
+    },
 ];
+
+/// Attribute rules, unconditional and conditional, overlapping on expansion.
+const OLD_FORMAT_BODY: &str = "attribute at;\ntype c_t, at;\ntype d_t, at;\nbool bb true;
+allow at b_t : file write;\nallow c_t b_t : file read;\ndontaudit at at : file ioctl;
+if (bb) { allow at c_t : file write; allow d_t c_t : file read; } else { allow c_t at : file ioctl; }
+role object_r types c_t;";
 
 fn policy(case: &Case) -> String {
     TEMPLATE

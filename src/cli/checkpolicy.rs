@@ -135,7 +135,12 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<Option<Vec<u8>>, String> {
             "writing policy versions between 20 and 23 as {what} is not supported"
         ));
     }
-    let version = args.version.unwrap_or(policy.version);
+    let mut version = args.version.unwrap_or(policy.version);
+    if policy.version < binary::format::V_BOUNDARY && version > policy.version {
+        // checkpolicy says so and writes the file's own version.
+        eprintln!("Binary policies with version <= 23 cannot be upgraded");
+        version = policy.version;
+    }
     if !args.conf && !args.cil {
         // checkpolicy writes what libsepol loaded, which differs in places from the file.
         binary::reload_as_libsepol(&mut policy.db, policy.version);

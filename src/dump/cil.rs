@@ -32,7 +32,12 @@ pub fn to_cil(db: &PolicyDb) -> String {
         .iter()
         .filter_map(|c| crate::policydb::POLICYCAPS.get(c as usize));
     write_by_name(o, caps.collect(), |c| c, |c| format!("(policycap {c})"));
-    let of = |flavor| db.types.iter().filter(move |t| t.flavor == flavor);
+    // A file before V24 keeps no attribute names: those values are not declared.
+    let of = |flavor| {
+        db.types
+            .iter()
+            .filter(move |t| t.flavor == flavor && !t.name.is_empty())
+    };
     let attrs = of(TypeFlavor::Attribute).collect();
     write_by_name(
         o,

@@ -36,7 +36,12 @@ pub fn to_conf(db: &PolicyDb) -> String {
         .iter()
         .filter_map(|c| crate::policydb::POLICYCAPS.get(c as usize));
     write_by_name(o, caps.collect(), |c| c, |c| format!("policycap {c};"));
-    let of = |flavor| db.types.iter().filter(move |t| t.flavor == flavor);
+    // A file before V24 keeps no attribute names: those values are not declared.
+    let of = |flavor| {
+        db.types
+            .iter()
+            .filter(move |t| t.flavor == flavor && !t.name.is_empty())
+    };
     let attrs = of(TypeFlavor::Attribute).collect();
     write_by_name(o, attrs, |t| &t.name, |t| format!("attribute {};", t.name));
     let rattrs = db.roles.iter().flatten().filter(|r| r.attribute).collect();

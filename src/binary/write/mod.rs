@@ -20,6 +20,9 @@ pub(super) struct Encoder<'s> {
     target: Target,
     /// The policy's extended permissions, which xperm avtab entries index (§5.1).
     xperms: Vec<crate::policydb::Xperms>,
+    /// Before V20, the member types of each attribute (by value - 1; `None` for a type),
+    /// since the old avtab format holds types only.
+    old_attr_types: Vec<Option<crate::policydb::Ebitmap>>,
     /// Where full buffers go; the buffer is the whole output when there is none.
     sink: Option<&'s mut dyn std::io::Write>,
     /// The first error of the sink, reported when the encoding is done.
@@ -86,6 +89,24 @@ impl Encoder<'_> {
     }
 }
 
+/// Each attribute's member types as libsepol rebuilds them from the type-attribute map
+/// (`None` for a type).
+fn attribute_types(db: &PolicyDb) -> Vec<Option<crate::policydb::Ebitmap>> {
+    let mut out: Vec<Option<crate::policydb::Ebitmap>> = db
+        .types
+        .iter()
+        .map(|t| (t.flavor == crate::policydb::TypeFlavor::Attribute).then(Default::default))
+        .collect();
+    for (i, attrs) in db.type_attr_map.iter().enumerate() {
+        for a in attrs.iter() {
+            if let Some(Some(members)) = out.get_mut(a as usize).filter(|_| a as usize != i) {
+                members.set(i as u32);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 impl Encoder<'_> {
     pub(in crate::binary) fn for_tests(version: u32) -> Encoder<'static> {
@@ -94,6 +115,7 @@ impl Encoder<'_> {
             version,
             target: Target::Xen,
             xperms: Vec::new(),
+            old_attr_types: Vec::new(),
             sink: None,
             failed: None,
         }
@@ -214,6 +236,11 @@ pub(super) fn write(
         version,
         target: db.target,
         xperms: db.xperms.clone(),
+        old_attr_types: if version < format::V_AVTAB {
+            attribute_types(db)
+        } else {
+            Vec::new()
+        },
         sink: Some(out),
         failed: None,
     };

@@ -7,7 +7,9 @@ use crate::binary::format::{
     V_FILENAME_TRANS, V_MLS, V_RANGETRANS, V_ROLETRANS, V_XPERMS_IOCTL,
 };
 use crate::binary::WriteError;
-use crate::policydb::{avkind, AvtabEntry, CondExprItem, CondNode, Ebitmap, PolicyDb, Target};
+use crate::policydb::{
+    avkind, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, PolicyDb, Target,
+};
 use std::collections::HashMap;
 
 /// §5.1: an avtab entry in the layout of V20 and later (older lists go through
@@ -41,12 +43,12 @@ fn write_avtab_list(e: &mut Encoder, list: &[AvtabEntry], merge: bool) {
         e.list(list);
         return;
     }
-    // checkpolicy re-builds the table in 2^20 buckets before merging (so a file it wrote
-    // is already in this order). It also expands attributes there, which this writer
-    // does not: old-format byte identity holds for policies without attribute rules.
+    // checkpolicy re-builds the table in 2^20 buckets with attributes expanded to their
+    // types before merging (so a file it wrote is already in this order); conditional
+    // lists come here expanded already.
     let mut sorted;
     let list = if merge {
-        sorted = list.to_vec();
+        sorted = expand_attributes(e, list);
         format::sort_avtab(&mut sorted, format::AVTAB_COMPILE_MASK);
         &sorted[..]
     } else {
@@ -95,6 +97,44 @@ fn write_avtab_list(e: &mut Encoder, list: &[AvtabEntry], merge: bool) {
     }
 }
 
+/// libsepol's `expand_avtab`/`expand_cond_av_list` for the old format: each entry on an
+/// attribute becomes one per member type (sources outer, both ascending), and entries
+/// that meet on one key and kind (and enabled state) merge: access bits OR'ed, dontaudit
+/// bits AND'ed. Kept in order of first creation.
+fn expand_attributes(e: &Encoder, list: &[AvtabEntry]) -> Vec<AvtabEntry> {
+    let members = |v: u16| -> Vec<u16> {
+        match e.old_attr_types.get(v as usize - 1) {
+            Some(Some(types)) => types.iter().map(|t| t as u16 + 1).collect(),
+            _ => vec![v],
+        }
+    };
+    let mut out: Vec<AvtabEntry> = Vec::with_capacity(list.len());
+    let mut at: HashMap<AvtabKey, usize> = HashMap::new();
+    for entry in list {
+        for s in members(entry.key.source) {
+            for t in members(entry.key.target) {
+                let key = AvtabKey {
+                    source: s,
+                    target: t,
+                    ..entry.key
+                };
+                match at.get(&key) {
+                    Some(&i) if key.specified & avkind::AUDITDENY != 0 => out[i].data &= entry.data,
+                    Some(&i) if key.specified & avkind::TYPE_RULES == 0 => {
+                        out[i].data |= entry.data
+                    }
+                    Some(_) => {}
+                    None => {
+                        at.insert(key, out.len());
+                        out.push(AvtabEntry { key, ..*entry });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// §6.1
 impl Encode for CondExprItem {
     fn encode(&self, e: &mut Encoder) {
@@ -108,12 +148,14 @@ impl Encode for CondNode {
     fn encode(&self, e: &mut Encoder) {
         e.u32(self.cur_state as u32);
         e.list(&self.expr);
-        // Before V20 checkpolicy writes each branch list reversed (it rebuilds the lists
-        // by prepending); the reader undoes this, so the database keeps one order.
+        // Before V20 checkpolicy writes each branch list expanded and reversed (it
+        // rebuilds the lists by prepending); the reader undoes the reversal, so the
+        // database keeps one order.
         for list in [&self.true_list, &self.false_list] {
             if e.version < V_AVTAB {
-                let reversed: Vec<AvtabEntry> = list.iter().rev().copied().collect();
-                write_avtab_list(e, &reversed, false);
+                let mut expanded = expand_attributes(e, list);
+                expanded.reverse();
+                write_avtab_list(e, &expanded, false);
             } else {
                 write_avtab_list(e, list, false);
             }
