@@ -487,3 +487,23 @@ fn m4exit_in_a_build_is_reported_at_its_line() {
     assert!(err.contains(&format!("modules/domU.te:{line}:1")), "{err}");
     assert!(!dir.path().join("out").exists());
 }
+
+/// A policy.conf that is not UTF-8 is refused, not silently changed (a genfscon path of
+/// other bytes would otherwise reach the binary as U+FFFD).
+#[test]
+fn a_policy_that_is_not_utf8_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read(conf()).unwrap();
+    text.extend_from_slice(b"# \xff\xfe\n");
+    let input = dir.path().join("p.conf");
+    std::fs::write(&input, text).unwrap();
+    let out = flaskc()
+        .args(["checkpolicy", "-t", "xen", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid UTF-8"), "{}", stderr(&out));
+    assert!(!dir.path().join("out").exists());
+}

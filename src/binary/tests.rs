@@ -337,3 +337,19 @@ fn version_24_drops_role_transitions_and_devicetree() {
     assert!(back.db.role_trans.is_empty());
     assert_eq!(back.db.ocontexts.len(), 5);
 }
+
+/// libsepol refuses a context whose user may not have its role (or role its type), as
+/// the initial SID context of a binary: so does the reader, for every command.
+#[test]
+fn invalid_contexts_are_rejected() {
+    let mut db = appendix_a();
+    db.users[0].roles = Ebitmap::new();
+    let bytes = write(&db, &WriteOptions { version: 30 }).unwrap();
+    assert!(read_err(&bytes).starts_with("invalid security context"));
+    let mut db = appendix_a();
+    if let Some(r) = db.roles[1].as_mut() {
+        r.types = Ebitmap::new();
+    }
+    let bytes = write(&db, &WriteOptions { version: 30 }).unwrap();
+    assert!(read_err(&bytes).starts_with("invalid security context"));
+}

@@ -153,8 +153,9 @@ pub fn run(args: CheckArgs) -> i32 {
             }
             continue;
         }
-        let text = match crate::io::read_input(path, crate::io::Expect::Text) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
+        let text = match crate::io::read_text(path) {
+            Ok(text) => text,
             Err(e) => {
                 let _ = writeln!(
                     stderr.lock(),

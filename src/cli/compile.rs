@@ -237,8 +237,9 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
         }
     };
     let name = crate::io::input_name(&args.input);
-    let text = match crate::io::read_input(&args.input, crate::io::Expect::Text) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+    // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
+    let text = match crate::io::read_text(&args.input) {
+        Ok(text) => text,
         Err(e) => {
             eprintln!("flaskc: cannot read {name}: {e}");
             return 2;

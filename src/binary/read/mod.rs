@@ -517,12 +517,39 @@ impl Reader<'_> {
         } else {
             Range::default()
         };
-        Ok(Context {
+        let context = Context {
             user,
             role,
             ty,
             range,
-        })
+        };
+        if !self.context_is_valid(&context) {
+            return self.d.invalid(at, "invalid security context");
+        }
+        Ok(context)
+    }
+
+    /// libsepol's `policydb_context_isvalid`, which its reader applies to every context:
+    /// unless the role is `object_r`, the role may have the type and the user the role;
+    /// with MLS, the range lies within the user's. (Contexts follow every symbol table,
+    /// so the values are known here.)
+    fn context_is_valid(&self, c: &Context) -> bool {
+        if c.role == 1 {
+            return true;
+        }
+        let index = |v: u32| (v as usize).checked_sub(1);
+        let role = index(c.role).and_then(|i| self.db.roles.get(i)?.as_ref());
+        let user = index(c.user).and_then(|i| self.db.users.get(i));
+        let (Some(role), Some(user), Some(ty)) = (role, user, c.ty.checked_sub(1)) else {
+            return false;
+        };
+        let dominates = |a: &Level, b: &Level| a.sens >= b.sens && b.cats.is_subset(&a.cats);
+        role.types.get(ty)
+            && user.roles.get(c.role - 1)
+            && (!self.db.mls
+                || (dominates(&c.range.high, &c.range.low)
+                    && dominates(&c.range.low, &user.range.low)
+                    && dominates(&user.range.high, &c.range.high)))
     }
 
     /// Runs the deferred checks once every symbol table is read.
