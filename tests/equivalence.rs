@@ -210,6 +210,20 @@ const CASES: &[Case] = &[
         tail: "",
         verdict: Accept,
     },
+    Case {
+        name: "three negations of a whole condition, in both branches",
+        args: &[],
+        body: "type c_t;\nbool b1 true;\nbool b2 false;\nif (!!!b1) { allow c_t b_t : file read; } else { allow b_t b_t : file read; }\nif (b1) { allow c_t a_t : file read; }\nif (!!!(b1 && b2)) { allow a_t a_t : file write; }\nrole object_r types c_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a condition deeper than libsepol's ten pending operands",
+        args: &[],
+        body: "type c_t;\nbool b1 true;\nbool b2 true;\nif (b1 && (b2 || (b1 && (b2 || (b1 && (b2 || (b1 && (b2 || (b1 && (b2 || (b1 && b2))))))))))) { allow c_t b_t : file read; }\nrole object_r types c_t;",
+        tail: "",
+        verdict: Reject,
+    },
 ];
 
 /// Attribute rules, unconditional and conditional, overlapping on expansion.
@@ -295,4 +309,35 @@ fn type_space_overflow_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("type space overflow"), "{err}");
     assert!(!dir.path().join("out.bin").exists());
+}
+
+/// With four or more `!` over a whole condition (an `else`-only `if` adds one),
+/// checkpolicy 3.4 drops the last one without swapping the branches, so its rules end up
+/// under the opposite condition. flaskc refuses such a condition instead (a documented
+/// divergence, docs/divergences.md).
+#[test]
+fn conditions_checkpolicy_would_invert_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for body in [
+        "type c_t;\nbool b1 true;\nif (!!!!b1) { allow c_t b_t : file read; }\nrole object_r types c_t;",
+        "type c_t;\nbool b1 true;\nif (!!!b1) { } else { allow c_t b_t : file read; }\nrole object_r types c_t;",
+    ] {
+        let case = Case {
+            name: "",
+            args: &[],
+            body,
+            tail: "",
+            verdict: Reject,
+        };
+        std::fs::write(dir.path().join("p.conf"), policy(&case)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+            .args(["checkpolicy", "-o"])
+            .arg(dir.path().join("out.bin"))
+            .arg(dir.path().join("p.conf"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("error[negated-condition]"), "{err}");
+    }
 }

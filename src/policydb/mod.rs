@@ -15,6 +15,7 @@
 
 mod ebitmap;
 pub mod hashtab;
+pub mod limits;
 pub mod names;
 pub mod optimize;
 

@@ -280,9 +280,8 @@ impl Syms {
     }
 }
 
-/// The most types (attributes included) or classes a policy may have: avtab keys hold
-/// their values in 16 bits.
-const MAX_VALUE: usize = u16::MAX as usize;
+/// The most types (attributes included) or classes a policy may have.
+const MAX_VALUE: usize = crate::policydb::limits::MAX_SYMBOLS as usize;
 
 /// Names declared by one block, before values are known.
 #[derive(Default)]

@@ -6,6 +6,7 @@ use super::declare::{Block, Syms};
 use super::resolve::{self, Expand, SetPlace};
 use super::Cx;
 use crate::diag::Diagnostic;
+use crate::policydb::limits;
 use crate::policydb::{
     avkind, hashtab, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, FilenameTrans,
     PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, User, Xperms,
@@ -1172,9 +1173,52 @@ fn cond_if<'a>(
         });
         std::mem::swap(&mut t, &mut f);
     }
+    // checkpolicy keeps at most COND_EXPR_MAXDEPTH operands on its evaluation stack.
+    let mut depth = 0usize;
+    for item in &expr {
+        match item.kind {
+            1 => depth += 1,
+            2 => {}
+            _ => depth -= 1,
+        }
+        if depth > limits::MAX_COND_DEPTH {
+            cx.error(
+                "condition-too-deep",
+                cond_span(cond),
+                format!(
+                    "conditional expression is too deep: more than {} operands pending",
+                    limits::MAX_COND_DEPTH
+                ),
+                "this condition",
+            );
+            return None;
+        }
+    }
+    // libsepol normalises a condition on its way to the kernel policy when it is defined,
+    // linked and copied, each time dropping one trailing NOT and swapping the branches.
+    for _ in 0..3 {
+        if expr.last().is_some_and(|i| i.kind == 2) {
+            expr.pop();
+            std::mem::swap(&mut t, &mut f);
+        }
+    }
+    // A fourth normalisation (of the mapped copy) drops one more NOT but leaves the rules
+    // in their branches: checkpolicy 3.4 then puts them under the opposite condition.
+    // Rather than copy that, or silently differ, flaskc refuses such a condition.
     if expr.last().is_some_and(|i| i.kind == 2) {
-        expr.pop();
-        std::mem::swap(&mut t, &mut f);
+        cx.push(
+            Diagnostic::error(
+                "negated-condition",
+                "checkpolicy 3.4 would compile this condition with its branches swapped",
+            )
+            .primary(
+                cx.file,
+                cond_span(cond),
+                "four or more `!` apply to the whole condition",
+            )
+            .note("write the condition with fewer negations (two `!` cancel out)"),
+        );
+        return None;
     }
     Some(CondIf {
         expr,

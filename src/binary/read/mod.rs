@@ -19,15 +19,7 @@ use byteorder::{ByteOrder, LittleEndian};
 
 pub(super) type Result<T> = std::result::Result<T, ReadError>;
 
-/// The largest number of values of a symbol kind we accept. Type and class values must fit
-/// the 16-bit avtab key anyway, and the cap bounds the memory an ebitmap may claim.
-pub(super) const MAX_SYMBOLS: u32 = 0xFFFF;
-/// The largest number of permissions of a class (they are bits of a 32-bit vector).
-pub(super) const MAX_PERMS: u32 = 32;
-/// Constraint expression depth limit (`CEXPR_MAXDEPTH`, §3.6).
-pub(super) const MAX_CEXPR_DEPTH: usize = 5;
-/// Conditional expression depth limit (`COND_EXPR_MAXDEPTH`, §6.1).
-pub(super) const MAX_COND_DEPTH: usize = 10;
+pub(super) use crate::policydb::limits::{MAX_CEXPR_DEPTH, MAX_COND_DEPTH, MAX_PERMS, MAX_SYMBOLS};
 
 /// A bounds-checked little-endian cursor over the file.
 pub(super) struct Decoder<'a> {
