@@ -7,7 +7,8 @@
 # Each policy type's policy.conf is made by the package's own Makefile
 # (`make MONOLITHIC=y TYPE=T policy.conf`; mcs and mls compile with -M as its Makefile
 # passes), then compiled with the flags refpolicy's Rules.monolithic uses
-# (`-U deny -S -O -E`) and once more without -O. Prints one line per comparison with
+# (`-U deny -S -O -E`) and once more without -O; the reference binary is also read back
+# with `-b` and re-written, as it is and with -O. Prints one line per comparison with
 # both compilers' times, and `refpolicy: N passed, M failed`; exits 1 when anything
 # differs. With --keep DIR the policy.conf files stay in DIR (the benchmarks and the
 # isolation work reuse them); without it everything goes in a temporary directory.
@@ -81,6 +82,24 @@ for t in $types; do
             passed=$((passed + 1))
         else
             echo "DIFFERENT  $what  (flaskc exit $status)"
+            head -n 20 "$work/log"
+            failed=$((failed + 1))
+        fi
+    done
+    # checkpolicy -b: the reference binary (the one without -O) read back and re-written,
+    # as it is and optimized.
+    cp "$work/ref.bin" "$work/input.bin"
+    for flags in "-b" "-b -O"; do
+        # shellcheck disable=SC2086
+        checkpolicy $mls $flags -o "$work/ref.bin" "$work/input.bin" >/dev/null 2>&1
+        # shellcheck disable=SC2086
+        "$flaskc" checkpolicy $mls $flags -o "$work/our.bin" "$work/input.bin" >"$work/log" 2>&1 || true
+        what="$t ${mls:+-M }$flags"
+        if cmp -s "$work/ref.bin" "$work/our.bin"; then
+            echo "identical  $what"
+            passed=$((passed + 1))
+        else
+            echo "DIFFERENT  $what"
             head -n 20 "$work/log"
             failed=$((failed + 1))
         fi

@@ -85,7 +85,8 @@ pub fn write_to(
 /// Applies the changes libsepol's reader makes to a policy it loads from a file of
 /// `version`, so that writing the result gives the bytes `checkpolicy -b` writes: the
 /// avtab in the iteration order of a table sized from its entry count (binary-format.md
-/// §5.3), every type in its own type_attr_map entry (§10), and, for files older than
+/// §5.3), every type in its own type_attr_map entry (§10), a role table holding only
+/// the roles (`hashed_roles`), and, for files older than
 /// V20, conditional lists in file order (which `read` reverses). `read` itself keeps
 /// the file as it is, so that `write(read(b)) == b`.
 pub fn reload_as_libsepol(db: &mut PolicyDb, version: u32) {
@@ -97,6 +98,7 @@ pub fn reload_as_libsepol(db: &mut PolicyDb, version: u32) {
     }
     let mask = format::avtab_mask(db.avtab.len() as u32);
     format::sort_avtab(&mut db.avtab, mask);
+    db.hashed_roles = Some(db.roles.iter().flatten().count());
     db.type_attr_map
         .resize(db.types.len(), crate::policydb::Ebitmap::new());
     for (i, map) in db.type_attr_map.iter_mut().enumerate() {

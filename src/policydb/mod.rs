@@ -564,6 +564,11 @@ pub struct PolicyDb {
     pub range_trans: Vec<RangeTrans>,
     /// For each type value, the attributes it belongs to and itself (bit = value - 1).
     pub type_attr_map: Vec<Ebitmap>,
+    /// How many names libsepol's role hash table holds, where that is not one per role
+    /// slot: a policy libsepol loads from a file knows its roles but not the role
+    /// attributes whose values they leave unused, and the table's size (so the order it
+    /// writes the roles in) follows. `None`: one per slot, as when compiling.
+    pub hashed_roles: Option<usize>,
 }
 
 impl PolicyDb {
@@ -594,6 +599,7 @@ impl PolicyDb {
             genfs: Vec::new(),
             range_trans: Vec::new(),
             type_attr_map: Vec::new(),
+            hashed_roles: None,
         }
     }
 }

@@ -110,6 +110,7 @@ pub fn diff(a: &PolicyDb, b: &PolicyDb) -> Vec<Section> {
         genfs: _,          // object contexts
         range_trans: _,    // range transitions
         type_attr_map: _,  // types and attributes (members)
+        hashed_roles: _,   // no meaning: the order roles are written in
     } = a;
     let (na, nb) = (Names::new(a), Names::new(b));
     let both = |f: &dyn Fn(&Names) -> Items| (f(&na), f(&nb));

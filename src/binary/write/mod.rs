@@ -219,6 +219,7 @@ pub(super) fn write(
         genfs: _,
         range_trans: _,
         type_attr_map: _,
+        hashed_roles: _,
     } = db;
     let version = opts.version;
     let compat = format::compat(db.target, version).ok_or(WriteError::UnsupportedVersion {

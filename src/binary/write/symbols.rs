@@ -123,18 +123,28 @@ pub(super) fn write_symbols(
                             .map(|r| (r.name.as_str(), i))
                     })
                     .collect();
+                // The table holds role attributes too (§4.3), unless libsepol read the
+                // policy from a file.
                 let n = db.roles.len();
-                table(e, n, sym::INITIAL_SIZES[idx], n, &recs, |e, name, &i| {
-                    let Some(r) = &db.roles[i] else { return };
-                    e.len(name.len());
-                    e.len(i + 1);
-                    if v >= V_BOUNDARY {
-                        e.u32(r.bounds);
-                    }
-                    e.bytes(name.as_bytes());
-                    r.dominates.encode(e);
-                    r.types.encode(e);
-                });
+                let entries = db.hashed_roles.unwrap_or(n);
+                table(
+                    e,
+                    n,
+                    sym::INITIAL_SIZES[idx],
+                    entries,
+                    &recs,
+                    |e, name, &i| {
+                        let Some(r) = &db.roles[i] else { return };
+                        e.len(name.len());
+                        e.len(i + 1);
+                        if v >= V_BOUNDARY {
+                            e.u32(r.bounds);
+                        }
+                        e.bytes(name.as_bytes());
+                        r.dominates.encode(e);
+                        r.types.encode(e);
+                    },
+                );
             }
             sym::TYPES => write_types(e, db)?,
             sym::USERS => {
