@@ -61,6 +61,8 @@ fn binary_is_rewritten_and_dumped() {
     let orig = flaskc::binary::read(&std::fs::read(&bin).unwrap()).unwrap();
     let mut reloaded = orig.db.clone();
     flaskc::binary::reload_as_libsepol(&mut reloaded, orig.version);
+    // How libsepol hashed the roles decides their order in the file, not the policy.
+    reloaded.hashed_roles = None;
     assert!(ours.db == reloaded);
     let conf = flaskc()
         .args(["-b", "-F", "-o", "-"])

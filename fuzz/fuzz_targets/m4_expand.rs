@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         nesting_limit: 256,
         max_expansion_depth: 20_000,
         max_output: 16 << 20,
+        max_memory: 64 << 20,
         ..Options::default()
     };
     let out = expand(&[Arg::File("in.m4".into())], &opts, &Input(data));

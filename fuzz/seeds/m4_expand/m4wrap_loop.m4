@@ -1,0 +1,1 @@
+define(`w',`m4wrap(`w')')w

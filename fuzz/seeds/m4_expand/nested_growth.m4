@@ -1,0 +1,1 @@
+define(`a',`xxxxxxxxxxxxxxxx')define(`b',`a a a a a a a a a a a a a a a a')define(`c',`b b b b b b b b b b b b b b b b')define(`d',`c c c c c c c c c c c c c c c c')define(`e',`d d d d d d d d d d d d d d d d')e
