@@ -298,17 +298,26 @@ fn type_space_overflow_is_refused() {
     }
     text.push_str("allow ty65539 ty0 : file read;\nrole object_r;\nrole object_r types ty0;\n");
     text.push_str("user u roles object_r;\nsid kernel u:object_r:ty0\n");
-    std::fs::write(dir.path().join("p.conf"), text).unwrap();
+    let (code, err) = refused(dir.path(), &text);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("type space overflow"), "{err}");
+}
+
+/// Compiles `text` with flaskc in `dir`: the exit status and standard error, checking
+/// that a failed compile leaves no output.
+fn refused(dir: &Path, text: &str) -> (Option<i32>, String) {
+    std::fs::write(dir.join("p.conf"), text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
         .args(["checkpolicy", "-o"])
-        .arg(dir.path().join("out.bin"))
-        .arg(dir.path().join("p.conf"))
+        .arg(dir.join("out.bin"))
+        .arg(dir.join("p.conf"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("type space overflow"), "{err}");
-    assert!(!dir.path().join("out.bin").exists());
+    assert!(out.status.success() || !dir.join("out.bin").exists());
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// With four or more `!` over a whole condition (an `else`-only `if` adds one),
@@ -329,15 +338,8 @@ fn conditions_checkpolicy_would_invert_are_refused() {
             tail: "",
             verdict: Reject,
         };
-        std::fs::write(dir.path().join("p.conf"), policy(&case)).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
-            .args(["checkpolicy", "-o"])
-            .arg(dir.path().join("out.bin"))
-            .arg(dir.path().join("p.conf"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (code, err) = refused(dir.path(), &policy(&case));
+        assert_eq!(code, Some(1));
         assert!(err.contains("error[negated-condition]"), "{err}");
     }
 }

@@ -137,13 +137,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                     operation,
                     perms,
                 }) => {
-                    if operation.name != "ioctl" {
-                        cx.error(
-                            "unknown-xperm-operation",
-                            operation.span,
-                            format!("unknown extended permission operation `{}`", operation.name),
-                            "only `ioctl` is known",
-                        );
+                    if !rules::ioctl_operation(cx, operation) {
                         continue;
                     }
                     let Some(bits) = rules::ioctl_bits(cx, perms) else {

@@ -624,13 +624,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
         Rule::Xperm {
             operation, perms, ..
         } => {
-            if operation.name != "ioctl" {
-                cx.error(
-                    "unknown-xperm-operation",
-                    operation.span,
-                    format!("unknown extended permission operation `{}`", operation.name),
-                    "only `ioctl` is known",
-                );
+            if !ioctl_operation(cx, operation) {
                 return;
             }
             let Some(x) = xperm_contributions(cx, perms) else {
@@ -684,6 +678,21 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
             emit(s, t, out);
         }
     }
+}
+
+/// Whether an extended-permission rule's operation is `ioctl`, the only one checkpolicy
+/// 3.4 knows (reported if not).
+pub(super) fn ioctl_operation(cx: &mut Cx, operation: &ast::Ident) -> bool {
+    if operation.name == "ioctl" {
+        return true;
+    }
+    cx.error(
+        "unknown-xperm-operation",
+        operation.span,
+        format!("unknown extended permission operation `{}`", operation.name),
+        "only `ioctl` is known",
+    );
+    false
 }
 
 /// The ioctl numbers of a set as 65,536 bits (bit `n % 64` of word `n / 64`), or `None`
