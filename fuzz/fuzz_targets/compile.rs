@@ -1,6 +1,6 @@
 //! Fuzz target `compile`: any text through parser, semantic pass (both targets, with and
-//! without MLS) and binary writer. Nothing may panic; a database that lowers must write at
-//! the target's default version and read back equal.
+//! without MLS) and binary writer. Nothing may panic; a database that lowers (with rules)
+//! must write at the target's default version and read back.
 //! Run with `cargo fuzz run compile` (needs nightly).
 #![no_main]
 
@@ -28,6 +28,11 @@ fuzz_target!(|data: &[u8]| {
                 handle_unknown: HandleUnknown::Deny,
             };
             if let Some(db) = sema::lower(&ast, file, &opts).db {
+                // A policy without rules is written (as checkpolicy does) but, like
+                // libsepol, the reader refuses its empty avtab.
+                if db.avtab.is_empty() {
+                    continue;
+                }
                 if let Ok(bytes) = binary::write(&db, &WriteOptions { version }) {
                     let back = binary::read(&bytes).expect("flaskc reads what it writes");
                     assert_eq!(back.version, version);
