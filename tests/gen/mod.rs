@@ -794,7 +794,7 @@ impl Gen<'_> {
             0 => format!("u1 {eq} u2"),
             1 => format!("r1 {mlsop} r2"),
             2 => format!("t1 {eq} t2"),
-            3 if !mls || self.sw.on("mlsusers") => {
+            3 if !mls || (self.sw.on("mlsusers") && self.rng.chance(20)) => {
                 let who = if three && self.rng.chance(30) {
                     "u3"
                 } else {
@@ -822,11 +822,8 @@ impl Gen<'_> {
                 };
                 let mut pool = self.types_or_default();
                 pool.extend(self.attrs.clone());
-                let mut ts = self.rng.some(&pool, 3);
-                if ts.len() > 1 && self.rng.chance(20) {
-                    let last = ts.pop().unwrap_or_default();
-                    ts.push(format!("-{last}"));
-                }
+                // `names_push` takes no `-` negation.
+                let ts = self.rng.some(&pool, 3);
                 format!("{who} {eq} {}", set(&ts, false))
             }
             6 if self.rng.chance(30) => "sameuser".into(),
@@ -906,7 +903,7 @@ impl Gen<'_> {
             let v = self.rng.pick(&["true", "false"]).to_string();
             stmts.push(vec![format!("expandattribute {} {v};", set(&a, false))]);
         }
-        if self.sw.on("bounds") && self.rng.chance(10) && nt >= 2 {
+        if self.sw.on("bounds") && self.rng.chance(5) && nt >= 2 {
             stmts.push(vec![format!("typebounds ty0 ty{};", nt - 1)]);
         }
         if self.rng.chance(15) {
@@ -1149,7 +1146,7 @@ impl Gen<'_> {
             self.type_rule(scope, in_cond);
         } else if roll < 83 && !in_cond && self.sw.on("neverallow") {
             self.neverallow(scope);
-        } else if roll < 91 && !in_cond && self.sw.on("xperm") && (!self.xen || self.rng.chance(15))
+        } else if roll < 91 && !in_cond && self.sw.on("xperm") && (!self.xen || self.rng.chance(5))
         {
             self.xperm_rule(scope, breakage);
         } else if roll < 96 && !in_cond && self.mls {
@@ -1187,12 +1184,9 @@ impl Gen<'_> {
         (s, t)
     }
 
-    /// Claims `keys` for `result`; false when one of them already has another result.
+    /// Claims `keys` for `result`; false when one of them is taken.
     fn claim(&mut self, keys: &[String], result: &str) -> bool {
-        if keys
-            .iter()
-            .any(|k| self.trans.get(k).is_some_and(|r| r != result))
-        {
+        if keys.iter().any(|k| self.trans.contains_key(k)) {
             return false;
         }
         for k in keys {
@@ -1211,7 +1205,7 @@ impl Gen<'_> {
         let named = kw == "type_transition" && !in_cond && self.rng.chance(25);
         let name = format!("\"n{}.x\"", self.rng.below(3));
         // Mostly concrete types, so conflicts can be avoided; sometimes any set.
-        if self.rng.chance(15) {
+        if self.rng.chance(8) {
             let s = self.type_set(scope, false, false);
             let t = self.type_set(scope, true, false);
             let c = self.rng.pick(&self.class_names()).clone();
@@ -1226,16 +1220,15 @@ impl Gen<'_> {
         }
         let (s, t) = self.concrete_pair();
         let cls = self.rng.some(&self.class_names(), 2);
-        let mut new = self.rng.pick(&self.types.clone()).clone();
+        let new = self.rng.pick(&self.types.clone()).clone();
         let what = if named {
             format!("name {name}")
         } else {
             kw.to_string()
         };
         let keys = keys(&what, &s, &t, &cls);
-        if let Some(existing) = keys.iter().find_map(|k| self.trans.get(k)) {
-            new = existing.clone();
-        }
+        // The same rule again in another block (optional, conditional) is a "duplicate
+        // TE rule" for checkpolicy, so every key is claimed once.
         if !self.claim(&keys, &new) {
             return;
         }
@@ -1289,7 +1282,7 @@ impl Gen<'_> {
             .filter(|c| c.perms.iter().any(|p| p == "ioctl"))
             .map(|c| c.name.clone())
             .collect();
-        let cls = if with_ioctl.is_empty() || self.rng.chance(10) {
+        let cls = if with_ioctl.is_empty() || self.rng.chance(3) {
             self.rng.pick(&self.class_names()).clone()
         } else {
             set(&self.rng.some(&with_ioctl, 2), false)
@@ -1315,7 +1308,8 @@ impl Gen<'_> {
                 items.push(format!("{lo:#x}"));
             }
         }
-        let body = if items.len() == 1 && self.rng.chance(50) {
+        // A lone range needs braces (`xperms : xperm | nested_xperm_set`).
+        let body = if items.len() == 1 && !items[0].contains('-') && self.rng.chance(50) {
             items[0].clone()
         } else {
             format!("{{ {} }}", items.join(" "))
@@ -1406,9 +1400,8 @@ impl Gen<'_> {
         let cnames = cls.clone().unwrap_or(vec!["process".into()]);
         let new = self.rng.pick(&self.roles.clone()).clone();
         let keys = keys("role", &rs, &ts, &cnames);
-        let dup_ok = self.sw.on("duprt") && self.rng.chance(10);
-        if (!dup_ok && keys.iter().any(|k| self.trans.contains_key(k))) || !self.claim(&keys, &new)
-        {
+        let dup = self.sw.on("duprt") && self.rng.chance(10);
+        if !self.claim(&keys, &new) && !dup {
             return None;
         }
         let c = cls.map_or(String::new(), |c| format!(" : {}", set(&c, false)));
@@ -1566,7 +1559,7 @@ impl Gen<'_> {
         if self.rng.chance(50) {
             let c = self.rng.below(self.classes.len());
             let mut ps = self.rng.some(&self.classes[c].perms.clone(), 3);
-            if missing && self.sw.on("missingperm") && self.rng.chance(30) {
+            if missing && self.sw.on("missingperm") && self.rng.chance(10) {
                 ps.push("missing_perm".into());
             }
             let name = self.classes[c].name.clone();
