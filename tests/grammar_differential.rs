@@ -56,18 +56,12 @@ fn signal_of(out: &Output) -> Option<i32> {
     out.status.signal()
 }
 
-/// The line checkpolicy's error names: `p.conf:N:` first, else `on line N`.
+/// The line of checkpolicy's first error (`p.conf:N:ERROR`); warnings before it and
+/// errors without a line (libsepol's expand and write) name none.
 fn reported_line(stderr: &str) -> Option<u64> {
-    let after = |pat: &str| {
-        stderr.find(pat).and_then(|at| {
-            let digits: String = stderr[at + pat.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        })
-    };
-    after("p.conf:").or_else(|| after("on line "))
+    let line = stderr.lines().find(|l| l.contains("ERROR"))?;
+    let rest = line.strip_prefix("p.conf:")?;
+    rest[..rest.find(':')?].parse().ok()
 }
 
 /// The first error line of a compiler's standard error (else its first line).

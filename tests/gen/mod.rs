@@ -126,7 +126,7 @@ const BREAKAGES: [Breakage; 16] = [
 /// Features a long run can switch off (`FLASKC_GRAMMAR_OFF=xperm,optional,...`) when one
 /// frequent divergence would hide everything else: break, mix, defaults, mls, xperm,
 /// cond, optional, bounds, neverallow, shuffle, ocontexts, constraints, roledom, version,
-/// flags, mlsusers (MLS constraints naming users, which checkpolicy declares only later),
+/// flags, emptycond (conditionals without rules), mlsusers (MLS constraints naming users, which checkpolicy declares only later),
 /// missingperm (requiring an undeclared permission, an error in a base policy), duprt
 /// (duplicate role transitions, an error even with the same new role).
 #[derive(Default, Clone)]
@@ -1458,7 +1458,7 @@ impl Gen<'_> {
         };
         self.line(format!("if {e} {{"));
         self.depth += 1;
-        for _ in 0..self.rng.range(0, 3) {
+        for _ in 0..self.rng.range(usize::from(!self.sw.on("emptycond")), 3) {
             self.rule(scope, true, breakage);
         }
         if breakage == Some(Breakage::NeverallowInConditional) {
