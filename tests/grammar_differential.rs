@@ -177,10 +177,14 @@ fn generated_policies_match_checkpolicy() {
         };
         *counts.entry(key).or_default() += 1;
         if outcome.diverges() {
-            divergences.push(format!(
+            let line = format!(
                 "seed {seed} [{}]: {outcome:?}: {reason}",
                 case.args.join(" ")
-            ));
+            );
+            // Shown as found too, so that an interrupted long run (`--nocapture`) still
+            // reports what it saw.
+            eprintln!("{line}");
+            divergences.push(line);
             if let Some(d) = &dump {
                 std::fs::create_dir_all(d).expect("dump dir");
                 std::fs::write(d.join(format!("{seed}.conf")), &case.policy).expect("dump");
