@@ -341,6 +341,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         if b.else_of.is_some() {
             else_declarations(cx, b, d);
         }
+        required_permissions(cx, &syms, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
     number_symbols(cx, &mut syms, &decls);
@@ -690,6 +691,14 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
             ItemKind::Role {
                 name, types: None, ..
             } => d.roles.push(name),
+            // A role dominance declares the roles it names that nothing else declares.
+            ItemKind::RoleDominance(doms) => {
+                let mut todo: Vec<&ast::RoleDom> = doms.iter().collect();
+                while let Some(dom) = todo.pop() {
+                    d.roles.push(&dom.role);
+                    todo.extend(&dom.dominated);
+                }
+            }
             ItemKind::AttributeRole(name) => d.role_attrs.push(name),
             ItemKind::User { name, .. } => d.users.push(name),
             ItemKind::Bool { name, value } => d.bools.push((name, *value, false)),
@@ -698,6 +707,37 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
         }
     }
     d
+}
+
+/// A policy.conf (a base policy) may require only permissions its classes have:
+/// checkpolicy refuses any other, whether or not the block would be enabled.
+fn required_permissions(cx: &mut Cx, syms: &Syms, block: &Block<'_>) {
+    for r in block.requires.iter().filter(|r| r.kind.name == "class") {
+        for c in &r.names {
+            let Some(&i) = syms.class_idx.get(c.name.as_str()) else {
+                continue;
+            };
+            let class = &syms.classes[i];
+            let common = class
+                .common
+                .map(|x| &syms.commons[x].perms[..])
+                .unwrap_or(&[]);
+            for p in &r.perms {
+                let known = |list: &[String]| list.iter().any(|x| *x == p.name);
+                if !known(&class.perms) && !known(common) {
+                    cx.error(
+                        "undefined-permission",
+                        p.span,
+                        format!(
+                            "require of permission `{}` without prior declaration in class `{}`",
+                            p.name, c.name
+                        ),
+                        "not a permission of the class",
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// An `else` branch may neither declare nor require (checkpolicy: "could not declare

@@ -71,7 +71,10 @@ impl Origins {
     fn collect(enabled: &[&declare::Block<'_>]) -> Origins {
         let mut o = Origins::default();
         let mut visit = |item: &ast::Item| match &item.kind {
-            ast::ItemKind::XpermRule { .. } => o.xperm_rules.push(item.span),
+            // A neverallowxperm writes nothing, so any version takes it.
+            ast::ItemKind::XpermRule { kind, .. } if *kind != ast::XpermRuleKind::Neverallow => {
+                o.xperm_rules.push(item.span)
+            }
             ast::ItemKind::RoleTransition { .. } => o.role_transitions.push(item.span),
             ast::ItemKind::TypeRule {
                 object_name: Some(_),

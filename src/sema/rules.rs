@@ -1161,6 +1161,31 @@ fn cond_if<'a>(
     let mut kinds = (false, false);
     let mut ok = true;
     postfix(cx, syms, cond, &mut expr, &mut kinds, &mut ok);
+    // checkpolicy drops a condition without rules before it checks anything else of it.
+    if !ok || (then_items.is_empty() && else_items.is_none_or(<[_]>::is_empty)) {
+        return None;
+    }
+    let named = then_items
+        .iter()
+        .chain(else_items.into_iter().flatten())
+        .filter(|i| {
+            matches!(
+                i.kind,
+                ItemKind::TypeRule {
+                    object_name: Some(_),
+                    ..
+                }
+            )
+        });
+    for item in named {
+        cx.error(
+            "named-transition-in-conditional",
+            item.span,
+            "type transitions with a file name are not allowed inside conditionals".to_string(),
+            "a named type transition",
+        );
+        ok = false;
+    }
     if !ok {
         return None;
     }
@@ -1429,13 +1454,14 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                         for ty in t.types.iter() {
                             for &class in &c {
                                 let key = (role + 1, ty + 1, class);
+                                // checkpolicy refuses a repeated (role, type, class),
+                                // whatever new role it names.
                                 match trans_idx.get(&key) {
-                                    Some(&(i, _)) if trans[i].new_role == nr => {}
                                     Some(&(_, prev)) => {
                                         cx.push(
                                             Diagnostic::error(
                                                 "conflicting-role-transition",
-                                                "conflicting role transitions",
+                                                "duplicate role transition",
                                             )
                                             .primary(cx.file, item.span, "this transition")
                                             .secondary(cx.file, prev, "conflicts with this one"),
