@@ -54,6 +54,18 @@ timed() {
     python3 -c "print(f'{$end - $start:.2f}')"
 }
 
+# Compares $work/ref.bin and $work/our.bin (flaskc's exit status in $status) and counts.
+verdict() {
+    if [ "$status" = 0 ] && cmp -s "$work/ref.bin" "$work/our.bin"; then
+        echo "identical  $1  $2"
+        passed=$((passed + 1))
+    else
+        echo "DIFFERENT  $1  (flaskc exit $status)"
+        head -n 20 "$work/log"
+        failed=$((failed + 1))
+    fi
+}
+
 for t in $types; do
     make -C "$tree" -s clean >/dev/null 2>&1 || true
     make -C "$tree" -s MONOLITHIC=y TYPE="$t" policy.conf >"$work/make.log" 2>&1 || {
@@ -76,15 +88,7 @@ for t in $types; do
         # shellcheck disable=SC2086
         our_time=$(timed "$flaskc" checkpolicy $mls $flags -o "$work/our.bin" "$conf")
         status=$(cat "$work/status")
-        what="$t ${mls:+-M }$flags"
-        if [ "$status" = 0 ] && cmp -s "$work/ref.bin" "$work/our.bin"; then
-            echo "identical  $what  (checkpolicy ${ref_time}s, flaskc ${our_time}s)"
-            passed=$((passed + 1))
-        else
-            echo "DIFFERENT  $what  (flaskc exit $status)"
-            head -n 20 "$work/log"
-            failed=$((failed + 1))
-        fi
+        verdict "$t ${mls:+-M }$flags" "(checkpolicy ${ref_time}s, flaskc ${our_time}s)"
     done
     # checkpolicy -b: the reference binary (the one without -O) read back and re-written,
     # as it is and optimized.
@@ -93,16 +97,9 @@ for t in $types; do
         # shellcheck disable=SC2086
         checkpolicy $mls $flags -o "$work/ref.bin" "$work/input.bin" >/dev/null 2>&1
         # shellcheck disable=SC2086
-        "$flaskc" checkpolicy $mls $flags -o "$work/our.bin" "$work/input.bin" >"$work/log" 2>&1 || true
-        what="$t ${mls:+-M }$flags"
-        if cmp -s "$work/ref.bin" "$work/our.bin"; then
-            echo "identical  $what"
-            passed=$((passed + 1))
-        else
-            echo "DIFFERENT  $what"
-            head -n 20 "$work/log"
-            failed=$((failed + 1))
-        fi
+        status=0
+        "$flaskc" checkpolicy $mls $flags -o "$work/our.bin" "$work/input.bin" >"$work/log" 2>&1 || status=$?
+        verdict "$t ${mls:+-M }$flags" ""
     done
 done
 echo "refpolicy: $passed passed, $failed failed"

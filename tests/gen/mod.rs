@@ -343,17 +343,6 @@ const XEN_CLASSES: &[(&str, &[&str])] = &[
     ("shadow", &["enable", "disable", "logdirty"]),
 ];
 
-const POLCAPS: &[&str] = &[
-    "network_peer_controls",
-    "open_perms",
-    "extended_socket_class",
-    "always_check_network",
-    "cgroup_seclabel",
-    "nnp_nosuid_transition",
-    "genfs_seclabel_symlinks",
-    "ioctl_skip_cloexec",
-];
-
 /// Generates the case for `seed`.
 pub fn generate(seed: u64, sw: &Switches) -> Case {
     let mut rng = Rng::new(seed);
@@ -856,7 +845,7 @@ impl Gen<'_> {
         self.types = (0..nt).map(|i| format!("ty{i}")).collect();
         // Declarations.
         if self.rng.chance(30) {
-            for cap in self.rng.some(POLCAPS, 3) {
+            for cap in self.rng.some(flaskc::policydb::POLICYCAPS, 3) {
                 stmts.push(vec![format!("policycap {cap};")]);
             }
         }
