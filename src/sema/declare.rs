@@ -164,10 +164,10 @@ pub(super) struct Syms {
     pub policycaps: Ebitmap,
     pub permissive: Ebitmap,
     pub enabled: Vec<bool>,
-    /// Where each type attribute and role attribute is declared (byte offset): checkpolicy
-    /// reads `type T, A;` and `role R, A;` in its first pass, before any later
-    /// declaration of `A`.
-    pub attr_declared_at: HashMap<(bool, String), u32>,
+    /// Where each type, alias, attribute (`false`) and role or role attribute (`true`) is
+    /// first declared (byte offset): checkpolicy reads `type T, A;`, `typeattribute`,
+    /// `role R, A;` and `roleattribute` in its first pass, before any later declaration.
+    pub declared_at: HashMap<(bool, String), u32>,
 }
 
 impl Syms {
@@ -329,7 +329,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         policycaps: Ebitmap::new(),
         permissive: Ebitmap::new(),
         enabled: vec![false; blocks.len()],
-        attr_declared_at: HashMap::new(),
+        declared_at: HashMap::new(),
     };
     let errors_before = cx.diags.len();
     declare_classes(cx, &mut syms, &blocks[0]);
@@ -892,10 +892,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                     continue;
                 }
                 kinds.insert(&n.name, (kind, n));
-                if kind == 1 {
-                    syms.attr_declared_at
-                        .insert((false, n.name.to_string()), n.span.start);
-                }
+                syms.declared_at
+                    .insert((false, n.name.to_string()), n.span.start);
             }
         }
     }
@@ -906,6 +904,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             kinds.insert(&alias.name, (2, alias));
+            syms.declared_at
+                .insert((false, alias.name.to_string()), alias.span.start);
         }
     }
     let mut all_names: Vec<&str> = decls
@@ -958,6 +958,10 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             if kinds.get(alias.name.as_str()).map(|k| k.1) != Some(alias) {
                 continue;
             }
+            // `typealias T alias A;` is read in checkpolicy's first pass: T comes first.
+            if !declared_before(cx, syms, false, [*target], alias.span.start) {
+                continue;
+            }
             match syms.types.get(target.name.as_str()) {
                 Some(TypeSym::Type(v)) => {
                     let v = *v;
@@ -995,13 +999,15 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             role_kind.insert(&r.name, true);
-            syms.attr_declared_at
+            syms.declared_at
                 .insert((true, r.name.to_string()), r.span.start);
         }
     }
     for d in &enabled {
         for r in &d.roles {
             role_kind.entry(&r.name).or_insert(false);
+            let at = syms.declared_at.entry((true, r.name.to_string())).or_insert(u32::MAX);
+            *at = (*at).min(r.span.start);
         }
     }
     let mut role_table: Vec<&str> = decls
@@ -1116,7 +1122,13 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 }
                 (name, attrs)
             }
-            ItemKind::TypeAttribute { ty, attrs } => (ty, attrs),
+            ItemKind::TypeAttribute { ty, attrs } => {
+                let names = std::iter::once(ty).chain(attrs);
+                if !declared_before(cx, syms, false, names, item.span.start) {
+                    continue;
+                }
+                (ty, attrs)
+            }
             ItemKind::Role { name, attrs, .. } => {
                 if declared_before(cx, syms, true, attrs, item.span.start) {
                     add_role_attrs(cx, syms, name, attrs);
@@ -1124,7 +1136,10 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 continue;
             }
             ItemKind::RoleAttribute { role, attrs } => {
-                add_role_attrs(cx, syms, role, attrs);
+                let names = std::iter::once(role).chain(attrs);
+                if declared_before(cx, syms, true, names, item.span.start) {
+                    add_role_attrs(cx, syms, role, attrs);
+                }
                 continue;
             }
             _ => continue,
@@ -1208,13 +1223,20 @@ fn flatten_role_attributes(syms: &mut Syms) {
     }
 }
 
-/// Whether every attribute a declaration names was declared before it (reported if not).
-fn declared_before(cx: &mut Cx, syms: &Syms, role: bool, attrs: &[ast::Ident], at: u32) -> bool {
+/// Whether every name a first-pass statement uses was declared before it (reported if
+/// not).
+fn declared_before<'i>(
+    cx: &mut Cx,
+    syms: &Syms,
+    role: bool,
+    names: impl IntoIterator<Item = &'i ast::Ident>,
+    at: u32,
+) -> bool {
     let mut ok = true;
-    for a in attrs {
+    for a in names {
         let key = (role, a.name.to_string());
-        if syms.attr_declared_at.get(&key).is_some_and(|&d| d > at) {
-            let what = if role { "role attribute" } else { "attribute" };
+        if syms.declared_at.get(&key).is_some_and(|&d| d > at) {
+            let what = if role { "role" } else { "type" };
             cx.push(
                 Diagnostic::error(
                     "attribute-not-declared",
