@@ -1006,7 +1006,10 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     for d in &enabled {
         for r in &d.roles {
             role_kind.entry(&r.name).or_insert(false);
-            let at = syms.declared_at.entry((true, r.name.to_string())).or_insert(u32::MAX);
+            let at = syms
+                .declared_at
+                .entry((true, r.name.to_string()))
+                .or_insert(u32::MAX);
             *at = (*at).min(r.span.start);
         }
     }
