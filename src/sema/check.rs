@@ -54,31 +54,47 @@ fn xperms_intersect(x: &Xperms, bits: &[u64]) -> bool {
     }
 }
 
+/// The allowed extended permissions of the policy, each with whether it is in the
+/// conditional table, its class and the types its source and target stand for: what a
+/// `neverallowxperm` is checked against, gathered once for all of them.
+struct AllowedXperms<'a>(Vec<(bool, u16, Ebitmap, Ebitmap, &'a Xperms)>);
+
+impl<'a> AllowedXperms<'a> {
+    fn new(syms: &Syms, db: &'a PolicyDb) -> AllowedXperms<'a> {
+        let tables = db
+            .avtab
+            .iter()
+            .map(|e| (false, e))
+            .chain(cond_entries(db).map(|e| (true, e)));
+        AllowedXperms(
+            tables
+                .filter(|(_, x)| x.key.specified & avkind::XPERMS_ALLOWED != 0)
+                .map(|(cond, x)| {
+                    (
+                        cond,
+                        x.key.class,
+                        members(syms, x.key.source),
+                        members(syms, x.key.target),
+                        &db.xperms[x.data as usize],
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
 /// libsepol's test for a `neverallowxperm` once `ioctl` is allowed on a key: some source
 /// and target pair it names has no allowed extended permissions at all (so every ioctl
-/// is allowed), or has some in `bits`. With `self`, only a type paired with itself counts.
+/// is allowed), or has some in `bits`, looking in the key's own table. With `self`, only
+/// a type paired with itself counts.
 fn xperm_violation(
     syms: &Syms,
-    db: &PolicyDb,
+    allowed: &AllowedXperms<'_>,
     e: &AvtabEntry,
     cond: bool,
     (src, tgt, has_self): (&Ebitmap, &Ebitmap, bool),
     bits: &[u64],
 ) -> bool {
-    let entries: Box<dyn Iterator<Item = &AvtabEntry>> = match cond {
-        false => Box::new(db.avtab.iter()),
-        true => Box::new(cond_entries(db)),
-    };
-    let xentries: Vec<(Ebitmap, Ebitmap, &Xperms)> = entries
-        .filter(|x| x.key.class == e.key.class && x.key.specified & avkind::XPERMS_ALLOWED != 0)
-        .map(|x| {
-            (
-                members(syms, x.key.source),
-                members(syms, x.key.target),
-                &db.xperms[x.data as usize],
-            )
-        })
-        .collect();
     let s = src.intersection(&members(syms, e.key.source));
     let t_members = members(syms, e.key.target);
     let mut t = tgt.intersection(&t_members);
@@ -87,11 +103,14 @@ fn xperm_violation(
     }
     let violated = s.iter().any(|i| {
         t.iter().filter(|&j| !has_self || i == j).any(|j| {
-            let mut found = xentries
+            let mut found = allowed
+                .0
                 .iter()
-                .filter(|(xs, xt, _)| xs.get(i) && xt.get(j))
+                .filter(|(c, class, xs, xt, _)| {
+                    *c == cond && *class == e.key.class && xs.get(i) && xt.get(j)
+                })
                 .peekable();
-            found.peek().is_none() || found.any(|(_, _, x)| xperms_intersect(x, bits))
+            found.peek().is_none() || found.any(|(.., x)| xperms_intersect(x, bits))
         })
     });
     violated
@@ -119,6 +138,7 @@ fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
 /// Checks every `neverallow` and `neverallowxperm` against the allow entries; a violation
 /// names the neverallow (primary) and the allow rules that break it (secondary).
 pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
+    let allowed_xperms = AllowedXperms::new(syms, db);
     for b in enabled {
         for item in &b.items {
             let (source, target, classes, what) = match as_rule(item) {
@@ -181,7 +201,14 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                     return None;
                 }
                 if let Never::Ioctls(bits) = &what {
-                    if !xperm_violation(syms, db, e, table, (&src, &tgt, has_self), bits) {
+                    if !xperm_violation(
+                        syms,
+                        &allowed_xperms,
+                        e,
+                        table,
+                        (&src, &tgt, has_self),
+                        bits,
+                    ) {
                         return None;
                     }
                 }
