@@ -171,19 +171,6 @@ fn read_capped(path: &Path, expect: Expect, limit: u64) -> Result<Vec<u8>, Input
     }
 }
 
-/// [`read_input`] for a loader that can only say "cannot open": the reason is printed
-/// when it is one of flaskc's limits, which the loader's caller could not explain.
-pub fn read_for_loader(path: &Path) -> Option<Vec<u8>> {
-    match read_input(path, Expect::Bytes) {
-        Ok(b) => Some(b),
-        Err(e @ InputError::TooLarge) => {
-            eprintln!("flaskc: {}: {e}", input_name(path));
-            None
-        }
-        Err(_) => None,
-    }
-}
-
 /// Reads a whole text input that must be UTF-8 without NUL bytes (an xl config).
 ///
 /// # Errors

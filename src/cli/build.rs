@@ -213,26 +213,19 @@ struct TreeFiles {
     seen: std::cell::RefCell<HashMap<String, String>>,
 }
 
-impl TreeFiles {
-    /// Keeps a file's text for diagnostics and hands its bytes on.
-    fn record(&self, path: &str, bytes: Vec<u8>) -> Vec<u8> {
-        self.seen.borrow_mut().insert(
-            path.to_string(),
-            String::from_utf8_lossy(&bytes).into_owned(),
-        );
-        bytes
-    }
-}
-
 impl m4::FileLoader for TreeFiles {
     fn load(&self, path: &str) -> Option<Vec<u8>> {
-        let bytes = crate::io::read_for_loader(&self.dir.join(path))?;
-        Some(self.record(path, bytes))
+        self.load_at_most(path, usize::MAX).ok()
     }
 
     fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
         let bytes = crate::io::read_for_m4(&self.dir.join(path), limit)?;
-        Ok(self.record(path, bytes))
+        // The text is kept for diagnostics at the file's lines.
+        self.seen.borrow_mut().insert(
+            path.to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        );
+        Ok(bytes)
     }
 }
 
