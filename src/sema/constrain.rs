@@ -2,7 +2,7 @@
 //! (binary-format.md §3.6): postfix expressions with names expanded, and from version 29
 //! the type sets as written.
 
-use super::declare::Syms;
+use super::declare::{declared_before, Space, Syms};
 use super::resolve::{self, Expand, SetPlace};
 use super::Cx;
 use crate::policydb::{CExprNode, Constraint, Ebitmap, PolicyDb, TypeSet};
@@ -215,6 +215,12 @@ fn names_node(
     }
     let (bits, type_set) = match base {
         USER => {
+            // checkpolicy declares users in its second pass, in text order, and
+            // resolves constraint names in the same pass.
+            let named = names.items.iter().map(|i| &i.name);
+            if !declared_before(cx, syms, Space::Users, named, span.start) {
+                return false;
+            }
             let mut bits = Ebitmap::new();
             let mut ok = true;
             for i in &names.items {
