@@ -59,11 +59,9 @@ pub(super) fn check_left_out(cx: &mut Cx, syms: &Syms, left_out: &[&Block<'_>]) 
                 operation,
                 perms,
                 ..
-            } => {
-                if ioctl_operation(cx, operation) && ioctl_bits(cx, perms).is_some() {
-                    for c in declared(classes) {
-                        let _ = ioctl_perm(cx, syms, c, operation);
-                    }
+            } if ioctl_operation(cx, operation) && ioctl_bits(cx, perms).is_some() => {
+                for c in declared(classes) {
+                    let _ = ioctl_perm(cx, syms, c, operation);
                 }
             }
             _ => {}
