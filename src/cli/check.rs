@@ -103,7 +103,7 @@ fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
 fn check_binaries(files: &[PathBuf]) -> i32 {
     let mut code = 0;
     for path in files {
-        match super::info::read_policy(path) {
+        match super::read_policy(path) {
             Ok(p) => {
                 let refusals = binary::xen_loader_check(&p.db, p.version);
                 for r in &refusals {
@@ -114,9 +114,9 @@ fn check_binaries(files: &[PathBuf]) -> i32 {
                 }
                 code = code.max(i32::from(!refusals.is_empty()));
             }
-            Err((msg, c)) => {
-                eprintln!("{msg}");
-                code = code.max(c);
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = code.max(e.code());
             }
         }
     }

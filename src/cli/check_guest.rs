@@ -21,8 +21,8 @@ pub struct CheckGuestArgs {
 
 /// Runs `flaskc check-guest`; the exit code.
 pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
-    let db = match super::explain::read_policy(&args.policy) {
-        Ok(db) => db,
+    let db = match super::read_policy(&args.policy) {
+        Ok(p) => p.db,
         Err(e) => {
             eprintln!("flaskc: {e}");
             return 2;

@@ -1,7 +1,7 @@
 //! `flaskc search`: type enforcement rules of a binary policy matching filters, over
 //! [`crate::query::search`], as sesearch's lines or as JSON.
 
-use super::info::read_policy;
+use super::read_policy;
 use crate::policydb::avkind;
 use crate::query::search::{self, Query, Rule};
 use clap::Args;
@@ -119,9 +119,9 @@ pub fn run(args: &SearchArgs) -> i32 {
     }
     let policy = match read_policy(&args.file) {
         Ok(p) => p,
-        Err((msg, code)) => {
-            eprintln!("{msg}");
-            return code;
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.code();
         }
     };
     if args.neverallow {
