@@ -10,7 +10,7 @@
 #![warn(missing_docs)]
 
 use crate::binary::format::xen_ocon;
-use crate::explain::{access, class_perms, default_states, type_set, type_value};
+use crate::explain::{access, class_perms, default_states, type_value};
 use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor};
 
 // Xen's initial SID numbers of unlabelled hardware (the order of Xen's
@@ -178,7 +178,7 @@ fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
     };
     let mut out = Vec::new();
     for (ty, t) in (1u32..).zip(&db.types) {
-        let is_domain = domain_attr.is_none_or(|a| type_set(db, ty).get(a - 1));
+        let is_domain = domain_attr.is_none_or(|a| db.type_attrs(ty).get(a - 1));
         if t.flavor != TypeFlavor::Type || !is_domain {
             continue;
         }

@@ -18,7 +18,7 @@ use crate::binary::format::cexpr;
 use crate::binary::format::{hash_order, sym};
 use crate::policydb::{
     avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
-    OContext, PolicyDb, Target, TypeFlavor, Xperms,
+    Names, OContext, PolicyDb, Target, TypeFlavor, Xperms,
 };
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
@@ -44,87 +44,10 @@ const FLAVORS: [u16; 9] = [
     avkind::CHANGE,
 ];
 
-/// Value-to-name tables (index = value - 1), as libsepol's `p_*_val_to_name`.
-struct Names<'a> {
-    classes: Vec<&'a str>,
-    roles: Vec<Option<&'a str>>,
-    types: Vec<&'a str>,
-    users: Vec<&'a str>,
-    bools: Vec<&'a str>,
-    /// Sized like the table's nprim (aliases included); aliases leave `None`s.
-    sens: Vec<Option<&'a str>>,
-    cats: Vec<Option<&'a str>>,
-}
-
-impl<'a> Names<'a> {
-    fn new(db: &'a PolicyDb) -> Names<'a> {
-        let mut sens = vec![None; db.sens.len()];
-        for s in db.sens.iter().filter(|s| !s.alias) {
-            if let Some(slot) = (s.level.sens as usize)
-                .checked_sub(1)
-                .and_then(|i| sens.get_mut(i))
-            {
-                *slot = Some(s.name.as_str());
-            }
-        }
-        let mut cats = vec![None; db.cats.len()];
-        for c in db.cats.iter().filter(|c| !c.alias) {
-            if let Some(slot) = (c.value as usize)
-                .checked_sub(1)
-                .and_then(|i| cats.get_mut(i))
-            {
-                *slot = Some(c.name.as_str());
-            }
-        }
-        Names {
-            classes: db.classes.iter().map(|c| c.name.as_str()).collect(),
-            roles: db
-                .roles
-                .iter()
-                .map(|r| r.as_ref().map(|r| r.name.as_str()))
-                .collect(),
-            types: db.types.iter().map(|t| t.name.as_str()).collect(),
-            users: db.users.iter().map(|u| u.name.as_str()).collect(),
-            bools: db.bools.iter().map(|b| b.name.as_str()).collect(),
-            sens,
-            cats,
-        }
-    }
-
-    fn class(&self, v: u32) -> &'a str {
-        lookup(&self.classes, v)
-    }
-    fn ty(&self, v: u32) -> &'a str {
-        lookup(&self.types, v)
-    }
-    fn role(&self, v: u32) -> &'a str {
-        self.roles
-            .get((v as usize).wrapping_sub(1))
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    }
-    fn user(&self, v: u32) -> &'a str {
-        lookup(&self.users, v)
-    }
-    fn bool(&self, v: u32) -> &'a str {
-        lookup(&self.bools, v)
-    }
-    fn sens(&self, v: u32) -> &'a str {
-        self.sens
-            .get((v as usize).wrapping_sub(1))
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    }
-}
-
-/// A name by 1-based value; "(null)" (what C's printf shows) for a value without one.
-fn lookup<'a>(names: &[&'a str], v: u32) -> &'a str {
-    names
-        .get((v as usize).wrapping_sub(1))
-        .copied()
-        .unwrap_or("(null)")
+/// A name, or "(null)" (what C's printf shows) for a value without one, as libsepol's
+/// dumps print it.
+fn null(name: Option<&str>) -> &str {
+    name.unwrap_or("(null)")
 }
 
 /// Names of the set bits (bit = value - 1), skipping values without a name.
@@ -213,14 +136,6 @@ fn type_attr_map(db: &PolicyDb, i: usize) -> Ebitmap {
     m
 }
 
-/// The reverse map: for attribute `a`, the other types whose map names it.
-fn attr_type_map(db: &PolicyDb, a: usize) -> Ebitmap {
-    (0..db.types.len())
-        .filter(|&i| i != a && db.type_attr_map.get(i).is_some_and(|m| m.get(a as u32)))
-        .map(|i| i as u32)
-        .collect()
-}
-
 /// Whether a type value is an attribute.
 fn is_attr(db: &PolicyDb, v: u32) -> bool {
     (v as usize)
@@ -240,7 +155,7 @@ fn rule_target<'a>(
     if source == target && kind & avkind::TYPE_RULES == 0 && !is_attr(db, source.into()) {
         "self"
     } else {
-        names.ty(target.into())
+        null(names.ty(target.into()))
     }
 }
 
@@ -427,11 +342,11 @@ fn cexpr_operands(attr: u32) -> Option<(&'static str, &'static str)> {
 /// The names of a NAMES node, sorted: the type set for types, the names bitmap otherwise.
 fn cexpr_names<'a>(n: &Names<'a>, e: &CExprNode) -> Vec<&'a str> {
     let v = if e.attr & 4 != 0 {
-        bit_names(&e.type_set.types, |v| Some(n.ty(v)))
+        bit_names(&e.type_set.types, |v| Some(null(n.ty(v))))
     } else if e.attr & 1 != 0 {
-        bit_names(&e.names, |v| Some(n.user(v)))
+        bit_names(&e.names, |v| Some(null(n.user(v))))
     } else {
-        bit_names(&e.names, |v| n.roles.get(v as usize - 1).copied().flatten())
+        bit_names(&e.names, |v| n.role(v))
     };
     let mut v = v;
     v.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));

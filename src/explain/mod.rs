@@ -285,18 +285,6 @@ pub(crate) fn class_perms<'a>(db: &'a PolicyDb, name: &str) -> Option<(u32, Vec<
     Some((v, perms))
 }
 
-/// A type's attributes and itself (bit = value - 1).
-pub(crate) fn type_set(db: &PolicyDb, ty: u32) -> Ebitmap {
-    let i = ty.saturating_sub(1);
-    let mut m = db
-        .type_attr_map
-        .get(i as usize)
-        .cloned()
-        .unwrap_or_default();
-    m.set(i);
-    m
-}
-
 /// The permission bits the entries grant for (source, target, class).
 pub(crate) fn granted_by<'a>(
     entries: impl IntoIterator<Item = &'a crate::policydb::AvtabEntry>,
@@ -336,7 +324,7 @@ pub(crate) struct Access {
 
 /// The permissions the policy grants `sty` on `tty` in `class` with these boolean states.
 pub(crate) fn access(db: &PolicyDb, sty: u32, tty: u32, class: u32, states: &[bool]) -> Access {
-    let (sset, tset) = (type_set(db, sty), type_set(db, tty));
+    let (sset, tset) = (db.type_attrs(sty), db.type_attrs(tty));
     let always = granted_by(&db.avtab, &sset, &tset, class);
     let mut acc = Access {
         always,

@@ -8,7 +8,7 @@
 //! other interfaces, quotes); interfaces that declare types, take a third argument or use
 //! other m4 features are never proposed, since their effect cannot be checked here.
 
-use super::{class_perms, granted_by, type_set, type_value, Explanation, Verdict};
+use super::{class_perms, granted_by, type_value, Explanation, Verdict};
 use crate::policydb::{avkind, AvtabEntry, AvtabKey, PolicyDb};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -214,7 +214,7 @@ fn find_interface(
     missing: u32,
 ) -> Option<Proposal> {
     let (sv, tv) = (type_value(db, s)?, type_value(db, t)?);
-    let (sset, tset) = (type_set(db, sv), type_set(db, tv));
+    let (sset, tset) = (db.type_attrs(sv), db.type_attrs(tv));
     let mut calls: Vec<Vec<String>> = Vec::new();
     for a in bases(db, s) {
         for b in bases(db, t) {

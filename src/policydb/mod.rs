@@ -605,6 +605,45 @@ impl PolicyDb {
 }
 
 impl PolicyDb {
+    /// A type's attributes and itself (bit = value - 1): its `type_attr_map` row, with
+    /// itself set even where a binary's row leaves it out.
+    pub fn type_attrs(&self, ty: u32) -> Ebitmap {
+        let i = ty.saturating_sub(1);
+        let mut m = self
+            .type_attr_map
+            .get(i as usize)
+            .cloned()
+            .unwrap_or_default();
+        m.set(i);
+        m
+    }
+
+    /// What each type value stands for in rules (index and bit = value - 1): for an
+    /// attribute, the other values whose `type_attr_map` row names it (libsepol's
+    /// `attr_type_map`, which the dumps print); for a type, also itself.
+    pub fn type_expansions(&self) -> Vec<Ebitmap> {
+        let mut out = vec![Ebitmap::new(); self.types.len()];
+        for (i, t) in self.types.iter().enumerate() {
+            let v = i as u32;
+            if t.flavor == TypeFlavor::Type {
+                out[i].set(v);
+            }
+            for a in self
+                .type_attr_map
+                .get(i)
+                .into_iter()
+                .flat_map(Ebitmap::iter)
+            {
+                if a != v {
+                    if let Some(set) = out.get_mut(a as usize) {
+                        set.set(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Sorts the object-context lists as `checkpolicy -S` does ([`ocontext_cmp`]).
     pub fn sort_ocontexts(&mut self) {
         for list in &mut self.ocontexts {

@@ -14,31 +14,11 @@ pub use diff::diff;
 pub use info::info;
 pub use search::search;
 
-use crate::policydb::{
-    CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, PolicyDb, Range, TypeFlavor,
-};
+use crate::policydb::{CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, Range};
 
 /// A name or `?` for a value without one (only in policies that break their invariants).
 fn or_unknown(name: Option<&str>) -> &str {
     name.unwrap_or("?")
-}
-
-/// For each type value (index = value - 1), the real types it stands for: itself for a
-/// type, the member types for an attribute (from `type_attr_map`).
-fn expansions(db: &PolicyDb) -> Vec<Ebitmap> {
-    let mut out: Vec<Ebitmap> = vec![Ebitmap::new(); db.types.len()];
-    for (i, t) in db.types.iter().enumerate() {
-        if t.flavor != TypeFlavor::Type {
-            continue;
-        }
-        out[i].set(i as u32);
-        for a in db.type_attr_map.get(i).into_iter().flat_map(Ebitmap::iter) {
-            if let Some(set) = out.get_mut(a as usize) {
-                set.set(i as u32);
-            }
-        }
-    }
-    out
 }
 
 /// Permission names of the bits of `av` for a class, sorted (unknown bits skipped).
