@@ -2,7 +2,6 @@
 //! 3.4's `kernel_to_cil.c`.
 
 use super::*;
-use crate::binary::format::cexpr;
 use crate::policydb::{AvtabEntry, CExprNode, CondExprItem, Context, Level, Range};
 use std::fmt::Write;
 
@@ -493,7 +492,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
     }
     match db.target {
         Target::Selinux => {
-            for oc in list(5) {
+            for oc in list(SelinuxOcon::FsUse.index()) {
                 if let OContext::FsUse {
                     behavior,
                     name,
@@ -529,7 +528,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                 }
             }
             write_sorted(o, lines, 0);
-            for oc in list(2) {
+            for oc in list(SelinuxOcon::Port.index()) {
                 if let OContext::Port {
                     protocol,
                     low,
@@ -547,7 +546,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(portcon {p} {lh} {})", ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(SelinuxOcon::Netif.index()) {
                 if let OContext::Netif {
                     name,
                     context,
@@ -557,7 +556,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(netifcon {name} {} {})", ctx(context), ctx(context2));
                 }
             }
-            for oc in list(4) {
+            for oc in list(SelinuxOcon::Node.index()) {
                 if let OContext::Node {
                     addr,
                     mask,
@@ -573,7 +572,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(6) {
+            for oc in list(SelinuxOcon::Node6.index()) {
                 if let OContext::Node6 {
                     addr,
                     mask,
@@ -584,7 +583,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(nodecon ({a}) ({m}) {})", ctx(context));
                 }
             }
-            for oc in list(7) {
+            for oc in list(SelinuxOcon::Ibpkey.index()) {
                 if let OContext::Ibpkey {
                     subnet_prefix,
                     low,
@@ -598,7 +597,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(ibpkeycon {} {lh} {})", ipv6(&b), ctx(context));
                 }
             }
-            for oc in list(8) {
+            for oc in list(SelinuxOcon::Ibendport.index()) {
                 if let OContext::Ibendport {
                     name,
                     port,
@@ -610,12 +609,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
             }
         }
         Target::Xen => {
-            for oc in list(1) {
+            for oc in list(XenOcon::Pirq.index()) {
                 if let OContext::Pirq { pirq, context } = oc {
                     let _ = writeln!(o, "(pirqcon {} {})", *pirq as i32, ctx(context));
                 }
             }
-            for oc in list(2) {
+            for oc in list(XenOcon::Ioport.index()) {
                 if let OContext::Ioport { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -625,7 +624,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(3) {
+            for oc in list(XenOcon::Iomem.index()) {
                 if let OContext::Iomem { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -635,12 +634,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(4) {
+            for oc in list(XenOcon::Pcidevice.index()) {
                 if let OContext::Pcidevice { device, context } = oc {
                     let _ = writeln!(o, "(pcidevicecon 0x{device:x} {})", ctx(context));
                 }
             }
-            for oc in list(5) {
+            for oc in list(XenOcon::Devicetree.index()) {
                 if let OContext::Devicetree { path, context } = oc {
                     let _ = writeln!(o, "(devicetreecon \"{path}\" {})", ctx(context));
                 }

@@ -2,7 +2,6 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::binary::format::cexpr;
 use crate::policydb::{CExprNode, CondExprItem, Context, Level, Range};
 use std::fmt::Write;
 
@@ -76,7 +75,7 @@ pub fn to_conf(db: &PolicyDb) -> String {
     }
     let mut sets = Vec::new();
     for (i, t) in db.types.iter().enumerate() {
-        let mut m = type_attr_map(db, i);
+        let mut m = db.type_attrs(i as u32 + 1);
         if t.flavor != TypeFlavor::Type || m.len() == 1 {
             continue;
         }
@@ -511,7 +510,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
     let ctx = |c: &Context| context(db, n, c);
     match db.target {
         Target::Selinux => {
-            for oc in list(5) {
+            for oc in list(SelinuxOcon::FsUse.index()) {
                 if let OContext::FsUse {
                     behavior,
                     name,
@@ -526,7 +525,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                 }
             }
             genfscon(o, db, n);
-            for oc in list(2) {
+            for oc in list(SelinuxOcon::Port.index()) {
                 if let OContext::Port {
                     protocol,
                     low,
@@ -544,7 +543,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "portcon {p} {lh} {}", ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(SelinuxOcon::Netif.index()) {
                 if let OContext::Netif {
                     name,
                     context,
@@ -554,7 +553,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "netifcon {name} {} {}", ctx(context), ctx(context2));
                 }
             }
-            for oc in list(4) {
+            for oc in list(SelinuxOcon::Node.index()) {
                 if let OContext::Node {
                     addr,
                     mask,
@@ -570,7 +569,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(6) {
+            for oc in list(SelinuxOcon::Node6.index()) {
                 if let OContext::Node6 {
                     addr,
                     mask,
@@ -581,7 +580,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "nodecon {a} {m} {}", ctx(context));
                 }
             }
-            for oc in list(7) {
+            for oc in list(SelinuxOcon::Ibpkey.index()) {
                 if let OContext::Ibpkey {
                     subnet_prefix,
                     low,
@@ -595,7 +594,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "ibpkeycon {} {lh} {}", ipv6(&b), ctx(context));
                 }
             }
-            for oc in list(8) {
+            for oc in list(SelinuxOcon::Ibendport.index()) {
                 if let OContext::Ibendport {
                     name,
                     port,
@@ -608,12 +607,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
         }
         Target::Xen => {
             genfscon(o, db, n);
-            for oc in list(1) {
+            for oc in list(XenOcon::Pirq.index()) {
                 if let OContext::Pirq { pirq, context } = oc {
                     let _ = writeln!(o, "pirqcon {} {}", *pirq as i32, ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(XenOcon::Iomem.index()) {
                 if let OContext::Iomem { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -623,18 +622,18 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(2) {
+            for oc in list(XenOcon::Ioport.index()) {
                 if let OContext::Ioport { low, high, context } = oc {
                     let lh = low_high((*low).into(), (*high).into(), true);
                     let _ = writeln!(o, "ioportcon {lh} {}", ctx(context));
                 }
             }
-            for oc in list(4) {
+            for oc in list(XenOcon::Pcidevice.index()) {
                 if let OContext::Pcidevice { device, context } = oc {
                     let _ = writeln!(o, "pcidevicecon 0x{device:x} {}", ctx(context));
                 }
             }
-            for oc in list(5) {
+            for oc in list(XenOcon::Devicetree.index()) {
                 if let OContext::Devicetree { path, context } = oc {
                     let _ = writeln!(o, "devicetreecon \"{path}\" {}", ctx(context));
                 }

@@ -14,11 +14,10 @@ mod conf;
 pub use cil::to_cil;
 pub use conf::to_conf;
 
-use crate::binary::format::cexpr;
 use crate::binary::format::{hash_order, sym};
 use crate::policydb::{
-    avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
-    Names, OContext, PolicyDb, Target, TypeFlavor, Xperms,
+    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap,
+    HandleUnknown, Names, OContext, PolicyDb, SelinuxOcon, Target, TypeFlavor, XenOcon, Xperms,
 };
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
@@ -127,13 +126,6 @@ fn perm_string(db: &PolicyDb, class: u32, av: u32) -> String {
 /// A permission table's names in value order, joined by spaces.
 fn perm_list(perms: &[String]) -> String {
     perms.join(" ")
-}
-
-/// Each type's attribute map with the type itself, as libsepol holds it after reading.
-fn type_attr_map(db: &PolicyDb, i: usize) -> Ebitmap {
-    let mut m = db.type_attr_map.get(i).cloned().unwrap_or_default();
-    m.set(i as u32);
-    m
 }
 
 /// Whether a type value is an attribute.
@@ -319,31 +311,38 @@ fn xperm_items(x: &Xperms) -> Vec<(u16, u16, bool)> {
 
 /// Operand names of a constraint attribute (`attr1`, `attr2`).
 fn cexpr_operands(attr: u32) -> Option<(&'static str, &'static str)> {
+    use cexpr::*;
+    const T_USER: u32 = USER | TARGET;
+    const X_USER: u32 = USER | XTARGET;
+    const T_ROLE: u32 = ROLE | TARGET;
+    const X_ROLE: u32 = ROLE | XTARGET;
+    const T_TYPE: u32 = TYPE | TARGET;
+    const X_TYPE: u32 = TYPE | XTARGET;
     Some(match attr {
-        1 => ("u1", "u2"),
-        9 => ("u2", ""),
-        17 => ("u3", ""),
-        2 => ("r1", "r2"),
-        10 => ("r2", ""),
-        18 => ("r3", ""),
-        4 => ("t1", "t2"),
-        12 => ("t2", ""),
-        20 => ("t3", ""),
-        32 => ("l1", "l2"),
-        64 => ("l1", "h2"),
-        128 => ("h1", "l2"),
-        256 => ("h1", "h2"),
-        512 => ("l1", "h1"),
-        1024 => ("l2", "h2"),
+        USER => ("u1", "u2"),
+        T_USER => ("u2", ""),
+        X_USER => ("u3", ""),
+        ROLE => ("r1", "r2"),
+        T_ROLE => ("r2", ""),
+        X_ROLE => ("r3", ""),
+        TYPE => ("t1", "t2"),
+        T_TYPE => ("t2", ""),
+        X_TYPE => ("t3", ""),
+        L1L2 => ("l1", "l2"),
+        L1H2 => ("l1", "h2"),
+        H1L2 => ("h1", "l2"),
+        H1H2 => ("h1", "h2"),
+        L1H1 => ("l1", "h1"),
+        L2H2 => ("l2", "h2"),
         _ => return None,
     })
 }
 
 /// The names of a NAMES node, sorted: the type set for types, the names bitmap otherwise.
 fn cexpr_names<'a>(n: &Names<'a>, e: &CExprNode) -> Vec<&'a str> {
-    let v = if e.attr & 4 != 0 {
+    let v = if e.attr & cexpr::TYPE != 0 {
         bit_names(&e.type_set.types, |v| Some(null(n.ty(v))))
-    } else if e.attr & 1 != 0 {
+    } else if e.attr & cexpr::USER != 0 {
         bit_names(&e.names, |v| Some(null(n.user(v))))
     } else {
         bit_names(&e.names, |v| n.role(v))
@@ -471,7 +470,7 @@ fn constraint_lines(
             let is_mls = con
                 .expr
                 .iter()
-                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= 16);
+                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= cexpr::XTARGET);
             let kw = match (validatetrans, is_mls) {
                 (false, false) => "constrain",
                 (false, true) => "mlsconstrain",

@@ -376,7 +376,7 @@ fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
 /// Evaluates a non-MLS constraint for a subject and object; `None` when it compares MLS
 /// levels or role dominance (not checked here).
 fn eval_constraint(expr: &[CExprNode], s: Ctx, t: Ctx) -> Option<bool> {
-    use crate::binary::format::cexpr;
+    use crate::policydb::cexpr;
     let mut st: Vec<bool> = Vec::new();
     for e in expr {
         let v = match e.kind {
@@ -391,32 +391,32 @@ fn eval_constraint(expr: &[CExprNode], s: Ctx, t: Ctx) -> Option<bool> {
             }
             cexpr::ATTR => {
                 let (a, b) = match e.attr {
-                    1 => (s.user, t.user),
-                    2 => (s.role, t.role),
-                    4 => (s.ty, t.ty),
+                    cexpr::USER => (s.user, t.user),
+                    cexpr::ROLE => (s.role, t.role),
+                    cexpr::TYPE => (s.ty, t.ty),
                     _ => return None,
                 };
                 match e.op {
-                    1 => a == b,
-                    2 => a != b,
+                    cexpr::EQ => a == b,
+                    cexpr::NEQ => a != b,
                     _ => return None,
                 }
             }
             cexpr::NAMES => {
-                let who = if e.attr & 8 != 0 { t } else { s };
-                let v = match e.attr & 7 {
-                    1 => who.user,
-                    2 => who.role,
-                    4 => who.ty,
+                let who = if e.attr & cexpr::TARGET != 0 { t } else { s };
+                let v = match e.attr & cexpr::SUBJECT_MASK {
+                    cexpr::USER => who.user,
+                    cexpr::ROLE => who.role,
+                    cexpr::TYPE => who.ty,
                     _ => return None,
                 };
-                if e.attr & 16 != 0 {
+                if e.attr & cexpr::XTARGET != 0 {
                     return None;
                 }
                 let member = v > 0 && e.names.get(v - 1);
                 match e.op {
-                    1 => member,
-                    2 => !member,
+                    cexpr::EQ => member,
+                    cexpr::NEQ => !member,
                     _ => return None,
                 }
             }
@@ -692,7 +692,7 @@ fn verdict_kind(v: &Verdict) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binary::format::cexpr;
+    use crate::policydb::cexpr;
 
     fn node(kind: u32, attr: u32, op: u32, names: &[u32]) -> CExprNode {
         CExprNode {

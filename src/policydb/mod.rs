@@ -13,14 +13,17 @@
 //! and writing it back gives the same bytes, and the compiler decides those orders.
 #![warn(missing_docs)]
 
+pub mod cexpr;
 mod ebitmap;
 pub mod hashtab;
 pub mod limits;
 pub mod names;
+mod ocon;
 pub mod optimize;
 
 pub use ebitmap::Ebitmap;
 pub use names::Names;
+pub use ocon::{SelinuxOcon, XenOcon, ISID_LIST};
 
 /// Which hypervisor or kernel the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
