@@ -107,7 +107,7 @@ fn check_binaries(files: &[PathBuf]) -> i32 {
             Ok(p) => {
                 let refusals = binary::xen_loader_check(&p.db, p.version);
                 for r in &refusals {
-                    eprintln!(
+                    crate::io::eprintln!(
                         "error: `{}`: Xen 4.22's loader would refuse it: {r}",
                         path.display()
                     );
@@ -115,7 +115,7 @@ fn check_binaries(files: &[PathBuf]) -> i32 {
                 code = code.max(i32::from(!refusals.is_empty()));
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::io::eprintln!("error: {e}");
                 code = code.max(e.code());
             }
         }

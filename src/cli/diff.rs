@@ -55,7 +55,7 @@ pub fn run(args: &DiffArgs) -> i32 {
     let (a, b) = match (read_policy(&args.first), read_policy(&args.second)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            crate::io::eprintln!("error: {e}");
             return e.code();
         }
     };

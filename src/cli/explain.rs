@@ -66,7 +66,7 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
             Some(Ok(r)) => denials.add(r),
             Some(Err(p)) => {
                 problems = true;
-                eprintln!("flaskc: unreadable AVC line: {p}");
+                crate::io::eprintln!("flaskc: unreadable AVC line: {p}");
             }
             None => {}
         }
@@ -115,7 +115,7 @@ pub(crate) fn run(args: &ExplainArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

@@ -48,7 +48,7 @@ pub fn run(args: &InfoArgs) -> i32 {
     let policy = match super::read_policy(&args.file) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::io::eprintln!("error: {e}");
             return e.code();
         }
     };

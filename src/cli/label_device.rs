@@ -47,14 +47,14 @@ pub(crate) fn run(args: &LabelDeviceArgs) -> i32 {
     let db = match super::read_policy(&args.policy) {
         Ok(p) => p.db,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
     let dev = match device(args) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

@@ -51,11 +51,11 @@ fn output_failure(path: &Path, e: OutputError, failed: i32) -> i32 {
     match e {
         OutputError::BrokenPipe => EXIT_BROKEN_PIPE,
         OutputError::Failed(why) if crate::io::is_std(path) => {
-            eprintln!("flaskc: error writing standard output: {why}");
+            crate::io::eprintln!("flaskc: error writing standard output: {why}");
             failed
         }
         OutputError::Failed(why) => {
-            eprintln!("flaskc: error: cannot write {}: {why}", path.display());
+            crate::io::eprintln!("flaskc: error: cannot write {}: {why}", path.display());
             failed
         }
     }

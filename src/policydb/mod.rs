@@ -16,12 +16,14 @@
 pub mod cexpr;
 mod ebitmap;
 pub mod hashtab;
+mod ids;
 pub mod limits;
 pub mod names;
 mod ocon;
 pub mod optimize;
 
 pub use ebitmap::Ebitmap;
+pub use ids::{to_u16, BoolId, CatId, ClassId, RoleId, SensId, TypeId, UserId, WidthError};
 pub use names::Names;
 pub use ocon::{SelinuxOcon, XenOcon, ISID_LIST};
 
@@ -249,7 +251,8 @@ pub mod avkind {
     pub const XPERMS: u16 = XPERMS_ALLOWED | XPERMS_AUDITALLOW | XPERMS_DONTAUDIT;
 }
 
-/// The key of an access vector table entry.
+/// The key of an access vector table entry, with its values as the file holds them:
+/// 16 bits each (build one with [`AvtabKey::new`], the checked narrowing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AvtabKey {
     /// Source type or attribute value.
@@ -260,6 +263,41 @@ pub struct AvtabKey {
     pub class: u16,
     /// One kind bit of [`avkind`], plus [`avkind::ENABLED`] in conditional lists.
     pub specified: u16,
+}
+
+impl AvtabKey {
+    /// A key for (source, target, class) and a kind.
+    ///
+    /// # Errors
+    /// [`WidthError`] when a value does not fit the key's 16 bits.
+    pub fn new(
+        source: TypeId,
+        target: TypeId,
+        class: ClassId,
+        specified: u16,
+    ) -> Result<AvtabKey, WidthError> {
+        Ok(AvtabKey {
+            source: source.to_u16()?,
+            target: target.to_u16()?,
+            class: class.to_u16()?,
+            specified,
+        })
+    }
+
+    /// The source type (`None` for the 0 a malformed key may hold).
+    pub fn source_id(&self) -> Option<TypeId> {
+        TypeId::from_value(self.source.into())
+    }
+
+    /// The target type.
+    pub fn target_id(&self) -> Option<TypeId> {
+        TypeId::from_value(self.target.into())
+    }
+
+    /// The class.
+    pub fn class_id(&self) -> Option<ClassId> {
+        ClassId::from_value(self.class.into())
+    }
 }
 
 /// The extended permissions of an xperm entry.
