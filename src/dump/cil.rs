@@ -84,7 +84,7 @@ pub fn to_cil(db: &PolicyDb) -> String {
             continue;
         }
         if !members.is_empty() {
-            let types = sorted_join(bit_names(&members, |v| Some(null(n.ty(v)))), " ");
+            let types = sorted_join(bit_names(members, |v| Some(null(n.ty(v)))), " ");
             sets.push(format!("(typeattributeset {} ({types}))", t.name));
         }
     }
