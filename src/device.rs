@@ -9,9 +9,8 @@
 //! only with other states.
 #![warn(missing_docs)]
 
-use crate::binary::format::xen_ocon;
-use crate::explain::{access, class_perms, default_states, type_set, type_value};
-use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor};
+use crate::explain::{access, class_perms, default_states, type_value};
+use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor, XenOcon};
 
 // Xen's initial SID numbers of unlabelled hardware (the order of Xen's
 // `xsm/flask/policy/initial_sids`, from 1: xenboot, xen, dom0, domio, domxen, unlabeled,
@@ -109,33 +108,40 @@ pub fn label(db: &PolicyDb, dev: Device) -> DeviceReport {
     let (statement, list, sid) = match dev {
         Device::Pci(n) => (
             format!("pcidevicecon {n:#x}"),
-            xen_ocon::PCIDEVICE,
+            XenOcon::Pcidevice,
             SID_DEVICE,
         ),
-        Device::Iomem(p) => (format!("iomemcon {p:#x}"), xen_ocon::IOMEM, SID_IOMEM),
-        Device::Ioport(p) => (format!("ioportcon {p:#x}"), xen_ocon::IOPORT, SID_IOPORT),
-        Device::Irq(n) => (format!("pirqcon {n}"), xen_ocon::PIRQ, SID_IRQ),
+        Device::Iomem(p) => (format!("iomemcon {p:#x}"), XenOcon::Iomem, SID_IOMEM),
+        Device::Ioport(p) => (format!("ioportcon {p:#x}"), XenOcon::Ioport, SID_IOPORT),
+        Device::Irq(n) => (format!("pirqcon {n}"), XenOcon::Pirq, SID_IRQ),
     };
-    let ocons = |i: usize| db.ocontexts.get(i).map_or(&[][..], |l| &l[..]);
-    let own = ocons(list).iter().find_map(|o| match (o, dev) {
-        (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => Some(context),
-        (OContext::Iomem { low, high, context }, Device::Iomem(p))
-            if (*low..=*high).contains(&p) =>
-        {
-            Some(context)
-        }
-        (OContext::Ioport { low, high, context }, Device::Ioport(p))
-            if (*low..=*high).contains(&p) =>
-        {
-            Some(context)
-        }
-        (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => Some(context),
-        _ => None,
-    });
-    let fallback = ocons(xen_ocon::ISID).iter().find_map(|o| match o {
-        OContext::Isid { sid: n, context } if *n == sid => Some(context),
-        _ => None,
-    });
+    let own = db
+        .ocontext_list(list.index())
+        .iter()
+        .find_map(|o| match (o, dev) {
+            (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => {
+                Some(context)
+            }
+            (OContext::Iomem { low, high, context }, Device::Iomem(p))
+                if (*low..=*high).contains(&p) =>
+            {
+                Some(context)
+            }
+            (OContext::Ioport { low, high, context }, Device::Ioport(p))
+                if (*low..=*high).contains(&p) =>
+            {
+                Some(context)
+            }
+            (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => Some(context),
+            _ => None,
+        });
+    let fallback = db
+        .ocontext_list(XenOcon::Isid.index())
+        .iter()
+        .find_map(|o| match o {
+            OContext::Isid { sid: n, context } if *n == sid => Some(context),
+            _ => None,
+        });
     let ctx = own.map(|c| (c, false)).or(fallback.map(|c| (c, true)));
     DeviceReport {
         statement,
@@ -178,7 +184,7 @@ fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
     };
     let mut out = Vec::new();
     for (ty, t) in (1u32..).zip(&db.types) {
-        let is_domain = domain_attr.is_none_or(|a| type_set(db, ty).get(a - 1));
+        let is_domain = domain_attr.is_none_or(|a| db.type_attrs(ty).get(a - 1));
         if t.flavor != TypeFlavor::Type || !is_domain {
             continue;
         }

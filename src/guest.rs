@@ -208,7 +208,7 @@ pub fn check_label(db: &PolicyDb, label: &str) -> Result<u32, LabelError> {
 /// Whether a type is a domain label.
 fn is_domain(db: &PolicyDb, ty: u32) -> bool {
     if let Some(attr) = type_value(db, "domain_type") {
-        return crate::explain::type_set(db, ty).get(attr - 1);
+        return db.type_attrs(ty).get(attr - 1);
     }
     let Some((class, _)) = class_perms(db, "domain") else {
         return false;

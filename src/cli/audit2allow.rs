@@ -23,7 +23,7 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

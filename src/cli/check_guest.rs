@@ -21,10 +21,10 @@ pub struct CheckGuestArgs {
 
 /// Runs `flaskc check-guest`; the exit code.
 pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
-    let db = match super::explain::read_policy(&args.policy) {
-        Ok(db) => db,
+    let db = match super::read_policy(&args.policy) {
+        Ok(p) => p.db,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
         match crate::io::read_text(c) {
             Ok(t) => texts.push(t),
             Err(e) => {
-                eprintln!("flaskc: {}: {e}", crate::io::input_name(c));
+                crate::io::eprintln!("flaskc: {}: {e}", crate::io::input_name(c));
                 return 2;
             }
         }
@@ -46,7 +46,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
             .map_or(String::new(), |p| p.display().to_string())
     };
     for e in &rep.errors {
-        eprintln!(
+        crate::io::eprintln!(
             "{}:{}: {}: {}",
             file(e.at.config),
             e.at.line,
@@ -55,7 +55,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
         );
     }
     if rep.relations_left_out > 0 {
-        eprintln!(
+        crate::io::eprintln!(
             "flaskc: note: {} more related pairs of domains are not listed (at most {} are)",
             rep.relations_left_out,
             guest::MAX_RELATIONS

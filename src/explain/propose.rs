@@ -8,8 +8,8 @@
 //! other interfaces, quotes); interfaces that declare types, take a third argument or use
 //! other m4 features are never proposed, since their effect cannot be checked here.
 
-use super::{class_perms, granted_by, type_set, type_value, Explanation, Verdict};
-use crate::policydb::{avkind, AvtabEntry, AvtabKey, PolicyDb};
+use super::{class_perms, granted_by, type_value, Explanation, Verdict};
+use crate::policydb::{avkind, AvtabEntry, AvtabKey, ClassId, PolicyDb, TypeId};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -169,12 +169,13 @@ fn allow_entries(db: &PolicyDb, text: &str) -> Option<Vec<AvtabEntry>> {
                 for t in &tgt {
                     let tv = if t == "self" { sv } else { type_value(db, t)? };
                     out.push(AvtabEntry {
-                        key: AvtabKey {
-                            source: u16::try_from(sv).ok()?,
-                            target: u16::try_from(tv).ok()?,
-                            class: u16::try_from(cv).ok()?,
-                            specified: avkind::ALLOWED,
-                        },
+                        key: AvtabKey::new(
+                            TypeId::from_value(sv)?,
+                            TypeId::from_value(tv)?,
+                            ClassId::from_value(cv)?,
+                            avkind::ALLOWED,
+                        )
+                        .ok()?,
                         data: bits,
                     });
                 }
@@ -214,7 +215,7 @@ fn find_interface(
     missing: u32,
 ) -> Option<Proposal> {
     let (sv, tv) = (type_value(db, s)?, type_value(db, t)?);
-    let (sset, tset) = (type_set(db, sv), type_set(db, tv));
+    let (sset, tset) = (db.type_attrs(sv), db.type_attrs(tv));
     let mut calls: Vec<Vec<String>> = Vec::new();
     for a in bases(db, s) {
         for b in bases(db, t) {

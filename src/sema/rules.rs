@@ -8,8 +8,8 @@ use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::limits;
 use crate::policydb::{
-    avkind, hashtab, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, FilenameTrans,
-    PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, User, Xperms,
+    avkind, hashtab, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, Ebitmap, FilenameTrans,
+    PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, TypeId, User, Xperms,
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind};
@@ -347,6 +347,14 @@ fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
 }
 
 /// The kind bit of an access-vector rule.
+/// The avtab key of an expanded rule from type bits (value - 1) and a class value.
+fn avtab_key(source: u32, target: u32, class: u32, kind: u16) -> AvtabKey {
+    let ty = |bit: u32| TypeId::from_index(bit as usize).expect("a bit is a value - 1");
+    let class = ClassId::from_value(class).expect("resolved classes have values from 1");
+    AvtabKey::new(ty(source), ty(target), class, kind)
+        .expect("declare.rs caps type and class values at limits::MAX_SYMBOLS")
+}
+
 fn av_kind(kind: AvRuleKind) -> Option<u16> {
     match kind {
         AvRuleKind::Allow => Some(avkind::ALLOWED),
@@ -703,12 +711,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
         for (c, whats) in &per_class {
             for w in whats {
                 out.push(Expanded {
-                    key: AvtabKey {
-                        source: s as u16 + 1,
-                        target: t as u16 + 1,
-                        class: *c as u16,
-                        specified: kind_bit,
-                    },
+                    key: avtab_key(s, t, *c, kind_bit),
                     what: *w,
                 });
             }
