@@ -1,4 +1,4 @@
-//! The query stage: read-only questions over a [`PolicyDb`], usually one read from a
+//! The query stage: read-only questions over a [`PolicyDb`](crate::policydb::PolicyDb), usually one read from a
 //! binary by `binary::read` — statistics and listings ([`mod@info`]), rule search
 //! ([`mod@search`]) and the differences between two policies ([`mod@diff`]).
 //!
