@@ -267,6 +267,20 @@ const CASES: &[Case] = &[
         verdict: Reject,
     },
     Case {
+        name: "conditions merged in a block by their truth table after one NOT is dropped",
+        args: &[],
+        body: "bool bb true;\nif (bb) { allow a_t b_t : file read; }\nif (!(!bb == (bb xor bb))) { allow a_t b_t : file write; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a dominance copies the dominated role's types given so far",
+        args: &[],
+        body: "role rx;\ndominance { role rd { role rx; } }\nrole rx types b_t;\noptional { role rx types a_t; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "neverallowxperm on a class without ioctl",
         args: &[],
         body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",

@@ -42,6 +42,11 @@ enum SetFlag {
 }
 
 impl RawTypeSet {
+    /// Adds types as included ones (a dominated role's types, copied by value).
+    pub(super) fn include(&mut self, types: &Ebitmap) {
+        self.pos.union_with(types);
+    }
+
     /// Adds another statement's set, as `set_types` does into the same `type_set_t`.
     pub(super) fn merge(&mut self, other: &RawTypeSet) {
         self.pos.union_with(&other.pos);

@@ -119,6 +119,12 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 ItemKind::RoleDominance(doms) => {
                     for d in doms {
                         role_dominance(cx, syms, d, &mut dominates);
+                        let copy = DominanceCopy {
+                            syms,
+                            members: &members,
+                            dominates: &dominates,
+                        };
+                        copy.types(d, &mut block_sets);
                     }
                 }
                 _ => {}
@@ -136,14 +142,6 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 types[m as usize].union_with(&t);
             }
         }
-    }
-    // A dominating role may take every type of the roles it dominates.
-    for i in 0..n {
-        let mut all = types[i].clone();
-        for d in dominates[i].iter() {
-            all.union_with(&types[d as usize]);
-        }
-        types[i] = all;
     }
     db.roles = (0..n)
         .map(|i| {
@@ -165,6 +163,41 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             })
         })
         .collect();
+}
+
+/// checkpolicy copies a dominated role's types into the dominating role when it reads the
+/// dominance: the types given so far, not those of later statements or other blocks.
+struct DominanceCopy<'a> {
+    syms: &'a Syms,
+    members: &'a [Ebitmap],
+    dominates: &'a [Ebitmap],
+}
+
+impl DominanceCopy<'_> {
+    /// Copies the types of `d`'s dominated roles into `d`'s role (and into the roles that
+    /// already dominate it); `d`'s role's types now.
+    fn types(&self, d: &ast::RoleDom, sets: &mut BTreeMap<u32, resolve::RawTypeSet>) -> Ebitmap {
+        let Some(&rv) = self.syms.roles.get(d.role.name.as_str()) else {
+            return Ebitmap::new();
+        };
+        let mut copied = Ebitmap::new();
+        for sub in &d.dominated {
+            copied.union_with(&self.types(sub, sets));
+        }
+        let set = sets.entry(rv).or_default();
+        set.include(&copied);
+        let now = set
+            .expand_with(self.syms, self.members, Expand::Always)
+            .types;
+        if !d.dominated.is_empty() {
+            for (r, doms) in self.dominates.iter().enumerate() {
+                if r as u32 + 1 != rv && doms.get(rv - 1) {
+                    sets.entry(r as u32 + 1).or_default().include(&now);
+                }
+            }
+        }
+        now
+    }
 }
 
 /// Records `role R { role S; ... }`: R dominates S and everything S dominates.
@@ -948,7 +981,9 @@ fn avtab_bucket(key: &AvtabKey) -> u32 {
 
 /// Conditional `if` statements of a block, classified.
 struct CondIf<'a> {
+    /// The condition in postfix, normalised once (as checkpolicy's parser does).
     expr: Vec<CondExprItem>,
+    span: Span,
     tunable: bool,
     true_items: Vec<&'a ast::Item>,
     false_items: Vec<&'a ast::Item>,
@@ -1032,19 +1067,37 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             };
             uncond_items.extend(branch.iter().rev());
         }
+        // Boolean conditions: merged in the block as read, then normalised further and
+        // merged with the nodes of the blocks before.
+        let mut block_nodes: Vec<(Vec<CondExprItem>, Span, Vec<CondIf>)> = Vec::new();
         for c in ifs.into_iter().filter(|c| !c.tunable) {
-            let idx = match nodes.iter().position(|(e, _, _)| cond_equal(e, &c.expr)) {
+            match block_nodes
+                .iter_mut()
+                .find(|(e, _, _)| cond_equal(e, &c.expr))
+            {
+                Some((_, _, same)) => same.push(c),
+                None => block_nodes.push((c.expr.clone(), c.span, vec![c])),
+            }
+        }
+        for (mut expr, span, same) in block_nodes {
+            let Some(swapped) = settle(cx, &mut expr, span) else {
+                continue;
+            };
+            let idx = match nodes.iter().position(|(e, _, _)| cond_equal(e, &expr)) {
                 Some(i) => i,
                 None => {
-                    nodes.push((c.expr.clone(), Branch::default(), Branch::default()));
+                    nodes.push((expr, Branch::default(), Branch::default()));
                     nodes.len() - 1
                 }
             };
             let (_, t, f) = &mut nodes[idx];
-            let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
-            let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
-            add_rules(cx, Sink::Branch(t), &tr, &none);
-            add_rules(cx, Sink::Branch(f), &fr, &none);
+            let (t, f) = if swapped { (f, t) } else { (t, f) };
+            for c in &same {
+                let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
+                let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
+                add_rules(cx, Sink::Branch(t), &tr, &none);
+                add_rules(cx, Sink::Branch(f), &fr, &none);
+            }
         }
     }
     // The unconditional rules, twice: first counting each region's entries (quietly; the
@@ -1415,17 +1468,36 @@ fn cond_if<'a>(
             return None;
         }
     }
-    // libsepol normalises a condition on its way to the kernel policy when it is defined,
-    // linked and copied, each time dropping one trailing NOT and swapping the branches.
-    for _ in 0..3 {
+    // checkpolicy normalises a condition when it reads it: one trailing NOT dropped, the
+    // branches swapped. It then merges it with an earlier `if` of the block whose
+    // condition has the same truth table at that point.
+    if expr.last().is_some_and(|i| i.kind == 2) {
+        expr.pop();
+        std::mem::swap(&mut t, &mut f);
+    }
+    Some(CondIf {
+        expr,
+        span: cond_span(cond),
+        tunable: kinds.1,
+        true_items: t,
+        false_items: f,
+    })
+}
+
+/// The rest of libsepol's normalisation of a block's conditional node, after the one at
+/// definition: linking and copying each drop one more trailing NOT and swap the branches
+/// (`true` if they end up swapped); a fourth normalisation, of the copy with mapped
+/// booleans, drops one more NOT but leaves the rules where they are, so checkpolicy 3.4
+/// would put them under the opposite condition. Rather than copy that, or silently
+/// differ, flaskc refuses such a condition (`None`).
+fn settle(cx: &mut Cx, expr: &mut Vec<CondExprItem>, span: Span) -> Option<bool> {
+    let mut swapped = false;
+    for _ in 0..2 {
         if expr.last().is_some_and(|i| i.kind == 2) {
             expr.pop();
-            std::mem::swap(&mut t, &mut f);
+            swapped = !swapped;
         }
     }
-    // A fourth normalisation (of the mapped copy) drops one more NOT but leaves the rules
-    // in their branches: checkpolicy 3.4 then puts them under the opposite condition.
-    // Rather than copy that, or silently differ, flaskc refuses such a condition.
     if expr.last().is_some_and(|i| i.kind == 2) {
         cx.push(
             Diagnostic::error(
@@ -1434,19 +1506,14 @@ fn cond_if<'a>(
             )
             .primary(
                 cx.file,
-                cond_span(cond),
+                span,
                 "four or more `!` apply to the whole condition",
             )
             .note("write the condition with fewer negations (two `!` cancel out)"),
         );
         return None;
     }
-    Some(CondIf {
-        expr,
-        tunable: kinds.1,
-        true_items: t,
-        false_items: f,
-    })
+    Some(swapped)
 }
 
 fn cond_span(c: &ast::CondExpr) -> Span {
