@@ -217,7 +217,7 @@ pub fn explain(db: &PolicyDb, records: &[AvcRecord], tree: &[TreeFile]) -> Repor
 }
 
 /// A context resolved to values.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ctx {
     pub user: u32,
     pub role: u32,
