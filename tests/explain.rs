@@ -542,3 +542,55 @@ fn generated_denials_get_exactly_what_they_lack() {
         assert!(interfaces > 0, "{name}: no interface proposed:\n{te}");
     }
 }
+
+/// The running boolean states change the verdicts: `--bools` reads `flask-get-bool -a`
+/// output (the current value of `NAME: C (pending P)`), `--bool` overrides it, and `-`
+/// reads the log from standard input.
+#[test]
+fn running_boolean_states_are_used() {
+    use std::io::Write;
+    let work = tempfile::tempdir().expect("temp dir");
+    let bin = build(&root().join("policy"), work.path());
+    let bools = work.path().join("bools");
+    std::fs::write(
+        &bools,
+        "prot_doms_locked: 1 (pending 0)\nguest_writeconsole: 0\n",
+    )
+    .expect("write");
+    let log = "(XEN) avc:  denied  { create } for  current=d0 scontext=system_u:system_r:dom0_t tcontext=system_u:system_r:prot_domU_t tclass=domain\n";
+    let run = |extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+            .args(["explain", "--policy", &bin])
+            .args(extra)
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("flaskc runs");
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(log.as_bytes()).expect("write");
+        drop(input);
+        String::from_utf8_lossy(&child.wait_with_output().expect("ends").stdout).into_owned()
+    };
+    let file = bools.display().to_string();
+    let locked = run(&["--bools", &file]);
+    assert!(locked.contains("allowed only while `prot_doms_locked` is false (not with the boolean states in force); run `flask-set-bool prot_doms_locked 0`"), "{locked}");
+    let unlocked = run(&["--bools", &file, "--bool", "prot_doms_locked=0"]);
+    assert!(
+        unlocked.contains("allowed by the policy now, but only while"),
+        "{unlocked}"
+    );
+    let (_, err, code) = flaskc(&[
+        "explain",
+        "--policy",
+        &bin,
+        "--bool",
+        "no_such_bool=1",
+        &file,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no boolean `no_such_bool` in the policy"),
+        "{err}"
+    );
+}
