@@ -874,15 +874,17 @@ fn relate_domains(ck: &Checker<'_>, rep: &mut GuestReport) {
         }
     }
     rep.relations_left_out = total - rep.relations.len() as u64;
+    let guests: HashMap<usize, usize> = (rep.domains.iter().enumerate())
+        .filter_map(|(i, d)| match d.role {
+            Role::Guest(config) => Some((config, i)),
+            _ => None,
+        })
+        .collect();
     for (dm, d) in rep.domains.iter().enumerate() {
         let Role::DeviceModel(config) = d.role else {
             continue;
         };
-        let Some(guest) = rep
-            .domains
-            .iter()
-            .position(|g| g.role == Role::Guest(config))
-        else {
+        let Some(&guest) = guests.get(&config) else {
             continue;
         };
         let g = rep.domains[guest].ctx;
