@@ -10,9 +10,8 @@
 //! default states or only with other states, and the booleans that change it.
 #![warn(missing_docs)]
 
-use crate::binary::format::xen_ocon;
-use crate::explain::{access, class_perms, default_states, type_set, type_value};
-use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor};
+use crate::explain::{access, class_perms, default_states, type_value};
+use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor, XenOcon};
 
 // Xen's initial SID numbers of unlabelled hardware (the order of Xen's
 // `xsm/flask/policy/initial_sids`, from 1: xenboot, xen, dom0, domio, domxen, unlabeled,
@@ -132,69 +131,82 @@ pub fn pci_device(text: &str) -> Result<u32, BadDevice> {
 /// The context the policy gives a device, and whether it is the initial SID's (no
 /// object context names the device).
 pub fn lookup(db: &PolicyDb, dev: Device) -> Option<(&Context, bool)> {
-    let (list, sid) = match dev {
-        Device::Pci(_) => (xen_ocon::PCIDEVICE, SID_DEVICE),
-        Device::Iomem(_) => (xen_ocon::IOMEM, SID_IOMEM),
-        Device::Ioport(_) => (xen_ocon::IOPORT, SID_IOPORT),
-        Device::Irq(_) => (xen_ocon::PIRQ, SID_IRQ),
+    let sid = match dev {
+        Device::Pci(_) => SID_DEVICE,
+        Device::Iomem(_) => SID_IOMEM,
+        Device::Ioport(_) => SID_IOPORT,
+        Device::Irq(_) => SID_IRQ,
     };
-    let ocons = |i: usize| db.ocontexts.get(i).map_or(&[][..], |l| &l[..]);
-    let own = ocons(list).iter().find_map(|o| match (o, dev) {
-        (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => Some(context),
-        (OContext::Iomem { low, high, context }, Device::Iomem(p))
-            if (*low..=*high).contains(&p) =>
-        {
-            Some(context)
-        }
-        (OContext::Ioport { low, high, context }, Device::Ioport(p))
-            if (*low..=*high).contains(&p) =>
-        {
-            Some(context)
-        }
-        (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => Some(context),
-        _ => None,
-    });
-    let fallback = ocons(xen_ocon::ISID).iter().find_map(|o| match o {
-        OContext::Isid { sid: n, context } if *n == sid => Some(context),
-        _ => None,
-    });
-    own.map(|c| (c, false)).or(fallback.map(|c| (c, true)))
-}
-
-/// The statement of the object context that labels a device, if one does.
-fn own_statement(db: &PolicyDb, dev: Device) -> Option<String> {
-    let list = match dev {
-        Device::Pci(_) => xen_ocon::PCIDEVICE,
-        Device::Iomem(_) => xen_ocon::IOMEM,
-        Device::Ioport(_) => xen_ocon::IOPORT,
-        Device::Irq(_) => xen_ocon::PIRQ,
-    };
-    let range = |kw: &str, low: u64, high: u64| match low == high {
-        true => format!("{kw} {low:#x}"),
-        false => format!("{kw} {low:#x}-{high:#x}"),
-    };
-    db.ocontexts.get(list)?.iter().find_map(|o| {
-        let (head, context) = match (o, dev) {
+    let own = db
+        .ocontext_list(ocon_list(dev).index())
+        .iter()
+        .find_map(|o| match (o, dev) {
             (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => {
-                (format!("pcidevicecon {n:#x}"), context)
+                Some(context)
             }
             (OContext::Iomem { low, high, context }, Device::Iomem(p))
                 if (*low..=*high).contains(&p) =>
             {
-                (range("iomemcon", *low, *high), context)
+                Some(context)
             }
             (OContext::Ioport { low, high, context }, Device::Ioport(p))
                 if (*low..=*high).contains(&p) =>
             {
-                (range("ioportcon", (*low).into(), (*high).into()), context)
+                Some(context)
             }
-            (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => {
-                (format!("pirqcon {n}"), context)
-            }
-            _ => return None,
-        };
-        Some(format!("{head} {}", crate::dump::context_text(db, context)))
-    })
+            (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => Some(context),
+            _ => None,
+        });
+    let fallback = db
+        .ocontext_list(XenOcon::Isid.index())
+        .iter()
+        .find_map(|o| match o {
+            OContext::Isid { sid: n, context } if *n == sid => Some(context),
+            _ => None,
+        });
+    own.map(|c| (c, false)).or(fallback.map(|c| (c, true)))
+}
+
+/// The object-context list that labels devices of this kind.
+fn ocon_list(dev: Device) -> XenOcon {
+    match dev {
+        Device::Pci(_) => XenOcon::Pcidevice,
+        Device::Iomem(_) => XenOcon::Iomem,
+        Device::Ioport(_) => XenOcon::Ioport,
+        Device::Irq(_) => XenOcon::Pirq,
+    }
+}
+
+/// The statement of the object context that labels a device, if one does.
+fn own_statement(db: &PolicyDb, dev: Device) -> Option<String> {
+    let range = |kw: &str, low: u64, high: u64| match low == high {
+        true => format!("{kw} {low:#x}"),
+        false => format!("{kw} {low:#x}-{high:#x}"),
+    };
+    db.ocontext_list(ocon_list(dev).index())
+        .iter()
+        .find_map(|o| {
+            let (head, context) = match (o, dev) {
+                (OContext::Pcidevice { device, context }, Device::Pci(n)) if *device == n => {
+                    (format!("pcidevicecon {n:#x}"), context)
+                }
+                (OContext::Iomem { low, high, context }, Device::Iomem(p))
+                    if (*low..=*high).contains(&p) =>
+                {
+                    (range("iomemcon", *low, *high), context)
+                }
+                (OContext::Ioport { low, high, context }, Device::Ioport(p))
+                    if (*low..=*high).contains(&p) =>
+                {
+                    (range("ioportcon", (*low).into(), (*high).into()), context)
+                }
+                (OContext::Pirq { pirq, context }, Device::Irq(n)) if *pirq == n => {
+                    (format!("pirqcon {n}"), context)
+                }
+                _ => return None,
+            };
+            Some(format!("{head} {}", crate::dump::context_text(db, context)))
+        })
 }
 
 /// `SSSS:BB:DD.F` of an SBDF number, as `flask-label-pci` takes it.
@@ -228,7 +240,7 @@ pub fn label(db: &PolicyDb, dev: Device) -> DeviceReport {
     let device_types = match (&line, type_value(db, "resource_type")) {
         (None, Some(attr)) => (1u32..)
             .zip(&db.types)
-            .filter(|(v, t)| t.flavor == TypeFlavor::Type && type_set(db, *v).get(attr - 1))
+            .filter(|(v, t)| t.flavor == TypeFlavor::Type && db.type_attrs(*v).get(attr - 1))
             .map(|(_, t)| t.name.clone())
             .collect(),
         _ => Vec::new(),
@@ -260,7 +272,7 @@ fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
     };
     let mut out = Vec::new();
     for (ty, t) in (1u32..).zip(&db.types) {
-        let is_domain = domain_attr.is_none_or(|a| type_set(db, ty).get(a - 1));
+        let is_domain = domain_attr.is_none_or(|a| db.type_attrs(ty).get(a - 1));
         if t.flavor != TypeFlavor::Type || !is_domain {
             continue;
         }

@@ -436,7 +436,7 @@ fn check_label(db: &PolicyDb, label: &str) -> Result<Ctx, LabelError> {
 /// Whether a type is a domain label.
 fn is_domain(db: &PolicyDb, ty: u32) -> bool {
     if let Some(attr) = type_value(db, "domain_type") {
-        return crate::explain::type_set(db, ty).get(attr - 1);
+        return db.type_attrs(ty).get(attr - 1);
     }
     let Some((class, _)) = class_perms(db, "domain") else {
         return false;
@@ -548,8 +548,7 @@ impl Checker<'_> {
 
 /// The context of an initial SID.
 fn initial_sid(db: &PolicyDb, sid: u32) -> Option<(String, Ctx)> {
-    db.ocontexts
-        .get(crate::binary::format::xen_ocon::ISID)?
+    db.ocontext_list(crate::policydb::XenOcon::Isid.index())
         .iter()
         .find_map(|o| match o {
             OContext::Isid { sid: n, context } if *n == sid => {

@@ -583,6 +583,32 @@ mod temp {
     }
 }
 
+/// Writes to standard error, ignoring failure. `std`'s `eprint!` panics when standard
+/// error is closed or full; a message nobody can read is no reason to lose the exit
+/// status the command was about to return.
+pub fn write_stderr(args: fmt::Arguments<'_>) {
+    let _ = io::stderr().lock().write_fmt(args);
+}
+
+/// `eprintln!` through [`write_stderr`]: the command line's messages never panic.
+macro_rules! eprintln {
+    () => {
+        $crate::io::write_stderr(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::io::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` through [`write_stderr`].
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::io::write_stderr(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {eprint, eprintln};
+
 #[cfg(test)]
 mod tests {
     use super::*;

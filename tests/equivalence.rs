@@ -224,6 +224,55 @@ const CASES: &[Case] = &[
         tail: "",
         verdict: Reject,
     },
+    Case {
+        name: "a later class of a type rule left out after one that repeats an earlier rule",
+        args: &[],
+        body: "type_transition a_t b_t : netif a_t;\ntype_transition a_t b_t : { file netif } a_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "the same in a conditional branch",
+        args: &[],
+        body: "bool b1 true;\nif (b1) {\ntype_transition a_t b_t : netif a_t;\ntype_transition a_t b_t : { file netif } a_t;\n}",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "named transitions of one name and target: the later rule's new type first",
+        args: &[],
+        body: "type c_t;\nrole object_r types c_t;\ntype_transition a_t b_t : file a_t \"n\";\ntype_transition c_t b_t : file c_t \"n\";",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a user in a constraint before its declaration",
+        args: &[],
+        body: "constrain file read u1 == u;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "undefined permission in an optional block the linker leaves out",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\nallow a_t b_t : file nosuchperm;\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "ioctl numbers out of order in an else branch that is left out",
+        args: &[],
+        body: "optional {\nallow a_t b_t : file write;\n} else {\nallowxperm a_t b_t : file ioctl { 0xfedc-0x10120 };\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "neverallowxperm on a class without ioctl",
+        args: &[],
+        body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",
+        tail: "",
+        verdict: Reject,
+    },
 ];
 
 /// Attribute rules, unconditional and conditional, overlapping on expansion.

@@ -131,58 +131,6 @@ pub mod sym {
     pub const PERM_TABLE_SIZE: usize = size::PERMS;
 }
 
-/// Constraint expression node kinds (§3.6).
-pub mod cexpr {
-    /// `not`
-    pub const NOT: u32 = 1;
-    /// `and`
-    pub const AND: u32 = 2;
-    /// `or`
-    pub const OR: u32 = 3;
-    /// A comparison of two context attributes.
-    pub const ATTR: u32 = 4;
-    /// A comparison of an attribute with a set of names.
-    pub const NAMES: u32 = 5;
-}
-
-/// Xen ocontext list indices (§8.1).
-pub mod xen_ocon {
-    /// Initial SIDs.
-    pub const ISID: usize = 0;
-    /// Physical IRQs.
-    pub const PIRQ: usize = 1;
-    /// I/O port ranges.
-    pub const IOPORT: usize = 2;
-    /// I/O memory ranges.
-    pub const IOMEM: usize = 3;
-    /// PCI devices.
-    pub const PCIDEVICE: usize = 4;
-    /// Device-tree paths (version 30).
-    pub const DEVICETREE: usize = 5;
-}
-
-/// SELinux ocontext list indices (§8.1).
-pub mod selinux_ocon {
-    /// Initial SIDs.
-    pub const ISID: usize = 0;
-    /// `fscon`.
-    pub const FS: usize = 1;
-    /// `portcon`.
-    pub const PORT: usize = 2;
-    /// `netifcon`.
-    pub const NETIF: usize = 3;
-    /// IPv4 `nodecon`.
-    pub const NODE: usize = 4;
-    /// `fs_use_*`.
-    pub const FSUSE: usize = 5;
-    /// IPv6 `nodecon`.
-    pub const NODE6: usize = 6;
-    /// `ibpkeycon`.
-    pub const IBPKEY: usize = 7;
-    /// `ibendportcon`.
-    pub const IBENDPORT: usize = 8;
-}
-
 /// The value of the class named `process`, 0 when there is none: the class that role
 /// transitions before V26 and range transitions before V21 implicitly apply to (§7.1, §9).
 pub fn process_class(db: &PolicyDb) -> u32 {

@@ -308,7 +308,7 @@ fn write_refuses_what_the_version_cannot_express() {
         range: Range::default(),
     };
     big.ocontexts.resize(6, Vec::new());
-    big.ocontexts[3].push(OContext::Iomem {
+    big.ocontexts[XenOcon::Iomem.index()].push(OContext::Iomem {
         low: 0,
         high: 1 << 40,
         context,

@@ -25,7 +25,7 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
@@ -38,7 +38,7 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
         Some(dir) if !args.dontaudit => match tree_neverallows(dir, &loaded.db) {
             Ok(n) => Some(n),
             Err(e) => {
-                eprintln!("flaskc: {}: {e}", dir.display());
+                crate::io::eprintln!("flaskc: {}: {e}", dir.display());
                 return 2;
             }
         },

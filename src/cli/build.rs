@@ -263,7 +263,7 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let cfg = match tree_config(&args.dir) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
@@ -333,7 +333,7 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let version = match compile::choose_version(req.sema.target, req.version) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

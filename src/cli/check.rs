@@ -103,20 +103,20 @@ fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
 fn check_binaries(files: &[PathBuf]) -> i32 {
     let mut code = 0;
     for path in files {
-        match super::info::read_policy(path) {
+        match super::read_policy(path) {
             Ok(p) => {
                 let refusals = binary::xen_loader_check(&p.db, p.version);
                 for r in &refusals {
-                    eprintln!(
+                    crate::io::eprintln!(
                         "error: `{}`: Xen 4.22's loader would refuse it: {r}",
                         path.display()
                     );
                 }
                 code = code.max(i32::from(!refusals.is_empty()));
             }
-            Err((msg, c)) => {
-                eprintln!("{msg}");
-                code = code.max(c);
+            Err(e) => {
+                crate::io::eprintln!("error: {e}");
+                code = code.max(e.code());
             }
         }
     }

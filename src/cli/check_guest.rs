@@ -34,20 +34,22 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
         .chain(&args.configs)
         .chain(&args.bools.file);
     if inputs.filter(|p| crate::io::is_std(p)).count() > 1 {
-        eprintln!("flaskc: standard input can be only one of the policy, a config and --bools");
+        crate::io::eprintln!(
+            "flaskc: standard input can be only one of the policy, a config and --bools"
+        );
         return 2;
     }
-    let db = match super::explain::read_policy(&args.policy) {
-        Ok(db) => db,
+    let db = match super::read_policy(&args.policy) {
+        Ok(p) => p.db,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
     let states = match args.bools.states(&db) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
@@ -56,7 +58,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
         match crate::io::read_text(c) {
             Ok(t) => texts.push(t),
             Err(e) => {
-                eprintln!("flaskc: {}: {e}", crate::io::input_name(c));
+                crate::io::eprintln!("flaskc: {}: {e}", crate::io::input_name(c));
                 return 2;
             }
         }
@@ -69,7 +71,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
             .map_or(String::new(), |p| crate::io::input_name(p).to_string())
     };
     for e in &rep.errors {
-        eprintln!(
+        crate::io::eprintln!(
             "{}:{}: {}: {}",
             file(e.at.config),
             e.at.line,
@@ -78,7 +80,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
         );
     }
     if rep.relations_left_out > 0 {
-        eprintln!(
+        crate::io::eprintln!(
             "flaskc: note: {} more related pairs of domains are not listed (at most {} are)",
             rep.relations_left_out,
             guest::MAX_RELATIONS

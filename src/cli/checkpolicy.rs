@@ -88,7 +88,7 @@ pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
     }
     if !args.binary {
         if args.conf || args.cil {
-            eprintln!("checkpolicy: -F and -C need -b (a binary input)");
+            crate::io::eprintln!("checkpolicy: -F and -C need -b (a binary input)");
             return 2;
         }
         return crate::cli::compile::compile_conf(args);
@@ -102,7 +102,7 @@ pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
             super::write_or_report(output, 0, 1, &mut fill)
         }
         Err(msg) => {
-            eprintln!("checkpolicy: {msg}");
+            crate::io::eprintln!("checkpolicy: {msg}");
             1
         }
     }
@@ -138,7 +138,7 @@ fn run_binary(args: &CheckpolicyArgs) -> Result<Option<Vec<u8>>, String> {
     let mut version = args.version.unwrap_or(policy.version);
     if policy.version < binary::format::V_BOUNDARY && version > policy.version {
         // checkpolicy says so and writes the file's own version.
-        eprintln!("Binary policies with version <= 23 cannot be upgraded");
+        crate::io::eprintln!("Binary policies with version <= 23 cannot be upgraded");
         version = policy.version;
     }
     if !args.conf && !args.cil {

@@ -232,7 +232,7 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     let version = match choose_version(target, req.version) {
         Ok(v) => v,
         Err(msg) => {
-            eprintln!("flaskc: {msg}");
+            crate::io::eprintln!("flaskc: {msg}");
             return 2;
         }
     };
@@ -241,7 +241,7 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     let text = match crate::io::read_text(&args.input) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("flaskc: cannot read {name}: {e}");
+            crate::io::eprintln!("flaskc: cannot read {name}: {e}");
             return 2;
         }
     };
@@ -252,7 +252,7 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
     };
     if args.optimize {
         if let Err(e) = crate::policydb::optimize::optimize(&mut db, version) {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 1;
         }
     }

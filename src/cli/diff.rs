@@ -1,7 +1,7 @@
 //! `flaskc diff`: what two binary policies differ in, by name, over
 //! [`crate::query::diff`], as a sediff-like summary or as JSON.
 
-use super::info::read_policy;
+use super::read_policy;
 use crate::query::diff::{self, Section};
 use clap::Args;
 use serde_json::json;
@@ -54,9 +54,9 @@ fn section_text(o: &mut String, s: &Section) {
 pub fn run(args: &DiffArgs) -> i32 {
     let (a, b) = match (read_policy(&args.first), read_policy(&args.second)) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err((msg, code)), _) | (_, Err((msg, code))) => {
-            eprintln!("{msg}");
-            return code;
+        (Err(e), _) | (_, Err(e)) => {
+            crate::io::eprintln!("error: {e}");
+            return e.code();
         }
     };
     let sections = diff::diff(&a.db, &b.db);

@@ -6,9 +6,9 @@
 //! Exit codes: 0 when every AVC line was read, 1 when some could not be (they are listed
 //! on standard error), 2 when a file cannot be read.
 
+use crate::avc;
 use crate::explain::{self, TreeFile};
 use crate::policydb::PolicyDb;
-use crate::{avc, binary};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -84,7 +84,9 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
     if stdin_users > 1 {
         return Err("standard input can be only one of the policy, the log and --bools".into());
     }
-    let db = read_policy(&input.policy)?;
+    let db = super::read_policy(&input.policy)
+        .map_err(|e| e.to_string())?
+        .db;
     let states = input.bools.states(&db)?;
     let tree = match &input.source {
         Some(dir) => tree_files(dir)?,
@@ -97,7 +99,7 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
             Some(Ok(r)) => denials.add(r),
             Some(Err(p)) => {
                 problems = true;
-                eprintln!("flaskc: unreadable AVC line: {p}");
+                crate::io::eprintln!("flaskc: unreadable AVC line: {p}");
             }
             None => {}
         }
@@ -110,15 +112,6 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
         report,
         code: i32::from(problems),
     })
-}
-
-/// Reads a binary policy; the error names the file.
-pub(super) fn read_policy(path: &Path) -> Result<PolicyDb, String> {
-    crate::io::read_input(path, crate::io::Expect::Binary)
-        .map_err(|e| e.to_string())
-        .and_then(|b| binary::read(&b).map_err(|e| e.to_string()))
-        .map(|p| p.db)
-        .map_err(|e| format!("{}: {e}", crate::io::input_name(path)))
 }
 
 /// The text files of a policy tree that hold statements: `modules/*` and `policy/*`
@@ -155,7 +148,7 @@ pub(crate) fn run(args: &ExplainArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

@@ -1,13 +1,13 @@
 //! `flaskc info`: statistics and symbol listings of a binary policy, over
 //! [`crate::query::info`], as text in seinfo's layout or as JSON.
 
-use crate::binary::{self, ReadPolicy};
+use crate::binary::ReadPolicy;
 use crate::policydb::{HandleUnknown, Target};
 use crate::query::info::{self, NamedSet};
 use clap::Args;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `flaskc info`.
 #[derive(Debug, Args)]
@@ -43,22 +43,13 @@ pub struct InfoArgs {
     pub ocontexts: bool,
 }
 
-/// Reads a binary policy; on failure, the message to print and the exit code (2 when the
-/// file cannot be read, 1 when it is not a valid policy).
-pub(super) fn read_policy(path: &Path) -> Result<ReadPolicy, (String, i32)> {
-    let name = crate::io::input_name(path);
-    let bytes = crate::io::read_input(path, crate::io::Expect::Binary)
-        .map_err(|e| (format!("error: cannot read `{name}`: {e}"), 2))?;
-    binary::read(&bytes).map_err(|e| (format!("error: `{name}`: {e}"), 1))
-}
-
 /// Runs `flaskc info` and returns the exit code.
 pub fn run(args: &InfoArgs) -> i32 {
-    let policy = match read_policy(&args.file) {
+    let policy = match super::read_policy(&args.file) {
         Ok(p) => p,
-        Err((msg, code)) => {
-            eprintln!("{msg}");
-            return code;
+        Err(e) => {
+            crate::io::eprintln!("error: {e}");
+            return e.code();
         }
     };
     let out = if args.json {

@@ -50,17 +50,17 @@ fn device(args: &LabelDeviceArgs) -> Result<Device, device::BadDevice> {
 
 /// Runs `flaskc label-device`; the exit code.
 pub(crate) fn run(args: &LabelDeviceArgs) -> i32 {
-    let db = match super::explain::read_policy(&args.policy) {
-        Ok(db) => db,
+    let db = match super::read_policy(&args.policy) {
+        Ok(p) => p.db,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };
     let dev = match device(args) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("flaskc: {e}");
+            crate::io::eprintln!("flaskc: {e}");
             return 2;
         }
     };

@@ -116,19 +116,19 @@ pub fn run(args: &[OsString]) -> i32 {
     let (opts, ops) = match parse(&args) {
         Ok(p) => p,
         Err(Usage(msg)) => {
-            eprintln!("flaskc m4: {msg}");
+            crate::io::eprintln!("flaskc m4: {msg}");
             return 2;
         }
     };
     let out = m4::expand(&ops, &opts, &Disk);
     let mut stdout = std::io::stdout().lock();
     let wrote = stdout.write_all(&out.output).and_then(|_| stdout.flush());
-    eprint!("{}", out.messages);
+    crate::io::eprint!("{}", out.messages);
     if let Err(e) = wrote {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return super::EXIT_BROKEN_PIPE;
         }
-        eprintln!("m4: write error: {e}");
+        crate::io::eprintln!("m4: write error: {e}");
         return 1;
     }
     out.exit_code

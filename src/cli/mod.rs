@@ -51,11 +51,11 @@ fn output_failure(path: &Path, e: OutputError, failed: i32) -> i32 {
     match e {
         OutputError::BrokenPipe => EXIT_BROKEN_PIPE,
         OutputError::Failed(why) if crate::io::is_std(path) => {
-            eprintln!("flaskc: error writing standard output: {why}");
+            crate::io::eprintln!("flaskc: error writing standard output: {why}");
             failed
         }
         OutputError::Failed(why) => {
-            eprintln!("flaskc: error: cannot write {}: {why}", path.display());
+            crate::io::eprintln!("flaskc: error: cannot write {}: {why}", path.display());
             failed
         }
     }
@@ -74,6 +74,57 @@ pub(crate) fn print_report(
 /// Prints text on standard output (see [`print_report`]).
 pub(crate) fn print_text(code: i32, text: &str) -> i32 {
     print_report(code, |w| w.write_all(text.as_bytes()))
+}
+
+/// Why a binary policy named on the command line cannot be used.
+#[derive(Debug)]
+pub(crate) enum PolicyInputError {
+    /// The file cannot be read (exit code 2).
+    Unreadable {
+        /// The file as messages name it.
+        name: String,
+        /// Why.
+        why: crate::io::InputError,
+    },
+    /// The file is not a policy the reader accepts (exit code 1).
+    Invalid {
+        /// The file as messages name it.
+        name: String,
+        /// Why.
+        why: crate::binary::ReadError,
+    },
+}
+
+impl PolicyInputError {
+    /// The exit code of the query tools: 2 when the file cannot be read, 1 when it is not
+    /// a valid policy.
+    pub(crate) fn code(&self) -> i32 {
+        match self {
+            PolicyInputError::Unreadable { .. } => 2,
+            PolicyInputError::Invalid { .. } => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyInputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyInputError::Unreadable { name, why } => write!(f, "cannot read `{name}`: {why}"),
+            PolicyInputError::Invalid { name, why } => write!(f, "`{name}`: {why}"),
+        }
+    }
+}
+
+/// Reads the binary policy every query and admin tool starts from.
+pub(crate) fn read_policy(path: &Path) -> Result<crate::binary::ReadPolicy, PolicyInputError> {
+    let name = crate::io::input_name(path);
+    let bytes = crate::io::read_input(path, crate::io::Expect::Binary).map_err(|why| {
+        PolicyInputError::Unreadable {
+            name: name.clone(),
+            why,
+        }
+    })?;
+    crate::binary::read(&bytes).map_err(|why| PolicyInputError::Invalid { name, why })
 }
 
 /// flaskc: a FLASK policy compiler for Xen XSM policies.

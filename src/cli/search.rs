@@ -1,7 +1,7 @@
 //! `flaskc search`: type enforcement rules of a binary policy matching filters, over
 //! [`crate::query::search`], as sesearch's lines or as JSON.
 
-use super::info::read_policy;
+use super::read_policy;
 use crate::policydb::avkind;
 use crate::query::search::{self, Query, Rule};
 use clap::Args;
@@ -114,18 +114,18 @@ fn rule_json(r: &Rule) -> serde_json::Value {
 /// Runs `flaskc search` and returns the exit code.
 pub fn run(args: &SearchArgs) -> i32 {
     if args.kinds() == 0 && !args.neverallow {
-        eprintln!("error: choose at least one rule kind (-A, --allow, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --allowxperm ...)");
+        crate::io::eprintln!("error: choose at least one rule kind (-A, --allow, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --allowxperm ...)");
         return 2;
     }
     let policy = match read_policy(&args.file) {
         Ok(p) => p,
-        Err((msg, code)) => {
-            eprintln!("{msg}");
-            return code;
+        Err(e) => {
+            crate::io::eprintln!("error: {e}");
+            return e.code();
         }
     };
     if args.neverallow {
-        eprintln!(
+        crate::io::eprintln!(
             "note: binary policies hold no neverallow rules (they are checked at compile time)"
         );
     }
@@ -141,7 +141,7 @@ pub fn run(args: &SearchArgs) -> i32 {
     let rules = match search::search(&policy.db, &query) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::io::eprintln!("error: {e}");
             return 1;
         }
     };

@@ -2,7 +2,6 @@
 //! 3.4's `kernel_to_cil.c`.
 
 use super::*;
-use crate::binary::format::cexpr;
 use crate::policydb::{AvtabEntry, CExprNode, CondExprItem, Context, Level, Range};
 use std::fmt::Write;
 
@@ -67,7 +66,7 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let _ = writeln!(o, "(typealias {})", a.name);
     }
     for a in &aliases {
-        let _ = writeln!(o, "(typealiasactual {} {})", a.name, n.ty(a.target));
+        let _ = writeln!(o, "(typealiasactual {} {})", a.name, null(n.ty(a.target)));
     }
     let mut bounded: Vec<_> = db
         .types
@@ -76,16 +75,16 @@ pub fn to_cil(db: &PolicyDb) -> String {
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "(typebounds {} {})", n.ty(t.bounds), t.name);
+        let _ = writeln!(o, "(typebounds {} {})", null(n.ty(t.bounds)), t.name);
     }
     let mut sets = Vec::new();
-    for (i, t) in db.types.iter().enumerate() {
+    let expansions = db.type_expansions();
+    for (t, members) in db.types.iter().zip(&expansions) {
         if t.flavor != TypeFlavor::Attribute {
             continue;
         }
-        let members = attr_type_map(db, i);
         if !members.is_empty() {
-            let types = sorted_join(bit_names(&members, |v| Some(n.ty(v))), " ");
+            let types = sorted_join(bit_names(members, |v| Some(null(n.ty(v)))), " ");
             sets.push(format!("(typeattributeset {} ({types}))", t.name));
         }
     }
@@ -93,17 +92,17 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let perm = db
         .permissive
         .iter()
-        .map(|b| format!("(typepermissive {})", n.ty(b)));
+        .map(|b| format!("(typepermissive {})", null(n.ty(b))));
     write_sorted(o, perm.collect(), 0);
     write_avtab(o, &db.avtab, 0, |e| av_rule(db, &n, e));
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "(typetransition {} {} {} {} {})",
-            n.ty(f.stype),
-            n.ty(f.ttype),
-            n.class(f.tclass),
+            null(n.ty(f.stype)),
+            null(n.ty(f.ttype)),
+            null(n.class(f.tclass)),
             f.name,
-            n.ty(f.otype)
+            null(n.ty(f.otype))
         )
     });
     write_sorted(o, ft.collect(), 0);
@@ -111,9 +110,9 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "(rangetransition {} {} {} {})",
-                n.ty(r.source),
-                n.ty(r.target),
-                n.class(r.class),
+                null(n.ty(r.source)),
+                null(n.ty(r.target)),
+                null(n.class(r.class)),
                 range(&n, &r.range)
             )
         });
@@ -124,17 +123,20 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "(roletransition {} {} {} {})",
-            n.role(r.role),
-            n.ty(r.ty),
-            n.class(r.class),
-            n.role(r.new_role)
+            null(n.role(r.role)),
+            null(n.ty(r.ty)),
+            null(n.class(r.class)),
+            null(n.role(r.new_role))
         )
     });
     write_sorted(o, rt.collect(), 0);
-    let ra = db
-        .role_allow
-        .iter()
-        .map(|r| format!("(roleallow {} {})", n.role(r.role), n.role(r.new_role)));
+    let ra = db.role_allow.iter().map(|r| {
+        format!(
+            "(roleallow {} {})",
+            null(n.role(r.role)),
+            null(n.role(r.new_role))
+        )
+    });
     write_sorted(o, ra.collect(), 0);
     users(o, db, &n);
     write_sorted(o, cons, 0);
@@ -223,8 +225,8 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
     }
     o.push_str("(mls true)\n");
     for (kind, names, records) in [
-        ("sensitivity", &n.sens, sens_records(db)),
-        ("category", &n.cats, cat_records(db)),
+        ("sensitivity", n.sens_table(), sens_records(db)),
+        ("category", n.cats_table(), cat_records(db)),
     ] {
         for name in names.iter() {
             let _ = writeln!(o, "({kind} {})", name.unwrap_or("(null)"));
@@ -245,7 +247,7 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
             let _ = writeln!(o, "({kind}aliasactual {a} {actual})");
         }
     }
-    for (i, name) in n.sens.iter().enumerate() {
+    for (i, name) in n.sens_table().iter().enumerate() {
         let Some(name) = name else { continue };
         let cats = db
             .sens
@@ -260,13 +262,7 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
 
 /// Categories as `(c0 c1 (range c3 c7))`.
 fn cats_str(n: &Names, cats: &crate::policydb::Ebitmap) -> String {
-    let name = |b: u32| {
-        n.cats
-            .get(b as usize)
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    };
+    let name = |b: u32| null(n.cat(b + 1));
     let items: Vec<String> = runs(cats)
         .into_iter()
         .map(|(a, b)| match b - a {
@@ -280,9 +276,9 @@ fn cats_str(n: &Names, cats: &crate::policydb::Ebitmap) -> String {
 
 fn level(n: &Names, l: &Level) -> String {
     if l.cats.is_empty() {
-        format!("({})", n.sens(l.sens))
+        format!("({})", null(n.sens(l.sens)))
     } else {
-        format!("({} {})", n.sens(l.sens), cats_str(n, &l.cats))
+        format!("({} {})", null(n.sens(l.sens)), cats_str(n, &l.cats))
     }
 }
 
@@ -296,7 +292,12 @@ fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
     } else {
         format!("({DEFAULT_LEVEL} {DEFAULT_LEVEL})")
     };
-    format!("({} {} {} {r})", n.user(c.user), n.role(c.role), n.ty(c.ty))
+    format!(
+        "({} {} {} {r})",
+        null(n.user(c.user)),
+        null(n.role(c.role)),
+        null(n.ty(c.ty))
+    )
 }
 
 /// A constraint expression in CIL prefix syntax.
@@ -348,9 +349,9 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
         avkind::MEMBER => "typemember",
         _ => "typechange",
     };
-    let src = n.ty(k.source.into());
+    let src = null(n.ty(k.source.into()));
     let tgt = rule_target(db, n, k.source, k.target, kind);
-    let class = n.class(k.class.into());
+    let class = null(n.class(k.class.into()));
     if is_av(e) {
         format!("({flavor} {src} {tgt} ({class} ({})))", av_perms(db, e))
     } else if kind & avkind::XPERMS != 0 {
@@ -367,14 +368,14 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
         let s = format!("({})", s.get(1..).unwrap_or(""));
         format!("({flavor} {src} {tgt} (ioctl {class} ({s})))")
     } else {
-        format!("({flavor} {src} {tgt} {class} {})", n.ty(e.data))
+        format!("({flavor} {src} {tgt} {class} {})", null(n.ty(e.data)))
     }
 }
 
 fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
     const OPS: [&str; 5] = ["or", "and", "xor", "eq", "neq"];
     fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => n.bool(e.bool_value).to_owned(),
+        1 => null(n.boolean(e.bool_value)).to_owned(),
         2 => format!("(not {})", arg(args, 0)),
         k => {
             let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
@@ -406,10 +407,10 @@ fn roles(o: &mut String, db: &PolicyDb, n: &Names) {
         let _ = writeln!(o, "(role {})", r.name);
     }
     for r in roles.iter().filter(|r| r.bounds > 0) {
-        let _ = writeln!(o, "(rolebounds {} {})", n.role(r.bounds), r.name);
+        let _ = writeln!(o, "(rolebounds {} {})", null(n.role(r.bounds)), r.name);
     }
     for r in &roles {
-        let mut types = bit_names(&r.types, |v| Some(n.ty(v)));
+        let mut types = bit_names(&r.types, |v| Some(null(n.ty(v))));
         types.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         for t in types {
             let _ = writeln!(o, "(roletype {} {t})", r.name);
@@ -435,7 +436,7 @@ fn users(o: &mut String, db: &PolicyDb, n: &Names) {
         if u.roles.is_empty() {
             continue;
         }
-        let mut roles = bit_names(&u.roles, |v| n.roles.get(v as usize - 1).copied().flatten());
+        let mut roles = bit_names(&u.roles, |v| n.role(v));
         roles.push("object_r");
         roles.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         for r in roles {
@@ -491,7 +492,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
     }
     match db.target {
         Target::Selinux => {
-            for oc in list(5) {
+            for oc in list(SelinuxOcon::FsUse.index()) {
                 if let OContext::FsUse {
                     behavior,
                     name,
@@ -511,7 +512,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let t = if e.sclass == 0 {
                         None
                     } else {
-                        genfs_type(n.class(e.sclass))
+                        genfs_type(null(n.class(e.sclass)))
                     };
                     lines.push(match t {
                         Some(t) => format!(
@@ -527,7 +528,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                 }
             }
             write_sorted(o, lines, 0);
-            for oc in list(2) {
+            for oc in list(SelinuxOcon::Port.index()) {
                 if let OContext::Port {
                     protocol,
                     low,
@@ -545,7 +546,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(portcon {p} {lh} {})", ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(SelinuxOcon::Netif.index()) {
                 if let OContext::Netif {
                     name,
                     context,
@@ -555,7 +556,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(netifcon {name} {} {})", ctx(context), ctx(context2));
                 }
             }
-            for oc in list(4) {
+            for oc in list(SelinuxOcon::Node.index()) {
                 if let OContext::Node {
                     addr,
                     mask,
@@ -571,7 +572,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(6) {
+            for oc in list(SelinuxOcon::Node6.index()) {
                 if let OContext::Node6 {
                     addr,
                     mask,
@@ -582,7 +583,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(nodecon ({a}) ({m}) {})", ctx(context));
                 }
             }
-            for oc in list(7) {
+            for oc in list(SelinuxOcon::Ibpkey.index()) {
                 if let OContext::Ibpkey {
                     subnet_prefix,
                     low,
@@ -596,7 +597,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "(ibpkeycon {} {lh} {})", ipv6(&b), ctx(context));
                 }
             }
-            for oc in list(8) {
+            for oc in list(SelinuxOcon::Ibendport.index()) {
                 if let OContext::Ibendport {
                     name,
                     port,
@@ -608,12 +609,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
             }
         }
         Target::Xen => {
-            for oc in list(1) {
+            for oc in list(XenOcon::Pirq.index()) {
                 if let OContext::Pirq { pirq, context } = oc {
                     let _ = writeln!(o, "(pirqcon {} {})", *pirq as i32, ctx(context));
                 }
             }
-            for oc in list(2) {
+            for oc in list(XenOcon::Ioport.index()) {
                 if let OContext::Ioport { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -623,7 +624,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(3) {
+            for oc in list(XenOcon::Iomem.index()) {
                 if let OContext::Iomem { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -633,12 +634,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(4) {
+            for oc in list(XenOcon::Pcidevice.index()) {
                 if let OContext::Pcidevice { device, context } = oc {
                     let _ = writeln!(o, "(pcidevicecon 0x{device:x} {})", ctx(context));
                 }
             }
-            for oc in list(5) {
+            for oc in list(XenOcon::Devicetree.index()) {
                 if let OContext::Devicetree { path, context } = oc {
                     let _ = writeln!(o, "(devicetreecon \"{path}\" {})", ctx(context));
                 }

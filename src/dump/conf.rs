@@ -2,7 +2,6 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::binary::format::cexpr;
 use crate::policydb::{CExprNode, CondExprItem, Context, Level, Range};
 use std::fmt::Write;
 
@@ -63,7 +62,7 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let mut aliases: Vec<_> = db.aliases.iter().collect();
     aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for a in aliases {
-        let _ = writeln!(o, "typealias {} alias {};", n.ty(a.target), a.name);
+        let _ = writeln!(o, "typealias {} alias {};", null(n.ty(a.target)), a.name);
     }
     let mut bounded: Vec<_> = db
         .types
@@ -72,32 +71,32 @@ pub fn to_conf(db: &PolicyDb) -> String {
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "typebounds {} {};", n.ty(t.bounds), t.name);
+        let _ = writeln!(o, "typebounds {} {};", null(n.ty(t.bounds)), t.name);
     }
     let mut sets = Vec::new();
     for (i, t) in db.types.iter().enumerate() {
-        let mut m = type_attr_map(db, i);
+        let mut m = db.type_attrs(i as u32 + 1);
         if t.flavor != TypeFlavor::Type || m.len() == 1 {
             continue;
         }
         m.clear(i as u32);
-        let attrs = sorted_join(bit_names(&m, |v| Some(n.ty(v))), ", ");
+        let attrs = sorted_join(bit_names(&m, |v| Some(null(n.ty(v)))), ", ");
         sets.push(format!("typeattribute {} {};", t.name, attrs));
     }
     write_sorted(o, sets, 0);
     let perm = db
         .permissive
         .iter()
-        .map(|b| format!("permissive {};", n.ty(b)));
+        .map(|b| format!("permissive {};", null(n.ty(b))));
     write_sorted(o, perm.collect(), 0);
     write_avtab(o, &db.avtab, 0, |e| av_rule(db, &n, e));
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "type_transition {} {}:{} {} \"{}\";",
-            n.ty(f.stype),
-            n.ty(f.ttype),
-            n.class(f.tclass),
-            n.ty(f.otype),
+            null(n.ty(f.stype)),
+            null(n.ty(f.ttype)),
+            null(n.class(f.tclass)),
+            null(n.ty(f.otype)),
             f.name
         )
     });
@@ -106,9 +105,9 @@ pub fn to_conf(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "range_transition {} {}:{} {};",
-                n.ty(r.source),
-                n.ty(r.target),
-                n.class(r.class),
+                null(n.ty(r.source)),
+                null(n.ty(r.target)),
+                null(n.class(r.class)),
                 range(&n, &r.range)
             )
         });
@@ -119,17 +118,20 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "role_transition {} {}:{} {};",
-            n.role(r.role),
-            n.ty(r.ty),
-            n.class(r.class),
-            n.role(r.new_role)
+            null(n.role(r.role)),
+            null(n.ty(r.ty)),
+            null(n.class(r.class)),
+            null(n.role(r.new_role))
         )
     });
     write_sorted(o, rt.collect(), 0);
-    let ra = db
-        .role_allow
-        .iter()
-        .map(|r| format!("allow {} {};", n.role(r.role), n.role(r.new_role)));
+    let ra = db.role_allow.iter().map(|r| {
+        format!(
+            "allow {} {};",
+            null(n.role(r.role)),
+            null(n.role(r.new_role))
+        )
+    });
     write_sorted(o, ra.collect(), 0);
     users(o, db, &n);
     write_sorted(o, cons, 0);
@@ -189,7 +191,7 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
             Some((_, a)) if a.len() == 1 => format!(" alias {}", a[0]),
             Some((_, a)) => format!(" alias {{ {} }}", a.join(" ")),
         };
-    for (i, name) in n.sens.iter().enumerate() {
+    for (i, name) in n.sens_table().iter().enumerate() {
         if let Some(name) = name {
             let _ = writeln!(
                 o,
@@ -198,10 +200,10 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
             );
         }
     }
-    let dom: Vec<&str> = n.sens.iter().flatten().copied().collect();
+    let dom: Vec<&str> = n.sens_table().iter().flatten().copied().collect();
     let _ = writeln!(o, "dominance {{ {} }}", dom.join(" "));
     let cat_aliases = aliases_by_value(&cat_records(db), CATS_TABLE);
-    for (i, name) in n.cats.iter().enumerate() {
+    for (i, name) in n.cats_table().iter().enumerate() {
         if let Some(name) = name {
             let _ = writeln!(
                 o,
@@ -210,7 +212,7 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
             );
         }
     }
-    for (i, name) in n.sens.iter().enumerate() {
+    for (i, name) in n.sens_table().iter().enumerate() {
         let Some(name) = name else { continue };
         let cats = db
             .sens
@@ -230,13 +232,7 @@ fn mls(o: &mut String, db: &PolicyDb, n: &Names) {
 
 /// Categories as `c0.c3,c5,c7,c8` (runs of three or more with a dot, pairs with a comma).
 fn cats_str(n: &Names, cats: &crate::policydb::Ebitmap) -> String {
-    let name = |b: u32| {
-        n.cats
-            .get(b as usize)
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    };
+    let name = |b: u32| null(n.cat(b + 1));
     runs(cats)
         .into_iter()
         .map(|(a, b)| match b - a {
@@ -250,9 +246,9 @@ fn cats_str(n: &Names, cats: &crate::policydb::Ebitmap) -> String {
 
 fn level(n: &Names, l: &Level) -> String {
     if l.cats.is_empty() {
-        n.sens(l.sens).to_owned()
+        null(n.sens(l.sens)).to_owned()
     } else {
-        format!("{}:{}", n.sens(l.sens), cats_str(n, &l.cats))
+        format!("{}:{}", null(n.sens(l.sens)), cats_str(n, &l.cats))
     }
 }
 
@@ -264,13 +260,18 @@ pub(super) fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
     if db.mls {
         format!(
             "{}:{}:{}:{}",
-            n.user(c.user),
-            n.role(c.role),
-            n.ty(c.ty),
+            null(n.user(c.user)),
+            null(n.role(c.role)),
+            null(n.ty(c.ty)),
             range(n, &c.range)
         )
     } else {
-        format!("{}:{}:{}", n.user(c.user), n.role(c.role), n.ty(c.ty))
+        format!(
+            "{}:{}:{}",
+            null(n.user(c.user)),
+            null(n.role(c.role)),
+            null(n.ty(c.ty))
+        )
     }
 }
 
@@ -325,9 +326,9 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
         avkind::MEMBER => "type_member",
         _ => "type_change",
     };
-    let src = n.ty(k.source.into());
+    let src = null(n.ty(k.source.into()));
     let tgt = rule_target(db, n, k.source, k.target, kind);
-    let class = n.class(k.class.into());
+    let class = null(n.class(k.class.into()));
     if is_av(e) {
         format!("{flavor} {src} {tgt}:{class} {{ {} }};", av_perms(db, e))
     } else if kind & avkind::XPERMS != 0 {
@@ -344,7 +345,7 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
         s.push('}');
         format!("{flavor} {src} {tgt}:{class} {s};")
     } else {
-        format!("{flavor} {src} {tgt}:{class} {};", n.ty(e.data))
+        format!("{flavor} {src} {tgt}:{class} {};", null(n.ty(e.data)))
     }
 }
 
@@ -352,7 +353,7 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
 pub(super) fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
     const OPS: [&str; 5] = ["||", "&&", "^", "==", "!="];
     fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => n.bool(e.bool_value).to_owned(),
+        1 => null(n.boolean(e.bool_value)).to_owned(),
         2 => format!("! {}", arg(args, 0)),
         k => {
             let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
@@ -391,7 +392,7 @@ fn roles(o: &mut String, db: &PolicyDb, n: &Names) {
         if r.types.is_empty() {
             continue;
         }
-        let types = sorted_join(bit_names(&r.types, |v| Some(n.ty(v))), " ");
+        let types = sorted_join(bit_names(&r.types, |v| Some(null(n.ty(v)))), " ");
         if types.len() <= 900 {
             let _ = writeln!(o, "role {} types {{ {} }};", r.name, types);
             continue;
@@ -431,7 +432,7 @@ fn users(o: &mut String, db: &PolicyDb, n: &Names) {
     users.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for u in users {
         let _ = write!(o, "user {}", u.name);
-        let roles = bit_names(&u.roles, |v| n.roles.get(v as usize - 1).copied().flatten());
+        let roles = bit_names(&u.roles, |v| n.role(v));
         if !roles.is_empty() {
             let one = roles.len() == 1;
             let roles = sorted_join(roles, " ");
@@ -475,7 +476,7 @@ fn genfscon(o: &mut String, db: &PolicyDb, n: &Names) {
             let flag = if e.sclass == 0 {
                 None
             } else {
-                genfs_flag(n.class(e.sclass))
+                genfs_flag(null(n.class(e.sclass)))
             };
             lines.push(match flag {
                 Some(f) => format!("genfscon {} \"{}\" {f} {ctx}", g.fstype, e.path),
@@ -509,7 +510,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
     let ctx = |c: &Context| context(db, n, c);
     match db.target {
         Target::Selinux => {
-            for oc in list(5) {
+            for oc in list(SelinuxOcon::FsUse.index()) {
                 if let OContext::FsUse {
                     behavior,
                     name,
@@ -524,7 +525,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                 }
             }
             genfscon(o, db, n);
-            for oc in list(2) {
+            for oc in list(SelinuxOcon::Port.index()) {
                 if let OContext::Port {
                     protocol,
                     low,
@@ -542,7 +543,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "portcon {p} {lh} {}", ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(SelinuxOcon::Netif.index()) {
                 if let OContext::Netif {
                     name,
                     context,
@@ -552,7 +553,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "netifcon {name} {} {}", ctx(context), ctx(context2));
                 }
             }
-            for oc in list(4) {
+            for oc in list(SelinuxOcon::Node.index()) {
                 if let OContext::Node {
                     addr,
                     mask,
@@ -568,7 +569,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(6) {
+            for oc in list(SelinuxOcon::Node6.index()) {
                 if let OContext::Node6 {
                     addr,
                     mask,
@@ -579,7 +580,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "nodecon {a} {m} {}", ctx(context));
                 }
             }
-            for oc in list(7) {
+            for oc in list(SelinuxOcon::Ibpkey.index()) {
                 if let OContext::Ibpkey {
                     subnet_prefix,
                     low,
@@ -593,7 +594,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     let _ = writeln!(o, "ibpkeycon {} {lh} {}", ipv6(&b), ctx(context));
                 }
             }
-            for oc in list(8) {
+            for oc in list(SelinuxOcon::Ibendport.index()) {
                 if let OContext::Ibendport {
                     name,
                     port,
@@ -606,12 +607,12 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
         }
         Target::Xen => {
             genfscon(o, db, n);
-            for oc in list(1) {
+            for oc in list(XenOcon::Pirq.index()) {
                 if let OContext::Pirq { pirq, context } = oc {
                     let _ = writeln!(o, "pirqcon {} {}", *pirq as i32, ctx(context));
                 }
             }
-            for oc in list(3) {
+            for oc in list(XenOcon::Iomem.index()) {
                 if let OContext::Iomem { low, high, context } = oc {
                     let _ = writeln!(
                         o,
@@ -621,18 +622,18 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     );
                 }
             }
-            for oc in list(2) {
+            for oc in list(XenOcon::Ioport.index()) {
                 if let OContext::Ioport { low, high, context } = oc {
                     let lh = low_high((*low).into(), (*high).into(), true);
                     let _ = writeln!(o, "ioportcon {lh} {}", ctx(context));
                 }
             }
-            for oc in list(4) {
+            for oc in list(XenOcon::Pcidevice.index()) {
                 if let OContext::Pcidevice { device, context } = oc {
                     let _ = writeln!(o, "pcidevicecon 0x{device:x} {}", ctx(context));
                 }
             }
-            for oc in list(5) {
+            for oc in list(XenOcon::Devicetree.index()) {
                 if let OContext::Devicetree { path, context } = oc {
                     let _ = writeln!(o, "devicetreecon \"{path}\" {}", ctx(context));
                 }

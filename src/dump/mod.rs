@@ -14,11 +14,10 @@ mod conf;
 pub use cil::to_cil;
 pub use conf::to_conf;
 
-use crate::binary::format::cexpr;
 use crate::binary::format::{hash_order, sym};
 use crate::policydb::{
-    avkind, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap, HandleUnknown,
-    OContext, PolicyDb, Target, TypeFlavor, Xperms,
+    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap,
+    HandleUnknown, Names, OContext, PolicyDb, SelinuxOcon, Target, TypeFlavor, XenOcon, Xperms,
 };
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
@@ -50,87 +49,10 @@ const FLAVORS: [u16; 9] = [
     avkind::CHANGE,
 ];
 
-/// Value-to-name tables (index = value - 1), as libsepol's `p_*_val_to_name`.
-struct Names<'a> {
-    classes: Vec<&'a str>,
-    roles: Vec<Option<&'a str>>,
-    types: Vec<&'a str>,
-    users: Vec<&'a str>,
-    bools: Vec<&'a str>,
-    /// Sized like the table's nprim (aliases included); aliases leave `None`s.
-    sens: Vec<Option<&'a str>>,
-    cats: Vec<Option<&'a str>>,
-}
-
-impl<'a> Names<'a> {
-    fn new(db: &'a PolicyDb) -> Names<'a> {
-        let mut sens = vec![None; db.sens.len()];
-        for s in db.sens.iter().filter(|s| !s.alias) {
-            if let Some(slot) = (s.level.sens as usize)
-                .checked_sub(1)
-                .and_then(|i| sens.get_mut(i))
-            {
-                *slot = Some(s.name.as_str());
-            }
-        }
-        let mut cats = vec![None; db.cats.len()];
-        for c in db.cats.iter().filter(|c| !c.alias) {
-            if let Some(slot) = (c.value as usize)
-                .checked_sub(1)
-                .and_then(|i| cats.get_mut(i))
-            {
-                *slot = Some(c.name.as_str());
-            }
-        }
-        Names {
-            classes: db.classes.iter().map(|c| c.name.as_str()).collect(),
-            roles: db
-                .roles
-                .iter()
-                .map(|r| r.as_ref().map(|r| r.name.as_str()))
-                .collect(),
-            types: db.types.iter().map(|t| t.name.as_str()).collect(),
-            users: db.users.iter().map(|u| u.name.as_str()).collect(),
-            bools: db.bools.iter().map(|b| b.name.as_str()).collect(),
-            sens,
-            cats,
-        }
-    }
-
-    fn class(&self, v: u32) -> &'a str {
-        lookup(&self.classes, v)
-    }
-    fn ty(&self, v: u32) -> &'a str {
-        lookup(&self.types, v)
-    }
-    fn role(&self, v: u32) -> &'a str {
-        self.roles
-            .get((v as usize).wrapping_sub(1))
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    }
-    fn user(&self, v: u32) -> &'a str {
-        lookup(&self.users, v)
-    }
-    fn bool(&self, v: u32) -> &'a str {
-        lookup(&self.bools, v)
-    }
-    fn sens(&self, v: u32) -> &'a str {
-        self.sens
-            .get((v as usize).wrapping_sub(1))
-            .copied()
-            .flatten()
-            .unwrap_or("(null)")
-    }
-}
-
-/// A name by 1-based value; "(null)" (what C's printf shows) for a value without one.
-fn lookup<'a>(names: &[&'a str], v: u32) -> &'a str {
-    names
-        .get((v as usize).wrapping_sub(1))
-        .copied()
-        .unwrap_or("(null)")
+/// A name, or "(null)" (what C's printf shows) for a value without one, as libsepol's
+/// dumps print it.
+fn null(name: Option<&str>) -> &str {
+    name.unwrap_or("(null)")
 }
 
 /// Names of the set bits (bit = value - 1), skipping values without a name.
@@ -212,21 +134,6 @@ fn perm_list(perms: &[String]) -> String {
     perms.join(" ")
 }
 
-/// Each type's attribute map with the type itself, as libsepol holds it after reading.
-fn type_attr_map(db: &PolicyDb, i: usize) -> Ebitmap {
-    let mut m = db.type_attr_map.get(i).cloned().unwrap_or_default();
-    m.set(i as u32);
-    m
-}
-
-/// The reverse map: for attribute `a`, the other types whose map names it.
-fn attr_type_map(db: &PolicyDb, a: usize) -> Ebitmap {
-    (0..db.types.len())
-        .filter(|&i| i != a && db.type_attr_map.get(i).is_some_and(|m| m.get(a as u32)))
-        .map(|i| i as u32)
-        .collect()
-}
-
 /// Whether a type value is an attribute.
 fn is_attr(db: &PolicyDb, v: u32) -> bool {
     (v as usize)
@@ -246,7 +153,7 @@ fn rule_target<'a>(
     if source == target && kind & avkind::TYPE_RULES == 0 && !is_attr(db, source.into()) {
         "self"
     } else {
-        names.ty(target.into())
+        null(names.ty(target.into()))
     }
 }
 
@@ -410,34 +317,41 @@ fn xperm_items(x: &Xperms) -> Vec<(u16, u16, bool)> {
 
 /// Operand names of a constraint attribute (`attr1`, `attr2`).
 fn cexpr_operands(attr: u32) -> Option<(&'static str, &'static str)> {
+    use cexpr::*;
+    const T_USER: u32 = USER | TARGET;
+    const X_USER: u32 = USER | XTARGET;
+    const T_ROLE: u32 = ROLE | TARGET;
+    const X_ROLE: u32 = ROLE | XTARGET;
+    const T_TYPE: u32 = TYPE | TARGET;
+    const X_TYPE: u32 = TYPE | XTARGET;
     Some(match attr {
-        1 => ("u1", "u2"),
-        9 => ("u2", ""),
-        17 => ("u3", ""),
-        2 => ("r1", "r2"),
-        10 => ("r2", ""),
-        18 => ("r3", ""),
-        4 => ("t1", "t2"),
-        12 => ("t2", ""),
-        20 => ("t3", ""),
-        32 => ("l1", "l2"),
-        64 => ("l1", "h2"),
-        128 => ("h1", "l2"),
-        256 => ("h1", "h2"),
-        512 => ("l1", "h1"),
-        1024 => ("l2", "h2"),
+        USER => ("u1", "u2"),
+        T_USER => ("u2", ""),
+        X_USER => ("u3", ""),
+        ROLE => ("r1", "r2"),
+        T_ROLE => ("r2", ""),
+        X_ROLE => ("r3", ""),
+        TYPE => ("t1", "t2"),
+        T_TYPE => ("t2", ""),
+        X_TYPE => ("t3", ""),
+        L1L2 => ("l1", "l2"),
+        L1H2 => ("l1", "h2"),
+        H1L2 => ("h1", "l2"),
+        H1H2 => ("h1", "h2"),
+        L1H1 => ("l1", "h1"),
+        L2H2 => ("l2", "h2"),
         _ => return None,
     })
 }
 
 /// The names of a NAMES node, sorted: the type set for types, the names bitmap otherwise.
 fn cexpr_names<'a>(n: &Names<'a>, e: &CExprNode) -> Vec<&'a str> {
-    let v = if e.attr & 4 != 0 {
-        bit_names(&e.type_set.types, |v| Some(n.ty(v)))
-    } else if e.attr & 1 != 0 {
-        bit_names(&e.names, |v| Some(n.user(v)))
+    let v = if e.attr & cexpr::TYPE != 0 {
+        bit_names(&e.type_set.types, |v| Some(null(n.ty(v))))
+    } else if e.attr & cexpr::USER != 0 {
+        bit_names(&e.names, |v| Some(null(n.user(v))))
     } else {
-        bit_names(&e.names, |v| n.roles.get(v as usize - 1).copied().flatten())
+        bit_names(&e.names, |v| n.role(v))
     };
     let mut v = v;
     v.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -562,7 +476,7 @@ fn constraint_lines(
             let is_mls = con
                 .expr
                 .iter()
-                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= 16);
+                .any(|e| matches!(e.kind, cexpr::ATTR | cexpr::NAMES) && e.attr >= cexpr::XTARGET);
             let kw = match (validatetrans, is_mls) {
                 (false, false) => "constrain",
                 (false, true) => "mlsconstrain",

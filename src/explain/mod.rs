@@ -294,18 +294,6 @@ pub(crate) fn class_perms<'a>(db: &'a PolicyDb, name: &str) -> Option<(u32, Vec<
     Some((v, perms))
 }
 
-/// A type's attributes and itself (bit = value - 1).
-pub(crate) fn type_set(db: &PolicyDb, ty: u32) -> Ebitmap {
-    let i = ty.saturating_sub(1);
-    let mut m = db
-        .type_attr_map
-        .get(i as usize)
-        .cloned()
-        .unwrap_or_default();
-    m.set(i);
-    m
-}
-
 /// The permission bits the entries grant for (source, target, class).
 pub(crate) fn granted_by<'a>(
     entries: impl IntoIterator<Item = &'a crate::policydb::AvtabEntry>,
@@ -345,7 +333,7 @@ pub(crate) struct Access {
 
 /// The permissions the policy grants `sty` on `tty` in `class` with these boolean states.
 pub(crate) fn access(db: &PolicyDb, sty: u32, tty: u32, class: u32, states: &[bool]) -> Access {
-    let (sset, tset) = (type_set(db, sty), type_set(db, tty));
+    let (sset, tset) = (db.type_attrs(sty), db.type_attrs(tty));
     let always = granted_by(&db.avtab, &sset, &tset, class);
     let mut acc = Access {
         always,
@@ -397,7 +385,7 @@ fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
 /// Evaluates a non-MLS constraint for a subject and object; `None` when it compares MLS
 /// levels or role dominance (not checked here).
 fn eval_constraint(expr: &[CExprNode], s: Ctx, t: Ctx) -> Option<bool> {
-    use crate::binary::format::cexpr;
+    use crate::policydb::cexpr;
     let mut st: Vec<bool> = Vec::new();
     for e in expr {
         let v = match e.kind {
@@ -412,32 +400,32 @@ fn eval_constraint(expr: &[CExprNode], s: Ctx, t: Ctx) -> Option<bool> {
             }
             cexpr::ATTR => {
                 let (a, b) = match e.attr {
-                    1 => (s.user, t.user),
-                    2 => (s.role, t.role),
-                    4 => (s.ty, t.ty),
+                    cexpr::USER => (s.user, t.user),
+                    cexpr::ROLE => (s.role, t.role),
+                    cexpr::TYPE => (s.ty, t.ty),
                     _ => return None,
                 };
                 match e.op {
-                    1 => a == b,
-                    2 => a != b,
+                    cexpr::EQ => a == b,
+                    cexpr::NEQ => a != b,
                     _ => return None,
                 }
             }
             cexpr::NAMES => {
-                let who = if e.attr & 8 != 0 { t } else { s };
-                let v = match e.attr & 7 {
-                    1 => who.user,
-                    2 => who.role,
-                    4 => who.ty,
+                let who = if e.attr & cexpr::TARGET != 0 { t } else { s };
+                let v = match e.attr & cexpr::SUBJECT_MASK {
+                    cexpr::USER => who.user,
+                    cexpr::ROLE => who.role,
+                    cexpr::TYPE => who.ty,
                     _ => return None,
                 };
-                if e.attr & 16 != 0 {
+                if e.attr & cexpr::XTARGET != 0 {
                     return None;
                 }
                 let member = v > 0 && e.names.get(v - 1);
                 match e.op {
-                    1 => member,
-                    2 => !member,
+                    cexpr::EQ => member,
+                    cexpr::NEQ => !member,
                     _ => return None,
                 }
             }
@@ -787,7 +775,7 @@ fn verdict_kind(v: &Verdict) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binary::format::cexpr;
+    use crate::policydb::cexpr;
 
     fn node(kind: u32, attr: u32, op: u32, names: &[u32]) -> CExprNode {
         CExprNode {

@@ -19,10 +19,10 @@
 
 use super::neverallow::Neverallow;
 use super::{
-    class_perms, constraint_forbidding, granted_by, resolve_context, type_set, type_value,
-    Explanation, Verdict,
+    class_perms, constraint_forbidding, granted_by, resolve_context, type_value, Explanation,
+    Verdict,
 };
-use crate::policydb::{avkind, AvtabEntry, AvtabKey, PolicyDb, TypeFlavor};
+use crate::policydb::{avkind, AvtabEntry, AvtabKey, ClassId, PolicyDb, TypeFlavor, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -171,12 +171,13 @@ fn allow_entries(db: &PolicyDb, text: &str) -> Option<Vec<AvtabEntry>> {
                 for t in &tgt {
                     let tv = if t == "self" { sv } else { type_value(db, t)? };
                     out.push(AvtabEntry {
-                        key: AvtabKey {
-                            source: u16::try_from(sv).ok()?,
-                            target: u16::try_from(tv).ok()?,
-                            class: u16::try_from(cv).ok()?,
-                            specified: avkind::ALLOWED,
-                        },
+                        key: AvtabKey::new(
+                            TypeId::from_value(sv)?,
+                            TypeId::from_value(tv)?,
+                            ClassId::from_value(cv)?,
+                            avkind::ALLOWED,
+                        )
+                        .ok()?,
                         data: bits,
                     });
                 }
@@ -602,7 +603,7 @@ impl Cx<'_> {
         *self
             .always
             .entry((s, t, class))
-            .or_insert_with(|| granted_by(&db.avtab, &type_set(db, s), &type_set(db, t), class))
+            .or_insert_with(|| granted_by(&db.avtab, &db.type_attrs(s), &db.type_attrs(t), class))
     }
 
     fn perm_names(&self, class: u32, bits: u32) -> Vec<String> {

@@ -54,7 +54,7 @@ pub struct Hint {
 
 /// A type's name and its attributes' names.
 fn names(db: &PolicyDb, ty: u32) -> Vec<&str> {
-    super::type_set(db, ty)
+    db.type_attrs(ty)
         .iter()
         .filter_map(|b| db.types.get(b as usize).map(|t| t.name.as_str()))
         .collect()

@@ -13,14 +13,19 @@
 //! and writing it back gives the same bytes, and the compiler decides those orders.
 #![warn(missing_docs)]
 
+pub mod cexpr;
 mod ebitmap;
 pub mod hashtab;
+mod ids;
 pub mod limits;
 pub mod names;
+mod ocon;
 pub mod optimize;
 
 pub use ebitmap::Ebitmap;
+pub use ids::{to_u16, BoolId, CatId, ClassId, RoleId, SensId, TypeId, UserId, WidthError};
 pub use names::Names;
+pub use ocon::{SelinuxOcon, XenOcon, ISID_LIST};
 
 /// Which hypervisor or kernel the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -246,7 +251,8 @@ pub mod avkind {
     pub const XPERMS: u16 = XPERMS_ALLOWED | XPERMS_AUDITALLOW | XPERMS_DONTAUDIT;
 }
 
-/// The key of an access vector table entry.
+/// The key of an access vector table entry, with its values as the file holds them:
+/// 16 bits each (build one with [`AvtabKey::new`], the checked narrowing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AvtabKey {
     /// Source type or attribute value.
@@ -257,6 +263,41 @@ pub struct AvtabKey {
     pub class: u16,
     /// One kind bit of [`avkind`], plus [`avkind::ENABLED`] in conditional lists.
     pub specified: u16,
+}
+
+impl AvtabKey {
+    /// A key for (source, target, class) and a kind.
+    ///
+    /// # Errors
+    /// [`WidthError`] when a value does not fit the key's 16 bits.
+    pub fn new(
+        source: TypeId,
+        target: TypeId,
+        class: ClassId,
+        specified: u16,
+    ) -> Result<AvtabKey, WidthError> {
+        Ok(AvtabKey {
+            source: source.to_u16()?,
+            target: target.to_u16()?,
+            class: class.to_u16()?,
+            specified,
+        })
+    }
+
+    /// The source type (`None` for the 0 a malformed key may hold).
+    pub fn source_id(&self) -> Option<TypeId> {
+        TypeId::from_value(self.source.into())
+    }
+
+    /// The target type.
+    pub fn target_id(&self) -> Option<TypeId> {
+        TypeId::from_value(self.target.into())
+    }
+
+    /// The class.
+    pub fn class_id(&self) -> Option<ClassId> {
+        ClassId::from_value(self.class.into())
+    }
 }
 
 /// The extended permissions of an xperm entry.
@@ -605,6 +646,45 @@ impl PolicyDb {
 }
 
 impl PolicyDb {
+    /// A type's attributes and itself (bit = value - 1): its `type_attr_map` row, with
+    /// itself set even where a binary's row leaves it out.
+    pub fn type_attrs(&self, ty: u32) -> Ebitmap {
+        let i = ty.saturating_sub(1);
+        let mut m = self
+            .type_attr_map
+            .get(i as usize)
+            .cloned()
+            .unwrap_or_default();
+        m.set(i);
+        m
+    }
+
+    /// What each type value stands for in rules (index and bit = value - 1): for an
+    /// attribute, the other values whose `type_attr_map` row names it (libsepol's
+    /// `attr_type_map`, which the dumps print); for a type, also itself.
+    pub fn type_expansions(&self) -> Vec<Ebitmap> {
+        let mut out = vec![Ebitmap::new(); self.types.len()];
+        for (i, t) in self.types.iter().enumerate() {
+            let v = i as u32;
+            if t.flavor == TypeFlavor::Type {
+                out[i].set(v);
+            }
+            for a in self
+                .type_attr_map
+                .get(i)
+                .into_iter()
+                .flat_map(Ebitmap::iter)
+            {
+                if a != v {
+                    if let Some(set) = out.get_mut(a as usize) {
+                        set.set(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Sorts the object-context lists as `checkpolicy -S` does ([`ocontext_cmp`]).
     pub fn sort_ocontexts(&mut self) {
         for list in &mut self.ocontexts {

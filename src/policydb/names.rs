@@ -108,17 +108,15 @@ fn by_value<T>(table: &[T], v: u32) -> Option<&T> {
     (v as usize).checked_sub(1).and_then(|i| table.get(i))
 }
 
-/// A table of names by 1-based value from (name, alias, value) records, aliases skipped.
-fn index<'a>(records: impl Iterator<Item = (&'a str, bool, u32)>) -> Vec<Option<&'a str>> {
-    let mut out = Vec::new();
+/// A table of names by 1-based value from (name, alias, value) records, aliases skipped,
+/// sized like libsepol's symbol table (`nprim`: one slot a record, aliases included), so
+/// the slots aliases take stay `None`, as the dumps print them.
+fn index<'a>(records: impl ExactSizeIterator<Item = (&'a str, bool, u32)>) -> Vec<Option<&'a str>> {
+    let mut out = vec![None; records.len()];
     for (name, _, v) in records.filter(|r| !r.1) {
-        let Some(i) = (v as usize).checked_sub(1) else {
-            continue;
-        };
-        if out.len() <= i {
-            out.resize(i + 1, None);
+        if let Some(slot) = (v as usize).checked_sub(1).and_then(|i| out.get_mut(i)) {
+            *slot = Some(name);
         }
-        out[i] = Some(name);
     }
     out
 }
@@ -175,6 +173,16 @@ impl<'a> Names<'a> {
     /// A category name (not an alias).
     pub fn cat(&self, v: u32) -> Option<&'a str> {
         by_value(&self.cats, v).copied().flatten()
+    }
+
+    /// Sensitivity names by value - 1, one slot a record (aliases leave `None`s).
+    pub fn sens_table(&self) -> &[Option<&'a str>] {
+        &self.sens
+    }
+
+    /// Category names by value - 1, one slot a record (aliases leave `None`s).
+    pub fn cats_table(&self) -> &[Option<&'a str>] {
+        &self.cats
     }
 
     /// The permissions of a class by bit (bit `i` is permission value `i + 1`): the
@@ -237,12 +245,21 @@ mod tests {
                 cats: Ebitmap::new(),
             },
         });
+        db.sens.push(Sensitivity {
+            name: "a1".into(),
+            alias: true,
+            level: Level {
+                sens: 2,
+                cats: Ebitmap::new(),
+            },
+        });
         let n = Names::new(&db);
         assert_eq!(n.perms(1), ["read", "write"]);
         assert_eq!(n.perms(2), Vec::<&str>::new());
         assert_eq!(n.class(0), None);
         assert_eq!(n.sens(2), Some("s1"));
         assert_eq!(n.sens(1), None);
+        assert_eq!(n.sens_table(), [None, Some("s1")]);
         assert_eq!(sid_name(Target::Xen, 3), Some("dom0"));
         assert_eq!(libsepol_sid_name(Target::Xen, 2), Some("dom0"));
     }

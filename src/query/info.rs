@@ -4,7 +4,7 @@
 //! Rule counts are over access vector table entries (unconditional plus both branches of
 //! every conditional), not over source statements, since that is what a binary holds.
 
-use super::{context_str, expansions, is_mls_constraint, or_unknown};
+use super::{context_str, is_mls_constraint, or_unknown};
 use crate::policydb::{
     avkind, names::sid_name, AvtabEntry, Names, OContext, PolicyDb, Target, TypeFlavor,
 };
@@ -222,7 +222,7 @@ pub fn types(db: &PolicyDb) -> Vec<NamedSet> {
 /// Attributes by name, each with its member types.
 pub fn attributes(db: &PolicyDb) -> Vec<NamedSet> {
     let names = Names::new(db);
-    let members = expansions(db);
+    let members = db.type_expansions();
     let mut out: Vec<NamedSet> = db
         .types
         .iter()

@@ -1,4 +1,4 @@
-//! The query stage: read-only questions over a [`PolicyDb`], usually one read from a
+//! The query stage: read-only questions over a [`PolicyDb`](crate::policydb::PolicyDb), usually one read from a
 //! binary by `binary::read` — statistics and listings ([`mod@info`]), rule search
 //! ([`mod@search`]) and the differences between two policies ([`mod@diff`]).
 //!
@@ -15,30 +15,12 @@ pub use info::info;
 pub use search::search;
 
 use crate::policydb::{
-    CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, PolicyDb, Range, TypeFlavor,
+    cexpr, CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, Range,
 };
 
 /// A name or `?` for a value without one (only in policies that break their invariants).
 fn or_unknown(name: Option<&str>) -> &str {
     name.unwrap_or("?")
-}
-
-/// For each type value (index = value - 1), the real types it stands for: itself for a
-/// type, the member types for an attribute (from `type_attr_map`).
-fn expansions(db: &PolicyDb) -> Vec<Ebitmap> {
-    let mut out: Vec<Ebitmap> = vec![Ebitmap::new(); db.types.len()];
-    for (i, t) in db.types.iter().enumerate() {
-        if t.flavor != TypeFlavor::Type {
-            continue;
-        }
-        out[i].set(i as u32);
-        for a in db.type_attr_map.get(i).into_iter().flat_map(Ebitmap::iter) {
-            if let Some(set) = out.get_mut(a as usize) {
-                set.set(i as u32);
-            }
-        }
-    }
-    out
 }
 
 /// Permission names of the bits of `av` for a class, sorted (unknown bits skipped).
@@ -163,24 +145,25 @@ fn cond_expr_str(names: &Names, expr: &[CondExprItem]) -> String {
 /// Whether a constraint expression compares MLS levels (so it is an `mlsconstrain` or
 /// `mlsvalidatetrans`).
 fn is_mls_constraint(expr: &[CExprNode]) -> bool {
-    expr.iter().any(|n| n.kind == 4 && n.attr >= 32)
+    expr.iter()
+        .any(|n| n.kind == cexpr::ATTR && n.attr >= cexpr::L1L2)
 }
 
 /// A constraint expression in policy.conf syntax (`u1 == u2 and t1 == { a b }`).
 fn cexpr_str(names: &Names, expr: &[CExprNode]) -> String {
     const OPS: [&str; 6] = ["?", "==", "!=", "dom", "domby", "incomp"];
     let leaf = |n: &CExprNode| {
-        if n.kind != 4 && n.kind != 5 {
+        if n.kind != cexpr::ATTR && n.kind != cexpr::NAMES {
             return None;
         }
         let op = OPS.get(n.op as usize).copied().unwrap_or("?");
         let (left, right) = operands(n.attr);
-        if n.kind == 4 {
+        if n.kind == cexpr::ATTR {
             return Some(format!("{left} {op} {right}"));
         }
-        let lookup = |v: u32| match n.attr & 7 {
-            1 => names.user(v),
-            2 => names.role(v),
+        let lookup = |v: u32| match n.attr & cexpr::SUBJECT_MASK {
+            cexpr::USER => names.user(v),
+            cexpr::ROLE => names.role(v),
             _ => names.ty(v),
         };
         let mut set: Vec<&str> = n.names.iter().map(|b| or_unknown(lookup(b + 1))).collect();
@@ -188,9 +171,9 @@ fn cexpr_str(names: &Names, expr: &[CExprNode]) -> String {
         Some(format!("{left} {op} {{ {} }}", set.join(" ")))
     };
     fold_postfix(expr, leaf, |n| match n.kind {
-        1 => Some((UNARY, "not")),
-        2 => Some((2, "and")),
-        3 => Some((1, "or")),
+        cexpr::NOT => Some((UNARY, "not")),
+        cexpr::AND => Some((2, "and")),
+        cexpr::OR => Some((1, "or")),
         _ => None,
     })
     .unwrap_or_else(|| "?".to_owned())
@@ -199,24 +182,24 @@ fn cexpr_str(names: &Names, expr: &[CExprNode]) -> String {
 /// The two operands an expression node's attribute flags name.
 fn operands(attr: u32) -> (String, &'static str) {
     const MLS: [(u32, &str, &str); 6] = [
-        (32, "l1", "l2"),
-        (64, "l1", "h2"),
-        (128, "h1", "l2"),
-        (256, "h1", "h2"),
-        (512, "l1", "h1"),
-        (1024, "l2", "h2"),
+        (cexpr::L1L2, "l1", "l2"),
+        (cexpr::L1H2, "l1", "h2"),
+        (cexpr::H1L2, "h1", "l2"),
+        (cexpr::H1H2, "h1", "h2"),
+        (cexpr::L1H1, "l1", "h1"),
+        (cexpr::L2H2, "l2", "h2"),
     ];
     if let Some((_, a, b)) = MLS.iter().find(|m| attr & m.0 != 0) {
         return ((*a).to_owned(), b);
     }
-    let letter = match attr & 7 {
-        1 => "u",
-        2 => "r",
+    let letter = match attr & cexpr::SUBJECT_MASK {
+        cexpr::USER => "u",
+        cexpr::ROLE => "r",
         _ => "t",
     };
-    let side = if attr & 16 != 0 {
+    let side = if attr & cexpr::XTARGET != 0 {
         "3"
-    } else if attr & 8 != 0 {
+    } else if attr & cexpr::TARGET != 0 {
         "2"
     } else {
         "1"

@@ -6,7 +6,7 @@
 //! default a type in a query also matches rules on attributes containing it (and an
 //! attribute matches rules on any type it holds), through `type_attr_map`.
 
-use super::{cond_expr_str, expansions, or_unknown, perm_names};
+use super::{cond_expr_str, or_unknown, perm_names};
 use crate::policydb::{avkind, AvtabEntry, CondNode, Ebitmap, Names, PolicyDb, Xperms};
 use std::fmt;
 
@@ -166,7 +166,7 @@ fn type_matches(
 }
 
 fn resolve(db: &PolicyDb, q: &Query) -> Result<Resolved, SearchError> {
-    let expanded = expansions(db);
+    let expanded = db.type_expansions();
     let ty = |n: &Option<String>| {
         n.as_deref()
             .map(|n| type_matches(db, &expanded, n, q.direct))

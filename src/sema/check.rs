@@ -167,7 +167,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                     if bits.iter().all(|&w| w == 0) {
                         continue;
                     }
-                    (source, target, classes, Never::Ioctls(bits))
+                    (source, target, classes, Never::Ioctls(bits, operation))
                 }
                 _ => continue,
             };
@@ -182,7 +182,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
             for &c in &class_list {
                 let mask = match &what {
                     Never::Perms(perms) => resolve::perm_mask(cx, syms, c, perms),
-                    Never::Ioctls(_) => resolve::perm_bit(syms, c, "ioctl"),
+                    Never::Ioctls(_, op) => rules::ioctl_perm(cx, syms, c, op),
                 };
                 masks[c as usize] = mask.unwrap_or(0);
             }
@@ -200,7 +200,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                 if !(t.intersects(&tgt) || self_hit) {
                     return None;
                 }
-                if let Never::Ioctls(bits) = &what {
+                if let Never::Ioctls(bits, _) = &what {
                     if !xperm_violation(
                         syms,
                         &allowed_xperms,
@@ -226,7 +226,7 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
             );
             let (keyword, note) = match what {
                 Never::Perms(_) => ("neverallow", None),
-                Never::Ioctls(_) => (
+                Never::Ioctls(..) => (
                     "neverallowxperm",
                     Some("`ioctl` is allowed, and no `allowxperm` rule keeps it off the forbidden numbers"),
                 ),
@@ -250,7 +250,8 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
 /// What a neverallow forbids: permissions, or ioctl numbers (as 65,536 bits).
 enum Never<'a> {
     Perms(&'a crate::syntax::ast::Set),
-    Ioctls(Vec<u64>),
+    /// The forbidden ioctl numbers, and the operation naming them.
+    Ioctls(Vec<u64>, &'a crate::syntax::ast::Ident),
 }
 
 /// Source rules that put `bad` bits into the entry `e` (for the secondary labels): those

@@ -2,24 +2,13 @@
 //! (binary-format.md §3.6): postfix expressions with names expanded, and from version 29
 //! the type sets as written.
 
-use super::declare::Syms;
+use super::declare::{declared_before, Space, Syms};
 use super::resolve::{self, Expand, SetPlace};
 use super::Cx;
+use crate::policydb::cexpr::*;
 use crate::policydb::{CExprNode, Constraint, Ebitmap, PolicyDb, TypeSet};
 use crate::source::Span;
 use crate::syntax::ast::{self, CExpr, COp, COperand, ItemKind};
-
-const NOT: u32 = 1;
-const AND: u32 = 2;
-const OR: u32 = 3;
-const ATTR: u32 = 4;
-const NAMES: u32 = 5;
-
-const USER: u32 = 1;
-const ROLE: u32 = 2;
-const TYPE: u32 = 4;
-const TARGET: u32 = 8;
-const XTARGET: u32 = 16;
 
 /// Adds every constraint and validatetrans of the policy to its classes.
 pub(super) fn lower_constraints(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db: &mut PolicyDb) {
@@ -86,11 +75,11 @@ fn op_node(kind: u32) -> CExprNode {
 
 fn op_code(op: COp) -> u32 {
     match op {
-        COp::Eq => 1,
-        COp::Neq => 2,
-        COp::Dom => 3,
-        COp::Domby => 4,
-        COp::Incomp => 5,
+        COp::Eq => EQ,
+        COp::Neq => NEQ,
+        COp::Dom => DOM,
+        COp::Domby => DOMBY,
+        COp::Incomp => INCOMP,
     }
 }
 
@@ -122,12 +111,12 @@ fn postfix(
             span,
         } => match attr_pair(*left, *right) {
             Some(attr) => {
-                let role_or_mls = attr == ROLE || attr >= 32;
+                let role_or_mls = attr == ROLE || attr >= L1L2;
                 if !role_or_mls && !matches!(op, COp::Eq | COp::Neq) {
                     bad_expr(cx, *span, "only `==` and `!=` compare users and types");
                     return false;
                 }
-                if attr >= 32 && !mls {
+                if attr >= L1L2 && !mls {
                     bad_expr(cx, *span, "levels may only be compared in MLS constraints");
                     return false;
                 }
@@ -168,12 +157,12 @@ fn attr_pair(l: COperand, r: COperand) -> Option<u32> {
         (U1, U2) => USER,
         (R1, R2) => ROLE,
         (T1, T2) => TYPE,
-        (L1, L2) => 32,
-        (L1, H2) => 64,
-        (H1, L2) => 128,
-        (H1, H2) => 256,
-        (L1, H1) => 512,
-        (L2, H2) => 1024,
+        (L1, L2) => L1L2,
+        (L1, H2) => L1H2,
+        (H1, L2) => H1L2,
+        (H1, H2) => H1H2,
+        (L1, H1) => L1H1,
+        (L2, H2) => L2H2,
         _ => return None,
     })
 }
@@ -215,6 +204,12 @@ fn names_node(
     }
     let (bits, type_set) = match base {
         USER => {
+            // checkpolicy declares users in its second pass, in text order, and
+            // resolves constraint names in the same pass.
+            let named = names.items.iter().map(|i| &i.name);
+            if !declared_before(cx, syms, Space::Users, named, span.start) {
+                return false;
+            }
             let mut bits = Ebitmap::new();
             let mut ok = true;
             for i in &names.items {
@@ -272,10 +267,10 @@ fn written_type_set(syms: &Syms, set: &ast::Set) -> TypeSet {
         }
     }
     if set.star {
-        ts.flags |= 1;
+        ts.flags |= TYPE_SET_STAR;
     }
     if set.complement {
-        ts.flags |= 2;
+        ts.flags |= TYPE_SET_COMP;
     }
     ts
 }

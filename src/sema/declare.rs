@@ -164,10 +164,11 @@ pub(super) struct Syms {
     pub policycaps: Ebitmap,
     pub permissive: Ebitmap,
     pub enabled: Vec<bool>,
-    /// Where each type, alias, attribute (`false`) and role or role attribute (`true`) is
-    /// first declared (byte offset): checkpolicy reads `type T, A;`, `typeattribute`,
-    /// `role R, A;` and `roleattribute` in its first pass, before any later declaration.
-    pub declared_at: HashMap<(bool, String), u32>,
+    /// Where each type, alias, attribute, role, role attribute and user is first declared
+    /// (byte offset). checkpolicy reads `type T, A;`, `typeattribute`, `role R, A;` and
+    /// `roleattribute` in its first pass, before any later declaration; users exist only
+    /// from their `user` statement on, in its second pass.
+    pub declared_at: HashMap<(Space, String), u32>,
 }
 
 impl Syms {
@@ -345,12 +346,22 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     }
     decide_enabled(&mut syms, blocks, &decls);
     number_symbols(cx, &mut syms, &decls);
-    if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
+    // A name used before its declaration leaves the tables whole: go on, so that every
+    // such mistake of checkpolicy's first pass is reported, whichever it meets first.
+    let fatal = |d: &Diagnostic| d.is_error() && d.code != DECLARED_LATER;
+    if cx.diags[errors_before..].iter().any(fatal) {
         return None;
     }
     let enabled = enabled_blocks(blocks, &syms.enabled);
     for b in &enabled {
         attach_attributes(cx, &mut syms, b);
+    }
+    if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
+        // Names declared too late are reported in text order, checkpolicy's first error
+        // first, and nothing is resolved against the incomplete tables.
+        cx.diags[errors_before..]
+            .sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
+        return None;
     }
     flatten_role_attributes(&mut syms);
     for b in &enabled {
@@ -833,7 +844,7 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
 
 /// The symbol tables a `require` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Space {
+pub(super) enum Space {
     Types,
     Roles,
     Users,
@@ -893,7 +904,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 }
                 kinds.insert(&n.name, (kind, n));
                 syms.declared_at
-                    .insert((false, n.name.to_string()), n.span.start);
+                    .insert((Space::Types, n.name.to_string()), n.span.start);
             }
         }
     }
@@ -905,7 +916,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             }
             kinds.insert(&alias.name, (2, alias));
             syms.declared_at
-                .insert((false, alias.name.to_string()), alias.span.start);
+                .insert((Space::Types, alias.name.to_string()), alias.span.start);
         }
     }
     let mut all_names: Vec<&str> = decls
@@ -959,7 +970,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             // `typealias T alias A;` is read in checkpolicy's first pass: T comes first.
-            if !declared_before(cx, syms, false, [*target], alias.span.start) {
+            if !declared_before(cx, syms, Space::Types, [*target], alias.span.start) {
                 continue;
             }
             match syms.types.get(target.name.as_str()) {
@@ -1000,7 +1011,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             }
             role_kind.insert(&r.name, true);
             syms.declared_at
-                .insert((true, r.name.to_string()), r.span.start);
+                .insert((Space::Roles, r.name.to_string()), r.span.start);
         }
     }
     for d in &enabled {
@@ -1008,7 +1019,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             role_kind.entry(&r.name).or_insert(false);
             let at = syms
                 .declared_at
-                .entry((true, r.name.to_string()))
+                .entry((Space::Roles, r.name.to_string()))
                 .or_insert(u32::MAX);
             *at = (*at).min(r.span.start);
         }
@@ -1046,6 +1057,8 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
                 continue;
             }
             user_set.insert(&u.name, u);
+            syms.declared_at
+                .insert((Space::Users, u.name.to_string()), u.span.start);
         }
     }
     let mut user_table: Vec<&str> = decls
@@ -1120,27 +1133,27 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
     for item in &block.items {
         let (ty, attrs) = match &item.kind {
             ItemKind::Type { name, attrs, .. } => {
-                if !declared_before(cx, syms, false, attrs, item.span.start) {
+                if !declared_before(cx, syms, Space::Types, attrs, item.span.start) {
                     continue;
                 }
                 (name, attrs)
             }
             ItemKind::TypeAttribute { ty, attrs } => {
                 let names = std::iter::once(ty).chain(attrs);
-                if !declared_before(cx, syms, false, names, item.span.start) {
+                if !declared_before(cx, syms, Space::Types, names, item.span.start) {
                     continue;
                 }
                 (ty, attrs)
             }
             ItemKind::Role { name, attrs, .. } => {
-                if declared_before(cx, syms, true, attrs, item.span.start) {
+                if declared_before(cx, syms, Space::Roles, attrs, item.span.start) {
                     add_role_attrs(cx, syms, name, attrs);
                 }
                 continue;
             }
             ItemKind::RoleAttribute { role, attrs } => {
                 let names = std::iter::once(role).chain(attrs);
-                if declared_before(cx, syms, true, names, item.span.start) {
+                if declared_before(cx, syms, Space::Roles, names, item.span.start) {
                     add_role_attrs(cx, syms, role, attrs);
                 }
                 continue;
@@ -1226,23 +1239,30 @@ fn flatten_role_attributes(syms: &mut Syms) {
     }
 }
 
-/// Whether every name a first-pass statement uses was declared before it (reported if
-/// not).
-fn declared_before<'i>(
+const DECLARED_LATER: &str = "declared-later";
+
+/// Whether every name a statement uses was declared before it (reported if not): a
+/// first-pass statement of checkpolicy's, or a constraint naming users.
+pub(super) fn declared_before<'i>(
     cx: &mut Cx,
     syms: &Syms,
-    role: bool,
+    space: Space,
     names: impl IntoIterator<Item = &'i ast::Ident>,
     at: u32,
 ) -> bool {
     let mut ok = true;
     for a in names {
-        let key = (role, a.name.to_string());
+        let key = (space, a.name.to_string());
         if syms.declared_at.get(&key).is_some_and(|&d| d > at) {
-            let what = if role { "role" } else { "type" };
+            let what = match space {
+                Space::Types => "type",
+                Space::Roles => "role",
+                Space::Users => "user",
+                Space::Bools => "boolean",
+            };
             cx.push(
                 Diagnostic::error(
-                    "attribute-not-declared",
+                    DECLARED_LATER,
                     format!("{what} `{}` is not declared yet", a.name),
                 )
                 .primary(cx.file, a.span, "used before its declaration")

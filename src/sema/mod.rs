@@ -123,6 +123,10 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let origins = Origins::collect(&enabled);
     let mut db = syms.skeleton(opts);
     rules::lower_rules(&mut cx, &syms, &enabled, &mut db);
+    let left_out: Vec<&declare::Block<'_>> = (blocks.iter().zip(&syms.enabled))
+        .filter_map(|(b, &on)| (!on).then_some(b))
+        .collect();
+    rules::check_left_out(&mut cx, &syms, &left_out);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
     ocontext::lower_ocontexts(&mut cx, &syms, policy, &mut db);
     if !cx.has_errors() {

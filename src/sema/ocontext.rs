@@ -4,15 +4,17 @@
 use super::declare::Syms;
 use super::{resolve, Cx};
 use crate::diag::Diagnostic;
-use crate::policydb::{Context, Genfs, GenfsEntry, OContext, PolicyDb, Target};
+use crate::policydb::{
+    Context, Genfs, GenfsEntry, OContext, PolicyDb, SelinuxOcon, Target, XenOcon, ISID_LIST,
+};
 use crate::syntax::ast::{self, FsUseKind, ItemKind};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Fills `db.ocontexts` (and `db.genfs`) from the statements of the policy.
 pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db: &mut PolicyDb) {
     let n_lists = match cx.opts.target {
-        Target::Xen => 6,
-        Target::Selinux => 9,
+        Target::Xen => XenOcon::ALL.len(),
+        Target::Selinux => SelinuxOcon::ALL.len(),
     };
     let mut lists: Vec<Vec<OContext>> = vec![Vec::new(); n_lists];
     let mut sid_ctx: Vec<Option<Context>> = vec![None; syms.sids.len()];
@@ -60,7 +62,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 pirqs.push((v, pirq.span));
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     // libsepol keeps the IRQ in 16 bits (§8.2).
-                    lists[1].push(OContext::Pirq {
+                    lists[XenOcon::Pirq.index()].push(OContext::Pirq {
                         pirq: v as u32 & 0xFFFF,
                         context: c,
                     });
@@ -78,7 +80,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 };
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[2].push(OContext::Ioport {
+                    lists[XenOcon::Ioport.index()].push(OContext::Ioport {
                         low: lo as u32,
                         high: hi as u32,
                         context: c,
@@ -92,7 +94,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 };
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[3].push(OContext::Iomem {
+                    lists[XenOcon::Iomem.index()].push(OContext::Iomem {
                         low: lo,
                         high: hi,
                         context: c,
@@ -103,7 +105,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let Some(v) = number(cx, device, u32::MAX as u64) else {
                     continue;
                 };
-                if lists[4]
+                if lists[XenOcon::Pcidevice.index()]
                     .iter()
                     .any(|o| matches!(o, OContext::Pcidevice { device, .. } if *device as u64 == v))
                 {
@@ -111,14 +113,14 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[4].push(OContext::Pcidevice {
+                    lists[XenOcon::Pcidevice.index()].push(OContext::Pcidevice {
                         device: v as u32,
                         context: c,
                     });
                 }
             }
             ItemKind::Devicetreecon { path, context } if target_ok(Target::Xen) => {
-                if lists[5]
+                if lists[XenOcon::Devicetree.index()]
                     .iter()
                     .any(|o| matches!(o, OContext::Devicetree { path: p, .. } if *p == path.name))
                 {
@@ -126,7 +128,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[5].push(OContext::Devicetree {
+                    lists[XenOcon::Devicetree.index()].push(OContext::Devicetree {
                         path: path.name.to_string(),
                         context: c,
                     });
@@ -147,14 +149,14 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     // The device numbers become the record's name, as libsepol spells it;
                     // checkpolicy links each new one at the head of its list.
                     let name = format!("{major:02x}:{minor:02x}");
-                    if lists[1]
+                    if lists[SelinuxOcon::Fs.index()]
                         .iter()
                         .any(|o| matches!(o, OContext::Fs { name: n, .. } if *n == name))
                     {
                         duplicate_value(cx, item.span, &format!("fscon for device {name}"));
                         continue;
                     }
-                    lists[1].insert(
+                    lists[SelinuxOcon::Fs.index()].insert(
                         0,
                         OContext::Fs {
                             name,
@@ -169,7 +171,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 fs,
                 context,
             } if target_ok(Target::Selinux) => {
-                if lists[5]
+                if lists[SelinuxOcon::FsUse.index()]
                     .iter()
                     .any(|o| matches!(o, OContext::FsUse { name, .. } if *name == fs.name))
                 {
@@ -183,7 +185,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 };
                 // checkpolicy links each new fs_use at the head of its list.
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[5].insert(
+                    lists[SelinuxOcon::FsUse.index()].insert(
                         0,
                         OContext::FsUse {
                             behavior,
@@ -235,7 +237,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 };
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[2].push(OContext::Port {
+                    lists[SelinuxOcon::Port.index()].push(OContext::Port {
                         protocol: proto,
                         low: lo as u32,
                         high: hi as u32,
@@ -250,7 +252,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
             } if target_ok(Target::Selinux) => {
                 let a = resolve::context(cx, syms, db, context);
                 let b = resolve::context(cx, syms, db, context2);
-                if lists[3]
+                if lists[SelinuxOcon::Netif.index()]
                     .iter()
                     .any(|o| matches!(o, OContext::Netif { name: n, .. } if *n == name.name))
                 {
@@ -259,7 +261,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 }
                 // checkpolicy links each new one at the head of its list.
                 if let (Some(a), Some(b)) = (a, b) {
-                    lists[3].insert(
+                    lists[SelinuxOcon::Netif.index()].insert(
                         0,
                         OContext::Netif {
                             name: name.name.to_string(),
@@ -292,7 +294,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let o = a.octets();
                 let prefix = u64::from_le_bytes(o[..8].try_into().expect("eight bytes"));
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[7].push(OContext::Ibpkey {
+                    lists[SelinuxOcon::Ibpkey.index()].push(OContext::Ibpkey {
                         subnet_prefix: prefix,
                         low: lo as u32,
                         high: hi as u32,
@@ -318,7 +320,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
-                    lists[8].push(OContext::Ibendport {
+                    lists[SelinuxOcon::Ibendport.index()].push(OContext::Ibendport {
                         name: device.name.to_string(),
                         port: p as u32,
                         context: c,
@@ -355,7 +357,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
     // Initial SIDs: reverse declaration order; SIDs without a context are left out.
     for (i, c) in sid_ctx.into_iter().enumerate().rev() {
         match c {
-            Some(context) => lists[0].push(OContext::Isid {
+            Some(context) => lists[ISID_LIST].push(OContext::Isid {
                 sid: i as u32 + 1,
                 context,
             }),
@@ -503,11 +505,11 @@ fn nodecon(
         let Some(c) = resolve::context(cx, syms, db, context) else {
             return;
         };
-        let pos = lists[4]
+        let pos = lists[SelinuxOcon::Node.index()]
             .iter()
             .position(|o| matches!(o, OContext::Node { mask, .. } if m > *mask))
-            .unwrap_or(lists[4].len());
-        lists[4].insert(
+            .unwrap_or(lists[SelinuxOcon::Node.index()].len());
+        lists[SelinuxOcon::Node.index()].insert(
             pos,
             OContext::Node {
                 addr: a,
@@ -542,7 +544,7 @@ fn nodecon(
         w
     };
     let (a, m) = (words(ab), words(mb));
-    let pos = lists[6]
+    let pos = lists[SelinuxOcon::Node6.index()]
         .iter()
         .position(|o| match o {
             OContext::Node6 { mask, .. } => {
@@ -551,8 +553,8 @@ fn nodecon(
             }
             _ => false,
         })
-        .unwrap_or(lists[6].len());
-    lists[6].insert(
+        .unwrap_or(lists[SelinuxOcon::Node6.index()].len());
+    lists[SelinuxOcon::Node6.index()].insert(
         pos,
         OContext::Node6 {
             addr: a,

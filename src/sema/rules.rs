@@ -8,12 +8,12 @@ use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::limits;
 use crate::policydb::{
-    avkind, hashtab, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, FilenameTrans,
-    PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, User, Xperms,
+    avkind, hashtab, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, Ebitmap, FilenameTrans,
+    PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, TypeId, User, Xperms,
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Fills roles, users, the rule tables and class defaults.
 pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &mut PolicyDb) {
@@ -23,6 +23,61 @@ pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: 
     avtab(cx, syms, enabled, db);
     role_rules(cx, syms, enabled, db);
     range_transitions(cx, syms, enabled, db);
+}
+
+/// What checkpolicy checks in every block as it parses, whether the linker keeps the block
+/// or not: the permissions named for declared classes, `dontaudit` with a `~`, and
+/// extended permission sets. The
+/// blocks left out are never lowered, so these checks run on them alone.
+pub(super) fn check_left_out(cx: &mut Cx, syms: &Syms, left_out: &[&Block<'_>]) {
+    // A class the block only requires may be missing: that is why it was left out.
+    let declared = |classes: &ast::Set| -> Vec<u32> {
+        (classes.items.iter())
+            .filter(|i| !i.negated)
+            .filter_map(|i| syms.class_idx.get(i.name.name.as_str()))
+            .map(|&i| i as u32 + 1)
+            .collect()
+    };
+    for item in super::declare::statements(left_out) {
+        match &item.kind {
+            ItemKind::AvRule {
+                kind,
+                classes,
+                perms,
+                ..
+            } => {
+                let declared = declared(classes);
+                if !declared.is_empty() {
+                    dontaudit_complement(cx, *kind, perms);
+                }
+                for c in declared {
+                    let _ = resolve::perm_mask(cx, syms, c, perms);
+                }
+            }
+            ItemKind::XpermRule {
+                classes,
+                operation,
+                perms,
+                ..
+            } if ioctl_operation(cx, operation) && ioctl_bits(cx, perms).is_some() => {
+                for c in declared(classes) {
+                    let _ = ioctl_perm(cx, syms, c, operation);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// checkpolicy's warning for `dontaudit ... ~{ ... }`.
+fn dontaudit_complement(cx: &mut Cx, kind: AvRuleKind, perms: &ast::Set) {
+    if kind == AvRuleKind::Dontaudit && perms.complement {
+        cx.push(
+            Diagnostic::warning("dontaudit-complement", "dontaudit rule with a `~`")
+                .primary(cx.file, perms.span, "a complemented permission set")
+                .note("`dontaudit` already names what is not audited"),
+        );
+    }
 }
 
 /// Role records: `role R types S` statements, role attributes' types merged into their
@@ -292,6 +347,14 @@ fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
 }
 
 /// The kind bit of an access-vector rule.
+/// The avtab key of an expanded rule from type bits (value - 1) and a class value.
+fn avtab_key(source: u32, target: u32, class: u32, kind: u16) -> AvtabKey {
+    let ty = |bit: u32| TypeId::from_index(bit as usize).expect("a bit is a value - 1");
+    let class = ClassId::from_value(class).expect("resolved classes have values from 1");
+    AvtabKey::new(ty(source), ty(target), class, kind)
+        .expect("declare.rs caps type and class values at limits::MAX_SYMBOLS")
+}
+
 fn av_kind(kind: AvRuleKind) -> Option<u16> {
     match kind {
         AvRuleKind::Allow => Some(avkind::ALLOWED),
@@ -426,7 +489,8 @@ struct Branch {
 }
 
 impl Branch {
-    fn add(&mut self, e: &Expanded, rule: u32) -> Result<(), u32> {
+    /// Merges `e` in; whether its key was new, or the rule its type conflicts with.
+    fn add(&mut self, e: &Expanded, rule: u32) -> Result<bool, u32> {
         let (idx, created) = match self.index.get(&e.key) {
             Some(&i) => (i, false),
             None => {
@@ -441,6 +505,7 @@ impl Branch {
         };
         let value = value_of(&e.what);
         merge(e.key.specified, &mut self.entries[idx].data, value, created)
+            .map(|()| created)
             .map_err(|_| self.rules[idx])
     }
 }
@@ -592,12 +657,8 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
     let mut per_class: Vec<(u32, Vec<Contribution>)> = Vec::new();
     match rule {
         Rule::Av { kind, perms, .. } => {
-            if *kind == AvRuleKind::Dontaudit && perms.complement && !class_list.is_empty() {
-                cx.push(
-                    Diagnostic::warning("dontaudit-complement", "dontaudit rule with a `~`")
-                        .primary(cx.file, perms.span, "a complemented permission set")
-                        .note("`dontaudit` already names what is not audited"),
-                );
+            if !class_list.is_empty() {
+                dontaudit_complement(cx, *kind, perms);
             }
             for &c in &class_list {
                 let Some(mask) = resolve::perm_mask(cx, syms, c, perms) else {
@@ -631,16 +692,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
                 return;
             };
             for &c in &class_list {
-                if resolve::perm_bit(syms, c, "ioctl").is_none() {
-                    cx.error(
-                        "undefined-permission",
-                        operation.span,
-                        format!(
-                            "permission `ioctl` is not defined for class `{}`",
-                            syms.classes[c as usize - 1].name
-                        ),
-                        "no such permission",
-                    );
+                if ioctl_perm(cx, syms, c, operation).is_none() {
                     return;
                 }
                 per_class.push((c, x.clone()));
@@ -659,12 +711,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
         for (c, whats) in &per_class {
             for w in whats {
                 out.push(Expanded {
-                    key: AvtabKey {
-                        source: s as u16 + 1,
-                        target: t as u16 + 1,
-                        class: *c as u16,
-                        specified: kind_bit,
-                    },
+                    key: avtab_key(s, t, *c, kind_bit),
                     what: *w,
                 });
             }
@@ -678,6 +725,24 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
             emit(s, t, out);
         }
     }
+}
+
+/// The `ioctl` permission bit of a class an extended-permission rule names (reported if
+/// the class has none).
+pub(super) fn ioctl_perm(cx: &mut Cx, syms: &Syms, class: u32, op: &ast::Ident) -> Option<u32> {
+    let bit = resolve::perm_bit(syms, class, "ioctl");
+    if bit.is_none() {
+        cx.error(
+            "undefined-permission",
+            op.span,
+            format!(
+                "permission `ioctl` is not defined for class `{}`",
+                syms.classes[class as usize - 1].name
+            ),
+            "no such permission",
+        );
+    }
+    bit
 }
 
 /// Whether an extended-permission rule's operation is `ioctl`, the only one checkpolicy
@@ -764,6 +829,118 @@ fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribut
     Some(out)
 }
 
+/// Type-rule contributions that libsepol's expander leaves out, by rule (index into the
+/// rules) and key.
+type Drops = HashSet<(usize, AvtabKey)>;
+
+/// libsepol's expander takes a type rule's classes in descending order for each source and
+/// target, and returns from the whole (source, target) pair as soon as one class repeats
+/// an existing rule with the same new type: the classes after it are left out, even where
+/// nothing else gives them. checkpolicy 3.4 writes that policy, so flaskc does, and says
+/// so: this finds the contributions skipped among the unconditional rules (in order), and
+/// warns once per rule that loses any.
+fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
+    let mut drops = Drops::new();
+    let multi_class = |item: &ast::Item| match as_rule(item) {
+        Some(Rule::Type { classes, .. }) => classes.star || classes.items.len() > 1,
+        _ => false,
+    };
+    if !items.iter().any(|i| multi_class(i)) {
+        return drops;
+    }
+    let mut quiet = Cx {
+        file: cx.file,
+        opts: cx.opts,
+        diags: Vec::new(),
+    };
+    let mut scratch = Vec::new();
+    // Only keys a multi-class rule gives can make it skip classes: track those alone.
+    let mut watched: HashMap<AvtabKey, Option<u32>> = HashMap::new();
+    for item in items.iter().filter(|i| multi_class(i)) {
+        scratch.clear();
+        expand_rule(
+            &mut quiet,
+            syms,
+            &as_rule(item).expect("a type rule"),
+            &mut scratch,
+        );
+        watched.extend(scratch.iter().map(|e| (e.key, None)));
+    }
+    for (i, item) in items.iter().enumerate() {
+        let Some(rule @ Rule::Type { .. }) = as_rule(item) else {
+            continue;
+        };
+        scratch.clear();
+        expand_rule(&mut quiet, syms, &rule, &mut scratch);
+        let mut skipped = SkipRest::default();
+        let mut lost = Vec::new();
+        for e in &scratch {
+            let Some(slot) = watched.get_mut(&e.key) else {
+                continue;
+            };
+            if skipped.covers(&e.key) {
+                drops.insert((i, e.key));
+                if slot.is_none() {
+                    lost.push(e.key);
+                }
+                continue;
+            }
+            match *slot {
+                Some(prev) if prev == value_of(&e.what) => skipped.start(&e.key),
+                Some(_) => {}
+                None => *slot = Some(value_of(&e.what)),
+            }
+        }
+        if !lost.is_empty() {
+            let shown: Vec<String> = (lost.iter().take(3))
+                .map(|k| {
+                    let name = |v: u16| syms.type_names[v as usize - 1].as_str();
+                    let class = &syms.classes[k.class as usize - 1].name;
+                    format!("`{} {} : {class}`", name(k.source), name(k.target))
+                })
+                .collect();
+            let more = lost.len().saturating_sub(3);
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            cx.push(
+                Diagnostic::warning(
+                    "type-rule-classes-skipped",
+                    "checkpolicy leaves out some classes of this type rule, and so does flaskc",
+                )
+                .primary(cx.file, item.span, "some of its classes are left out")
+                .note(format!("left out: {}{tail}", shown.join(", ")))
+                .note(
+                    "libsepol stops expanding a source and target at the first class that repeats an earlier rule; write the repeated class in a rule of its own",
+                ),
+            );
+        }
+    }
+    drops
+}
+
+/// Whether rule `i`'s contribution `e` is one of `drops` (cheap when there are none).
+fn dropped(drops: &Drops, i: usize, e: &Expanded) -> bool {
+    !drops.is_empty() && drops.contains(&(i, e.key))
+}
+
+/// libsepol's early return within one type rule: after a repeated key, the rest of the
+/// rule's classes for the same source and target are skipped.
+#[derive(Default)]
+struct SkipRest(Option<(u16, u16)>);
+
+impl SkipRest {
+    fn start(&mut self, key: &AvtabKey) {
+        self.0 = Some((key.source, key.target));
+    }
+
+    fn covers(&self, key: &AvtabKey) -> bool {
+        self.0 == Some((key.source, key.target))
+    }
+}
+
 /// The avtab bucket of a key in checkpolicy's fixed 2^20-bucket table (§5.3).
 fn avtab_bucket(key: &AvtabKey) -> u32 {
     hashtab::avtab_hash(key, hashtab::AVTAB_COMPILE_MASK)
@@ -789,8 +966,8 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     let mut nodes: Vec<(Vec<CondExprItem>, Branch, Branch)> = Vec::new();
     let mut rule_spans: Vec<Span> = Vec::new();
     let mut expanded = Vec::new();
-    let mut add_rules = |cx: &mut Cx, mut sink: Sink<'_>, items: &[&ast::Item]| {
-        for item in items {
+    let mut add_rules = |cx: &mut Cx, mut sink: Sink<'_>, items: &[&ast::Item], drops: &Drops| {
+        for (i, item) in items.iter().enumerate() {
             let Some(rule) = as_rule(item) else {
                 continue;
             };
@@ -798,7 +975,11 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             rule_spans.push(item.span);
             expanded.clear();
             expand_rule(cx, syms, &rule, &mut expanded);
+            let mut skipped = SkipRest::default();
             for e in expanded.drain(..) {
+                if dropped(drops, i, &e) || skipped.covers(&e.key) {
+                    continue;
+                }
                 match (&mut sink, e.what) {
                     (Sink::Unconditional(u), Contribution::Xperms(x)) => {
                         u.xperms.push(x);
@@ -809,15 +990,20 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                         key: e.key,
                         data: value_of(&what),
                     }),
-                    (Sink::Branch(b), _) => {
-                        if let Err(prev) = b.add(&e, seq) {
+                    (Sink::Branch(b), _) => match b.add(&e, seq) {
+                        Ok(false) if e.key.specified & avkind::TYPE_RULES != 0 => {
+                            skipped.start(&e.key)
+                        }
+                        Ok(_) => {}
+                        Err(prev) => {
                             conflicting_type_rule(cx, item.span, rule_spans[prev as usize]);
                         }
-                    }
+                    },
                 }
             }
         }
     };
+    let none = Drops::new();
     for b in blocks {
         let mut ifs: Vec<CondIf> = Vec::new();
         let mut plain: Vec<&ast::Item> = Vec::new();
@@ -857,8 +1043,8 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             let (_, t, f) = &mut nodes[idx];
             let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
             let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
-            add_rules(cx, Sink::Branch(t), &tr);
-            add_rules(cx, Sink::Branch(f), &fr);
+            add_rules(cx, Sink::Branch(t), &tr, &none);
+            add_rules(cx, Sink::Branch(f), &fr, &none);
         }
     }
     // The unconditional rules, twice: first counting each region's entries (quietly; the
@@ -869,19 +1055,20 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         opts: cx.opts,
         diags: Vec::new(),
     };
+    let drops = early_return_drops(cx, syms, &uncond_items);
     let mut scratch = Vec::new();
-    for item in &uncond_items {
+    for (i, item) in uncond_items.iter().enumerate() {
         if let Some(rule) = as_rule(item) {
             scratch.clear();
             expand_rule(&mut quiet, syms, &rule, &mut scratch);
-            for e in &scratch {
+            for e in scratch.iter().filter(|e| !dropped(&drops, i, e)) {
                 counts[avtab_bucket(&e.key) as usize >> 10] += 1;
             }
         }
     }
     drop(scratch);
     let mut uncond = Unconditional::with_counts(&counts);
-    add_rules(cx, Sink::Unconditional(&mut uncond), &uncond_items);
+    add_rules(cx, Sink::Unconditional(&mut uncond), &uncond_items, &drops);
     // Type rules may not be both conditional and unconditional, and a conditional type
     // rule's key may only be repeated in the same node (libsepol's expansion refuses the
     // rest, even with the same new type).
@@ -1412,8 +1599,8 @@ fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
     table(a, &va) == table(b, &vb)
 }
 
-/// Role transitions and role allows (§7.1, §7.2): per block in reverse source order,
-/// expanded and de-duplicated; then named type transitions (§7.3).
+/// Role transitions, role allows (§7.1, §7.2) and named type transitions (§7.3): per
+/// block in reverse source order, expanded and de-duplicated.
 fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     let mut trans: Vec<RoleTrans> = Vec::new();
     let mut trans_idx: HashMap<(u32, u32, u32), (usize, Span)> = HashMap::new();
@@ -1503,8 +1690,9 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                 _ => {}
             }
         }
-        // Named type transitions, in source order.
-        for item in &b.items {
+        // Named type transitions: checkpolicy prepends each to its block's list, and the
+        // first new type met for a key is written first.
+        for item in b.items.iter().rev() {
             let ItemKind::TypeRule {
                 kind: TypeRuleKind::Transition,
                 source,
@@ -1530,7 +1718,12 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                         match filename_seen.get(&seen_key) {
                             Some(&(o, _)) if o == nt => continue,
                             Some(&(_, prev)) => {
-                                conflicting_type_rule(cx, item.span, prev);
+                                let (a, b) = if prev.start < item.span.start {
+                                    (item.span, prev)
+                                } else {
+                                    (prev, item.span)
+                                };
+                                conflicting_type_rule(cx, a, b);
                                 continue;
                             }
                             None => {

@@ -191,6 +191,35 @@ fn keyword_span(text: &str, span: Span) -> Span {
     Span::new(start, (start + len).min(span.end as usize))
 }
 
+/// The `}` closing the first `{ ... }` group of `text[from..to]` (comments and quoted
+/// names skipped); the last byte before `to` if the group is unbalanced.
+fn closing_brace(text: &str, from: u32, to: u32) -> Span {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0u32, from as usize);
+    let end = (to as usize).min(bytes.len());
+    while i < end {
+        match bytes[i] {
+            b'#' => {
+                while i < end && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < end && bytes[i] != b'"' {
+                    i += 1;
+                }
+            }
+            b'{' => depth += 1,
+            b'}' if depth == 1 => return Span::new(i, i + 1),
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Span::new(end.saturating_sub(1), end)
+}
+
 fn keyword(text: &str, span: Span) -> &str {
     text.get(keyword_span(text, span).range()).unwrap_or("?")
 }
@@ -382,14 +411,17 @@ impl Checker<'_> {
     /// statements (at least one) and `require` blocks, then `user` statements.
     fn check_blocks(&mut self, item: &Item) {
         if let ItemKind::Optional { items, else_items } = &item.kind {
-            self.check_optional(item.span, items);
+            let then_end = closing_brace(self.text, item.span.start, item.span.end);
+            self.check_optional(then_end, items);
             if let Some(e) = else_items {
-                self.check_optional(item.span, e);
+                let else_end = closing_brace(self.text, then_end.end, item.span.end);
+                self.check_optional(else_end, e);
             }
         }
     }
 
-    fn check_optional(&mut self, block: Span, items: &[Item]) {
+    /// `end` is the block's closing brace: where checkpolicy finds a block empty.
+    fn check_optional(&mut self, end: Span, items: &[Item]) {
         let mut users_from: Option<Span> = None;
         let mut n_decls = 0;
         for item in items {
@@ -437,11 +469,7 @@ impl Checker<'_> {
                     "syntax-error",
                     "an `optional` block needs at least one type, role or rule statement",
                 )
-                .primary(
-                    self.file,
-                    keyword_span(self.text, block),
-                    "in this block",
-                ),
+                .primary(self.file, end, "the block ends here"),
             );
         }
     }

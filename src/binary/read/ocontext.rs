@@ -1,41 +1,21 @@
 //! Object contexts and genfs (binary-format.md §8), with the uniqueness rules of §15.
 
 use super::{Reader, Result, Space, MAX_SYMBOLS};
-use crate::binary::format::{selinux_ocon as s, xen_ocon as x, V_XPERMS_IOCTL};
+use crate::binary::format::V_XPERMS_IOCTL;
 use crate::binary::ReadErrorKind;
-use crate::policydb::{Genfs, GenfsEntry, OContext, Target};
+use crate::policydb::{Genfs, GenfsEntry, OContext, SelinuxOcon, Target, XenOcon};
 use std::collections::HashSet;
 
 const MAX_RECORDS: u32 = u32::MAX;
-
-const XEN_NAMES: [&str; 6] = [
-    "initial SIDs",
-    "pirqcon",
-    "ioportcon",
-    "iomemcon",
-    "pcidevicecon",
-    "devicetreecon",
-];
-const SELINUX_NAMES: [&str; 9] = [
-    "initial SIDs",
-    "fscon",
-    "portcon",
-    "netifcon",
-    "nodecon",
-    "fs_use",
-    "nodecon (IPv6)",
-    "ibpkeycon",
-    "ibendportcon",
-];
 
 /// `ocon_num` lists, then genfs.
 pub(super) fn read_ocontexts(r: &mut Reader, ocon_num: u32) -> Result<()> {
     for i in 0..ocon_num as usize {
         let name = match r.d.target {
-            Target::Xen => XEN_NAMES.get(i),
-            Target::Selinux => SELINUX_NAMES.get(i),
+            Target::Xen => XenOcon::from_index(i).map(XenOcon::what),
+            Target::Selinux => SelinuxOcon::from_index(i).map(SelinuxOcon::what),
         };
-        r.d.ctx_push(format!("ocontext list {i} ({})", name.unwrap_or(&"?")));
+        r.d.ctx_push(format!("ocontext list {i} ({})", name.unwrap_or("?")));
         let n = r.d.count("record count", 16, MAX_RECORDS)?;
         let mut list = Vec::with_capacity(n);
         let mut keys = HashSet::new();
@@ -111,21 +91,22 @@ fn ordered<T: PartialOrd + Into<u64>>(r: &Reader, at: usize, low: T, high: T) ->
 /// One Xen record (§8.1) and its uniqueness key, if it has one.
 fn read_xen(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
     let at = r.d.pos();
+    let list = XenOcon::from_index(list);
     Ok(match list {
-        x::ISID | x::PIRQ | x::PCIDEVICE => {
+        Some(XenOcon::Isid | XenOcon::Pirq | XenOcon::Pcidevice) => {
             let n = r.d.u32()?;
-            if list == x::ISID && !valid_sid(n) {
+            if list == Some(XenOcon::Isid) && !valid_sid(n) {
                 return r.d.out_of_range(at, "initial SID", n.into());
             }
             let context = r.context()?;
             let key = Some(n.to_string());
             match list {
-                x::ISID => (OContext::Isid { sid: n, context }, key),
-                x::PIRQ => (OContext::Pirq { pirq: n, context }, key),
+                Some(XenOcon::Isid) => (OContext::Isid { sid: n, context }, key),
+                Some(XenOcon::Pirq) => (OContext::Pirq { pirq: n, context }, key),
                 _ => (OContext::Pcidevice { device: n, context }, key),
             }
         }
-        x::IOPORT => {
+        Some(XenOcon::Ioport) => {
             let (low, high) = (r.d.u32()?, r.d.u32()?);
             ordered(r, at, low, high)?;
             (
@@ -137,7 +118,7 @@ fn read_xen(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
                 None,
             )
         }
-        x::IOMEM => {
+        Some(XenOcon::Iomem) => {
             let (low, high) = if r.d.version >= V_XPERMS_IOCTL {
                 (r.d.u64()?, r.d.u64()?)
             } else {
@@ -170,8 +151,9 @@ fn read_xen(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
 /// One SELinux record (§8.1) and its uniqueness key, if it has one.
 fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>)> {
     let at = r.d.pos();
+    let list = SelinuxOcon::from_index(list);
     Ok(match list {
-        s::ISID => {
+        Some(SelinuxOcon::Isid) => {
             let sid = r.d.u32()?;
             if !valid_sid(sid) {
                 return r.d.out_of_range(at, "initial SID", sid.into());
@@ -184,11 +166,11 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 Some(sid.to_string()),
             )
         }
-        s::FS | s::NETIF => {
+        Some(SelinuxOcon::Fs | SelinuxOcon::Netif) => {
             let name = r.d.lp_string()?;
             let context = r.context()?;
             let context2 = r.context()?;
-            if list == s::FS {
+            if list == Some(SelinuxOcon::Fs) {
                 (
                     OContext::Fs {
                         name,
@@ -208,7 +190,7 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 )
             }
         }
-        s::PORT => {
+        Some(SelinuxOcon::Port) => {
             let protocol = r.d.u32()?;
             let (low, high) = (r.d.u32()?, r.d.u32()?);
             ordered(r, at + 4, low, high)?;
@@ -222,7 +204,7 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 None,
             )
         }
-        s::NODE => {
+        Some(SelinuxOcon::Node) => {
             let (addr, mask) = (r.d.u32()?, r.d.u32()?);
             (
                 OContext::Node {
@@ -233,7 +215,7 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 None,
             )
         }
-        s::FSUSE => {
+        Some(SelinuxOcon::FsUse) => {
             let behavior = r.d.u32()?;
             if !(1..=3).contains(&behavior) {
                 return r.d.out_of_range(at, "fs_use behavior", behavior.into());
@@ -248,7 +230,7 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 None,
             )
         }
-        s::NODE6 => {
+        Some(SelinuxOcon::Node6) => {
             let mut w = [0u32; 8];
             for v in &mut w {
                 *v = r.d.u32()?;
@@ -263,7 +245,7 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
                 None,
             )
         }
-        s::IBPKEY => {
+        Some(SelinuxOcon::Ibpkey) => {
             let subnet_prefix = r.d.u64()?;
             let (low, high) = (r.d.u32()?, r.d.u32()?);
             ordered(r, at + 8, low, high)?;

@@ -7,8 +7,8 @@ use crate::binary::format::{
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
-    avkind, AvtabEntry, AvtabKey, CondExprItem, CondNode, FilenameTrans, RangeTrans, RoleAllow,
-    RoleTrans, Target, Xperms,
+    avkind, to_u16, AvtabEntry, AvtabKey, CondExprItem, CondNode, FilenameTrans, RangeTrans,
+    RoleAllow, RoleTrans, Target, Xperms,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -112,7 +112,7 @@ fn read_entry(r: &mut Reader, cond: bool, out: &mut Vec<AvtabEntry>) -> Result<(
 }
 
 fn narrow(r: &Reader, at: usize, v: u32) -> Result<u16> {
-    u16::try_from(v).or_else(|_| r.d.out_of_range(at, "avtab key value", v.into()))
+    to_u16("avtab key", v).or_else(|e| r.d.out_of_range(at, "avtab key value", e.value.into()))
 }
 
 /// §15: key values in range, exactly one kind, type-rule data a real type.

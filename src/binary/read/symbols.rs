@@ -2,12 +2,11 @@
 
 use super::{Check, Reader, Result, Space, MAX_CEXPR_DEPTH, MAX_PERMS, MAX_SYMBOLS};
 use crate::binary::format::{
-    cexpr, sym, V_BOUNDARY, V_CONSTRAINT_NAMES, V_DEFAULT_TYPE, V_GLBLUB, V_MLS,
-    V_NEW_OBJECT_DEFAULTS,
+    sym, V_BOUNDARY, V_CONSTRAINT_NAMES, V_DEFAULT_TYPE, V_GLBLUB, V_MLS, V_NEW_OBJECT_DEFAULTS,
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
-    Bool, CExprNode, Category, Class, Common, Constraint, Ebitmap, Role, Sensitivity, Type,
+    cexpr, Bool, CExprNode, Category, Class, Common, Constraint, Ebitmap, Role, Sensitivity, Type,
     TypeAlias, TypeFlavor, TypeSet, User,
 };
 use std::collections::HashSet;
@@ -492,7 +491,17 @@ fn read_constraint(r: &mut Reader, nperms: u32, validatetrans: bool) -> Result<C
             type_set: TypeSet::default(),
         };
         let bad = |r: &Reader| r.d.invalid(at, "malformed constraint expression");
-        const OPERAND_ATTRS: [u32; 9] = [1, 2, 4, 32, 64, 128, 256, 512, 1024];
+        const OPERAND_ATTRS: [u32; 9] = [
+            cexpr::USER,
+            cexpr::ROLE,
+            cexpr::TYPE,
+            cexpr::L1L2,
+            cexpr::L1H2,
+            cexpr::H1L2,
+            cexpr::H1H2,
+            cexpr::L1H1,
+            cexpr::L2H2,
+        ];
         match kind {
             cexpr::NOT | cexpr::AND | cexpr::OR => {
                 let need = if kind == cexpr::NOT { 1 } else { 2 };
@@ -502,25 +511,30 @@ fn read_constraint(r: &mut Reader, nperms: u32, validatetrans: bool) -> Result<C
                 depth -= need - 1;
             }
             cexpr::ATTR => {
-                let base = attr & !(8 | 16);
-                let ordered = base == 2 || base >= 32;
+                let base = attr & !(cexpr::TARGET | cexpr::XTARGET);
+                let ordered = base == cexpr::ROLE || base >= cexpr::L1L2;
                 if !OPERAND_ATTRS.contains(&base)
-                    || (attr & 16 != 0 && !validatetrans)
-                    || !(op == 1 || op == 2 || (ordered && (3..=5).contains(&op)))
+                    || (attr & cexpr::XTARGET != 0 && !validatetrans)
+                    || !(op == cexpr::EQ
+                        || op == cexpr::NEQ
+                        || (ordered && (cexpr::DOM..=cexpr::INCOMP).contains(&op)))
                 {
                     return bad(r);
                 }
                 depth += 1;
             }
             cexpr::NAMES => {
-                let base = attr & !(8 | 16);
-                let space = match base {
-                    1 => Space::User,
-                    2 => Space::Role,
-                    4 => Space::Type,
+                let sides = cexpr::TARGET | cexpr::XTARGET;
+                let space = match attr & !sides {
+                    cexpr::USER => Space::User,
+                    cexpr::ROLE => Space::Role,
+                    cexpr::TYPE => Space::Type,
                     _ => return bad(r),
                 };
-                if (attr & 16 != 0 && !validatetrans) || attr & 24 == 24 || !(op == 1 || op == 2) {
+                if (attr & cexpr::XTARGET != 0 && !validatetrans)
+                    || attr & sides == sides
+                    || !(op == cexpr::EQ || op == cexpr::NEQ)
+                {
                     return bad(r);
                 }
                 let bat = r.d.pos();

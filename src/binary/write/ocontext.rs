@@ -3,29 +3,7 @@
 use super::{Encode, Encoder};
 use crate::binary::format::V_XPERMS_IOCTL;
 use crate::binary::WriteError;
-use crate::policydb::{OContext, PolicyDb, Target};
-
-/// The list an ocontext record belongs to, by target (§8.1).
-pub(in crate::binary) fn ocon_list(target: Target, o: &OContext) -> Option<usize> {
-    use crate::binary::format::{selinux_ocon as s, xen_ocon as x};
-    Some(match (target, o) {
-        (_, OContext::Isid { .. }) => 0,
-        (Target::Xen, OContext::Pirq { .. }) => x::PIRQ,
-        (Target::Xen, OContext::Ioport { .. }) => x::IOPORT,
-        (Target::Xen, OContext::Iomem { .. }) => x::IOMEM,
-        (Target::Xen, OContext::Pcidevice { .. }) => x::PCIDEVICE,
-        (Target::Xen, OContext::Devicetree { .. }) => x::DEVICETREE,
-        (Target::Selinux, OContext::Fs { .. }) => s::FS,
-        (Target::Selinux, OContext::Port { .. }) => s::PORT,
-        (Target::Selinux, OContext::Netif { .. }) => s::NETIF,
-        (Target::Selinux, OContext::Node { .. }) => s::NODE,
-        (Target::Selinux, OContext::FsUse { .. }) => s::FSUSE,
-        (Target::Selinux, OContext::Node6 { .. }) => s::NODE6,
-        (Target::Selinux, OContext::Ibpkey { .. }) => s::IBPKEY,
-        (Target::Selinux, OContext::Ibendport { .. }) => s::IBENDPORT,
-        _ => return None,
-    })
-}
+use crate::policydb::{OContext, PolicyDb};
 
 /// One record; the list it is in was checked by [`write_ocontexts`].
 impl Encode for OContext {
@@ -146,7 +124,7 @@ pub(super) fn write_ocontexts(
     let version = e.version;
     for (i, list) in db.ocontexts.iter().enumerate().take(ocon_num as usize) {
         for o in list {
-            if ocon_list(db.target, o) != Some(i) {
+            if o.list_index(db.target) != Some(i) {
                 return Err(WriteError::Unrepresentable {
                     what: "an object context in another kind's list",
                     version,

@@ -2,11 +2,11 @@
 
 use super::{Encode, Encoder};
 use crate::binary::format::{
-    cexpr, hash_order, sym, V_BOUNDARY, V_CONSTRAINT_NAMES, V_DEFAULT_TYPE, V_GLBLUB, V_MLS,
+    hash_order, sym, V_BOUNDARY, V_CONSTRAINT_NAMES, V_DEFAULT_TYPE, V_GLBLUB, V_MLS,
     V_NEW_OBJECT_DEFAULTS,
 };
 use crate::binary::WriteError;
-use crate::policydb::{CExprNode, Constraint, PolicyDb, TypeFlavor, TypeSet};
+use crate::policydb::{cexpr, CExprNode, Constraint, PolicyDb, TypeFlavor, TypeSet};
 
 /// Writes `nprim`, `nel` and the records in the order of a hash table that holds
 /// `entries` names (which may exceed the records written: role attributes, §4.3).
