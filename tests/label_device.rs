@@ -19,6 +19,8 @@ fn devices_are_labelled() {
         ["--ioport", "0xe010"],
         ["--ioport", "0x60"],
         ["--pci", "03:20.0"],
+        ["--pci", "03:00.0"],
+        ["--pci", "0x300"],
     ] {
         let out = flaskc()
             .arg("label-device")
@@ -35,6 +37,33 @@ fn devices_are_labelled() {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    assert!(snap.contains("pcidevicecon 0x300\nlabel: system_u:object_r:nic_dev_t"));
+    assert!(snap.contains(
+        "labelled by: pcidevicecon 0x300 system_u:object_r:nic_dev_t\nlabel: system_u:object_r:nic_dev_t"
+    ));
+    assert!(snap.contains("flask-label-pci 0000:03:00.0 system_u:object_r:nic_dev_t"));
+    assert!(snap.contains("iomemcon 0xf7c00-0xf7c1f system_u:object_r:nic_dev_t"));
+    assert!(snap.contains("depends on allow_pci_passthrough"));
     insta::assert_snapshot!(snap);
+}
+
+#[test]
+fn devices_are_labelled_in_json() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let bin = common::build_starter(work.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+        .arg("label-device")
+        .arg("--policy")
+        .arg(&bin)
+        .args(["--json", "--pci", "0000:04:00.0"])
+        .output()
+        .expect("flaskc runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["statement"], "pcidevicecon 0x400");
+    assert!(v["line"].is_null());
+    assert_eq!(v["from_initial_sid"], true);
+    assert!(v["device_types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .any(|t| t == "nic_dev_t"));
 }

@@ -24,5 +24,9 @@ fuzz_target!(|data: &[u8]| {
     let report = explain::explain(&policy.db, &parsed.records, &[]);
     let _ = explain::render(&report);
     let ifs = propose::Interfaces::parse(ifs);
-    let _ = propose::render_te(&policy.db, &report.explanations, Some(&ifs), false);
+    let inputs = propose::Inputs {
+        interfaces: Some(&ifs),
+        ..Default::default()
+    };
+    let _ = propose::render_te(&policy.db, &report.explanations, inputs);
 });

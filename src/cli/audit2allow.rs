@@ -5,8 +5,10 @@
 //! instead. Exit codes as `explain`.
 
 use super::explain::{load, LogInput};
-use crate::explain::propose;
+use crate::explain::{neverallow, propose};
+use crate::{m4, source, syntax};
 use clap::Args;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `flaskc audit2allow`.
 #[derive(Debug, Args)]
@@ -32,12 +34,89 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
         .iter()
         .find(|f| f.path == "modules/xen.if")
         .map(|f| propose::Interfaces::parse(&f.text));
+    let nevers = match &args.input.source {
+        Some(dir) if !args.dontaudit => match tree_neverallows(dir, &loaded.db) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                crate::io::eprintln!("flaskc: {}: {e}", dir.display());
+                return 2;
+            }
+        },
+        _ => None,
+    };
+    let inputs = propose::Inputs {
+        interfaces: ifs.as_ref(),
+        neverallows: nevers.as_deref(),
+        dontaudit: args.dontaudit,
+    };
     let (db, exs) = (&loaded.db, &loaded.report.explanations);
     let text = if args.input.json {
-        let json = propose::to_json(db, exs, ifs.as_ref(), args.dontaudit);
-        format!("{json}\n")
+        format!("{}\n", propose::to_json(db, exs, inputs))
     } else {
-        propose::render_te(db, exs, ifs.as_ref(), args.dontaudit)
+        propose::render_te(db, exs, inputs)
     };
     super::print_text(loaded.code, &text)
+}
+
+/// Reads a tree's files for the m4 expander.
+struct TreeLoader(PathBuf);
+
+impl m4::FileLoader for TreeLoader {
+    fn load(&self, path: &str) -> Option<Vec<u8>> {
+        self.load_at_most(path, usize::MAX).ok()
+    }
+
+    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
+        crate::io::read_for_m4(&self.0.join(path), limit)
+    }
+}
+
+/// The neverallow rules of a policy tree: its files in Xen's build order, expanded with
+/// the built-in m4 as `flaskc build` does, parsed, and resolved against the binary. Each
+/// is placed at the file and line of the outermost macro call that wrote it.
+fn tree_neverallows(
+    dir: &Path,
+    db: &crate::policydb::PolicyDb,
+) -> Result<Vec<neverallow::Neverallow>, String> {
+    let cfg = super::build::tree_config(dir)?;
+    let layout = super::build::layout(dir, &cfg);
+    if let Some((problem, _)) = layout.problems.first() {
+        return Err(problem.clone());
+    }
+    let mut args = vec![
+        m4::Arg::Define("self_contained_policy".into(), String::new()),
+        m4::Arg::Define("mls_num_sens".into(), "16".into()),
+        m4::Arg::Define("mls_num_cats".into(), "256".into()),
+    ];
+    if db.mls {
+        args.push(m4::Arg::Define("enable_mls".into(), String::new()));
+    }
+    args.extend(layout.files.iter().map(|f| m4::Arg::File(f.clone())));
+    let expanded = m4::expand(&args, &m4::Options::default(), &TreeLoader(dir.into()));
+    if expanded.exit_code != 0 {
+        return Err("the tree does not expand with m4 (`flaskc check` shows why)".into());
+    }
+    let text = expanded.text().into_owned();
+    let mut map = source::SourceMap::new();
+    let file = map.add(source::SourceFile::new("policy.conf", text.clone()));
+    let (ast, diags) = syntax::parse(&mut map, file);
+    if diags.iter().any(crate::diag::Diagnostic::is_error) {
+        return Err("the tree does not parse (`flaskc check` shows why)".into());
+    }
+    let place = |span: source::Span| {
+        let Some(origin) = expanded.origin_at(span.start as usize) else {
+            return "policy.conf".to_string();
+        };
+        let (file, line) = expanded
+            .chain(origin)
+            .last()
+            .map_or((origin.file, origin.line), |e| (e.call_file, e.call_line));
+        format!("{}:{line}", expanded.file_name(file))
+    };
+    let span_text = |span: source::Span| {
+        text.get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(neverallow::resolve(db, &ast, place, span_text))
 }

@@ -31,8 +31,35 @@ pub struct LogInput {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bools: BoolArgs,
     /// The log (`xl dmesg` output); standard input when absent or `-`.
     pub log: Option<PathBuf>,
+}
+
+/// The running boolean states, where they differ from the policy's defaults.
+#[derive(Debug, Args)]
+pub struct BoolArgs {
+    /// A boolean's running state, `NAME=0|1` (repeatable; after `--bools`).
+    #[arg(long = "bool", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// `flask-get-bool -a` output (`NAME: 0|1`, or `NAME: C (pending P)`); `-` for
+    /// standard input.
+    #[arg(long = "bools", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl BoolArgs {
+    /// The states (by boolean value - 1): defaults, then the file, then `--bool`.
+    pub(super) fn states(&self, db: &PolicyDb) -> Result<Vec<bool>, String> {
+        let text = match &self.file {
+            Some(f) => {
+                crate::io::read_text(f).map_err(|e| format!("{}: {e}", crate::io::input_name(f)))?
+            }
+            None => String::new(),
+        };
+        explain::bool_states(db, &text, &self.set).map_err(|e| e.to_string())
+    }
 }
 
 /// What the shared inputs load to.
@@ -49,12 +76,18 @@ pub(super) struct Loaded {
 /// the distinct denials), printing its unreadable AVC lines as they come.
 pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
     let log = input.log.as_deref().unwrap_or(Path::new("-"));
-    if crate::io::is_std(log) && crate::io::is_std(&input.policy) {
-        return Err("standard input cannot be both the policy and the log".into());
+    let stdin_users = [Some(log), Some(&input.policy), input.bools.file.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| crate::io::is_std(p))
+        .count();
+    if stdin_users > 1 {
+        return Err("standard input can be only one of the policy, the log and --bools".into());
     }
     let db = super::read_policy(&input.policy)
         .map_err(|e| e.to_string())?
         .db;
+    let states = input.bools.states(&db)?;
     let tree = match &input.source {
         Some(dir) => tree_files(dir)?,
         None => Vec::new(),
@@ -72,7 +105,7 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
         }
     })
     .map_err(|e| format!("{}: {e}", crate::io::input_name(log)))?;
-    let report = denials.explain(&db, &tree);
+    let report = denials.explain(&db, &tree, &states);
     Ok(Loaded {
         db,
         tree,

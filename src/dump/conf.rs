@@ -256,7 +256,7 @@ fn range(n: &Names, r: &Range) -> String {
     format!("{} - {}", level(n, &r.low), level(n, &r.high))
 }
 
-fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
+pub(super) fn context(db: &PolicyDb, n: &Names, c: &Context) -> String {
     if db.mls {
         format!(
             "{}:{}:{}:{}",

@@ -30,6 +30,12 @@ pub fn constraint_expr_text(db: &PolicyDb, expr: &[CExprNode]) -> String {
     conf::cexpr_str(&Names::new(db), expr)
 }
 
+/// A context as the policy.conf dump writes it (`system_u:object_r:nic_dev_t`, with its
+/// range in an MLS policy).
+pub fn context_text(db: &PolicyDb, c: &Context) -> String {
+    conf::context(db, &Names::new(db), c)
+}
+
 /// The avtab kinds in the order both dumps print them.
 const FLAVORS: [u16; 9] = [
     avkind::ALLOWED,

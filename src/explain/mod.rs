@@ -6,10 +6,13 @@
 //! each permission gets a [`Verdict`]: unknown to the policy, allowed now, allowed only
 //! with other boolean values, forbidden by a constraint, or granted by no rule.
 //!
-//! Boolean states are the policy's defaults (a binary holds no run-time state), so a
-//! verdict that depends on a boolean says which value it needs, not which one Xen has now.
+//! A binary holds no run-time state: boolean states are the policy's defaults unless the
+//! caller passes the running ones ([`bool_states`], from `flask-get-bool -a` output and
+//! `NAME=VALUE` overrides), and a verdict that depends on a boolean says which value it
+//! needs and the `flask-set-bool` command that sets it.
 #![warn(missing_docs)]
 
+pub mod neverallow;
 pub mod propose;
 mod tree;
 
@@ -176,12 +179,13 @@ impl Denials {
         }
     }
 
-    /// Explains each denial against the policy (see [`explain`]).
-    pub fn explain(self, db: &PolicyDb, tree: &[TreeFile]) -> Report {
+    /// Explains each denial against the policy (see [`explain`]), with these boolean
+    /// states (by value - 1; see [`bool_states`]).
+    pub fn explain(self, db: &PolicyDb, tree: &[TreeFile], states: &[bool]) -> Report {
         let explanations = self
             .groups
             .into_iter()
-            .map(|d| explain_one(db, d, tree))
+            .map(|d| explain_one(db, d, tree, states))
             .collect();
         Report {
             explanations,
@@ -209,11 +213,11 @@ pub fn explain(db: &PolicyDb, records: &[AvcRecord], tree: &[TreeFile]) -> Repor
     for r in records {
         denials.add(r.clone());
     }
-    denials.explain(db, tree)
+    denials.explain(db, tree, &default_states(db))
 }
 
 /// A context resolved to values.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ctx {
     pub user: u32,
     pub role: u32,
@@ -239,7 +243,12 @@ pub(crate) fn resolve_context(db: &PolicyDb, sid: &Sid, unknown: &mut Vec<Unknow
         db.roles.iter().map(|x| x.as_ref().map_or("", |r| &r.name)),
         r,
     );
-    let ty = type_value(db, t);
+    // A label names a type; an attribute is no domain's or object's label.
+    let ty = type_value(db, t).filter(|&v| {
+        db.types
+            .get(v as usize - 1)
+            .is_some_and(|x| x.flavor == crate::policydb::TypeFlavor::Type)
+    });
     let n = unknown.len();
     if user.is_none() {
         unknown.push(Unknown::User(u.to_string()));
@@ -306,7 +315,7 @@ pub(crate) fn granted_by<'a>(
 }
 
 /// The booleans' default states, by value - 1.
-pub(crate) fn default_states(db: &PolicyDb) -> Vec<bool> {
+pub fn default_states(db: &PolicyDb) -> Vec<bool> {
     db.bools.iter().map(|b| b.state).collect()
 }
 
@@ -427,7 +436,27 @@ fn eval_constraint(expr: &[CExprNode], s: Ctx, t: Ctx) -> Option<bool> {
     st.pop()
 }
 
-fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation {
+/// The first constraint of `class` that forbids permission `bit` between two contexts:
+/// its index among the class's constraints and its text.
+pub(crate) fn constraint_forbidding(
+    db: &PolicyDb,
+    class: u32,
+    bit: u32,
+    s: Ctx,
+    t: Ctx,
+) -> Option<(usize, String)> {
+    let constraints = db
+        .classes
+        .get(class as usize - 1)
+        .map_or(&[][..], |c| &c.constraints[..]);
+    constraints
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.perms & bit != 0 && eval_constraint(&c.expr, s, t) == Some(false))
+        .map(|(index, c)| (index, constraint_expr_text(db, &c.expr)))
+}
+
+fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile], states: &[bool]) -> Explanation {
     let mut unknown = Vec::new();
     let s = resolve_context(db, &denial.scontext, &mut unknown);
     let t = resolve_context(db, &denial.tcontext, &mut unknown);
@@ -444,17 +473,12 @@ fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation 
     let (Some(s), Some(t), Some((class, perms))) = (s, t, class) else {
         return ex;
     };
-    let states = default_states(db);
     let Access {
         always: allowed_always,
         now: allowed,
         active,
         inactive,
-    } = access(db, s.ty, t.ty, class, &states);
-    let constraints = db
-        .classes
-        .get(class as usize - 1)
-        .map_or(&[][..], |c| &c.constraints[..]);
+    } = access(db, s.ty, t.ty, class, states);
     for p in &ex.denial.perms {
         let Some(bit) = perms.iter().position(|n| n == p).filter(|&b| b < 32) else {
             ex.verdicts.push((p.clone(), Verdict::UnknownPerm));
@@ -464,7 +488,7 @@ fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation 
         let conditional = || match active.iter().find(|x| x.2 & bit != 0) {
             Some(&(i, branch, _)) if allowed_always & bit == 0 => {
                 let node = &db.cond_list[i];
-                let mut bools = flips(db, &node.expr, &states, !branch);
+                let mut bools = flips(db, &node.expr, states, !branch);
                 for b in &mut bools {
                     b.1 = !b.1;
                 }
@@ -477,20 +501,15 @@ fn explain_one(db: &PolicyDb, denial: Denial, tree: &[TreeFile]) -> Explanation 
             _ => Verdict::Allowed,
         };
         let verdict = if allowed & bit != 0 {
-            constraints
-                .iter()
-                .enumerate()
-                .find(|(_, c)| c.perms & bit != 0 && eval_constraint(&c.expr, s, t) == Some(false))
-                .map_or_else(conditional, |(index, c)| Verdict::Constrained {
-                    index,
-                    expr: constraint_expr_text(db, &c.expr),
-                })
+            constraint_forbidding(db, class, bit, s, t).map_or_else(conditional, |(index, expr)| {
+                Verdict::Constrained { index, expr }
+            })
         } else if let Some(&(i, branch, _)) = inactive.iter().find(|x| x.2 & bit != 0) {
             let node = &db.cond_list[i];
             Verdict::NeedsBool {
                 condition: cond_expr_text(db, &node.expr),
                 branch,
-                flips: flips(db, &node.expr, &states, branch),
+                flips: flips(db, &node.expr, states, branch),
             }
         } else {
             Verdict::NoRule
@@ -516,6 +535,70 @@ fn flips(db: &PolicyDb, expr: &[CondExprItem], states: &[bool], want: bool) -> V
         }
     }
     out
+}
+
+/// The Xen command that sets a boolean (`tools/flask/utils`).
+pub fn set_bool_command(name: &str, value: bool) -> String {
+    format!("flask-set-bool {name} {}", u8::from(value))
+}
+
+/// A boolean state that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoolError {
+    /// The policy has no boolean of this name.
+    Unknown(String),
+    /// Not `NAME=VALUE` or `NAME: VALUE`, or the value is not 0, 1, true or false.
+    Malformed(String),
+}
+
+impl std::fmt::Display for BoolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BoolError::Unknown(n) => write!(f, "no boolean `{n}` in the policy"),
+            BoolError::Malformed(l) => write!(
+                f,
+                "cannot read `{l}` as a boolean state (NAME=0|1, or `flask-get-bool -a` output)"
+            ),
+        }
+    }
+}
+
+/// The boolean states Xen runs with: the policy's defaults, then the lines of
+/// `flask-get-bool -a` output (`NAME: 0|1`, or `NAME: C (pending P)`, whose current value
+/// C is the one in force), then `NAME=VALUE` overrides, in that order.
+///
+/// # Errors
+/// The first line or override that is malformed or names no boolean of the policy.
+pub fn bool_states(
+    db: &PolicyDb,
+    get_bool_output: &str,
+    overrides: &[String],
+) -> Result<Vec<bool>, BoolError> {
+    let mut states = default_states(db);
+    let lines = get_bool_output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| (l, l.split_once(':')));
+    let sets = overrides.iter().map(|o| (o.as_str(), o.split_once('=')));
+    for (text, pair) in lines.chain(sets) {
+        let malformed = || BoolError::Malformed(text.to_string());
+        let (name, value) = pair.ok_or_else(malformed)?;
+        let value = value.split_whitespace().next().unwrap_or("");
+        let value = match value {
+            "1" | "true" | "on" => true,
+            "0" | "false" | "off" => false,
+            _ => return Err(malformed()),
+        };
+        let name = name.trim();
+        let i = db
+            .bools
+            .iter()
+            .position(|b| b.name == name)
+            .ok_or_else(|| BoolError::Unknown(name.to_string()))?;
+        states[i] = value;
+    }
+    Ok(states)
 }
 
 /// Whether the policy allows every permission of the explanation now (with the booleans'
@@ -621,7 +704,7 @@ pub fn verdict_text(v: &Verdict) -> String {
                 "allowed by the policy now, but only while `{condition}` is {branch}: a boolean had the other value when it was denied"
             );
             for (b, val) in bools {
-                s.push_str(&format!("; run `xl set-flask-bool {b} {}`", u8::from(*val)));
+                s.push_str(&format!("; run `{}`", set_bool_command(b, *val)));
             }
             s
         }
@@ -631,10 +714,10 @@ pub fn verdict_text(v: &Verdict) -> String {
             flips,
         } => {
             let mut s = format!(
-                "allowed only while `{condition}` is {branch} (not with the default boolean states)"
+                "allowed only while `{condition}` is {branch} (not with the boolean states in force)"
             );
             for (b, val) in flips {
-                s.push_str(&format!("; run `xl set-flask-bool {b} {}`", u8::from(*val)));
+                s.push_str(&format!("; run `{}`", set_bool_command(b, *val)));
             }
             s
         }

@@ -1,44 +1,46 @@
 //! `.te` text that would allow what the explanations found denied: `flaskc audit2allow`.
 //!
-//! Stage: [`Explanation`]s + `&PolicyDb` + the tree's `xen.if` text in, [`Proposal`]s and
-//! their `.te` rendering out. For a permission that no rule grants, an interface of
-//! `xen.if` is proposed when its allow rules, with the subject's and object's domain types
-//! as arguments, cover every missing permission of the denial; otherwise a raw `allow`.
+//! Stage: [`Explanation`]s + `&PolicyDb` + the tree's `xen.if` text and neverallow rules in,
+//! one [`Advice`] per denial and its `.te` rendering out. Least privilege by design:
+//!
+//! - what a proposal grants is computed with attributes expanded to their types, less
+//!   what the policy already grants unconditionally;
+//! - an interface of `xen.if` is proposed only when everything it grants was denied in
+//!   the log (every class and type pair it touches); otherwise the raw `allow` rule, with
+//!   the narrowest interface that covers the denial as a commented alternative naming
+//!   every permission it adds that was never denied, and those that reach memory;
+//! - a permission that a constraint of the binary, or a neverallow rule of the tree,
+//!   forbids is not proposed; the advice names the rule;
+//! - a denial a boolean causes gets the `flask-set-bool` command, not a rule.
+//!
 //! Interfaces are read with a small expander of their own (`$1`/`$2`, nested calls of
 //! other interfaces, quotes); interfaces that declare types, take a third argument or use
 //! other m4 features are never proposed, since their effect cannot be checked here.
 
-use super::{class_perms, granted_by, type_value, Explanation, Verdict};
-use crate::policydb::{avkind, AvtabEntry, AvtabKey, ClassId, PolicyDb, TypeId};
-use std::collections::BTreeMap;
+use super::neverallow::Neverallow;
+use super::{
+    class_perms, constraint_forbidding, granted_by, resolve_context, type_value, Explanation,
+    Verdict,
+};
+use crate::policydb::{avkind, AvtabEntry, AvtabKey, ClassId, PolicyDb, TypeFlavor, TypeId};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-/// Suffixes of the derived labels of `xen.if` (`T_self`, `T_evchn` ...).
-const DERIVED: [&str; 4] = ["_self", "_evchn", "_target", "_build"];
+/// Suffixes of the derived labels of `xen.if` (`T_self`, `T_evchn` ..., and Xen 4.22's
+/// `T_channel`, `T_building`).
+const DERIVED: [&str; 6] = [
+    "_self",
+    "_evchn",
+    "_channel",
+    "_target",
+    "_build",
+    "_building",
+];
 
 /// The interfaces of a `xen.if`: name to body, in file order of definition.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Interfaces {
     defs: BTreeMap<String, String>,
-}
-
-/// What to add for one denial.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Proposal {
-    /// Call this interface (`domain_comms(domU_t, prot_domU_t)`); `exact` when it grants
-    /// the missing permissions on the pair and no others of the class.
-    Interface {
-        /// The call text.
-        call: String,
-        /// Whether it grants exactly the missing permissions for this pair and class.
-        exact: bool,
-    },
-    /// A raw rule (`allow` or, with `-D`, `dontaudit`).
-    Rule(String),
-    /// Set these booleans (name, value); no rule is needed.
-    Booleans(Vec<(String, bool)>),
-    /// Nothing to add: why.
-    Note(String),
 }
 
 impl Interfaces {
@@ -206,141 +208,439 @@ fn type_of(sid: &crate::avc::Sid) -> Option<&str> {
     }
 }
 
-/// The narrowest interface call covering `missing` bits of (s, t, class).
-fn find_interface(
-    db: &PolicyDb,
-    ifs: &Interfaces,
-    (s, t): (&str, &str),
-    class: u32,
-    missing: u32,
-) -> Option<Proposal> {
-    let (sv, tv) = (type_value(db, s)?, type_value(db, t)?);
-    let (sset, tset) = (db.type_attrs(sv), db.type_attrs(tv));
-    let mut calls: Vec<Vec<String>> = Vec::new();
-    for a in bases(db, s) {
-        for b in bases(db, t) {
-            calls.push(vec![a.clone()]);
-            calls.push(vec![b.clone()]);
-            calls.push(vec![a.clone(), b.clone()]);
-            calls.push(vec![b.clone(), a.clone()]);
+/// Concrete (source, target, class) triples and their permission bits.
+type Grants = BTreeMap<(u32, u32, u32), u32>;
+
+/// The class names whose permissions reach a domain's memory, besides `map_*` ones.
+const MEMORY_CLASSES: [&str; 4] = ["mmu", "hvm", "grant", "resource"];
+
+/// What `audit2allow` may use besides the binary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// The interfaces of the tree's `xen.if` (none: raw rules only).
+    pub interfaces: Option<&'a Interfaces>,
+    /// The tree's neverallow rules (none: not checked, and the output says so).
+    pub neverallows: Option<&'a [Neverallow]>,
+    /// Write `dontaudit` rules (silence the denials) instead of `allow` rules.
+    pub dontaudit: bool,
+}
+
+/// What to add for one denial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proposal {
+    /// Call this interface (`domain_comms(domU_t, prot_domU_t)`): everything it grants was
+    /// denied in the log.
+    Interface(String),
+    /// A raw rule (`allow` or, with `-D`, `dontaudit`).
+    Rule(String),
+    /// An interface that covers the denial but grants more: not proposed, shown as a
+    /// commented alternative.
+    Alternative {
+        /// The call text.
+        call: String,
+        /// What it adds that was never denied, as `source target:class { perms }`.
+        extra: Vec<String>,
+        /// Those of the extra permissions that reach memory, as `class:perm`.
+        memory: Vec<String>,
+        /// The neverallow it breaks, if any (`place: text`).
+        forbidden: Option<String>,
+    },
+    /// Set these booleans (name, value); no rule is needed.
+    Booleans(Vec<(String, bool)>),
+    /// Nothing to add for some permissions: why.
+    Note(String),
+}
+
+/// The advice for one denial.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Advice {
+    /// What to add, in output order.
+    pub proposals: Vec<Proposal>,
+    /// The denied permissions the proposals (for this denial or an earlier one) grant.
+    pub granted: Vec<String>,
+    /// The denied permissions no proposal grants, with the reason.
+    pub not_fixed: Vec<(String, String)>,
+}
+
+/// What one denial asks of an allow rule, before interfaces are looked at.
+struct Want {
+    advice: Advice,
+    /// (subject type, object type, class) and the bits an allow rule may grant.
+    key: Option<(u32, u32, u32)>,
+    bits: u32,
+    /// The type names of the subject and object, as the log gives them.
+    names: (String, String),
+}
+
+/// The state of one `advise` run: what the policy already grants, cached per triple.
+struct Cx<'a> {
+    db: &'a PolicyDb,
+    inputs: Inputs<'a>,
+    always: HashMap<(u32, u32, u32), u32>,
+    members: HashMap<u32, Vec<u32>>,
+}
+
+/// The advice for every explanation of a log, in order. Least privilege: see the module
+/// documentation. A proposal for one denial that also grants what a later one lacks
+/// (an interface covering both) is not repeated for the later one.
+pub fn advise(db: &PolicyDb, exs: &[Explanation], inputs: Inputs<'_>) -> Vec<Advice> {
+    let mut cx = Cx {
+        db,
+        inputs,
+        always: HashMap::new(),
+        members: HashMap::new(),
+    };
+    let wants: Vec<Want> = exs.iter().map(|ex| cx.want(ex)).collect();
+    let mut denied = Grants::new();
+    for w in &wants {
+        if let Some(k) = w.key {
+            *denied.entry(k).or_default() |= w.bits;
         }
     }
-    let mut best: Option<(u32, String, bool)> = None;
-    // `flk_` names the tree's internal helpers, which modules should not call.
-    for name in ifs.defs.keys().filter(|n| !n.starts_with("flk_")) {
-        for args in &calls {
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            let wanted = if ifs.defs[name].contains("$2") { 2 } else { 1 };
-            if refs.len() != wanted {
-                continue;
+    let mut given = Grants::new();
+    wants
+        .into_iter()
+        .map(|w| cx.finish(w, &denied, &mut given))
+        .collect()
+}
+
+impl Cx<'_> {
+    /// Sorts the denied permissions of an explanation: booleans, constraints, neverallows
+    /// and unknown names are answered here; the rest are left for a rule.
+    fn want(&self, ex: &Explanation) -> Want {
+        let (db, dontaudit) = (self.db, self.inputs.dontaudit);
+        let mut w = Want {
+            advice: Advice::default(),
+            key: None,
+            bits: 0,
+            names: Default::default(),
+        };
+        let a = &mut w.advice;
+        let class = class_perms(db, &ex.denial.tclass);
+        let mut unknown = Vec::new();
+        let s = resolve_context(db, &ex.denial.scontext, &mut unknown);
+        let t = resolve_context(db, &ex.denial.tcontext, &mut unknown);
+        let (Some(s), Some(t), Some((cv, perms)), true) = (s, t, class, ex.unknown.is_empty())
+        else {
+            let what: Vec<String> = ex.unknown.iter().map(super::unknown_text).collect();
+            let why = format!(
+                "no rule can help, the policy and the hypervisor disagree: {}",
+                what.join("; ")
+            );
+            a.proposals.push(Proposal::Note(why.clone()));
+            a.not_fixed = ex
+                .denial
+                .perms
+                .iter()
+                .map(|p| (p.clone(), why.clone()))
+                .collect();
+            return w;
+        };
+        let class_name = &ex.denial.tclass;
+        for (p, v) in &ex.verdicts {
+            let bit = perms.iter().position(|n| n == p).filter(|&b| b < 32);
+            let mut not_fixed = |why: String| a.not_fixed.push((p.clone(), why));
+            match v {
+                Verdict::NeedsBool { flips, .. } | Verdict::AllowedWhile { bools: flips, .. }
+                    if !dontaudit && !flips.is_empty() =>
+                {
+                    let cmds: Vec<String> = flips
+                        .iter()
+                        .map(|(b, v)| super::set_bool_command(b, *v))
+                        .collect();
+                    not_fixed(format!("a boolean decides it: {}", cmds.join(" or ")));
+                    let b = Proposal::Booleans(flips.clone());
+                    if !a.proposals.contains(&b) {
+                        a.proposals.push(b);
+                    }
+                }
+                Verdict::NoRule | Verdict::NeedsBool { .. } => {
+                    let bit = bit.map_or(0, |b| 1u32 << b);
+                    match constraint_forbidding(db, cv, bit, s, t).filter(|_| !dontaudit) {
+                        Some((i, expr)) => {
+                            let why = format!(
+                                "`{p}` is forbidden by constraint #{i} of `{class_name}` ({expr}): no allow rule can change that"
+                            );
+                            a.proposals.push(Proposal::Note(why.clone()));
+                            not_fixed(why);
+                        }
+                        None => w.bits |= bit,
+                    }
+                }
+                Verdict::AllowedWhile { .. } if dontaudit => w.bits |= bit.map_or(0, |b| 1 << b),
+                Verdict::Constrained { index, expr } => {
+                    let why = format!(
+                        "`{p}` is forbidden by constraint #{index} of `{class_name}` ({expr}): no allow rule can change that"
+                    );
+                    a.proposals.push(Proposal::Note(why.clone()));
+                    not_fixed(why);
+                }
+                Verdict::UnknownPerm => {
+                    let why = format!("`{p}` is not a permission of `{class_name}` in this policy");
+                    a.proposals.push(Proposal::Note(why.clone()));
+                    not_fixed(why);
+                }
+                Verdict::Allowed | Verdict::AllowedWhile { .. } => {
+                    not_fixed("the policy allows it now".into())
+                }
             }
-            let Some(entries) = ifs
-                .expand(name, &refs, 0)
-                .and_then(|x| allow_entries(db, &x))
-            else {
-                continue;
-            };
-            let granted = granted_by(&entries, &sset, &tset, class);
-            if granted & missing != missing {
-                continue;
+        }
+        let key = (s.ty, t.ty, cv);
+        if !dontaudit {
+            for nv in self.inputs.neverallows.unwrap_or(&[]) {
+                let f = nv.forbids(key.0, key.1, key.2, w.bits);
+                if f == 0 {
+                    continue;
+                }
+                w.bits &= !f;
+                let why = format!("forbidden by the neverallow at {}: {}", nv.place, nv.text);
+                let names = self.perm_names(cv, f);
+                a.proposals.push(Proposal::Note(format!(
+                    "not proposed: {{ {} }} is {why}",
+                    names.join(" ")
+                )));
+                a.not_fixed
+                    .extend(names.into_iter().map(|p| (p, why.clone())));
             }
-            let size: u32 = entries.iter().map(|e| e.data.count_ones()).sum();
-            if best.as_ref().is_none_or(|b| size < b.0) {
-                best = Some((
-                    size,
-                    format!("{name}({})", refs.join(", ")),
-                    granted == missing,
+        }
+        let name = |sid| type_of(sid).unwrap_or_default().to_string();
+        w.names = (name(&ex.denial.scontext), name(&ex.denial.tcontext));
+        w.key = Some(key);
+        w
+    }
+
+    /// Chooses the rule or interface for what a denial still lacks.
+    fn finish(&mut self, mut w: Want, denied: &Grants, given: &mut Grants) -> Advice {
+        let Some(key) = w.key else {
+            return w.advice;
+        };
+        let earlier = given.get(&key).copied().unwrap_or(0) & w.bits;
+        let rest = w.bits & !earlier;
+        if earlier != 0 {
+            w.advice.granted.extend(self.perm_names(key.2, earlier));
+            if rest == 0 {
+                w.advice.proposals.push(Proposal::Note(
+                    "granted by the proposal for an earlier denial above".into(),
                 ));
             }
         }
+        if rest == 0 {
+            return w.advice;
+        }
+        w.advice.granted.extend(self.perm_names(key.2, rest));
+        let (s, t) = (&w.names.0, &w.names.1);
+        let perms = self.perm_names(key.2, rest).join(" ");
+        let class = self.class_name(key.2).to_string();
+        if self.inputs.dontaudit {
+            let rule = format!("dontaudit {s} {t}:{class} {{ {perms} }};");
+            w.advice.proposals.push(Proposal::Rule(rule));
+            return w.advice;
+        }
+        let covering: Vec<(String, Grants, u32)> = self
+            .candidates(s, t)
+            .into_iter()
+            .filter(|(_, g)| g.get(&key).is_some_and(|b| b & rest == rest))
+            .map(|(call, g)| {
+                let size = g.values().map(|b| b.count_ones()).sum();
+                (call, g, size)
+            })
+            .collect();
+        let exact = covering
+            .iter()
+            .filter(|(_, g, _)| {
+                g.iter()
+                    .all(|(k, b)| b & !denied.get(k).copied().unwrap_or(0) == 0)
+            })
+            .min_by_key(|c| c.2);
+        if let Some((call, g, _)) = exact {
+            for (k, b) in g {
+                *given.entry(*k).or_default() |= b;
+            }
+            w.advice.proposals.push(Proposal::Interface(call.clone()));
+            return w.advice;
+        }
+        *given.entry(key).or_default() |= rest;
+        let rule = format!("allow {s} {t}:{class} {{ {perms} }};");
+        w.advice.proposals.push(Proposal::Rule(rule));
+        if let Some((call, g, _)) = covering.iter().min_by_key(|c| c.2) {
+            let alt = self.alternative(call, g, denied);
+            w.advice.proposals.push(alt);
+        }
+        w.advice
     }
-    best.map(|(_, call, exact)| Proposal::Interface { call, exact })
-}
 
-/// The proposals for one explanation. Interfaces are only looked for when `ifs` is given
-/// and `dontaudit` is false.
-pub fn propose(
-    db: &PolicyDb,
-    ex: &Explanation,
-    ifs: Option<&Interfaces>,
-    dontaudit: bool,
-) -> Vec<Proposal> {
-    let mut out = Vec::new();
-    if !ex.unknown.is_empty() {
-        let what: Vec<String> = ex.unknown.iter().map(super::unknown_text).collect();
-        out.push(Proposal::Note(format!(
-            "no rule can help, the policy and the hypervisor disagree: {}",
-            what.join("; ")
-        )));
-        return out;
-    }
-    let (Some(s), Some(t)) = (type_of(&ex.denial.scontext), type_of(&ex.denial.tcontext)) else {
-        return out;
-    };
-    let mut missing: Vec<&str> = Vec::new();
-    for (p, v) in &ex.verdicts {
-        match v {
-            Verdict::NoRule => missing.push(p),
-            Verdict::NeedsBool { flips, .. } if !dontaudit && !flips.is_empty() => {
-                let b = Proposal::Booleans(flips.clone());
-                if !out.contains(&b) {
-                    out.push(b);
-                }
+    /// A covering interface that grants more than was denied, described.
+    fn alternative(&self, call: &str, grants: &Grants, denied: &Grants) -> Proposal {
+        let (mut extra, mut memory, mut forbidden) = (Vec::new(), Vec::new(), None);
+        for (&(s, t, c), &bits) in grants {
+            let more = bits & !denied.get(&(s, t, c)).copied().unwrap_or(0);
+            let class = self.class_name(c);
+            if more != 0 {
+                let names = self.perm_names(c, more);
+                extra.push(format!(
+                    "{} {}:{class} {{ {} }}",
+                    self.type_name(s),
+                    self.type_name(t),
+                    names.join(" ")
+                ));
+                memory.extend(
+                    names
+                        .iter()
+                        .filter(|p| MEMORY_CLASSES.contains(&class) || p.starts_with("map_"))
+                        .map(|p| format!("{class}:{p}")),
+                );
             }
-            Verdict::AllowedWhile { bools, .. } if !dontaudit && !bools.is_empty() => {
-                let b = Proposal::Booleans(bools.clone());
-                if !out.contains(&b) {
-                    out.push(b);
-                }
+            if forbidden.is_none() {
+                forbidden = self
+                    .inputs
+                    .neverallows
+                    .unwrap_or(&[])
+                    .iter()
+                    .find(|nv| nv.forbids(s, t, c, bits) != 0)
+                    .map(|nv| format!("{}: {}", nv.place, nv.text));
             }
-            Verdict::NeedsBool { .. } => missing.push(p),
-            Verdict::AllowedWhile { .. } if dontaudit => missing.push(p),
-            Verdict::Constrained { index, .. } => out.push(Proposal::Note(format!(
-                "`{p}` is forbidden by constraint #{index} of `{}`: no allow rule can change that",
-                ex.denial.tclass
-            ))),
-            Verdict::UnknownPerm => out.push(Proposal::Note(format!(
-                "`{p}` is not a permission of `{}` in this policy",
-                ex.denial.tclass
-            ))),
-            Verdict::Allowed | Verdict::AllowedWhile { .. } => {}
+        }
+        memory.sort();
+        memory.dedup();
+        Proposal::Alternative {
+            call: call.to_string(),
+            extra,
+            memory,
+            forbidden,
         }
     }
-    if missing.is_empty() {
-        return out;
-    }
-    let iface = match (ifs, class_perms(db, &ex.denial.tclass)) {
-        (Some(ifs), Some((cv, names))) if !dontaudit => {
-            let bits = missing
-                .iter()
-                .filter_map(|p| names.iter().position(|n| n == p).filter(|&b| b < 32))
-                .fold(0u32, |a, b| a | (1 << b));
-            find_interface(db, ifs, (s, t), cv, bits)
+
+    /// Every interface call on the subject's and object's domain types that this
+    /// expander can read, with what it would add to the policy.
+    fn candidates(&mut self, s: &str, t: &str) -> Vec<(String, Grants)> {
+        let Some(ifs) = self.inputs.interfaces else {
+            return Vec::new();
+        };
+        let mut calls: Vec<Vec<String>> = Vec::new();
+        for a in bases(self.db, s) {
+            for b in bases(self.db, t) {
+                for args in [vec![a.clone()], vec![b.clone()], vec![a.clone(), b.clone()]] {
+                    if !calls.contains(&args) {
+                        calls.push(args);
+                    }
+                }
+                let back = vec![b.clone(), a.clone()];
+                if !calls.contains(&back) {
+                    calls.push(back);
+                }
+            }
         }
-        _ => None,
-    };
-    let kw = if dontaudit { "dontaudit" } else { "allow" };
-    out.push(iface.unwrap_or_else(|| {
-        Proposal::Rule(format!(
-            "{kw} {s} {t}:{} {{ {} }};",
-            ex.denial.tclass,
-            missing.join(" ")
-        ))
-    }));
-    out
+        let mut out = Vec::new();
+        // `flk_` names the tree's internal helpers, which modules should not call.
+        for (name, body) in ifs.defs.iter().filter(|(n, _)| !n.starts_with("flk_")) {
+            let wanted = if body.contains("$2") { 2 } else { 1 };
+            for args in calls.iter().filter(|a| a.len() == wanted) {
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                let Some(entries) = ifs
+                    .expand(name, &refs, 0)
+                    .and_then(|x| allow_entries(self.db, &x))
+                else {
+                    continue;
+                };
+                let grants = self.added(&entries);
+                out.push((format!("{name}({})", refs.join(", ")), grants));
+            }
+        }
+        out
+    }
+
+    /// What allow entries add to the policy: attributes expanded to their types, less
+    /// what the policy grants unconditionally.
+    fn added(&mut self, entries: &[AvtabEntry]) -> Grants {
+        let mut out = Grants::new();
+        for e in entries {
+            let class = u32::from(e.key.class);
+            let targets = self.concrete(u32::from(e.key.target));
+            for s in self.concrete(u32::from(e.key.source)) {
+                for &t in &targets {
+                    let have = self.granted_always(s, t, class);
+                    let new = e.data & !have;
+                    if new != 0 {
+                        *out.entry((s, t, class)).or_default() |= new;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The types a type or attribute value stands for.
+    fn concrete(&mut self, v: u32) -> Vec<u32> {
+        let db = self.db;
+        let is_attr = db
+            .types
+            .get(v as usize - 1)
+            .is_some_and(|t| t.flavor == TypeFlavor::Attribute);
+        if !is_attr {
+            return vec![v];
+        }
+        self.members
+            .entry(v)
+            .or_insert_with(|| {
+                (1u32..)
+                    .zip(&db.types)
+                    .filter(|(i, t)| {
+                        t.flavor == TypeFlavor::Type
+                            && db
+                                .type_attr_map
+                                .get(*i as usize - 1)
+                                .is_some_and(|m| m.get(v - 1))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .clone()
+    }
+
+    /// The bits unconditional rules grant (s, t, class).
+    fn granted_always(&mut self, s: u32, t: u32, class: u32) -> u32 {
+        let db = self.db;
+        *self
+            .always
+            .entry((s, t, class))
+            .or_insert_with(|| granted_by(&db.avtab, &db.type_attrs(s), &db.type_attrs(t), class))
+    }
+
+    fn perm_names(&self, class: u32, bits: u32) -> Vec<String> {
+        let names = class_perms(self.db, self.class_name(class)).map_or(Vec::new(), |c| c.1);
+        names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 32 && bits & (1 << i) != 0)
+            .map(|(_, n)| n.to_string())
+            .collect()
+    }
+
+    fn class_name(&self, class: u32) -> &str {
+        self.db
+            .classes
+            .get(class as usize - 1)
+            .map_or("", |c| c.name.as_str())
+    }
+
+    fn type_name(&self, ty: u32) -> &str {
+        self.db
+            .types
+            .get(ty as usize - 1)
+            .map_or("", |t| t.name.as_str())
+    }
 }
 
-/// The proposals of every explanation as `.te` text, one commented block per denial.
-pub fn render_te(
-    db: &PolicyDb,
-    exs: &[Explanation],
-    ifs: Option<&Interfaces>,
-    dontaudit: bool,
-) -> String {
+/// The advice for every explanation as `.te` text, one commented block per denial.
+pub fn render_te(db: &PolicyDb, exs: &[Explanation], inputs: Inputs<'_>) -> String {
     let mut o = String::new();
-    for ex in exs {
-        let props = propose(db, ex, ifs, dontaudit);
-        if props.is_empty() {
+    if inputs.neverallows.is_none() && !inputs.dontaudit {
+        o.push_str(
+            "# neverallow rules were not checked (give the policy tree with --source): the build may refuse a rule below\n\n",
+        );
+    }
+    for (ex, advice) in exs.iter().zip(advise(db, exs, inputs)) {
+        if advice.proposals.is_empty() {
             continue;
         }
         let d = &ex.denial;
@@ -363,63 +663,85 @@ pub fn render_te(
                 h.text
             );
         }
-        if ex
-            .hints
-            .iter()
-            .any(|h| h.kind == super::HintKind::Neverallow)
-        {
-            let _ = writeln!(
-                o,
-                "# WARNING: a neverallow names this access; the build may refuse what follows"
-            );
-        }
-        for p in props {
-            match p {
-                Proposal::Interface { call, exact } => {
-                    if !exact {
-                        let _ = writeln!(
-                            o,
-                            "# (the interface also grants other permissions on this pair)"
-                        );
-                    }
-                    let _ = writeln!(o, "{call}");
-                }
-                Proposal::Rule(r) => {
-                    let _ = writeln!(o, "{r}");
-                }
-                Proposal::Booleans(bs) => {
-                    for (b, v) in bs {
-                        let _ =
-                            writeln!(o, "# no rule needed: xl set-flask-bool {b} {}", u8::from(v));
-                    }
-                }
-                Proposal::Note(n) => {
-                    let _ = writeln!(o, "# {n}");
-                }
-            }
+        for p in advice.proposals {
+            render_proposal(&mut o, p);
         }
         o.push('\n');
     }
     o
 }
 
-/// The proposals as JSON (one object per denial that needs something).
-pub fn to_json(
-    db: &PolicyDb,
-    exs: &[Explanation],
-    ifs: Option<&Interfaces>,
-    dontaudit: bool,
-) -> serde_json::Value {
+fn render_proposal(o: &mut String, p: Proposal) {
+    match p {
+        Proposal::Interface(call) => {
+            let _ = writeln!(o, "# everything this interface grants was denied");
+            let _ = writeln!(o, "{call}");
+        }
+        Proposal::Rule(r) => {
+            let _ = writeln!(o, "{r}");
+        }
+        Proposal::Alternative {
+            call,
+            extra,
+            memory,
+            forbidden,
+        } => {
+            let _ = writeln!(
+                o,
+                "# alternative, not proposed: {call} also grants what was never denied:"
+            );
+            for e in &extra {
+                let _ = writeln!(o, "#   {e}");
+            }
+            match memory.is_empty() {
+                true => {
+                    let _ = writeln!(o, "#   (none of these reaches memory)");
+                }
+                false => {
+                    let _ = writeln!(o, "#   reaching memory: {}", memory.join(" "));
+                }
+            }
+            if let Some(f) = forbidden {
+                let _ = writeln!(
+                    o,
+                    "#   and the build would refuse it: it breaks the neverallow at {f}"
+                );
+            }
+        }
+        Proposal::Booleans(bs) => {
+            for (b, v) in bs {
+                let _ = writeln!(
+                    o,
+                    "# no rule needed: {} (`flask-get-bool {b}` shows the state)",
+                    super::set_bool_command(&b, v)
+                );
+            }
+        }
+        Proposal::Note(n) => {
+            let _ = writeln!(o, "# {n}");
+        }
+    }
+}
+
+/// The advice as JSON: one object per denial, with what is granted and what is not.
+pub fn to_json(db: &PolicyDb, exs: &[Explanation], inputs: Inputs<'_>) -> serde_json::Value {
     use serde_json::json;
     let items: Vec<_> = exs
         .iter()
-        .map(|ex| {
-            let props: Vec<_> = propose(db, ex, ifs, dontaudit)
+        .zip(advise(db, exs, inputs))
+        .map(|(ex, advice)| {
+            let props: Vec<_> = advice
+                .proposals
                 .into_iter()
                 .map(|p| match p {
-                    Proposal::Interface { call, exact } => json!({"interface": call, "exact": exact}),
+                    Proposal::Interface(call) => json!({"interface": call}),
                     Proposal::Rule(r) => json!({"rule": r}),
-                    Proposal::Booleans(bs) => json!({"booleans": bs.iter().map(|(b, v)| json!({"name": b, "value": v})).collect::<Vec<_>>()}),
+                    Proposal::Alternative { call, extra, memory, forbidden } => json!({
+                        "alternative": call, "extra": extra, "memory": memory, "neverallow": forbidden,
+                    }),
+                    Proposal::Booleans(bs) => json!({"booleans": bs.iter().map(|(b, v)| json!({
+                        "name": b, "value": v, "command": super::set_bool_command(b, *v),
+                    })).collect::<Vec<_>>()}),
                     Proposal::Note(n) => json!({"note": n}),
                 })
                 .collect();
@@ -429,8 +751,10 @@ pub fn to_json(
                 "tclass": ex.denial.tclass,
                 "perms": ex.denial.perms,
                 "proposals": props,
+                "granted": advice.granted,
+                "not_fixed": advice.not_fixed.iter().map(|(p, why)| json!({"perm": p, "reason": why})).collect::<Vec<_>>(),
             })
         })
         .collect();
-    json!({ "denials": items })
+    json!({ "denials": items, "neverallows_checked": inputs.neverallows.is_some() })
 }
