@@ -281,6 +281,55 @@ const CASES: &[Case] = &[
         verdict: Accept,
     },
     Case {
+        name: "`self` among a named transition's targets",
+        args: &[],
+        body: "type_transition a_t { b_t self } : file b_t \"n\";",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a named transition repeated by `self`",
+        args: &[],
+        body: "type_transition a_t { a_t self } : file b_t \"n\";",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a named transition repeated in an else branch that is left out",
+        args: &[],
+        body: "type_transition a_t b_t : file b_t \"n\";\noptional {\nallow a_t b_t : file write;\n} else {\ntype_transition a_t b_t : file b_t \"n\";\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a kept else branch naming a type of the left-out block around it",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\ntype c_t;\noptional {\nrequire { type missing2_t; }\nallow a_t b_t : file ioctl;\n} else {\nallow a_t { b_t c_t } : file write;\n}\n}",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "undefined permission in the branch a tunable does not take",
+        args: &[],
+        body: "tunable tu true;\nif (tu) { allow a_t b_t : file write; } else { allow a_t b_t : file nosuch; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "tunable `if`s of one condition share a node placed at the first",
+        args: &[],
+        body: "tunable tu true;\nif (tu) { allow a_t b_t : file write; }\nauditallow a_t b_t : file write;\nif (tu) { dontaudit a_t b_t : file ioctl; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "extended permission rules with no types fit version 28",
+        args: &["-c", "28"],
+        body: "allowxperm { a_t -a_t } b_t : file ioctl 0x8910;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "neverallowxperm on a class without ioctl",
         args: &[],
         body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",
@@ -405,4 +454,24 @@ fn conditions_checkpolicy_would_invert_are_refused() {
         assert_eq!(code, Some(1));
         assert!(err.contains("error[negated-condition]"), "{err}");
     }
+}
+
+/// libsepol 3.4 reports a violation of a neverallow that names `self` only for a type's
+/// rules on itself, so checkpolicy accepts `allow a_t b_t` against
+/// `neverallow a_t { b_t self }`; flaskc enforces the rule as written (a documented
+/// divergence, docs/divergences.md).
+#[test]
+fn neverallow_naming_self_is_enforced_for_every_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Case {
+        name: "",
+        args: &[],
+        body: "neverallow a_t { b_t self } : file write;\nallow a_t b_t : file write;",
+        tail: "",
+        verdict: Reject,
+    };
+    let (code, err) = refused(dir.path(), &policy(&case));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[neverallow-violation]"), "{err}");
+    assert!(err.contains("libsepol reports only a type's rules on itself"), "{err}");
 }

@@ -4,7 +4,7 @@
 use super::checkpolicy::{CheckpolicyArgs, TargetArg, UnknownArg};
 use crate::binary::{self, WriteOptions};
 use crate::diag::{self, Diagnostic, Severity};
-use crate::policydb::{HandleUnknown, PolicyDb, Target};
+use crate::policydb::{avkind, HandleUnknown, PolicyDb, Target};
 use crate::sema::{self, Origins};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax;
@@ -116,7 +116,12 @@ fn version_diagnostics(
         d
     };
     let xen = db.target == Target::Xen;
-    if !origins.xperm_rules.is_empty() && (xen || version < 30) {
+    // A rule whose types come to nothing writes nothing, and nothing is refused.
+    let has_xperms = db
+        .avtab
+        .iter()
+        .any(|e| e.key.specified & avkind::XPERMS != 0);
+    if has_xperms && (xen || version < 30) {
         let why = if xen {
             "extended permission rules cannot be written for Xen".to_string()
         } else {
@@ -140,18 +145,25 @@ fn version_diagnostics(
             "a 64-bit address",
         ));
     }
+    // checkpolicy drops these too, with a warning of libsepol's.
+    let dropped = [
+        (26, &origins.role_transitions, "role transitions"),
+        (21, &origins.range_transitions, "range transitions"),
+    ];
+    for (since, spans, what) in dropped {
+        if version < since && !spans.is_empty() {
+            out.push(labelled(
+                Diagnostic::warning(
+                    "dropped-by-version",
+                    format!("policy version {version} cannot hold {what}; they are dropped"),
+                ),
+                spans,
+                "dropped",
+            ));
+        }
+    }
     if !xen {
         return out;
-    }
-    if version < 26 && !origins.role_transitions.is_empty() {
-        out.push(labelled(
-            Diagnostic::warning(
-                "dropped-by-version",
-                format!("policy version {version} cannot hold role transitions; they are dropped"),
-            ),
-            &origins.role_transitions,
-            "dropped",
-        ));
     }
     if version < 30 && !origins.devicetree_contexts.is_empty() {
         out.push(labelled(

@@ -135,6 +135,9 @@ fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
     format!("{{ {} }}", names.join(" "))
 }
 
+/// Said of a violation checkpolicy 3.4 lets pass (see docs/divergences.md).
+const SELF_NEVERALLOW_GAP: &str = "checkpolicy 3.4 accepts this: for a neverallow that names `self`, libsepol reports only a type's rules on itself; flaskc enforces the rule as written";
+
 /// Checks every `neverallow` and `neverallowxperm` against the allow entries; a violation
 /// names the neverallow (primary) and the allow rules that break it (secondary).
 pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
@@ -186,19 +189,22 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                 };
                 masks[c as usize] = mask.unwrap_or(0);
             }
-            let hit = allowed_entries(db).find_map(|(e, table)| {
+            // The first violation, preferring one libsepol 3.4 reports too: for a
+            // neverallow naming `self` it reports only pairs of one type with itself.
+            let mut hit = None;
+            for (e, table) in allowed_entries(db) {
                 let bad = e.data & masks[e.key.class as usize];
                 if bad == 0 {
-                    return None;
+                    continue;
                 }
                 let s = members(syms, e.key.source);
                 if !s.intersects(&src) {
-                    return None;
+                    continue;
                 }
                 let t = members(syms, e.key.target);
                 let self_hit = has_self && s.intersection(&t).intersects(&src);
                 if !(t.intersects(&tgt) || self_hit) {
-                    return None;
+                    continue;
                 }
                 if let Never::Ioctls(bits, _) = &what {
                     if !xperm_violation(
@@ -209,12 +215,18 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                         (&src, &tgt, has_self),
                         bits,
                     ) {
-                        return None;
+                        continue;
                     }
                 }
-                Some((e, bad))
-            });
-            let Some((e, bad)) = hit else {
+                let reported = !has_self || self_hit;
+                if reported || hit.is_none() {
+                    hit = Some((e, bad, reported));
+                }
+                if reported {
+                    break;
+                }
+            }
+            let Some((e, bad, reported)) = hit else {
                 continue;
             };
             let rule_text = format!(
@@ -241,6 +253,9 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
             }
             if let Some(note) = note {
                 d = d.note(note);
+            }
+            if !reported {
+                d = d.note(SELF_NEVERALLOW_GAP);
             }
             cx.push(d);
         }

@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::policydb::{hashtab, hashtab::initial_size, Ebitmap, PolicyDb};
 use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The statements of the global block or of one `optional` (or its `else`) block, without
 /// the nested optional blocks, which are blocks of their own.
@@ -169,6 +169,9 @@ pub(super) struct Syms {
     /// `roleattribute` in its first pass, before any later declaration; users exist only
     /// from their `user` statement on, in its second pass.
     pub declared_at: HashMap<(Space, String), u32>,
+    /// Types, attributes and aliases of left-out blocks that enclose a kept `else` block:
+    /// names it may use, which stand for no type.
+    pub left_out_types: HashSet<String>,
 }
 
 impl Syms {
@@ -331,6 +334,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         permissive: Ebitmap::new(),
         enabled: vec![false; blocks.len()],
         declared_at: HashMap::new(),
+        left_out_types: HashSet::new(),
     };
     let errors_before = cx.diags.len();
     declare_classes(cx, &mut syms, &blocks[0]);
@@ -564,6 +568,19 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     mls_not_enabled(cx, item.span);
                     return;
                 }
+                let taken = |n: &ast::Ident| {
+                    (sens_decls.iter())
+                        .any(|(d, a)| d.name == n.name || a.iter().any(|x| x.name == n.name))
+                };
+                if let Some(n) = std::iter::once(name).chain(aliases).find(|n| taken(n)) {
+                    cx.error(
+                        "duplicate-declaration",
+                        n.span,
+                        format!("duplicate declaration of sensitivity `{}`", n.name),
+                        "declared again here",
+                    );
+                    continue;
+                }
                 sens_decls.push((name, aliases));
             }
             ItemKind::Dominance(order) => {
@@ -644,6 +661,18 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 };
+                if syms.sens_cats[s as usize - 1].is_some() {
+                    cx.error(
+                        "duplicate-declaration",
+                        level.sens.span,
+                        format!(
+                            "sensitivity `{}` is used in more than one level statement",
+                            level.sens.name
+                        ),
+                        "a second level for this sensitivity",
+                    );
+                    continue;
+                }
                 let Some(cats) = resolve::categories(cx, syms, &level.cats) else {
                     continue;
                 };
@@ -838,6 +867,24 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
     for (i, b) in blocks.iter().enumerate() {
         if let Some(opt) = b.else_of {
             syms.enabled[i] = !syms.enabled[opt];
+        }
+    }
+    // An `else` block is kept even inside an optional block that is left out; what it
+    // names from that enclosing block is in scope, but the expander drops it.
+    for (i, b) in blocks.iter().enumerate() {
+        if !syms.enabled[i] || b.else_of.is_none() {
+            continue;
+        }
+        let mut up = b.parent;
+        while let Some(a) = up {
+            if !syms.enabled[a] {
+                let d = &decls[a];
+                let names =
+                    (d.types.iter().chain(&d.attrs)).chain(d.aliases.iter().map(|(n, _)| n));
+                syms.left_out_types
+                    .extend(names.map(|n| n.name.to_string()));
+            }
+            up = blocks[a].parent;
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Origins {
     pub xperm_rules: Vec<Span>,
     /// `role_transition` statements (dropped below version 26).
     pub role_transitions: Vec<Span>,
+    /// `range_transition` statements (dropped below version 21).
+    pub range_transitions: Vec<Span>,
     /// Named type transitions (Xen's loader refuses them).
     pub named_transitions: Vec<Span>,
     /// `devicetreecon` statements (dropped below version 30).
@@ -76,6 +78,7 @@ impl Origins {
                 o.xperm_rules.push(item.span)
             }
             ast::ItemKind::RoleTransition { .. } => o.role_transitions.push(item.span),
+            ast::ItemKind::RangeTransition { .. } => o.range_transitions.push(item.span),
             ast::ItemKind::TypeRule {
                 object_name: Some(_),
                 ..
@@ -126,7 +129,9 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let left_out: Vec<&declare::Block<'_>> = (blocks.iter().zip(&syms.enabled))
         .filter_map(|(b, &on)| (!on).then_some(b))
         .collect();
-    rules::check_left_out(&mut cx, &syms, &left_out);
+    rules::check_left_out(&mut cx, &syms, declare::statements(&left_out));
+    let all: Vec<&declare::Block<'_>> = blocks.iter().collect();
+    rules::named_transition_duplicates(&mut cx, &syms, &all);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
     ocontext::lower_ocontexts(&mut cx, &syms, policy, &mut db);
     if !cx.has_errors() {

@@ -177,6 +177,9 @@ pub(super) fn raw_type_set(
             continue;
         }
         let Some(sym) = syms.ty(&item.name.name) else {
+            if syms.left_out_types.contains(item.name.name.as_str()) {
+                continue;
+            }
             cx.error(
                 "undefined-type",
                 item.name.span,

@@ -25,11 +25,15 @@ pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: 
     range_transitions(cx, syms, enabled, db);
 }
 
-/// What checkpolicy checks in every block as it parses, whether the linker keeps the block
-/// or not: the permissions named for declared classes, `dontaudit` with a `~`, and
+/// What checkpolicy checks in every statement as it parses, whether the linker keeps its
+/// block (and a tunable its branch) or not: the permissions named for declared classes, `dontaudit` with a `~`, and
 /// extended permission sets. The
 /// blocks left out are never lowered, so these checks run on them alone.
-pub(super) fn check_left_out(cx: &mut Cx, syms: &Syms, left_out: &[&Block<'_>]) {
+pub(super) fn check_left_out<'a>(
+    cx: &mut Cx,
+    syms: &Syms,
+    left_out: impl IntoIterator<Item = &'a ast::Item>,
+) {
     // A class the block only requires may be missing: that is why it was left out.
     let declared = |classes: &ast::Set| -> Vec<u32> {
         (classes.items.iter())
@@ -38,7 +42,7 @@ pub(super) fn check_left_out(cx: &mut Cx, syms: &Syms, left_out: &[&Block<'_>]) 
             .map(|&i| i as u32 + 1)
             .collect()
     };
-    for item in super::declare::statements(left_out) {
+    for item in left_out {
         match &item.kind {
             ItemKind::AvRule {
                 kind,
@@ -1057,15 +1061,27 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             }
         }
         uncond_items.extend(plain);
-        // Tunables: the chosen branch joins the unconditional rules, most recent `if` first,
+        // Tunables: the chosen branch joins the unconditional rules, most recent node first,
         // each branch in reverse source order (§6.4).
-        for c in ifs.iter().rev().filter(|c| c.tunable) {
-            let branch = if eval(&c.expr, syms) {
-                &c.true_items
+        // `if`s of one truth table share a node, placed where the first of them is.
+        let mut tunable_nodes: Vec<Vec<&CondIf>> = Vec::new();
+        for c in ifs.iter().filter(|c| c.tunable) {
+            match tunable_nodes
+                .iter_mut()
+                .find(|n| cond_equal(&n[0].expr, &c.expr))
+            {
+                Some(node) => node.push(c),
+                None => tunable_nodes.push(vec![c]),
+            }
+        }
+        for c in tunable_nodes.iter().rev().flatten() {
+            let (branch, other) = if eval(&c.expr, syms) {
+                (&c.true_items, &c.false_items)
             } else {
-                &c.false_items
+                (&c.false_items, &c.true_items)
             };
             uncond_items.extend(branch.iter().rev());
+            check_left_out(cx, syms, other.iter().copied());
         }
         // Boolean conditions: merged in the block as read, then normalised further and
         // merged with the nodes of the blocks before.
@@ -1771,15 +1787,14 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
             else {
                 continue;
             };
-            let st = resolve::type_set(cx, syms, source, Expand::Always, SetPlace::PLAIN);
-            let tt = resolve::type_set(cx, syms, target, Expand::Always, SetPlace::PLAIN);
-            let cl = resolve::class_set(cx, syms, classes);
-            let nt = super::declare::real_type(cx, syms, new_type);
-            let (Some(st), Some(tt), Some(cl), Some(nt)) = (st, tt, cl, nt) else {
+            let Some((st, tt, cl, nt)) =
+                named_transition_parts(cx, syms, source, target, classes, new_type)
+            else {
                 continue;
             };
             for s in st.types.iter() {
-                for t in tt.types.iter() {
+                let targets = tt.types.iter().chain(tt.has_self.then_some(s));
+                for t in targets {
                     for &c in &cl {
                         let seen_key = (s + 1, t + 1, c, name.name.to_string());
                         match filename_seen.get(&seen_key) {
@@ -1812,6 +1827,96 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
     db.role_trans = trans;
     db.role_allow = allows;
     db.filename_trans = filename_order(filename);
+}
+
+/// A named type transition's source and target types (`self` allowed among the targets),
+/// classes and new type; `None` when any is wrong (reported).
+fn named_transition_parts(
+    cx: &mut Cx,
+    syms: &Syms,
+    source: &ast::Set,
+    target: &ast::Set,
+    classes: &ast::Set,
+    new_type: &ast::Ident,
+) -> Option<(resolve::TypeSet, resolve::TypeSet, Vec<u32>, u32)> {
+    let targets = SetPlace {
+        self_ok: true,
+        star_ok: false,
+    };
+    let st = resolve::type_set(cx, syms, source, Expand::Always, SetPlace::PLAIN);
+    let tt = resolve::type_set(cx, syms, target, Expand::Always, targets);
+    let cl = resolve::class_set(cx, syms, classes);
+    let nt = super::declare::real_type(cx, syms, new_type);
+    Some((st?, tt?, cl?, nt?))
+}
+
+/// checkpolicy records each named type transition as it reads it (in every block, kept by
+/// the linker or not, in text order) and refuses one whose source, target, class and name a rule before it gave,
+/// unless the walk over that key's new types stops first at the same new type.
+pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>]) {
+    let mut items: Vec<&ast::Item> = blocks
+        .iter()
+        .flat_map(|b| b.items.iter().copied())
+        .collect();
+    items.sort_by_key(|i| i.span.start);
+    let mut quiet = Cx {
+        file: cx.file,
+        opts: cx.opts,
+        diags: Vec::new(),
+    };
+    let mut table: HashMap<(u32, u32, &str), Vec<(u32, Ebitmap)>> = HashMap::new();
+    for item in items {
+        let ItemKind::TypeRule {
+            kind: TypeRuleKind::Transition,
+            source,
+            target,
+            classes,
+            new_type,
+            object_name: Some(name),
+        } = &item.kind
+        else {
+            continue;
+        };
+        let Some((st, tt, cl, nt)) =
+            named_transition_parts(&mut quiet, syms, source, target, classes, new_type)
+        else {
+            continue;
+        };
+        'rule: for &c in &cl {
+            for s in st.types.iter() {
+                for t in tt.types.iter().chain(tt.has_self.then_some(s)) {
+                    let datums = table.entry((t, c, name.name.as_str())).or_default();
+                    let mut slot = None;
+                    for (i, (o, stypes)) in datums.iter().enumerate() {
+                        if stypes.get(s) {
+                            let ty = |v: u32| syms.type_names[v as usize].as_str();
+                            let class = &syms.classes[c as usize - 1].name;
+                            cx.error(
+                                "duplicate-named-transition",
+                                item.span,
+                                format!(
+                                    "duplicate named type transition for `{} {} : {class}` \"{}\"",
+                                    ty(s),
+                                    ty(t),
+                                    name.name
+                                ),
+                                "repeats an earlier rule",
+                            );
+                            break 'rule;
+                        }
+                        if *o == nt {
+                            slot = Some(i);
+                            break;
+                        }
+                    }
+                    match slot {
+                        Some(i) => datums[i].1.set(s),
+                        None => datums.push((nt, [s].into_iter().collect())),
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Named transitions in the order of libsepol's filename-transition hash table (§7.3).

@@ -259,7 +259,12 @@ fn write_filename_trans_compact(e: &mut Encoder, db: &PolicyDb) {
 pub(super) fn write_tail(e: &mut Encoder, db: &PolicyDb) {
     if e.version >= V_MLS {
         // §9: before V21 there is no class word and only process-class rules are kept.
-        let process = format::process_class(db);
+        // libsepol knows the process class only of a policy it has read (`-b`): for a
+        // compiled one it keeps none, as for role transitions before V26.
+        let process = match db.hashed_roles {
+            Some(_) => format::process_class(db),
+            None => 0,
+        };
         let kept: Vec<_> = db
             .range_trans
             .iter()
