@@ -1864,7 +1864,7 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
         opts: cx.opts,
         diags: Vec::new(),
     };
-    let mut table: HashMap<(u32, u32, &str), Vec<(u32, Ebitmap)>> = HashMap::new();
+    let mut table: HashMap<(u32, u32, &str), NewTypes> = HashMap::new();
     for item in items {
         let ItemKind::TypeRule {
             kind: TypeRuleKind::Transition,
@@ -1918,6 +1918,10 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
         }
     }
 }
+
+/// The new types of one (target, class, name), each with its source types, in the order
+/// libsepol's list holds them.
+type NewTypes = Vec<(u32, Ebitmap)>;
 
 /// Named transitions in the order of libsepol's filename-transition hash table (§7.3).
 fn filename_order(map: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>>) -> Vec<FilenameTrans> {
