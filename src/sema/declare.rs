@@ -117,6 +117,8 @@ impl TypeSym {
 pub(super) struct BoolSym {
     /// Kernel value (0 for tunables, which never reach the kernel policy).
     pub value: u32,
+    /// Unique among booleans and tunables (tells tunables apart in conditions).
+    pub id: u32,
     pub tunable: bool,
     pub state: bool,
 }
@@ -172,6 +174,9 @@ pub(super) struct Syms {
     /// Types, attributes and aliases of left-out blocks that enclose a kept `else` block:
     /// names it may use, which stand for no type.
     pub left_out_types: HashSet<String>,
+    /// Every type, attribute and alias name any block declares or requires: a name
+    /// outside it is unknown wherever it is used.
+    pub type_names_anywhere: HashSet<String>,
 }
 
 impl Syms {
@@ -335,6 +340,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         enabled: vec![false; blocks.len()],
         declared_at: HashMap::new(),
         left_out_types: HashSet::new(),
+        type_names_anywhere: HashSet::new(),
     };
     let errors_before = cx.diags.len();
     declare_classes(cx, &mut syms, &blocks[0]);
@@ -349,7 +355,27 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         required_permissions(cx, &syms, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
-    number_symbols(cx, &mut syms, &decls);
+    for (b, d) in blocks.iter().zip(&decls) {
+        let declared =
+            (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a));
+        let required = (b.requires.iter())
+            .filter(|r| matches!(r.kind.name.as_str(), "type" | "attribute"))
+            .flat_map(|r| &r.names);
+        syms.type_names_anywhere
+            .extend(declared.chain(required).map(|n| n.name.to_string()));
+    }
+    // A boolean required before its declaration is created false by the require, and the
+    // declaration's state is then ignored.
+    let mut required_at: HashMap<&str, u32> = HashMap::new();
+    for r in blocks.iter().flat_map(|b| &b.requires) {
+        if matches!(r.kind.name.as_str(), "bool" | "tunable") {
+            for n in &r.names {
+                let at = required_at.entry(n.name.as_str()).or_insert(u32::MAX);
+                *at = (*at).min(n.span.start);
+            }
+        }
+    }
+    number_symbols(cx, &mut syms, &decls, &required_at);
     // A name used before its declaration leaves the tables whole: go on, so that every
     // such mistake of checkpolicy's first pass is reported, whichever it meets first.
     let fatal = |d: &Diagnostic| d.is_error() && d.code != DECLARED_LATER;
@@ -935,7 +961,12 @@ fn requires_met(
 }
 
 /// Type-table, role-table, user-table and boolean-table entries with their values.
-fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
+fn number_symbols(
+    cx: &mut Cx,
+    syms: &mut Syms,
+    decls: &[Decls<'_>],
+    bools_required_at: &HashMap<&str, u32>,
+) {
     // Duplicates are checked over enabled blocks; the parse-time tables (whose size fixes
     // the iteration order) hold the names of every block.
     let enabled = enabled_blocks(decls, &syms.enabled);
@@ -1096,14 +1127,17 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     syms.role_attr_members = vec![Ebitmap::new(); syms.role_names.len()];
 
     // Users.
-    let mut user_set: HashMap<&str, &ast::Ident> = HashMap::new();
-    for d in &enabled {
+    // A block may declare a user more than once: the statements add up.
+    let mut user_set: HashMap<&str, (usize, &ast::Ident)> = HashMap::new();
+    for (b, d) in enabled.iter().enumerate() {
         for u in &d.users {
-            if let Some(prev) = user_set.get(u.name.as_str()) {
-                duplicate(cx, u, prev, "user");
+            if let Some(&(prev_block, prev)) = user_set.get(u.name.as_str()) {
+                if prev_block != b {
+                    duplicate(cx, u, prev, "user");
+                }
                 continue;
             }
-            user_set.insert(&u.name, u);
+            user_set.insert(&u.name, (b, u));
             syms.declared_at
                 .insert((Space::Users, u.name.to_string()), u.span.start);
         }
@@ -1127,6 +1161,10 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
     let mut bool_set: HashMap<&str, (&ast::Ident, bool, bool)> = HashMap::new();
     for d in &enabled {
         for &(b, state, tunable) in &d.bools {
+            let required_first = bools_required_at
+                .get(b.name.as_str())
+                .is_some_and(|&at| at < b.span.start);
+            let state = state && !required_first;
             if let Some((prev, _, prev_tunable)) = bool_set.get(b.name.as_str()) {
                 let what = if *prev_tunable { "tunable" } else { "boolean" };
                 duplicate(cx, b, prev, what);
@@ -1156,6 +1194,7 @@ fn number_symbols(cx: &mut Cx, syms: &mut Syms, decls: &[Decls<'_>]) {
             name.to_string(),
             BoolSym {
                 value,
+                id: i as u32,
                 tunable,
                 state,
             },

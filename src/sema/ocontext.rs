@@ -236,11 +236,29 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let Some((lo, hi)) = bounded_range(cx, low, high.as_ref(), "port") else {
                     continue;
                 };
+                let (lo, hi) = (lo as u32, hi as u32);
+                // checkpolicy refuses a range that an earlier one of the protocol covers.
+                let hidden = lists[SelinuxOcon::Port.index()].iter().any(|o| {
+                    matches!(o, OContext::Port { protocol: p, low: l, high: h, .. }
+                        if *p == proto && *l <= lo && *h >= hi)
+                });
+                if hidden {
+                    cx.error(
+                        "duplicate-declaration",
+                        item.span,
+                        format!(
+                            "portcon entry for {} {lo}-{hi} is hidden by an earlier entry",
+                            protocol.name
+                        ),
+                        "covered by an earlier portcon",
+                    );
+                    continue;
+                }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     lists[SelinuxOcon::Port.index()].push(OContext::Port {
                         protocol: proto,
-                        low: lo as u32,
-                        high: hi as u32,
+                        low: lo,
+                        high: hi,
                         context: c,
                     });
                 }

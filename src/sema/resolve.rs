@@ -134,13 +134,8 @@ pub(super) fn type_set(
     Some(raw_type_set(cx, syms, set, place)?.expand(syms, mode))
 }
 
-/// Resolves the names of a type set without expanding it.
-pub(super) fn raw_type_set(
-    cx: &mut Cx,
-    syms: &Syms,
-    set: &ast::Set,
-    place: SetPlace,
-) -> Option<RawTypeSet> {
+/// Whether a type set may use `*` or `~` where it is (reported if not).
+pub(super) fn star_allowed(cx: &mut Cx, set: &ast::Set, place: SetPlace) -> bool {
     if (set.star || set.complement) && !place.star_ok {
         let what = if set.star { "`*`" } else { "`~`" };
         cx.error(
@@ -149,6 +144,19 @@ pub(super) fn raw_type_set(
             format!("{what} is not allowed in this type of rule"),
             "only a neverallow may use `*` or `~` on types",
         );
+        return false;
+    }
+    true
+}
+
+/// Resolves the names of a type set without expanding it.
+pub(super) fn raw_type_set(
+    cx: &mut Cx,
+    syms: &Syms,
+    set: &ast::Set,
+    place: SetPlace,
+) -> Option<RawTypeSet> {
+    if !star_allowed(cx, set, place) {
         return None;
     }
     let mut raw = RawTypeSet {

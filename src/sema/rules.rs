@@ -43,6 +43,38 @@ pub(super) fn check_left_out<'a>(
             .collect()
     };
     for item in left_out {
+        if let Some(rule) = as_rule(item) {
+            let never = matches!(
+                rule,
+                Rule::Av {
+                    kind: AvRuleKind::Neverallow,
+                    ..
+                } | Rule::Xperm {
+                    kind: XpermRuleKind::Neverallow,
+                    ..
+                }
+            );
+            let (Rule::Av { source, target, .. }
+            | Rule::Type { source, target, .. }
+            | Rule::Xperm { source, target, .. }) = rule;
+            let place = SetPlace {
+                self_ok: true,
+                star_ok: never,
+            };
+            let _ = resolve::star_allowed(cx, source, place)
+                && resolve::star_allowed(cx, target, place);
+            let names = (source.items.iter()).chain(&target.items).map(|i| &i.name);
+            for n in names.filter(|n| n.name != "self") {
+                if !syms.type_names_anywhere.contains(n.name.as_str()) {
+                    cx.error(
+                        "undefined-type",
+                        n.span,
+                        format!("unknown type `{}`", n.name),
+                        "declared nowhere",
+                    );
+                }
+            }
+        }
         match &item.kind {
             ItemKind::AvRule {
                 kind,
@@ -251,6 +283,8 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             dflt_level: Default::default(),
         })
         .collect();
+    // Whether each user's first statement is still to come.
+    let mut first_to_come = vec![true; out.len()];
     for b in blocks {
         for item in &b.items {
             let ItemKind::User {
@@ -266,7 +300,9 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 continue;
             };
             let user = &mut out[uv as usize - 1];
-            user.roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
+            let again = !std::mem::take(&mut first_to_come[uv as usize - 1]);
+            let roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
+            user.roles.union_with(&roles);
             match (cx.opts.mls, level, range) {
                 (true, Some(l), Some(r)) => {
                     let (Some(l), Some(r)) =
@@ -283,6 +319,14 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                                 name.name
                             ),
                             "user declared here",
+                        );
+                    }
+                    if again && (user.dflt_level != l || user.range != r) {
+                        cx.error(
+                            "conflicting-user-range",
+                            name.span,
+                            format!("user `{}` is given another level or range", name.name),
+                            "differs from the user's first statement",
                         );
                     }
                     user.dflt_level = l;
@@ -1564,7 +1608,7 @@ fn postfix(
                     kinds.1 = true;
                     out.push(CondExprItem {
                         kind: 1,
-                        bool_value: TUNABLE_MARK | b.state as u32,
+                        bool_value: TUNABLE_MARK | b.id << 1 | b.state as u32,
                     });
                 } else {
                     kinds.0 = true;
@@ -1602,8 +1646,9 @@ fn postfix(
     }
 }
 
-/// Tunables never reach the kernel policy; their postfix item carries the default state
-/// itself (marked by the top bit) so that [`eval`] needs no table.
+/// Tunables never reach the kernel policy; their postfix item carries the top bit, the
+/// tunable's id (bits 1–30) and its default state (bit 0), so that [`eval`] needs no
+/// table and tunables stay apart when conditions are compared.
 const TUNABLE_MARK: u32 = 0x8000_0000;
 
 /// Evaluates a postfix condition with the default states.
