@@ -330,6 +330,27 @@ const CASES: &[Case] = &[
         verdict: Accept,
     },
     Case {
+        name: "a negated permission",
+        args: &[],
+        body: "allow a_t b_t : file { read -write };",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a type only an optional block declares, used by the global block",
+        args: &[],
+        body: "optional {\ntype c_t;\n}\nallow c_t b_t : file write;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a named transition in a conditional of a left-out block",
+        args: &[],
+        body: "bool bb true;\noptional {\nrequire { type missing_t; }\nif (bb) { type_transition a_t b_t : file b_t \"n\"; }\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "neverallowxperm on a class without ioctl",
         args: &[],
         body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",

@@ -355,6 +355,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         required_permissions(cx, &syms, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
+    global_scope(cx, &blocks[0], &decls);
     for (b, d) in blocks.iter().zip(&decls) {
         let declared =
             (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a));
@@ -687,7 +688,11 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 };
-                if syms.sens_cats[s as usize - 1].is_some() {
+                // checkpolicy tells an earlier level only by the categories it gave.
+                if syms.sens_cats[s as usize - 1]
+                    .as_ref()
+                    .is_some_and(|c| !c.is_empty())
+                {
                     cx.error(
                         "duplicate-declaration",
                         level.sens.span,
@@ -911,6 +916,68 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
                     .extend(names.map(|n| n.name.to_string()));
             }
             up = blocks[a].parent;
+        }
+    }
+}
+
+/// The global block sees only its own declarations: a type or role that only optional
+/// blocks declare is "not within scope" there for checkpolicy (checked for the sets of
+/// rules and role statements, where such names turn up).
+fn global_scope(cx: &mut Cx, global: &Block<'_>, decls: &[Decls<'_>]) {
+    let own = &decls[0];
+    let types: HashSet<&str> = (own.types.iter().chain(&own.attrs).copied())
+        .chain(own.aliases.iter().map(|&(a, _)| a))
+        .map(|n| n.name.as_str())
+        .collect();
+    let roles: HashSet<&str> = (own.roles.iter().chain(&own.role_attrs))
+        .map(|n| n.name.as_str())
+        .collect();
+    let elsewhere = |space: Space, name: &str| {
+        decls[1..].iter().any(|d| match space {
+            Space::Roles => d.roles.iter().chain(&d.role_attrs).any(|n| n.name == name),
+            _ => (d.types.iter().chain(&d.attrs))
+                .chain(d.aliases.iter().map(|(a, _)| a))
+                .any(|n| n.name == name),
+        })
+    };
+    let report = |cx: &mut Cx, space: Space, n: &ast::Ident| {
+        let own = match space {
+            Space::Roles => &roles,
+            _ => &types,
+        };
+        if !own.contains(n.name.as_str()) && elsewhere(space, &n.name) {
+            let what = if space == Space::Roles {
+                "role"
+            } else {
+                "type"
+            };
+            cx.error(
+                "out-of-scope",
+                n.span,
+                format!("{what} `{}` is not within scope", n.name),
+                "declared only inside an optional block",
+            );
+        }
+    };
+    for item in statements(&[global]) {
+        let type_sets: Vec<&ast::Set> = match &item.kind {
+            ItemKind::AvRule { source, target, .. }
+            | ItemKind::XpermRule { source, target, .. }
+            | ItemKind::TypeRule { source, target, .. } => vec![source, target],
+            ItemKind::Role { name, types, .. } => {
+                report(cx, Space::Roles, name);
+                types.iter().collect()
+            }
+            ItemKind::RoleTransition { roles, types, .. } => {
+                for r in &roles.items {
+                    report(cx, Space::Roles, &r.name);
+                }
+                vec![types]
+            }
+            _ => continue,
+        };
+        for i in type_sets.into_iter().flat_map(|s| &s.items) {
+            report(cx, Space::Types, &i.name);
         }
     }
 }

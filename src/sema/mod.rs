@@ -129,7 +129,8 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let left_out: Vec<&declare::Block<'_>> = (blocks.iter().zip(&syms.enabled))
         .filter_map(|(b, &on)| (!on).then_some(b))
         .collect();
-    rules::check_left_out(&mut cx, &syms, declare::statements(&left_out));
+    let left_out_items = left_out.iter().flat_map(|b| b.items.iter().copied());
+    rules::check_left_out(&mut cx, &syms, left_out_items);
     let all: Vec<&declare::Block<'_>> = blocks.iter().collect();
     rules::named_transition_duplicates(&mut cx, &syms, &all);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);

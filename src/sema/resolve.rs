@@ -278,8 +278,18 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
     let mut mask = 0u32;
     let mut ok = true;
     for item in &set.items {
+        if item.negated {
+            // checkpolicy reads the `-` as a permission name of its own.
+            cx.error(
+                "negated-permission",
+                item.name.span,
+                format!("a permission cannot be negated (`-{}`)", item.name.name),
+                "write the set without it, or use `~{ ... }`",
+            );
+            ok = false;
+            continue;
+        }
         match perm_bit(syms, class, &item.name.name) {
-            Some(b) if item.negated => mask &= !b,
             Some(b) => mask |= b,
             None => {
                 let class_name = &syms.classes[class as usize - 1].name;

@@ -43,6 +43,17 @@ pub(super) fn check_left_out<'a>(
             .collect()
     };
     for item in left_out {
+        if let ItemKind::If {
+            then_items,
+            else_items,
+            ..
+        } = &item.kind
+        {
+            let branches = then_items.iter().chain(else_items.iter().flatten());
+            no_named_transitions(cx, branches.clone());
+            check_left_out(cx, syms, branches);
+            continue;
+        }
         if let Some(rule) = as_rule(item) {
             let never = matches!(
                 rule,
@@ -1465,27 +1476,10 @@ fn cond_if<'a>(
     if !ok || (then_items.is_empty() && else_items.is_none_or(<[_]>::is_empty)) {
         return None;
     }
-    let named = then_items
-        .iter()
-        .chain(else_items.into_iter().flatten())
-        .filter(|i| {
-            matches!(
-                i.kind,
-                ItemKind::TypeRule {
-                    object_name: Some(_),
-                    ..
-                }
-            )
-        });
-    for item in named {
-        cx.error(
-            "named-transition-in-conditional",
-            item.span,
-            "type transitions with a file name are not allowed inside conditionals".to_string(),
-            "a named type transition",
-        );
-        ok = false;
-    }
+    ok &= no_named_transitions(
+        cx,
+        then_items.iter().chain(else_items.into_iter().flatten()),
+    );
     if !ok {
         return None;
     }
@@ -1574,6 +1568,27 @@ fn settle(cx: &mut Cx, expr: &mut Vec<CondExprItem>, span: Span) -> Option<bool>
         return None;
     }
     Some(swapped)
+}
+
+/// Whether a conditional's statements hold no named type transition (reported if they do).
+fn no_named_transitions<'a>(cx: &mut Cx, items: impl Iterator<Item = &'a ast::Item>) -> bool {
+    let mut ok = true;
+    for item in items {
+        if let ItemKind::TypeRule {
+            object_name: Some(_),
+            ..
+        } = item.kind
+        {
+            cx.error(
+                "named-transition-in-conditional",
+                item.span,
+                "type transitions with a file name are not allowed inside conditionals".to_string(),
+                "a named type transition",
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn cond_span(c: &ast::CondExpr) -> Span {
