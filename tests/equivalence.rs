@@ -351,6 +351,13 @@ const CASES: &[Case] = &[
         verdict: Reject,
     },
     Case {
+        name: "an ibendportcon repeated",
+        args: &[],
+        body: "",
+        tail: "ibendportcon mlx4_0 1 u:object_r:a_t\nibendportcon mlx4_0 1 u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
         name: "neverallowxperm on a class without ioctl",
         args: &[],
         body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",

@@ -337,6 +337,16 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     );
                     continue;
                 }
+                let list = &lists[SelinuxOcon::Ibendport.index()];
+                let again = list.iter().any(|o| {
+                    matches!(o, OContext::Ibendport { name, port: q, .. }
+                        if *name == device.name && *q == p as u32)
+                });
+                if again {
+                    let what = format!("ibendportcon {} port {p}", device.name);
+                    duplicate_value(cx, item.span, &what);
+                    continue;
+                }
                 if let Some(c) = resolve::context(cx, syms, db, context) {
                     lists[SelinuxOcon::Ibendport.index()].push(OContext::Ibendport {
                         name: device.name.to_string(),
