@@ -157,6 +157,15 @@ impl Cx {
     }
 
     /// Reports a prepared diagnostic.
+    /// A context for a pass whose diagnostics are dropped (another pass reports them).
+    fn quiet(&self) -> Cx {
+        Cx {
+            file: self.file,
+            opts: self.opts,
+            diags: Vec::new(),
+        }
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }

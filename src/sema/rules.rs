@@ -3,7 +3,7 @@
 //! allows (§7), named type transitions (§7.3), range transitions (§9), class defaults.
 
 use super::declare::{Block, Syms};
-use super::resolve::{self, Expand, SetPlace};
+use super::resolve::{self, Expand, SetPlace, TypeSet};
 use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::limits;
@@ -940,11 +940,7 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
     if !items.iter().any(|i| multi_class(i)) {
         return drops;
     }
-    let mut quiet = Cx {
-        file: cx.file,
-        opts: cx.opts,
-        diags: Vec::new(),
-    };
+    let mut quiet = cx.quiet();
     let mut scratch = Vec::new();
     // Only keys a multi-class rule gives can make it skip classes: track those alone.
     let mut watched: HashMap<AvtabKey, Option<u32>> = HashMap::new();
@@ -1174,11 +1170,7 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     // The unconditional rules, twice: first counting each region's entries (quietly; the
     // second pass reports), then filling regions made to measure.
     let mut counts = vec![0usize; 1024];
-    let mut quiet = Cx {
-        file: cx.file,
-        opts: cx.opts,
-        diags: Vec::new(),
-    };
+    let mut quiet = cx.quiet();
     let drops = early_return_drops(cx, syms, &uncond_items);
     let mut scratch = Vec::new();
     for (i, item) in uncond_items.iter().enumerate() {
@@ -1403,11 +1395,7 @@ fn report_conflict(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], key: AvtabKe
         return;
     }
     let mut spans = Vec::new();
-    let mut quiet = Cx {
-        file: cx.file,
-        opts: cx.opts,
-        diags: Vec::new(),
-    };
+    let mut quiet = cx.quiet();
     for item in super::declare::statements(blocks) {
         let Some(Rule::Type {
             kind,
@@ -1836,20 +1824,11 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
         // Named type transitions: checkpolicy prepends each to its block's list, and the
         // first new type met for a key is written first.
         for item in b.items.iter().rev() {
-            let ItemKind::TypeRule {
-                kind: TypeRuleKind::Transition,
-                source,
-                target,
-                classes,
-                new_type,
-                object_name: Some(name),
-            } = &item.kind
-            else {
+            let Some(rule) = NamedTransition::of(item) else {
                 continue;
             };
-            let Some((st, tt, cl, nt)) =
-                named_transition_parts(cx, syms, source, target, classes, new_type)
-            else {
+            let name = rule.name;
+            let Some((st, tt, cl, nt)) = rule.resolve(cx, syms) else {
                 continue;
             };
             for s in st.types.iter() {
@@ -1889,25 +1868,49 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
     db.filename_trans = filename_order(filename);
 }
 
-/// A named type transition's source and target types (`self` allowed among the targets),
-/// classes and new type; `None` when any is wrong (reported).
-fn named_transition_parts(
-    cx: &mut Cx,
-    syms: &Syms,
-    source: &ast::Set,
-    target: &ast::Set,
-    classes: &ast::Set,
-    new_type: &ast::Ident,
-) -> Option<(resolve::TypeSet, resolve::TypeSet, Vec<u32>, u32)> {
-    let targets = SetPlace {
-        self_ok: true,
-        star_ok: false,
-    };
-    let st = resolve::type_set(cx, syms, source, Expand::Always, SetPlace::PLAIN);
-    let tt = resolve::type_set(cx, syms, target, Expand::Always, targets);
-    let cl = resolve::class_set(cx, syms, classes);
-    let nt = super::declare::real_type(cx, syms, new_type);
-    Some((st?, tt?, cl?, nt?))
+/// A `type_transition` statement with a file name.
+struct NamedTransition<'a> {
+    source: &'a ast::Set,
+    target: &'a ast::Set,
+    classes: &'a ast::Set,
+    new_type: &'a ast::Ident,
+    name: &'a ast::Ident,
+}
+
+impl<'a> NamedTransition<'a> {
+    fn of(item: &'a ast::Item) -> Option<NamedTransition<'a>> {
+        match &item.kind {
+            ItemKind::TypeRule {
+                kind: TypeRuleKind::Transition,
+                source,
+                target,
+                classes,
+                new_type,
+                object_name: Some(name),
+            } => Some(NamedTransition {
+                source,
+                target,
+                classes,
+                new_type,
+                name,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Source and target types (`self` allowed among the targets), classes and new type;
+    /// `None` when any is wrong (reported).
+    fn resolve(&self, cx: &mut Cx, syms: &Syms) -> Option<(TypeSet, TypeSet, Vec<u32>, u32)> {
+        let targets = SetPlace {
+            self_ok: true,
+            star_ok: false,
+        };
+        let st = resolve::type_set(cx, syms, self.source, Expand::Always, SetPlace::PLAIN);
+        let tt = resolve::type_set(cx, syms, self.target, Expand::Always, targets);
+        let cl = resolve::class_set(cx, syms, self.classes);
+        let nt = super::declare::real_type(cx, syms, self.new_type);
+        Some((st?, tt?, cl?, nt?))
+    }
 }
 
 /// checkpolicy records each named type transition as it reads it (in every block, kept by
@@ -1919,27 +1922,14 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
         .flat_map(|b| b.items.iter().copied())
         .collect();
     items.sort_by_key(|i| i.span.start);
-    let mut quiet = Cx {
-        file: cx.file,
-        opts: cx.opts,
-        diags: Vec::new(),
-    };
+    let mut quiet = cx.quiet();
     let mut table: HashMap<(u32, u32, &str), NewTypes> = HashMap::new();
     for item in items {
-        let ItemKind::TypeRule {
-            kind: TypeRuleKind::Transition,
-            source,
-            target,
-            classes,
-            new_type,
-            object_name: Some(name),
-        } = &item.kind
-        else {
+        let Some(rule) = NamedTransition::of(item) else {
             continue;
         };
-        let Some((st, tt, cl, nt)) =
-            named_transition_parts(&mut quiet, syms, source, target, classes, new_type)
-        else {
+        let name = rule.name;
+        let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms) else {
             continue;
         };
         'rule: for &c in &cl {
