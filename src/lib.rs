@@ -4,6 +4,7 @@
 //! `m4::expand` → `syntax::parse` → `sema::lower` → `binary::write`, and back with
 //! `binary::read`. See `docs/architecture.md`.
 
+pub mod analysis;
 pub mod avc;
 pub mod binary;
 pub mod cli;

@@ -11,10 +11,12 @@ mod checkpolicy;
 mod compile;
 mod diff;
 mod explain;
+mod flows;
 mod info;
 mod label_device;
 mod m4;
 mod search;
+mod transitions;
 
 use crate::io::{write_output, OutputError};
 use clap::{Parser, Subcommand};
@@ -160,6 +162,11 @@ enum Command {
     Search(search::SearchArgs),
     /// What two binary policies differ in, by name (like sediff).
     Diff(diff::DiffArgs),
+    /// Information flows between types: shortest paths, all paths, direct flows (like
+    /// seinfoflow), weighed with a permission map.
+    Flows(flows::FlowsArgs),
+    /// Which domain types can become which (like sedta; Xen: relabel, create, derived labels).
+    Transitions(transitions::TransitionsArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -184,6 +191,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Info(args) => info::run(&args),
             Command::Search(args) => search::run(&args),
             Command::Diff(args) => diff::run(&args),
+            Command::Flows(args) => flows::run(&args),
+            Command::Transitions(args) => transitions::run(&args),
         },
         Err(e) if e.use_stderr() => {
             let _ = e.print();

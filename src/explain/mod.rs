@@ -20,7 +20,7 @@ pub use tree::{Hint, HintKind, TreeFile};
 
 use crate::avc::{AvcRecord, Decision, Sid};
 use crate::dump::{cond_expr_text, constraint_expr_text};
-use crate::policydb::{avkind, CExprNode, CondExprItem, Ebitmap, PolicyDb};
+use crate::policydb::{avkind, eval_cond, CExprNode, CondExprItem, Ebitmap, PolicyDb};
 use std::collections::{HashMap, HashSet};
 
 /// One distinct denial: a (subject, object, class) triple and every permission denied on it.
@@ -357,29 +357,6 @@ pub(crate) fn access(db: &PolicyDb, sty: u32, tty: u32, class: u32, states: &[bo
         }
     }
     acc
-}
-
-/// Evaluates a conditional expression with these boolean states (`None` if malformed).
-fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
-    let mut st: Vec<bool> = Vec::new();
-    for e in expr {
-        let v = match e.kind {
-            1 => *states.get((e.bool_value as usize).checked_sub(1)?)?,
-            2 => !st.pop()?,
-            k => {
-                let (b, a) = (st.pop()?, st.pop()?);
-                match k {
-                    3 => a || b,
-                    4 => a && b,
-                    5 | 7 => a != b,
-                    6 => a == b,
-                    _ => return None,
-                }
-            }
-        };
-        st.push(v);
-    }
-    st.pop()
 }
 
 /// Evaluates a non-MLS constraint for a subject and object; `None` when it compares MLS

@@ -829,6 +829,30 @@ pub fn words_bytes(w: &[u32; 4]) -> [u8; 16] {
     b
 }
 
+/// Evaluates a conditional expression with these boolean states (by boolean value - 1);
+/// `None` when it is malformed.
+pub fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
+    let mut st: Vec<bool> = Vec::new();
+    for e in expr {
+        let v = match e.kind {
+            1 => *states.get((e.bool_value as usize).checked_sub(1)?)?,
+            2 => !st.pop()?,
+            k => {
+                let (b, a) = (st.pop()?, st.pop()?);
+                match k {
+                    3 => a || b,
+                    4 => a && b,
+                    5 | 7 => a != b,
+                    6 => a == b,
+                    _ => return None,
+                }
+            }
+        };
+        st.push(v);
+    }
+    st.pop()
+}
+
 /// Policy capability names, indexed by capability number (libsepol 3.4's table).
 pub const POLICYCAPS: &[&str] = &[
     "network_peer_controls",

@@ -214,16 +214,9 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
         {
             return None;
         }
-        let mut rule = entry_to_rule(&names, e);
+        let rule = describe(&names, e, cond);
         let has_perm = rule.is_av() && rule.perms.iter().any(|p| q.perms.contains(p));
-        if !q.perms.is_empty() && !has_perm {
-            return None;
-        }
-        rule.cond = cond.map(|(c, branch)| Condition {
-            expr: cond_expr_str(&names, &c.expr),
-            branch,
-        });
-        Some(rule)
+        (q.perms.is_empty() || has_perm).then_some(rule)
     };
     let mut out: Vec<Rule> = Vec::new();
     if r.boolean.is_none() {
@@ -301,6 +294,17 @@ fn xperm_str(x: &Xperms) -> String {
 }
 
 /// An avtab entry as a rule with names (no condition).
+/// One avtab entry as a named rule, with the condition of the node (and branch) it sits
+/// in, for the analyses that show the rules behind a step.
+pub fn describe(names: &Names, e: &AvtabEntry, cond: Option<(&CondNode, bool)>) -> Rule {
+    let mut rule = entry_to_rule(names, e);
+    rule.cond = cond.map(|(c, branch)| Condition {
+        expr: cond_expr_str(names, &c.expr),
+        branch,
+    });
+    rule
+}
+
 fn entry_to_rule(names: &Names, e: &AvtabEntry) -> Rule {
     let k = e.key;
     let kind = kind_name(k.specified);

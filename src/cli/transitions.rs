@@ -1,0 +1,269 @@
+//! `flaskc transitions`: which domain types can become which, over
+//! [`crate::analysis::transitions`], as text, JSON, Graphviz or SVG. Also the policy
+//! loading and graph output that `flaskc flows` shares.
+
+use crate::analysis::transitions::{self, Transition, TransitionGraph};
+use crate::analysis::{rule, type_id};
+use crate::policydb::{Names, PolicyDb, TypeId};
+use clap::Args;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `flaskc transitions`.
+#[derive(Debug, Args)]
+pub struct TransitionsArgs {
+    /// The binary policy file.
+    pub file: PathBuf,
+    /// The domain type to start from (without it: every transition).
+    #[arg(short = 's', long)]
+    pub source: Option<String>,
+    /// The domain type to reach: one shortest path.
+    #[arg(short = 't', long)]
+    pub target: Option<String>,
+    /// With --source only: the transitions into it instead of out of it.
+    #[arg(long)]
+    pub reverse: bool,
+    /// Domain or entrypoint types left out (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Answer many queries: a file of `SOURCE TARGET` lines; prints one JSON line each
+    /// with a shortest path (`null` for none).
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a Graphviz graph instead of text.
+    #[arg(long)]
+    pub dot: bool,
+    /// Also draw the graph as SVG into this file (needs Graphviz's `dot`).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+/// A policy read for an analysis, with the types to leave out (by index).
+pub(super) struct Loaded {
+    pub db: PolicyDb,
+    pub exclude: Vec<TypeId>,
+}
+
+/// Reads the policy and resolves the excluded names; the exit code on failure (after
+/// a message).
+pub(super) fn load(file: &Path, exclude: &[String]) -> Result<Loaded, i32> {
+    let db = match super::read_policy(file) {
+        Ok(p) => p.db,
+        Err(e) => {
+            crate::io::eprintln!("flaskc: error: {e}");
+            return Err(e.code());
+        }
+    };
+    let mut ids = Vec::new();
+    for n in exclude {
+        match type_id(&db, n) {
+            Some(id) => ids.push(id),
+            None => {
+                crate::io::eprintln!("flaskc: error: no type or attribute `{n}` in the policy");
+                return Err(2);
+            }
+        }
+    }
+    Ok(Loaded { db, exclude: ids })
+}
+
+/// A name quoted for Graphviz.
+pub(super) fn dot_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Draws a Graphviz graph as SVG with `dot -Tsvg`.
+pub(super) fn write_svg(dot: &str, out: &Path) -> Result<(), String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .arg("-o")
+        .arg(out)
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run Graphviz `dot` (apt-get install graphviz): {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| format!("writing to `dot`: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("`dot`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`dot` failed ({status})"))
+    }
+}
+
+/// Runs `flaskc transitions` and returns the exit code.
+pub fn run(args: &TransitionsArgs) -> i32 {
+    let Loaded { db, exclude: ids } = match load(&args.file, &args.exclude) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let expanded = db.type_expansions();
+    let mut exclude = vec![false; db.types.len()];
+    for id in ids {
+        exclude[id.index()] = true;
+        for t in expanded[id.index()].iter() {
+            exclude[t as usize] = true;
+        }
+    }
+    let graph = transitions::build(&db);
+    let names = Names::new(&db);
+    let r = Render {
+        names: &names,
+        graph: &graph,
+        exclude: &exclude,
+    };
+    if let Some(pairs) = &args.pairs {
+        return match r.pairs(pairs) {
+            Ok(text) => super::print_text(0, &text),
+            Err(e) => {
+                crate::io::eprintln!("flaskc: error: {e}");
+                2
+            }
+        };
+    }
+    let id = |n: &Option<String>| -> Result<Option<TypeId>, String> {
+        n.as_deref()
+            .map(|n| type_id(&db, n).ok_or_else(|| format!("no type `{n}` in the policy")))
+            .transpose()
+    };
+    let edges: Vec<&Transition> = match (id(&args.source), id(&args.target)) {
+        (Ok(None), Ok(None)) => graph
+            .edges()
+            .filter(|e| graph.edge(e.from, e.to, &exclude).is_some())
+            .collect(),
+        (Ok(Some(s)), Ok(None)) => graph.from(s, args.reverse, &exclude),
+        (Ok(Some(s)), Ok(Some(t))) => graph
+            .shortest_path(s, t, &exclude)
+            .unwrap_or_default()
+            .windows(2)
+            .filter_map(|w| graph.edge(w[0], w[1], &exclude))
+            .collect(),
+        (Ok(None), Ok(Some(_))) => {
+            crate::io::eprintln!("flaskc: error: --target needs --source");
+            return 2;
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            crate::io::eprintln!("flaskc: error: {e}");
+            return 2;
+        }
+    };
+    if let Some(svg) = &args.svg {
+        if let Err(e) = write_svg(&r.dot(&edges), svg) {
+            crate::io::eprintln!("flaskc: error: {e}");
+            return 2;
+        }
+    }
+    let out = if args.json {
+        let v: Vec<Value> = edges.iter().map(|e| r.json(e)).collect();
+        format!("{:#}\n", Value::Array(v))
+    } else if args.dot {
+        r.dot(&edges)
+    } else {
+        r.text(&edges)
+    };
+    super::print_text(0, &out)
+}
+
+struct Render<'a> {
+    names: &'a Names<'a>,
+    graph: &'a TransitionGraph,
+    exclude: &'a [bool],
+}
+
+impl Render<'_> {
+    fn name(&self, id: TypeId) -> &str {
+        self.names.ty(id.value()).unwrap_or("?")
+    }
+
+    /// Each reason as (label, rule lines).
+    fn reasons(&self, e: &Transition) -> Vec<(String, Vec<String>)> {
+        e.reasons
+            .iter()
+            .map(|r| {
+                let label = match r.via {
+                    Some(v) => format!("{} {}", r.what, self.name(v)),
+                    None => r.what.to_owned(),
+                };
+                let rules = r
+                    .rules
+                    .iter()
+                    .filter_map(|o| rule(self.names, *o).map(|x| x.to_string()))
+                    .collect();
+                (label, rules)
+            })
+            .collect()
+    }
+
+    fn json(&self, e: &Transition) -> Value {
+        let reasons: Vec<Value> = self
+            .reasons(e)
+            .into_iter()
+            .map(|(what, rules)| json!({"what": what, "rules": rules}))
+            .collect();
+        json!({"from": self.name(e.from), "to": self.name(e.to), "reasons": reasons})
+    }
+
+    fn text(&self, edges: &[&Transition]) -> String {
+        let mut out = String::new();
+        if edges.is_empty() {
+            out.push_str("No domain transition.\n");
+        }
+        for e in edges {
+            let _ = writeln!(out, "{} -> {}", self.name(e.from), self.name(e.to));
+            for (what, rules) in self.reasons(e) {
+                let _ = writeln!(out, "  {what}:");
+                for r in rules {
+                    let _ = writeln!(out, "      {r}");
+                }
+            }
+        }
+        out
+    }
+
+    fn dot(&self, edges: &[&Transition]) -> String {
+        let mut out = String::from("digraph transitions {\n  node [shape=box];\n");
+        for e in edges {
+            let label: Vec<&str> = e.reasons.iter().map(|r| r.what).collect();
+            let mut label = label;
+            label.dedup();
+            let _ = writeln!(
+                out,
+                "  {} -> {} [label={}];",
+                dot_quote(self.name(e.from)),
+                dot_quote(self.name(e.to)),
+                dot_quote(&label.join(", "))
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    fn pairs(&self, file: &Path) -> Result<String, String> {
+        let db = self.names.db();
+        let text = crate::io::read_text(file)
+            .map_err(|e| format!("{}: {e}", crate::io::input_name(file)))?;
+        let mut out = String::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let mut it = line.split_whitespace();
+            let (Some(s), Some(t)) = (it.next(), it.next()) else {
+                return Err(format!("{}: expected `SOURCE TARGET`: {line}", file.display()));
+            };
+            let id = |n: &str| type_id(db, n).ok_or_else(|| format!("no type `{n}` in the policy"));
+            let path = self
+                .graph
+                .shortest_path(id(s)?, id(t)?, self.exclude)
+                .map(|p| p.iter().map(|&x| self.name(x).to_owned()).collect::<Vec<_>>());
+            let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
+        }
+        Ok(out)
+    }
+}
