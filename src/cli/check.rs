@@ -6,9 +6,8 @@
 //! object per line (`--message-format json`). Exit code 0 when clean, 1 when any file has
 //! errors, 2 when a file cannot be read.
 
-use super::compile::{lower_file, Request};
-use crate::source::{FileId, SourceFile, SourceMap};
-use crate::{binary, policydb, sema, syntax};
+use super::compile::emit;
+use crate::{binary, policydb, project, syntax};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -76,26 +75,30 @@ fn infer(text: &str) -> (policydb::Target, bool) {
     (target, mls)
 }
 
-/// Compiles one policy.conf already in `map` without writing it, printing its diagnostics;
-/// whether it is free of errors.
-fn check_conf(map: &mut SourceMap, file: FileId, args: &CheckArgs) -> bool {
-    let (target, mls) = infer(&map.file(file).text);
-    let req = Request {
-        sema: sema::Options {
-            target: match args.target {
-                Some(Target::Xen) => policydb::Target::Xen,
-                Some(Target::Selinux) => policydb::Target::Selinux,
-                None => target,
-            },
-            mls: args.mls || (args.target.is_none() && mls),
-            handle_unknown: Default::default(),
-        },
-        version: None,
-        werror: false,
-        sort_ocontexts: false,
-        json: args.message_format == MessageFormat::Json,
+/// Compiles one policy.conf without writing it, printing its diagnostics; whether it is
+/// free of errors.
+fn check_conf(name: String, text: String, args: &CheckArgs) -> bool {
+    let (target, mls) = infer(&text);
+    let target = match args.target {
+        Some(Target::Xen) => policydb::Target::Xen,
+        Some(Target::Selinux) => policydb::Target::Selinux,
+        None => target,
     };
-    lower_file(map, file, &req, None, &|d, _| d).is_some()
+    let mut opts = project::Options::new(target);
+    opts.sema.mls = args.mls || (args.target.is_none() && mls);
+    opts.for_writing = false;
+    let json = args.message_format == MessageFormat::Json;
+    match project::compile(name, text, &opts) {
+        Ok(outcome) => {
+            emit(&outcome.map, &outcome.diagnostics, json);
+            !outcome.failed()
+        }
+        // The default version always exists.
+        Err(e) => {
+            crate::io::eprintln!("error: {e}");
+            false
+        }
+    }
 }
 
 /// Reads binary policies and prints why the reader or Xen 4.22's loader would refuse each;
@@ -128,7 +131,6 @@ pub fn run(args: CheckArgs) -> i32 {
     if args.binary {
         return check_binaries(&args.files);
     }
-    let mut map = SourceMap::new();
     let mut failed = false;
     let stderr = std::io::stderr();
     for path in &args.files {
@@ -165,8 +167,7 @@ pub fn run(args: CheckArgs) -> i32 {
                 return 2;
             }
         };
-        let file = map.add(SourceFile::new(path.display().to_string(), text));
-        failed |= !check_conf(&mut map, file, &args);
+        failed |= !check_conf(path.display().to_string(), text, &args);
     }
     i32::from(failed)
 }
