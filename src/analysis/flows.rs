@@ -216,7 +216,10 @@ impl FlowGraph {
                     path.push(at);
                 }
                 path.reverse();
-                return path.into_iter().map(|i| TypeId::from_index(i as usize)).collect();
+                return path
+                    .into_iter()
+                    .map(|i| TypeId::from_index(i as usize))
+                    .collect();
             }
             for (v, _) in self.edges(u, filter) {
                 if prev[v as usize] == u32::MAX {
@@ -246,7 +249,15 @@ impl FlowGraph {
         let mut on_path = vec![false; self.out.len()];
         let mut path = vec![s];
         on_path[s as usize] = true;
-        self.dfs(t, max_len, filter, limit, &mut path, &mut on_path, &mut found);
+        self.dfs(
+            t,
+            max_len,
+            filter,
+            limit,
+            &mut path,
+            &mut on_path,
+            &mut found,
+        );
         found.sort_by_key(Vec::len);
         found
             .into_iter()
@@ -382,13 +393,19 @@ sid xen u:object_r:a
         let g = build(&db, &map, &Booleans::All);
         let f = Filter::new(&db);
         // a reads c's memory: c -> a; c signals d: c -> d; d writes a (when locked).
-        assert_eq!(g.shortest_path(id("c"), id("a"), &f), Some(vec![id("c"), id("a")]));
+        assert_eq!(
+            g.shortest_path(id("c"), id("a"), &f),
+            Some(vec![id("c"), id("a")])
+        );
         assert_eq!(
             g.shortest_path(id("d"), id("b"), &f),
             None,
             "nothing flows into b"
         );
-        assert_eq!(g.shortest_path(id("c"), id("d"), &f).map(|p| p.len()), Some(2));
+        assert_eq!(
+            g.shortest_path(id("c"), id("d"), &f).map(|p| p.len()),
+            Some(2)
+        );
         let step = g.step(id("d"), id("a")).unwrap();
         assert_eq!(step.weight, 10);
         assert_eq!(step.rules.len(), 1);

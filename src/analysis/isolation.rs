@@ -164,7 +164,10 @@ pub fn check(db: &PolicyDb, map: &PermMap, goals: &[Assertion]) -> Vec<Diagnosti
         for n in unknown {
             out.push(Diagnostic::error(
                 "isolation-unknown-type",
-                format!("isolation goal of `{}` names `{n}`, which the policy lacks", g.ty),
+                format!(
+                    "isolation goal of `{}` names `{n}`, which the policy lacks",
+                    g.ty
+                ),
             ));
         }
         let mut filter = Filter::new(db);

@@ -402,7 +402,10 @@ impl TransitionGraph {
                     path.push(prev[last as usize]);
                 }
                 path.reverse();
-                return path.into_iter().map(|i| TypeId::from_index(i as usize)).collect();
+                return path
+                    .into_iter()
+                    .map(|i| TypeId::from_index(i as usize))
+                    .collect();
             }
             for &v in self.out.get(u as usize).into_iter().flatten() {
                 let (Some(a), Some(b)) = (
@@ -460,8 +463,12 @@ sid xen u:object_r:dom0_t
         );
         assert!(g.edge(id("build_t"), id("other_t"), &none).is_none());
         let e = g.edge(id("build_t"), id("guest_t"), &none).unwrap();
-        let whats: Vec<(&str, Option<TypeId>)> = e.reasons.iter().map(|r| (r.what, r.via)).collect();
-        assert_eq!(whats, [("transition", None), ("relabel by", Some(id("dom0_t")))]);
+        let whats: Vec<(&str, Option<TypeId>)> =
+            e.reasons.iter().map(|r| (r.what, r.via)).collect();
+        assert_eq!(
+            whats,
+            [("transition", None), ("relabel by", Some(id("dom0_t")))]
+        );
         assert!(g.edge(id("dom0_t"), id("dom0_t_self"), &none).is_some());
     }
 }

@@ -144,11 +144,20 @@ pub fn run(args: &FlowsArgs) -> i32 {
     };
     let paths: Vec<Vec<TypeId>> = match (target, args.all_paths) {
         (Some(t), Some(n)) => graph.all_paths(source, t, n, &filter, args.limit),
-        (Some(t), None) => graph.shortest_path(source, t, &filter).into_iter().collect(),
+        (Some(t), None) => graph
+            .shortest_path(source, t, &filter)
+            .into_iter()
+            .collect(),
         (None, _) => graph
             .direct(source, !args.inward, &filter)
             .into_iter()
-            .map(|(o, _)| if args.inward { vec![o, source] } else { vec![source, o] })
+            .map(|(o, _)| {
+                if args.inward {
+                    vec![o, source]
+                } else {
+                    vec![source, o]
+                }
+            })
             .collect(),
     };
     let steps: Vec<Vec<Step>> = paths.iter().map(|p| graph.steps(p)).collect();
@@ -257,7 +266,10 @@ impl Query<'_> {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let mut it = line.split_whitespace();
             let (Some(s), Some(t)) = (it.next(), it.next()) else {
-                return Err(format!("{}: expected `SOURCE TARGET`: {line}", file.display()));
+                return Err(format!(
+                    "{}: expected `SOURCE TARGET`: {line}",
+                    file.display()
+                ));
             };
             let id = |n: &str| {
                 crate::analysis::type_id(self.db, n)
@@ -266,7 +278,11 @@ impl Query<'_> {
             let path = self
                 .graph
                 .shortest_path(id(s)?, id(t)?, self.filter)
-                .map(|p| p.iter().map(|&x| self.name(x).to_owned()).collect::<Vec<_>>());
+                .map(|p| {
+                    p.iter()
+                        .map(|&x| self.name(x).to_owned())
+                        .collect::<Vec<_>>()
+                });
             let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
         }
         Ok(out)

@@ -255,13 +255,20 @@ impl Render<'_> {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let mut it = line.split_whitespace();
             let (Some(s), Some(t)) = (it.next(), it.next()) else {
-                return Err(format!("{}: expected `SOURCE TARGET`: {line}", file.display()));
+                return Err(format!(
+                    "{}: expected `SOURCE TARGET`: {line}",
+                    file.display()
+                ));
             };
             let id = |n: &str| type_id(db, n).ok_or_else(|| format!("no type `{n}` in the policy"));
             let path = self
                 .graph
                 .shortest_path(id(s)?, id(t)?, self.exclude)
-                .map(|p| p.iter().map(|&x| self.name(x).to_owned()).collect::<Vec<_>>());
+                .map(|p| {
+                    p.iter()
+                        .map(|&x| self.name(x).to_owned())
+                        .collect::<Vec<_>>()
+                });
             let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
         }
         Ok(out)

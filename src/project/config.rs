@@ -1,4 +1,5 @@
-//! A tree's `flaskc.toml`: where the hypervisor's files are and where the binary goes.
+//! A tree's `flaskc.toml`: where the hypervisor's files are, where the binary goes, and
+//! the isolation goals the policy must meet.
 
 use super::fs::FileSystem;
 use std::path::Path;
@@ -11,6 +12,8 @@ pub struct TreeConfig {
     pub hypervisor_policy: Option<String>,
     /// The default output file, relative to the tree.
     pub output: Option<String>,
+    /// The isolation goals (`[[isolation]]` tables) the built policy must meet.
+    pub isolation: Vec<crate::analysis::isolation::Assertion>,
 }
 
 /// Reads the `flaskc.toml` of the tree at `dir`, if there is one.
@@ -34,12 +37,14 @@ pub fn read(dir: &Path, fs: &dyn FileSystem) -> Result<TreeConfig, String> {
         }
     };
     for k in table.keys() {
-        if !matches!(k.as_str(), "hypervisor_policy" | "output") {
+        if !matches!(k.as_str(), "hypervisor_policy" | "output" | "isolation") {
             return Err(format!("{}: unknown key `{k}`", path.display()));
         }
     }
     Ok(TreeConfig {
         hypervisor_policy: get("hypervisor_policy")?,
         output: get("output")?,
+        isolation: crate::analysis::isolation::parse(&table)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
     })
 }

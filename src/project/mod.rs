@@ -164,6 +164,10 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     let checked = opts.for_writing.then_some(version);
     let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap);
     diags.extend(lowered);
+    if let Some(db) = db.as_ref().filter(|_| !cfg.isolation.is_empty()) {
+        let map = crate::analysis::permmap::xen();
+        diags.extend(crate::analysis::isolation::check(db, &map, &cfg.isolation));
+    }
     Ok(finish(map, diags, db, version, Some(expanded), opts))
 }
 
