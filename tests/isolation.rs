@@ -52,6 +52,16 @@ fn an_extra_interface_call_breaks_a_goal_with_its_path() {
         stderr.contains("allow introspection_t isolated_domU_t:mmu { map_read pageinfo stat };"),
         "{stderr}"
     );
+    // Each rule at its statement, and the interface call that wrote it.
+    assert!(
+        stderr.contains("219 │ allow $1 $2:mmu { map_read stat pageinfo };"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("in expansion of macro `inspect_domain` called at modules/isolated_domU.te:"),
+        "{stderr}"
+    );
 }
 
 #[test]

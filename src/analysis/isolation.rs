@@ -20,6 +20,13 @@ use super::permmap::PermMap;
 use super::{rule, type_id, Booleans};
 use crate::diag::Diagnostic;
 use crate::policydb::{Ebitmap, Names, PolicyDb, TypeFlavor, TypeId};
+use crate::query::search::Rule;
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+
+/// Where the statements behind a rule were written (empty when unknown, as for a policy
+/// read from a binary).
+pub type Locate<'a> = &'a dyn Fn(&Rule) -> Vec<(FileId, Span)>;
 
 /// Which way information must not go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,8 +139,13 @@ fn parse_one(t: &toml::Table) -> Result<Assertion, String> {
 const MAX_REPORTED: usize = 10;
 
 /// Checks the goals against a policy: one `isolation-violated` error per offending pair
-/// (at most [`MAX_REPORTED`] a goal), `isolation-unknown-type` for names the policy lacks.
-pub fn check(db: &PolicyDb, map: &PermMap, goals: &[Assertion]) -> Vec<Diagnostic> {
+/// (at most `MAX_REPORTED` a goal), `isolation-unknown-type` for names the policy lacks.
+pub fn check(
+    db: &PolicyDb,
+    map: &PermMap,
+    goals: &[Assertion],
+    locate: Locate<'_>,
+) -> Vec<Diagnostic> {
     if goals.is_empty() {
         return Vec::new();
     }
@@ -192,7 +204,7 @@ pub fn check(db: &PolicyDb, map: &PermMap, goals: &[Assertion]) -> Vec<Diagnosti
                 if !offends || reported >= MAX_REPORTED {
                     continue;
                 }
-                if let Some(d) = violation(db, &graph, &filter, g, s, t) {
+                if let Some(d) = violation(db, &graph, &filter, g, (s, t), locate) {
                     out.push(d);
                     reported += 1;
                 }
@@ -208,8 +220,8 @@ fn violation(
     graph: &FlowGraph,
     filter: &Filter,
     g: &Assertion,
-    s: u32,
-    t: u32,
+    (s, t): (u32, u32),
+    locate: Locate<'_>,
 ) -> Option<Diagnostic> {
     let (s, t) = (
         TypeId::from_index(s as usize)?,
@@ -235,21 +247,101 @@ fn violation(
     )
     .note(format!("path: {}", route.join(" -> ")));
     for step in graph.steps(&path) {
-        let rules: Vec<String> = step
+        let rules: Vec<Rule> = step
             .rules
             .iter()
-            .filter_map(|(o, _)| rule(&names, *o).map(|r| r.to_string()))
+            .filter_map(|(o, _)| rule(&names, *o))
             .collect();
+        let texts: Vec<String> = rules.iter().map(Rule::to_string).collect();
+        let what = format!("{} -> {}", name(step.from), name(step.to));
         d = d.note(format!(
-            "{} -> {} (weight {}): {}",
-            name(step.from),
-            name(step.to),
+            "{what} (weight {}): {}",
             step.weight,
-            rules.join(" ")
+            texts.join(" ")
         ));
+        for r in &rules {
+            for (file, span) in locate(r).into_iter().take(2) {
+                d = d.secondary(file, span, format!("{what}: {r}"));
+            }
+        }
     }
     if !g.trusted.is_empty() {
         d = d.note(format!("trusted (not on paths): {}", g.trusted.join(", ")));
     }
     Some(d)
+}
+
+/// The spans of the `allow` statements of a parsed policy that can give `rule` (its
+/// source, target, class and one of its permissions named, or written as `*`, `~`, `self`),
+/// in text order.
+pub fn locate_rule(policy: &ast::Policy, rule: &Rule) -> Vec<Span> {
+    let mut out = Vec::new();
+    visit(&policy.items, rule, &mut out);
+    out
+}
+
+fn visit(items: &[ast::Item], rule: &Rule, out: &mut Vec<Span>) {
+    for item in items {
+        match &item.kind {
+            ast::ItemKind::AvRule {
+                kind: ast::AvRuleKind::Allow,
+                source,
+                target,
+                classes,
+                perms,
+            } if rule.kind == "allow" => {
+                let names = |set: &ast::Set, name: &str| {
+                    set.star
+                        || set.complement
+                        || set.items.iter().any(|i| !i.negated && i.name.name == name)
+                };
+                let target_ok = names(target, &rule.target)
+                    || (rule.source == rule.target && names(target, "self"));
+                let perm_ok = rule.perms.iter().any(|p| names(perms, p));
+                if names(source, &rule.source)
+                    && target_ok
+                    && names(classes, &rule.class)
+                    && perm_ok
+                {
+                    out.push(item.span);
+                }
+            }
+            ast::ItemKind::If {
+                then_items,
+                else_items,
+                ..
+            }
+            | ast::ItemKind::Optional {
+                items: then_items,
+                else_items,
+            } => {
+                visit(then_items, rule, out);
+                visit(else_items.as_deref().unwrap_or_default(), rule, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn goals(text: &str) -> Result<Vec<Assertion>, String> {
+        parse(&text.parse::<toml::Table>().unwrap())
+    }
+
+    #[test]
+    fn goals_parse_with_defaults_and_refuse_unknown_keys() {
+        let g = goals("[[isolation]]\ntype = \"a\"\nmust_not_reach = [\"b\"]\n").unwrap();
+        assert_eq!(g[0].direction, Direction::Both);
+        assert_eq!(g[0].min_weight, 1);
+        assert_eq!(g[0].may_reach, None);
+        let e = goals("[[isolation]]\ntype = \"a\"\nmust_not = [\"b\"]\n").unwrap_err();
+        assert_eq!(e, "isolation #1: unknown key `must_not`");
+        let e = goals("[[isolation]]\ntype = \"a\"\n").unwrap_err();
+        assert!(e.contains("must_not_reach"), "{e}");
+        let e = goals("[[isolation]]\ntype = \"a\"\nmay_reach = []\nmin_weight = 11\n");
+        assert!(e.unwrap_err().contains("min_weight"));
+    }
 }

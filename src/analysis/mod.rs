@@ -5,7 +5,7 @@
 //! Like `query`, everything here is a pure function of a policy (usually read from a
 //! binary) that returns plain data; `cli` renders it. The semantics follow setools'
 //! `InfoFlowAnalysis` and `DomainTransitionAnalysis`, so both tools give the same answers
-//! on the same policy and map (`tests/analysis_setools.rs` compares them).
+//! on the same policy and map (`tests/analysis/setools_compare.py` compares them).
 
 pub mod flows;
 pub mod isolation;

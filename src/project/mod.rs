@@ -165,10 +165,28 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap);
     diags.extend(lowered);
     if let Some(db) = db.as_ref().filter(|_| !cfg.isolation.is_empty()) {
-        let map = crate::analysis::permmap::xen();
-        diags.extend(crate::analysis::isolation::check(db, &map, &cfg.isolation));
+        diags.extend(remap(isolation(db, &cfg, &mut map, conf), &map));
     }
     Ok(finish(map, diags, db, version, Some(expanded), opts))
+}
+
+/// The tree's isolation goals checked against its compiled policy, each rule of a
+/// path labelled at its statement in the expanded text.
+fn isolation(
+    db: &PolicyDb,
+    cfg: &TreeConfig,
+    map: &mut SourceMap,
+    conf: FileId,
+) -> Vec<Diagnostic> {
+    use crate::analysis::{isolation, permmap};
+    let (ast, _) = crate::syntax::parse(map, conf);
+    let locate = |r: &crate::query::search::Rule| {
+        isolation::locate_rule(&ast, r)
+            .into_iter()
+            .map(|span| (conf, span))
+            .collect()
+    };
+    isolation::check(db, &permmap::xen(), &cfg.isolation, &locate)
 }
 
 /// Applies `-E` and keeps the database only when nothing is an error.
