@@ -133,3 +133,22 @@ fn flows_and_transitions_print_json_and_dot() {
         "{text}"
     );
 }
+
+#[test]
+fn flows_on_a_tree_show_where_each_rule_was_written() {
+    let out = flaskc()
+        .args(["flows", "policy", "-s", "domU_t", "-t", "dom0_t"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("Flow 1 (1 steps):\n  domU_t -> dom0_t (weight 10)\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n          at modules/xen.if:"), "{text}");
+}

@@ -2,7 +2,7 @@
 //! [`crate::analysis::flows`], as text, JSON or Graphviz.
 
 use super::explain::BoolArgs;
-use super::transitions::{dot_quote, load, write_svg, Loaded};
+use super::transitions::{dot_quote, load, write_svg, Loaded, TreeSource};
 use crate::analysis::flows::{self, Filter, FlowGraph, Step};
 use crate::analysis::permmap::{self, PermMap};
 use crate::analysis::{rule, Booleans};
@@ -15,7 +15,8 @@ use std::path::PathBuf;
 /// Arguments of `flaskc flows`.
 #[derive(Debug, Args)]
 pub struct FlowsArgs {
-    /// The binary policy file.
+    /// The binary policy file, or a policy tree (built first; rules then show where they
+    /// were written).
     pub file: PathBuf,
     /// Where information comes from (without --target: the flows out of it).
     #[arg(short = 's', long)]
@@ -81,7 +82,11 @@ fn perm_map(args: &FlowsArgs, db: &PolicyDb) -> Result<PermMap, String> {
 
 /// Runs `flaskc flows` and returns the exit code.
 pub fn run(args: &FlowsArgs) -> i32 {
-    let Loaded { db, exclude } = match load(&args.file, &args.exclude) {
+    let Loaded {
+        db,
+        exclude,
+        source,
+    } = match load(&args.file, &args.exclude) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -113,6 +118,7 @@ pub fn run(args: &FlowsArgs) -> i32 {
         graph: &graph,
         filter: &filter,
         names: Names::new(&db),
+        source: source.as_ref(),
     };
     if let Some(pairs) = &args.pairs {
         return match q.pairs(pairs) {
@@ -184,6 +190,7 @@ struct Query<'a> {
     graph: &'a FlowGraph,
     filter: &'a Filter,
     names: Names<'a>,
+    source: Option<&'a TreeSource>,
 }
 
 impl Query<'_> {
@@ -191,10 +198,15 @@ impl Query<'_> {
         self.names.ty(id.value()).unwrap_or("?")
     }
 
-    fn rules(&self, step: &Step) -> Vec<String> {
+    /// The rules of a step as text, each with where it was written (for a tree).
+    fn rules(&self, step: &Step) -> Vec<(String, Vec<String>)> {
         step.rules
             .iter()
-            .filter_map(|(o, _)| rule(&self.names, *o).map(|r| r.to_string()))
+            .filter_map(|(o, _)| rule(&self.names, *o))
+            .map(|r| {
+                let at = self.source.map(|s| s.lines(&r)).unwrap_or_default();
+                (r.to_string(), at)
+            })
             .collect()
     }
 
@@ -206,7 +218,9 @@ impl Query<'_> {
                     "from": self.name(s.from),
                     "to": self.name(s.to),
                     "weight": s.weight,
-                    "rules": self.rules(s),
+                    "rules": self.rules(s).into_iter().map(|(rule, at)| {
+                        json!({"rule": rule, "at": at})
+                    }).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -228,8 +242,11 @@ impl Query<'_> {
                     self.name(s.to),
                     s.weight
                 );
-                for r in self.rules(s) {
+                for (r, at) in self.rules(s) {
                     let _ = writeln!(out, "      {r}");
+                    for a in at {
+                        let _ = writeln!(out, "          at {a}");
+                    }
                 }
             }
         }

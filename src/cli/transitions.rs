@@ -2,9 +2,14 @@
 //! [`crate::analysis::transitions`], as text, JSON, Graphviz or SVG. Also the policy
 //! loading and graph output that `flaskc flows` shares.
 
+use crate::analysis::isolation::locate_rule;
 use crate::analysis::transitions::{self, Transition, TransitionGraph};
 use crate::analysis::{rule, type_id};
-use crate::policydb::{Names, PolicyDb, TypeId};
+use crate::policydb::{Names, PolicyDb, Target, TypeId};
+use crate::query::search::Rule;
+use crate::source::{SourceFile, SourceMap};
+use crate::syntax::ast;
+use crate::{m4, project};
 use clap::Args;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -13,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `flaskc transitions`.
 #[derive(Debug, Args)]
 pub struct TransitionsArgs {
-    /// The binary policy file.
+    /// The binary policy file, or a policy tree (built first).
     pub file: PathBuf,
     /// The domain type to start from (without it: every transition).
     #[arg(short = 's', long)]
@@ -46,18 +51,75 @@ pub struct TransitionsArgs {
 pub(super) struct Loaded {
     pub db: PolicyDb,
     pub exclude: Vec<TypeId>,
+    /// For a tree: where its rules were written.
+    pub source: Option<TreeSource>,
 }
 
-/// Reads the policy and resolves the excluded names; the exit code on failure (after
-/// a message).
-pub(super) fn load(file: &Path, exclude: &[String]) -> Result<Loaded, i32> {
-    let db = match super::read_policy(file) {
-        Ok(p) => p.db,
+/// A built tree's expanded text, parsed, to find the statements behind a rule.
+pub(super) struct TreeSource {
+    ast: ast::Policy,
+    expanded: m4::Expanded,
+}
+
+impl TreeSource {
+    /// `FILE:LINE` of each statement that can give the rule, with the outermost macro
+    /// call that wrote it (`modules/xen.if:219 (inspect_domain at modules/x.te:38)`).
+    pub(super) fn lines(&self, rule: &Rule) -> Vec<String> {
+        let e = &self.expanded;
+        locate_rule(&self.ast, rule)
+            .into_iter()
+            .filter_map(|span| {
+                let o = e.origin_at(span.start as usize)?;
+                let at = format!("{}:{}", e.file_name(o.file), o.line);
+                Some(match e.chain(o).last() {
+                    Some(call) => format!(
+                        "{at} ({} at {}:{})",
+                        call.name,
+                        e.file_name(call.call_file),
+                        call.call_line
+                    ),
+                    None => at,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Builds a tree (its isolation goals left unchecked) or reads a binary.
+fn read(file: &Path) -> Result<(PolicyDb, Option<TreeSource>), i32> {
+    if !file.is_dir() {
+        return match super::read_policy(file) {
+            Ok(p) => Ok((p.db, None)),
+            Err(e) => {
+                crate::io::eprintln!("flaskc: error: {e}");
+                Err(e.code())
+            }
+        };
+    }
+    let mut opts = project::Options::new(Target::Xen);
+    opts.for_writing = false;
+    opts.isolation = false;
+    let outcome = match project::build_tree(file, &opts, &project::fs::RealFs) {
+        Ok(o) => o,
         Err(e) => {
-            crate::io::eprintln!("flaskc: error: {e}");
-            return Err(e.code());
+            crate::io::eprintln!("flaskc: {e}");
+            return Err(2);
         }
     };
+    let (Some(db), Some(expanded)) = (outcome.db, outcome.expanded) else {
+        super::compile::emit(&outcome.map, &outcome.diagnostics, false);
+        return Err(1);
+    };
+    let mut map = SourceMap::new();
+    let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
+    let (ast, _) = crate::syntax::parse(&mut map, conf);
+    Ok((db, Some(TreeSource { ast, expanded })))
+}
+
+/// Reads the policy (a binary, or a tree it builds) and resolves the excluded names; the
+/// exit code on failure (after a message).
+pub(super) fn load(file: &Path, exclude: &[String]) -> Result<Loaded, i32> {
+    let (db, source) = read(file)?;
     let mut ids = Vec::new();
     for n in exclude {
         match type_id(&db, n) {
@@ -68,7 +130,11 @@ pub(super) fn load(file: &Path, exclude: &[String]) -> Result<Loaded, i32> {
             }
         }
     }
-    Ok(Loaded { db, exclude: ids })
+    Ok(Loaded {
+        db,
+        exclude: ids,
+        source,
+    })
 }
 
 /// A name quoted for Graphviz.
@@ -102,7 +168,9 @@ pub(super) fn write_svg(dot: &str, out: &Path) -> Result<(), String> {
 
 /// Runs `flaskc transitions` and returns the exit code.
 pub fn run(args: &TransitionsArgs) -> i32 {
-    let Loaded { db, exclude: ids } = match load(&args.file, &args.exclude) {
+    let Loaded {
+        db, exclude: ids, ..
+    } = match load(&args.file, &args.exclude) {
         Ok(l) => l,
         Err(code) => return code,
     };

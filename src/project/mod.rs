@@ -51,6 +51,9 @@ pub struct Options {
     /// Check what the chosen version and Xen's loader can take, as a build that writes
     /// the binary must.
     pub for_writing: bool,
+    /// Check the tree's isolation goals (`[[isolation]]` in `flaskc.toml`); the analysis
+    /// commands turn this off to look at a tree that breaks them.
+    pub isolation: bool,
 }
 
 impl Options {
@@ -67,6 +70,7 @@ impl Options {
             sort_ocontexts: false,
             defines: Vec::new(),
             for_writing: true,
+            isolation: true,
         }
     }
 }
@@ -164,7 +168,10 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     let checked = opts.for_writing.then_some(version);
     let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap);
     diags.extend(lowered);
-    if let Some(db) = db.as_ref().filter(|_| !cfg.isolation.is_empty()) {
+    if let Some(db) = db
+        .as_ref()
+        .filter(|_| opts.isolation && !cfg.isolation.is_empty())
+    {
         diags.extend(remap(isolation(db, &cfg, &mut map, conf), &map));
     }
     Ok(finish(map, diags, db, version, Some(expanded), opts))
