@@ -2,8 +2,8 @@
 //! [`crate::analysis::flows`], as text, JSON or Graphviz.
 
 use super::explain::BoolArgs;
-use super::transitions::{dot_quote, load, write_svg, Loaded, TreeSource};
-use crate::analysis::flows::{self, Filter, FlowGraph, Step};
+use super::transitions::{answer_pairs, dot_quote, load, Loaded, OutputArgs, TreeSource};
+use crate::analysis::flows::{self, Filter, Step};
 use crate::analysis::permmap::{self, PermMap};
 use crate::analysis::{rule, Booleans};
 use crate::policydb::{Names, PolicyDb, Target, TypeId};
@@ -53,15 +53,8 @@ pub struct FlowsArgs {
     /// with a shortest path (`null` for none).
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Print a Graphviz graph of the answer instead of text.
-    #[arg(long)]
-    pub dot: bool,
-    /// Also draw the answer's graph as SVG into this file (needs Graphviz's `dot`).
-    #[arg(long, value_name = "FILE")]
-    pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The permission map a run uses.
@@ -114,20 +107,11 @@ pub fn run(args: &FlowsArgs) -> i32 {
         filter.exclude(&db, id);
     }
     let q = Query {
-        db: &db,
-        graph: &graph,
-        filter: &filter,
         names: Names::new(&db),
         source: source.as_ref(),
     };
     if let Some(pairs) = &args.pairs {
-        return match q.pairs(pairs) {
-            Ok(text) => super::print_text(0, &text),
-            Err(e) => {
-                crate::io::eprintln!("flaskc: error: {e}");
-                2
-            }
-        };
+        return answer_pairs(pairs, &db, &|s, t| graph.shortest_path(s, t, &filter));
     }
     let id = |n: &Option<String>| -> Result<Option<TypeId>, String> {
         n.as_deref()
@@ -167,28 +151,15 @@ pub fn run(args: &FlowsArgs) -> i32 {
             .collect(),
     };
     let steps: Vec<Vec<Step>> = paths.iter().map(|p| graph.steps(p)).collect();
-    if let Some(svg) = &args.svg {
-        if let Err(e) = write_svg(&q.dot(&steps), svg) {
-            crate::io::eprintln!("flaskc: error: {e}");
-            return 2;
-        }
-    }
-    let out = if args.json {
-        let v: Vec<Value> = steps.iter().map(|p| q.path_json(p)).collect();
-        format!("{:#}\n", Value::Array(v))
-    } else if args.dot {
-        q.dot(&steps)
-    } else {
-        q.text(&steps)
-    };
-    super::print_text(0, &out)
+    args.output.print(
+        || q.text(&steps),
+        || Value::Array(steps.iter().map(|p| q.path_json(p)).collect()),
+        || q.dot(&steps),
+    )
 }
 
 /// What the renderers need.
 struct Query<'a> {
-    db: &'a PolicyDb,
-    graph: &'a FlowGraph,
-    filter: &'a Filter,
     names: Names<'a>,
     source: Option<&'a TreeSource>,
 }
@@ -273,35 +244,5 @@ impl Query<'_> {
         }
         out.push_str("}\n");
         out
-    }
-
-    /// One JSON line per `SOURCE TARGET` line: the types of a shortest path, or null.
-    fn pairs(&self, file: &std::path::Path) -> Result<String, String> {
-        let text = crate::io::read_text(file)
-            .map_err(|e| format!("{}: {e}", crate::io::input_name(file)))?;
-        let mut out = String::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let mut it = line.split_whitespace();
-            let (Some(s), Some(t)) = (it.next(), it.next()) else {
-                return Err(format!(
-                    "{}: expected `SOURCE TARGET`: {line}",
-                    file.display()
-                ));
-            };
-            let id = |n: &str| {
-                crate::analysis::type_id(self.db, n)
-                    .ok_or_else(|| format!("no type or attribute `{n}` in the policy"))
-            };
-            let path = self
-                .graph
-                .shortest_path(id(s)?, id(t)?, self.filter)
-                .map(|p| {
-                    p.iter()
-                        .map(|&x| self.name(x).to_owned())
-                        .collect::<Vec<_>>()
-                });
-            let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
-        }
-        Ok(out)
     }
 }

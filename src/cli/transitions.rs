@@ -3,7 +3,7 @@
 //! loading and graph output that `flaskc flows` shares.
 
 use crate::analysis::isolation::locate_rule;
-use crate::analysis::transitions::{self, Transition, TransitionGraph};
+use crate::analysis::transitions::{self, Transition};
 use crate::analysis::{rule, type_id};
 use crate::policydb::{Names, PolicyDb, Target, TypeId};
 use crate::query::search::Rule;
@@ -36,15 +36,8 @@ pub struct TransitionsArgs {
     /// with a shortest path (`null` for none).
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Print a Graphviz graph instead of text.
-    #[arg(long)]
-    pub dot: bool,
-    /// Also draw the graph as SVG into this file (needs Graphviz's `dot`).
-    #[arg(long, value_name = "FILE")]
-    pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// A policy read for an analysis, with the types to leave out (by index).
@@ -137,6 +130,86 @@ pub(super) fn load(file: &Path, exclude: &[String]) -> Result<Loaded, i32> {
     })
 }
 
+/// How an answer is printed: text, JSON or Graphviz, and maybe drawn as SVG too.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a Graphviz graph instead of text.
+    #[arg(long)]
+    pub dot: bool,
+    /// Also draw the graph as SVG into this file (needs Graphviz's `dot`).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Prints the answer in the chosen form (after drawing the SVG); the exit code.
+    pub(super) fn print(
+        &self,
+        text: impl FnOnce() -> String,
+        json: impl FnOnce() -> Value,
+        dot: impl Fn() -> String,
+    ) -> i32 {
+        if let Some(svg) = &self.svg {
+            if let Err(e) = write_svg(&dot(), svg) {
+                crate::io::eprintln!("flaskc: error: {e}");
+                return 2;
+            }
+        }
+        let out = if self.json {
+            format!("{:#}\n", json())
+        } else if self.dot {
+            dot()
+        } else {
+            text()
+        };
+        super::print_text(0, &out)
+    }
+}
+
+/// Answers `--pairs FILE`: one JSON line per `SOURCE TARGET` line with the types of a
+/// shortest path (`null` for none); the exit code.
+pub(super) fn answer_pairs(
+    file: &Path,
+    db: &PolicyDb,
+    shortest: &dyn Fn(TypeId, TypeId) -> Option<Vec<TypeId>>,
+) -> i32 {
+    let names = Names::new(db);
+    let answer = || -> Result<String, String> {
+        let text = crate::io::read_text(file)
+            .map_err(|e| format!("{}: {e}", crate::io::input_name(file)))?;
+        let mut out = String::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let mut it = line.split_whitespace();
+            let (Some(s), Some(t)) = (it.next(), it.next()) else {
+                return Err(format!(
+                    "{}: expected `SOURCE TARGET`: {line}",
+                    file.display()
+                ));
+            };
+            let id = |n: &str| {
+                type_id(db, n).ok_or_else(|| format!("no type or attribute `{n}` in the policy"))
+            };
+            let path = shortest(id(s)?, id(t)?).map(|p| {
+                p.iter()
+                    .map(|x| names.ty(x.value()).unwrap_or("?"))
+                    .collect::<Vec<_>>()
+            });
+            let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
+        }
+        Ok(out)
+    };
+    match answer() {
+        Ok(text) => super::print_text(0, &text),
+        Err(e) => {
+            crate::io::eprintln!("flaskc: error: {e}");
+            2
+        }
+    }
+}
+
 /// A name quoted for Graphviz.
 pub(super) fn dot_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -184,19 +257,9 @@ pub fn run(args: &TransitionsArgs) -> i32 {
     }
     let graph = transitions::build(&db);
     let names = Names::new(&db);
-    let r = Render {
-        names: &names,
-        graph: &graph,
-        exclude: &exclude,
-    };
+    let r = Render { names: &names };
     if let Some(pairs) = &args.pairs {
-        return match r.pairs(pairs) {
-            Ok(text) => super::print_text(0, &text),
-            Err(e) => {
-                crate::io::eprintln!("flaskc: error: {e}");
-                2
-            }
-        };
+        return answer_pairs(pairs, &db, &|s, t| graph.shortest_path(s, t, &exclude));
     }
     let id = |n: &Option<String>| -> Result<Option<TypeId>, String> {
         n.as_deref()
@@ -224,27 +287,15 @@ pub fn run(args: &TransitionsArgs) -> i32 {
             return 2;
         }
     };
-    if let Some(svg) = &args.svg {
-        if let Err(e) = write_svg(&r.dot(&edges), svg) {
-            crate::io::eprintln!("flaskc: error: {e}");
-            return 2;
-        }
-    }
-    let out = if args.json {
-        let v: Vec<Value> = edges.iter().map(|e| r.json(e)).collect();
-        format!("{:#}\n", Value::Array(v))
-    } else if args.dot {
-        r.dot(&edges)
-    } else {
-        r.text(&edges)
-    };
-    super::print_text(0, &out)
+    args.output.print(
+        || r.text(&edges),
+        || Value::Array(edges.iter().map(|e| r.json(e)).collect()),
+        || r.dot(&edges),
+    )
 }
 
 struct Render<'a> {
     names: &'a Names<'a>,
-    graph: &'a TransitionGraph,
-    exclude: &'a [bool],
 }
 
 impl Render<'_> {
@@ -313,32 +364,5 @@ impl Render<'_> {
         }
         out.push_str("}\n");
         out
-    }
-
-    fn pairs(&self, file: &Path) -> Result<String, String> {
-        let db = self.names.db();
-        let text = crate::io::read_text(file)
-            .map_err(|e| format!("{}: {e}", crate::io::input_name(file)))?;
-        let mut out = String::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let mut it = line.split_whitespace();
-            let (Some(s), Some(t)) = (it.next(), it.next()) else {
-                return Err(format!(
-                    "{}: expected `SOURCE TARGET`: {line}",
-                    file.display()
-                ));
-            };
-            let id = |n: &str| type_id(db, n).ok_or_else(|| format!("no type `{n}` in the policy"));
-            let path = self
-                .graph
-                .shortest_path(id(s)?, id(t)?, self.exclude)
-                .map(|p| {
-                    p.iter()
-                        .map(|&x| self.name(x).to_owned())
-                        .collect::<Vec<_>>()
-                });
-            let _ = writeln!(out, "{}", json!({"source": s, "target": t, "path": path}));
-        }
-        Ok(out)
     }
 }
