@@ -100,7 +100,10 @@ fn read(file: &Path) -> Result<(PolicyDb, Option<TreeSource>), i32> {
         }
     };
     let (Some(db), Some(expanded)) = (outcome.db, outcome.expanded) else {
-        super::compile::emit(&outcome.map, &outcome.diagnostics, false);
+        crate::io::eprint!(
+            "{}",
+            crate::diag::render(&outcome.diagnostics, &outcome.map)
+        );
         return Err(1);
     };
     let mut map = SourceMap::new();
