@@ -4,8 +4,8 @@
 Usage: benches/flows_vs_setools.py POLICY [--map MAP] [--flaskc target/release/flaskc]
        [--pairs 1000]
 POLICY is a binary SELinux policy, e.g. refpolicy's standard policy that
-`tests/refpolicy.sh --keep DIR --types standard` leaves as DIR/standard.conf, compiled with
-`flaskc checkpolicy -U deny -o standard.bin DIR/standard.conf`. The pairs are sampled as
+`tests/refpolicy.sh --keep DIR --types standard` leaves as DIR/refpolicy-standard.conf, compiled with
+`flaskc checkpolicy -U deny -o standard.bin DIR/refpolicy-standard.conf`. The pairs are sampled as
 tests/analysis/setools_compare.py samples them (seed 18). Reports wall time of each side:
 flaskc is one process (read, graph, 1,000 queries); setools builds its graph once, then
 answers. Timing is reported, never asserted. Needs setools for /usr/bin/python3.
