@@ -90,3 +90,17 @@ pub fn build_starter(dir: &Path) -> PathBuf {
     assert!(built.success(), "the starter policy builds");
     bin
 }
+
+/// Drops the isolation goals from a copied tree's `flaskc.toml`, for tests that add
+/// rules breaking them on purpose (the goals are tested in tests/isolation.rs).
+pub fn without_isolation_goals(tree: &Path) {
+    let toml = tree.join("flaskc.toml");
+    if let Ok(text) = std::fs::read_to_string(&toml) {
+        let kept = text
+            .split("\n[[isolation]]")
+            .next()
+            .unwrap_or("")
+            .to_string();
+        std::fs::write(&toml, kept + "\n").expect("write flaskc.toml");
+    }
+}
