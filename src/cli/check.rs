@@ -7,7 +7,7 @@
 //! errors, 2 when a file cannot be read.
 
 use super::compile::emit;
-use crate::{binary, policydb, project, syntax};
+use crate::{binary, policydb, project};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -50,35 +50,10 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// The target and MLS-ness a policy's statements imply: Xen or SELinux object contexts,
-/// and `sensitivity` declarations.
-fn infer(text: &str) -> (policydb::Target, bool) {
-    use syntax::lexer::{tokens, Token as T};
-    let mut target = policydb::Target::Xen;
-    let mut mls = false;
-    for (_, t, _) in tokens(text).flatten() {
-        match t {
-            T::Sensitivity => mls = true,
-            T::Portcon
-            | T::Netifcon
-            | T::Nodecon
-            | T::Genfscon
-            | T::FsUseXattr
-            | T::FsUseTask
-            | T::FsUseTrans
-            | T::Fscon
-            | T::Ibpkeycon
-            | T::Ibendportcon => target = policydb::Target::Selinux,
-            _ => {}
-        }
-    }
-    (target, mls)
-}
-
 /// Compiles one policy.conf without writing it, printing its diagnostics; whether it is
 /// free of errors.
 fn check_conf(name: String, text: String, args: &CheckArgs) -> bool {
-    let (target, mls) = infer(&text);
+    let (target, mls) = project::infer_target(&text);
     let target = match args.target {
         Some(Target::Xen) => policydb::Target::Xen,
         Some(Target::Selinux) => policydb::Target::Selinux,

@@ -13,6 +13,7 @@ mod diff;
 mod explain;
 mod info;
 mod label_device;
+mod lsp;
 mod m4;
 mod search;
 
@@ -160,6 +161,8 @@ enum Command {
     Search(search::SearchArgs),
     /// What two binary policies differ in, by name (like sediff).
     Diff(diff::DiffArgs),
+    /// A language server (LSP over standard input/output) for editors.
+    Lsp(lsp::LspArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -180,6 +183,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::LabelDevice(args) => label_device::run(&args),
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
+            Command::Lsp(args) => lsp::run(&args),
             Command::M4 { args } => m4::run(&args),
             Command::Info(args) => info::run(&args),
             Command::Search(args) => search::run(&args),
