@@ -1,10 +1,10 @@
 //! `flaskc lsp`: a Language Server Protocol server, the only module that knows the
 //! protocol and JSON-RPC.
 //!
-//! Each opened file joins a project ([`workspace`]): its Xen tree, or itself when it is
+//! Each opened file joins a project (`workspace`): its Xen tree, or itself when it is
 //! a policy.conf outside any tree. Every change rebuilds the project in memory through
 //! [`crate::project`], with the editor's buffers over the disk, and publishes the
-//! diagnostics of every file of it. Questions about a position ([`features`]) are
+//! diagnostics of every file of it. Questions about a position (`features`) are
 //! answered from the latest build that had a symbol index.
 //!
 //! The loop is single-threaded. Changes mark their project stale; a project is rebuilt

@@ -107,6 +107,10 @@ const EXPANSION_LIMIT: usize = 4096;
 /// The most lines of a macro's definition kept for a hover.
 const DEFINE_LINES: usize = 12;
 
+/// Where the name written at a span of the compiled text was written by the user: a file
+/// of the map and a span in it (`None` when it came from nowhere the user can open).
+pub(crate) type Place<'a> = dyn Fn(Span, &str) -> Option<(FileId, Span)> + 'a;
+
 /// Indexes the declarations of `ast` (parsed from `conf`), each placed by `place` (from a
 /// span of `conf` and the name to a place in an original file), and the macros defined in
 /// the files of `map` other than `generated`.
@@ -115,7 +119,7 @@ pub(crate) fn index(
     map: &SourceMap,
     conf: FileId,
     generated: Option<FileId>,
-    place: &dyn Fn(Span, &str) -> Option<(FileId, Span)>,
+    place: &Place,
 ) -> Symbols {
     let mut ix = Indexer {
         text: &map.file(conf).text,
@@ -147,7 +151,7 @@ pub(crate) fn index(
 /// Walks the statements, recording declarations.
 struct Indexer<'a> {
     text: &'a str,
-    place: &'a dyn Fn(Span, &str) -> Option<(FileId, Span)>,
+    place: &'a Place<'a>,
     out: Symbols,
     commons: BTreeMap<String, Vec<String>>,
 }
