@@ -197,6 +197,7 @@ fn empty() -> Outcome {
         db: None,
         version: 0,
         expanded: None,
+        timings: Default::default(),
         symbols: None,
     }
 }
