@@ -11,10 +11,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A Python that has pytest-lsp: Debian's (where CI installs it, beside setools) or the
-/// first `python3` on the path.
+/// A Python that has pytest-lsp: the first `python3` on the path (where CI installs it),
+/// else Debian's.
 fn pytest_lsp_python() -> Option<&'static str> {
-    ["/usr/bin/python3", "python3"].into_iter().find(|py| {
+    ["python3", "/usr/bin/python3"].into_iter().find(|py| {
         Command::new(py)
             .args(["-c", "import pytest_lsp"])
             .output()

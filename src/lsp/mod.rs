@@ -132,7 +132,7 @@ struct Server<'a> {
 }
 
 impl Server<'_> {
-    /// The project of a file, created (and built) when it has none yet.
+    /// The project of a file, created (stale, to be built) when it has none yet.
     fn project_for(&mut self, path: &Path) -> usize {
         if let Some(i) = self.projects.iter().position(|p| p.contains(path)) {
             return i;
@@ -141,10 +141,19 @@ impl Server<'_> {
         if let Some(i) = self.projects.iter().position(|p| p.root == root) {
             return i;
         }
-        self.projects
-            .push(Project::build(root, path.to_path_buf(), &self.overlay));
+        self.projects.push(Project::new(root, path.to_path_buf()));
         self.stale.insert(self.projects.len() - 1);
         self.projects.len() - 1
+    }
+
+    /// The project of a file, built: a question may name a file no buffer opened.
+    fn built_project_for(&mut self, path: &Path) -> usize {
+        let i = self.project_for(path);
+        if self.stale.contains(&i) {
+            // Publishing can only fail once the client is gone, which the loop sees next.
+            let _ = self.refresh();
+        }
+        i
     }
 
     /// A buffer changed (or was opened, saved, closed): mark its project for a rebuild.
@@ -229,7 +238,7 @@ impl Server<'_> {
                         .and_then(|u| convert::path(&u));
                 let list = match path {
                     Some(path) => {
-                        let i = self.project_for(&path);
+                        let i = self.built_project_for(&path);
                         features::document_symbols(&self.projects[i], &path)
                     }
                     None => Vec::new(),
@@ -260,11 +269,7 @@ impl Server<'_> {
         let Some(path) = convert::path(&uri) else {
             return Ok(Value::Null);
         };
-        let i = self.project_for(&path);
-        if self.stale.contains(&i) {
-            // A file just opened: build before answering.
-            let _ = self.refresh();
-        }
+        let i = self.built_project_for(&path);
         match features::At::new(&self.projects[i], &path, pos) {
             Some(at) => answer(&at),
             None => Ok(Value::Null),

@@ -48,17 +48,15 @@ pub struct Project {
 }
 
 impl Project {
-    /// Builds the policy at `root`.
-    pub fn build(root: Root, touched: PathBuf, fs: &Overlay) -> Project {
-        let mut p = Project {
+    /// The policy at `root`, not built yet.
+    pub fn new(root: Root, touched: PathBuf) -> Project {
+        Project {
             root,
             outcome: Rc::new(empty()),
             indexed: None,
             published: Vec::new(),
             touched,
-        };
-        p.rebuild(fs);
-        p
+        }
     }
 
     /// Builds again from the current buffers.

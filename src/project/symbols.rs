@@ -422,10 +422,14 @@ mod tests {
     use super::*;
     use crate::policydb::Target;
     use crate::project::{build_tree, fs::RealFs, Options};
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
+
+    fn bundled_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy")
+    }
 
     fn bundled() -> super::super::Outcome {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policy");
+        let dir = bundled_dir();
         let mut opts = Options::new(Target::Xen);
         opts.index = true;
         build_tree(&dir, &opts, &RealFs).unwrap()
@@ -433,12 +437,16 @@ mod tests {
 
     #[test]
     fn types_and_macros_are_placed_in_the_files_that_declare_them() {
-        let outcome = bundled();
+        let (outcome, dir) = (bundled(), bundled_dir());
         let syms = outcome.symbols.as_ref().unwrap();
         let at = |name: &str, kind: Kind| {
             let s = syms.lookup(name).iter().find(|s| s.kind == kind).unwrap();
             let f = outcome.map.file(s.file);
-            (f.name.clone(), f.text[s.span.range()].to_string())
+            let name = Path::new(&f.name).strip_prefix(&dir).unwrap();
+            (
+                name.display().to_string(),
+                f.text[s.span.range()].to_string(),
+            )
         };
         assert_eq!(
             at("create_domain", Kind::Macro),

@@ -173,3 +173,15 @@ async def test_document_and_workspace_symbols(client: LanguageClient):
     assert "create_domain" in {s.name for s in symbols}
     found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="dom0"))
     assert "dom0_t" in {s.name for s in found}
+
+
+async def test_a_lone_policy_conf_is_compiled_alone(client: LanguageClient, tmp_path):
+    conf = tmp_path / "policy.conf"
+    conf.write_text(
+        "class xen\nsid xen\nclass xen { settime }\n"
+        "type a_t;\nrole r;\nrole r types a_t;\nallow a_t b_t:xen settime;\n"
+        "user u roles r;\nsid xen u:r:a_t\n"
+    )
+    open_file(client, conf)
+    diags = await diagnostics_of(client, conf)
+    assert any("b_t" in d.message and d.range.start.line == 6 for d in diags), diags
