@@ -19,6 +19,7 @@ pub mod fs;
 pub mod layout;
 mod lower;
 mod remap;
+pub mod symbols;
 
 pub use config::TreeConfig;
 pub use fs::FileSystem;
@@ -55,6 +56,9 @@ pub struct Options {
     /// Check the tree's isolation goals (`[[isolation]]` in `flaskc.toml`); the analysis
     /// commands turn this off to look at a tree that breaks them.
     pub isolation: bool,
+    /// Keep an index of where each symbol and macro is declared ([`Outcome::symbols`]),
+    /// which an editor needs and a build does not.
+    pub index: bool,
 }
 
 impl Options {
@@ -72,6 +76,7 @@ impl Options {
             defines: Vec::new(),
             for_writing: true,
             isolation: true,
+            index: false,
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct Outcome {
     pub version: u32,
     /// For a tree, m4's output with the origin of every piece of it.
     pub expanded: Option<m4::Expanded>,
+    /// With [`Options::index`], where each symbol and macro was declared (`None` when the
+    /// text could not be parsed at all, as after an m4 failure).
+    pub symbols: Option<symbols::Symbols>,
     /// How long each stage took.
     pub timings: Timings,
 }
@@ -148,8 +156,16 @@ pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Er
     let file = map.add(SourceFile::new(name, text));
     let checked = opts.for_writing.then_some(version);
     let mut timings = Timings::default();
-    let (db, diagnostics) = lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
-    Ok(finish(map, diagnostics, db, version, None, timings, opts))
+    let (db, diagnostics, ast) =
+        lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
+    let syms = opts.index.then(|| {
+        timings.time("index", || {
+            symbols::index(&ast, &map, file, None, &|span, _| Some((file, span)))
+        })
+    });
+    let mut outcome = finish(map, diagnostics, db, version, None, timings, opts);
+    outcome.symbols = syms;
+    Ok(outcome)
 }
 
 /// Builds the Xen policy tree at `dir`: its files in the order of Xen's Makefiles,
@@ -209,24 +225,29 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             .collect()
     };
     let checked = opts.for_writing.then_some(version);
-    let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
+    let (db, lowered, ast) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
     diags.extend(lowered);
     if let Some(db) = db
         .as_ref()
         .filter(|_| opts.isolation && !cfg.isolation.is_empty())
     {
-        let found = timings.time("isolation", || isolation(db, &cfg, &mut map, conf));
+        let found = timings.time("isolation", || isolation(db, &cfg, &ast, conf));
         diags.extend(remap(found, &map));
     }
-    Ok(finish(
-        map,
-        diags,
-        db,
-        version,
-        Some(expanded),
-        timings,
-        opts,
-    ))
+    let syms = opts.index.then(|| {
+        let place = |span: Span, name: &str| {
+            let origin = expanded.origin_at(span.start as usize)?;
+            let file = *ids.get(expanded.file_name(origin.file))?;
+            let at = remap::locate(map.file(file), origin.line, origin.column, name);
+            Some((file, at))
+        };
+        timings.time("index", || {
+            symbols::index(&ast, &map, conf, Some(conf), &place)
+        })
+    });
+    let mut outcome = finish(map, diags, db, version, Some(expanded), timings, opts);
+    outcome.symbols = syms;
+    Ok(outcome)
 }
 
 /// The tree's isolation goals checked against its compiled policy, each rule of a
@@ -234,13 +255,12 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
 fn isolation(
     db: &PolicyDb,
     cfg: &TreeConfig,
-    map: &mut SourceMap,
+    ast: &crate::syntax::ast::Policy,
     conf: FileId,
 ) -> Vec<Diagnostic> {
     use crate::analysis::{isolation, permmap};
-    let (ast, _) = crate::syntax::parse(map, conf);
     let locate = |r: &crate::query::search::Rule| {
-        isolation::locate_rule(&ast, r)
+        isolation::locate_rule(ast, r)
             .into_iter()
             .map(|span| (conf, span))
             .collect()
@@ -269,7 +289,33 @@ fn finish(
         version,
         expanded,
         timings,
+        symbols: None,
     }
+}
+
+/// The target and MLS-ness a policy.conf's statements imply: Xen or SELinux object
+/// contexts, and `sensitivity` declarations.
+pub fn infer_target(text: &str) -> (Target, bool) {
+    use crate::syntax::lexer::{tokens, Token as T};
+    let mut target = Target::Xen;
+    let mut mls = false;
+    for (_, t, _) in tokens(text).flatten() {
+        match t {
+            T::Sensitivity => mls = true,
+            T::Portcon
+            | T::Netifcon
+            | T::Nodecon
+            | T::Genfscon
+            | T::FsUseXattr
+            | T::FsUseTask
+            | T::FsUseTrans
+            | T::Fscon
+            | T::Ibpkeycon
+            | T::Ibendportcon => target = Target::Selinux,
+            _ => {}
+        }
+    }
+    (target, mls)
 }
 
 /// An error for each missing file, at the `modules.conf` line that asked for it.
