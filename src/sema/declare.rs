@@ -231,24 +231,29 @@ impl Syms {
                 target: *v,
             })
             .collect();
-        db.type_attr_map = (0..self.type_names.len())
-            .map(|i| {
-                let mut m = Ebitmap::new();
-                if self.type_is_attr[i] {
-                    if !self.expand_true.get(i as u32) {
-                        m.set(i as u32);
-                    }
-                } else {
-                    m.set(i as u32);
-                    for (a, members) in self.attr_members.iter().enumerate() {
-                        if members.get(i as u32) && !self.expand_true.get(a as u32) {
-                            m.set(a as u32);
-                        }
-                    }
+        // Each type's row: itself and the attributes that hold it (attributes expanded
+        // by `expandattribute ... true` left out); an attribute's row: itself unless
+        // expanded. Built attribute by attribute, so linear in the memberships.
+        let mut rows = vec![Ebitmap::new(); self.type_names.len()];
+        for (a, members) in self.attr_members.iter().enumerate() {
+            if self.expand_true.get(a as u32) {
+                continue;
+            }
+            for i in members.iter() {
+                if let Some(row) = rows
+                    .get_mut(i as usize)
+                    .filter(|_| !self.type_is_attr[i as usize])
+                {
+                    row.set(a as u32);
                 }
-                m
-            })
-            .collect();
+            }
+        }
+        for (i, row) in rows.iter_mut().enumerate() {
+            if !self.type_is_attr[i] || !self.expand_true.get(i as u32) {
+                row.set(i as u32);
+            }
+        }
+        db.type_attr_map = rows;
         db.bools = self
             .kernel_bools
             .iter()
