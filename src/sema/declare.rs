@@ -400,8 +400,14 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         return None;
     }
     flatten_role_attributes(&mut syms);
-    for b in &enabled {
+    for (i, b) in enabled.iter().enumerate() {
         declare_misc(cx, &mut syms, b);
+        // Dotted names get their implied bounds after the first block, so an explicit
+        // `typebounds` in a later block conflicts with them. Once is enough: later blocks
+        // only give bounds, never take them away.
+        if i == 0 {
+            bound_dotted_types(&mut syms);
+        }
     }
     Some(syms)
 }
@@ -1517,7 +1523,10 @@ fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             _ => {}
         }
     }
-    // A dotted type name `parent.child` is bounded by `parent`.
+}
+
+/// A dotted type name `parent.child` with no bound yet is bounded by `parent`.
+fn bound_dotted_types(syms: &mut Syms) {
     for i in 0..syms.type_names.len() {
         if syms.type_is_attr[i] || syms.type_bounds[i] != 0 {
             continue;
