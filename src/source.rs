@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -68,7 +69,8 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: String,
-    line_starts: Vec<u32>,
+    /// Computed on first use: a compile without diagnostics never needs it.
+    line_starts: OnceLock<Vec<u32>>,
     directives: Vec<LineDirective>,
     /// The distinct file names directives name, each once.
     origin_files: Vec<String>,
@@ -78,7 +80,10 @@ pub struct SourceFile {
 /// Records `#line` directives into a [`SourceFile`] while its text is borrowed for lexing.
 pub struct DirectiveRecorder<'a> {
     name: &'a str,
-    line_starts: &'a [u32],
+    text: &'a str,
+    /// A byte offset already seen and the 0-based line it is on: directives come in text
+    /// order, so each one's line is counted on from the previous one's.
+    seen: (usize, u32),
     directives: &'a mut Vec<LineDirective>,
     origin_files: &'a mut Vec<String>,
     origin_index: &'a mut HashMap<String, u32>,
@@ -88,7 +93,15 @@ impl DirectiveRecorder<'_> {
     /// Records a `#line N ["FILE"]` directive found at byte `offset`; without a file name
     /// the previous directive's file is kept (GNU m4 omits it when the file did not change).
     pub fn add(&mut self, offset: usize, orig_line: u32, orig_file: Option<&str>) {
-        let at_line = line_index(self.line_starts, offset) as u32 + 1;
+        let (from, line) = if offset >= self.seen.0 {
+            self.seen
+        } else {
+            (0, 0)
+        };
+        let between = self.text.as_bytes().get(from..offset).unwrap_or_default();
+        let line = line + between.iter().filter(|&&b| b == b'\n').count() as u32;
+        self.seen = (offset, line);
+        let at_line = line + 1;
         let file = match orig_file {
             Some(f) => self.intern(f),
             None => match self.directives.last() {
@@ -101,6 +114,11 @@ impl DirectiveRecorder<'_> {
             orig_line,
             file,
         });
+    }
+
+    /// Gives back the spare room of the directive list once lexing is done.
+    pub fn finish(self) {
+        self.directives.shrink_to_fit();
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -136,20 +154,13 @@ pub struct Location {
 }
 
 impl SourceFile {
-    /// A file with its line table computed.
+    /// A file; its line table is computed when first asked for.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         SourceFile {
             name: name.into(),
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
             directives: Vec::new(),
             origin_files: Vec::new(),
             origin_index: HashMap::new(),
@@ -158,7 +169,17 @@ impl SourceFile {
 
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[u32] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            );
+            starts
+        })
     }
 
     /// The `#line` directives recorded for this file, in text order.
@@ -177,7 +198,8 @@ impl SourceFile {
             &self.text,
             DirectiveRecorder {
                 name: &self.name,
-                line_starts: &self.line_starts,
+                text: &self.text,
+                seen: (0, 0),
                 directives: &mut self.directives,
                 origin_files: &mut self.origin_files,
                 origin_index: &mut self.origin_index,
@@ -195,14 +217,14 @@ impl SourceFile {
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        line_index(&self.line_starts, offset)
+        line_index(self.line_starts(), offset)
     }
 
     /// Byte range of a 0-based line, without its newline.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .map(|&e| e as usize - 1)
             .unwrap_or(self.text.len());
@@ -225,7 +247,7 @@ impl SourceFile {
     pub fn location(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let column = self
             .text
             .get(start..offset)

@@ -50,13 +50,14 @@ pub(crate) fn record<'a>(errors: &mut Vec<Recovered<'a>>, error: Recovered<'a>) 
 
 /// Grammar helper: the statements of a block, without empty and skipped ones.
 pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
-    stmts
-        .into_iter()
-        .filter_map(|s| match s {
-            Stmt::Item(i) => Some(*i),
-            Stmt::Empty(_) | Stmt::Error => None,
-        })
-        .collect()
+    // At exactly their number: a large policy's statements are a good part of its tree.
+    let n = stmts.iter().filter(|s| matches!(s, Stmt::Item(_))).count();
+    let mut items = Vec::with_capacity(n);
+    items.extend(stmts.into_iter().filter_map(|s| match s {
+        Stmt::Item(i) => Some(*i),
+        Stmt::Empty(_) | Stmt::Error => None,
+    }));
+    items
 }
 
 /// Parses one policy.conf file of `map` into its syntax tree, with every problem found.
@@ -79,6 +80,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     // lexes again as it goes, so that no token list of the whole file is ever held.
     let (text, mut directives) = map.file_mut(file).directive_recorder();
     let lexed = lex(text, file, &mut directives);
+    directives.finish();
     let text: &str = &map.file(file).text;
     let mut diags = lexed.diags;
     if let Some(d) = lexed.too_deep {
