@@ -943,20 +943,26 @@ fn global_scope(cx: &mut Cx, global: &Block<'_>, decls: &[Decls<'_>]) {
     let roles: HashSet<&str> = (own.roles.iter().chain(&own.role_attrs))
         .map(|n| n.name.as_str())
         .collect();
-    let elsewhere = |space: Space, name: &str| {
-        decls[1..].iter().any(|d| match space {
-            Space::Roles => d.roles.iter().chain(&d.role_attrs).any(|n| n.name == name),
-            _ => (d.types.iter().chain(&d.attrs))
-                .chain(d.aliases.iter().map(|(a, _)| a))
-                .any(|n| n.name == name),
+    // The names the other blocks declare, looked up once per name the global block uses.
+    let other = &decls[1..];
+    let other_types: HashSet<&str> = other
+        .iter()
+        .flat_map(|d| {
+            (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a))
         })
-    };
+        .map(|n| n.name.as_str())
+        .collect();
+    let other_roles: HashSet<&str> = other
+        .iter()
+        .flat_map(|d| d.roles.iter().chain(&d.role_attrs))
+        .map(|n| n.name.as_str())
+        .collect();
     let report = |cx: &mut Cx, space: Space, n: &ast::Ident| {
-        let own = match space {
-            Space::Roles => &roles,
-            _ => &types,
+        let (own, elsewhere) = match space {
+            Space::Roles => (&roles, &other_roles),
+            _ => (&types, &other_types),
         };
-        if !own.contains(n.name.as_str()) && elsewhere(space, &n.name) {
+        if !own.contains(n.name.as_str()) && elsewhere.contains(n.name.as_str()) {
             let what = if space == Space::Roles {
                 "role"
             } else {
