@@ -15,6 +15,7 @@ pub mod guest;
 pub mod io;
 pub mod m4;
 pub mod policydb;
+pub mod project;
 pub mod query;
 pub mod sema;
 pub mod source;

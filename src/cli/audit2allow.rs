@@ -6,9 +6,9 @@
 
 use super::explain::{load, LogInput};
 use crate::explain::{neverallow, propose};
-use crate::{m4, source, syntax};
+use crate::{source, syntax};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Arguments of `flaskc audit2allow`.
 #[derive(Debug, Args)]
@@ -58,19 +58,6 @@ pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
     super::print_text(loaded.code, &text)
 }
 
-/// Reads a tree's files for the m4 expander.
-struct TreeLoader(PathBuf);
-
-impl m4::FileLoader for TreeLoader {
-    fn load(&self, path: &str) -> Option<Vec<u8>> {
-        self.load_at_most(path, usize::MAX).ok()
-    }
-
-    fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
-        crate::io::read_for_m4(&self.0.join(path), limit)
-    }
-}
-
 /// The neverallow rules of a policy tree: its files in Xen's build order, expanded with
 /// the built-in m4 as `flaskc build` does, parsed, and resolved against the binary. Each
 /// is placed at the file and line of the outermost macro call that wrote it.
@@ -78,21 +65,13 @@ fn tree_neverallows(
     dir: &Path,
     db: &crate::policydb::PolicyDb,
 ) -> Result<Vec<neverallow::Neverallow>, String> {
-    let cfg = super::build::tree_config(dir)?;
-    let layout = super::build::layout(dir, &cfg);
-    if let Some((problem, _)) = layout.problems.first() {
-        return Err(problem.clone());
+    let fs = crate::project::fs::RealFs;
+    let cfg = crate::project::config::read(dir, &fs)?;
+    let layout = crate::project::layout::layout(dir, &cfg, &fs);
+    if let Some(problem) = layout.problems.first() {
+        return Err(problem.message.clone());
     }
-    let mut args = vec![
-        m4::Arg::Define("self_contained_policy".into(), String::new()),
-        m4::Arg::Define("mls_num_sens".into(), "16".into()),
-        m4::Arg::Define("mls_num_cats".into(), "256".into()),
-    ];
-    if db.mls {
-        args.push(m4::Arg::Define("enable_mls".into(), String::new()));
-    }
-    args.extend(layout.files.iter().map(|f| m4::Arg::File(f.clone())));
-    let expanded = m4::expand(&args, &m4::Options::default(), &TreeLoader(dir.into()));
+    let expanded = crate::project::expand_tree(dir, &layout, db.mls, &[], &fs).expanded;
     if expanded.exit_code != 0 {
         return Err("the tree does not expand with m4 (`flaskc check` shows why)".into());
     }

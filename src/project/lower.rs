@@ -1,0 +1,182 @@
+//! One policy.conf text to a database: parse, lower, and check what the chosen policy
+//! version and Xen's loader can take.
+
+use crate::binary;
+use crate::diag::{self, Diagnostic, Severity};
+use crate::policydb::{avkind, PolicyDb, Target};
+use crate::sema::{self, Origins};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax;
+
+/// Parses and lowers one file of `map`; when `version` is given, checks what that version
+/// and Xen's loader can take. The database (even when there were errors) and every
+/// diagnostic, passed through `remap` (which moves them to the files the text came from).
+pub(crate) fn lower(
+    map: &mut SourceMap,
+    file: FileId,
+    opts: &super::Options,
+    version: Option<u32>,
+    remap: &dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>,
+    timings: &mut super::Timings,
+) -> (Option<PolicyDb>, Vec<Diagnostic>) {
+    let (ast, mut diags) = timings.time("parse", || syntax::parse(map, file));
+    let mut db = None;
+    if !diags.iter().any(Diagnostic::is_error) {
+        let lowered = timings.time("sema", || sema::lower(&ast, file, &opts.sema));
+        diags.extend(lowered.diagnostics);
+        if let (Some(db), Some(v)) = (&lowered.db, version) {
+            diags.extend(version_diagnostics(db, &lowered.origins, file, v));
+        }
+        db = lowered.db;
+    }
+    if let Some(db) = db.as_mut() {
+        if opts.sort_ocontexts {
+            db.sort_ocontexts();
+        }
+    }
+    (db, dedup(remap(diags, map)))
+}
+
+/// With `-E`, the warnings checkpolicy also gives become errors.
+pub(crate) fn promote_warnings(diags: &mut [Diagnostic]) {
+    for d in diags.iter_mut() {
+        if d.severity == Severity::Warning && diag::CHECKPOLICY_WARNINGS.contains(&d.code) {
+            d.severity = Severity::Error;
+        }
+    }
+}
+
+/// Drops repeats of one diagnostic (a macro used twice can make the same mistake twice at
+/// the same place).
+fn dedup(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert(d.clone()));
+    diags
+}
+
+/// What the chosen version cannot hold (errors where checkpolicy refuses to write,
+/// warnings where it drops silently) and what Xen's loader would refuse (warnings; errors
+/// with `-E`), each labelled at its statements.
+fn version_diagnostics(
+    db: &PolicyDb,
+    origins: &Origins,
+    file: FileId,
+    version: u32,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let labelled = |mut d: Diagnostic, spans: &[Span], label: &str| {
+        for (i, s) in spans.iter().take(3).enumerate() {
+            d = if i == 0 {
+                d.primary(file, *s, label)
+            } else {
+                d.secondary(file, *s, label)
+            };
+        }
+        if spans.len() > 3 {
+            d = d.note(format!("and {} more", spans.len() - 3));
+        }
+        d
+    };
+    let xen = db.target == Target::Xen;
+    // A rule whose types come to nothing writes nothing, and nothing is refused.
+    let has_xperms = db
+        .avtab
+        .iter()
+        .any(|e| e.key.specified & avkind::XPERMS != 0);
+    if has_xperms && (xen || version < 30) {
+        let why = if xen {
+            "extended permission rules cannot be written for Xen".to_string()
+        } else {
+            format!(
+                "policy version {version} cannot hold extended permission rules (30 or later can)"
+            )
+        };
+        out.push(labelled(
+            Diagnostic::error("unrepresentable", why),
+            &origins.xperm_rules,
+            "an extended permission rule",
+        ));
+    }
+    if version < 30 && !origins.wide_iomem.is_empty() {
+        out.push(labelled(
+            Diagnostic::error(
+                "unrepresentable",
+                format!("policy version {version} cannot hold I/O memory above 32 bits (30 can)"),
+            ),
+            &origins.wide_iomem,
+            "a 64-bit address",
+        ));
+    }
+    // checkpolicy drops these too, with a warning of libsepol's.
+    let dropped = [
+        (26, &origins.role_transitions, "role transitions"),
+        (21, &origins.range_transitions, "range transitions"),
+    ];
+    for (since, spans, what) in dropped {
+        if version < since && !spans.is_empty() {
+            out.push(labelled(
+                Diagnostic::warning(
+                    "dropped-by-version",
+                    format!("policy version {version} cannot hold {what}; they are dropped"),
+                ),
+                spans,
+                "dropped",
+            ));
+        }
+    }
+    if !xen {
+        return out;
+    }
+    if version < 30 && !origins.devicetree_contexts.is_empty() {
+        out.push(labelled(
+            Diagnostic::warning(
+                "dropped-by-version",
+                format!(
+                    "policy version {version} cannot hold device-tree contexts; they are dropped"
+                ),
+            ),
+            &origins.devicetree_contexts,
+            "dropped",
+        ));
+    }
+    if version >= 25 && !origins.named_transitions.is_empty() {
+        out.push(labelled(
+            Diagnostic::warning("xen-rejects", "Xen's loader refuses named type transitions"),
+            &origins.named_transitions,
+            "a type transition with an object name",
+        ));
+    }
+    if db.avtab.is_empty() {
+        out.push(
+            Diagnostic::warning("xen-rejects", "the unconditional rule table is empty").note(
+                "Xen's loader (and libsepol) refuse a policy whose unconditional avtab is empty",
+            ),
+        );
+    }
+    if let Some(c) = db.classes.iter().find(|c| c.common.is_some()) {
+        out.push(
+            Diagnostic::warning(
+                "xen-rejects",
+                format!("class `{}` inherits a common", c.name),
+            )
+            .note("Xen's loader refuses classes with common prefixes"),
+        );
+    }
+    out
+}
+
+/// The version to write, or a usage error naming the supported ones.
+pub fn choose_version(target: Target, asked: Option<u32>) -> Result<u32, String> {
+    match (target, asked) {
+        (Target::Xen, None) => Ok(30),
+        (Target::Xen, Some(v)) if binary::format::XEN_VERSIONS.contains(&v) => Ok(v),
+        (Target::Xen, Some(v)) => Err(format!(
+            "policy version {v} cannot be written for Xen: the supported versions are 24 and 30"
+        )),
+        (Target::Selinux, None) => Ok(33),
+        (Target::Selinux, Some(v)) if (15..=33).contains(&v) => Ok(v),
+        (Target::Selinux, Some(v)) => Err(format!(
+            "policy version {v} is not supported: SELinux versions are 15 to 33"
+        )),
+    }
+}
