@@ -68,7 +68,11 @@ fn sarif_output_is_valid_sarif_2_1_0() {
 
 #[test]
 fn the_documented_workflows_are_valid() {
-    if Command::new("check-jsonschema").arg("--version").output().is_err() {
+    if Command::new("check-jsonschema")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         common::skip("check-jsonschema is not installed (pip install check-jsonschema)");
         return;
     }

@@ -82,7 +82,10 @@ fn github_commands_and_sarif_go_to_standard_output() {
     assert_eq!(log["version"], "2.1.0");
     let result = &log["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "undefined-type");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
 }
 
 #[test]
@@ -115,5 +118,8 @@ fn verbose_prints_stage_timings() {
     let good = write(&dir, "good.conf", GOOD);
     let (code, _, err) = run(&["check", "-t", "xen", "-v", &good]);
     assert_eq!(code, 0);
-    assert!(err.contains("parse ") && err.contains("sema ") && err.contains(" ms"), "{err}");
+    assert!(
+        err.contains("parse ") && err.contains("sema ") && err.contains(" ms"),
+        "{err}"
+    );
 }

@@ -70,9 +70,7 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let code = match outcome.db {
         None => 1,
         Some(db) => match output_path(args) {
-            Ok(out) => timings.time("write", || {
-                compile::write_binary(db, outcome.version, &out)
-            }),
+            Ok(out) => timings.time("write", || compile::write_binary(db, outcome.version, &out)),
             Err(e) => {
                 crate::io::eprintln!("flaskc: {e}");
                 2

@@ -72,10 +72,7 @@ type Checked = Result<bool, i32>;
 fn check_conf(path: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked {
     // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
     let text = crate::io::read_text(path).map_err(|e| {
-        crate::io::eprintln!(
-            "error: cannot read `{}`: {e}",
-            crate::io::input_name(path)
-        );
+        crate::io::eprintln!("error: cannot read `{}`: {e}", crate::io::input_name(path));
         2
     })?;
     let (target, mls) = infer(&text);

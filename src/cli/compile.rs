@@ -2,8 +2,8 @@
 //! binary atomically.
 
 use super::checkpolicy::{CheckpolicyArgs, TargetArg, UnknownArg};
-use crate::binary::{self, WriteOptions};
 use super::report::{ReportArgs, Reporter};
+use crate::binary::{self, WriteOptions};
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
 use crate::project;
 use std::io::Write;

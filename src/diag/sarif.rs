@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn a_result_has_its_location_related_labels_and_notes() {
         let mut map = SourceMap::new();
-        let f = map.add(SourceFile::new("dir with space/a.te", "type a;\nallow a b:c d;\n"));
+        let f = map.add(SourceFile::new(
+            "dir with space/a.te",
+            "type a;\nallow a b:c d;\n",
+        ));
         let d = Diagnostic::error("undefined-type", "unknown type `b`")
             .primary(f, Span::new(16, 17), "not declared")
             .secondary(f, Span::new(5, 6), "")
@@ -147,8 +150,14 @@ mod tests {
         assert_eq!(loc["region"]["startLine"], 2);
         assert_eq!(loc["region"]["startColumn"], 9);
         assert_eq!(r["relatedLocations"][0]["id"], 0);
-        assert!(r["message"]["text"].as_str().unwrap().ends_with("`type b;`"));
-        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][0]["id"], "undefined-type");
+        assert!(r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("`type b;`"));
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+            "undefined-type"
+        );
         assert_eq!(uri("/abs/x y"), "file:///abs/x%20y");
     }
 }

@@ -187,7 +187,15 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
         ));
     }
     if diags.iter().any(Diagnostic::is_error) {
-        return Ok(finish(map, diags, None, version, Some(expanded), timings, opts));
+        return Ok(finish(
+            map,
+            diags,
+            None,
+            version,
+            Some(expanded),
+            timings,
+            opts,
+        ));
     }
     let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
     let remap = |diags: Vec<Diagnostic>, map: &SourceMap| {
@@ -199,7 +207,15 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     let checked = opts.for_writing.then_some(version);
     let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
     diags.extend(lowered);
-    Ok(finish(map, diags, db, version, Some(expanded), timings, opts))
+    Ok(finish(
+        map,
+        diags,
+        db,
+        version,
+        Some(expanded),
+        timings,
+        opts,
+    ))
 }
 
 /// Applies `-E` and keeps the database only when nothing is an error.
@@ -369,7 +385,11 @@ mod tests {
         let d = outcome.diagnostics.iter().find(|d| d.is_error()).unwrap();
         let label = &d.labels[0];
         let file = outcome.map.file(label.file);
-        assert!(file.name.ends_with("policy/modules/domU.te"), "{}", file.name);
+        assert!(
+            file.name.ends_with("policy/modules/domU.te"),
+            "{}",
+            file.name
+        );
         assert_eq!(&file.text[label.span.range()], "vualt_t");
     }
 
