@@ -26,7 +26,7 @@ pub use fs::FileSystem;
 pub use layout::Layout;
 pub use lower::choose_version;
 
-use crate::diag::{suggest, Diagnostic};
+use crate::diag::{suggest, Diagnostic, Severity};
 use crate::m4;
 use crate::policydb::{PolicyDb, Target};
 use crate::sema;
@@ -137,7 +137,7 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     let lay = layout::layout(dir, &cfg, fs);
     if !lay.problems.is_empty() {
         let mut map = SourceMap::new();
-        let diags = layout_diagnostics(dir, &lay, &mut map, fs);
+        let diags = layout_diagnostics(&lay.problems, Severity::Error, dir, &mut map, fs);
         return Ok(finish(map, diags, None, version, None, opts));
     }
     let Expansion {
@@ -145,7 +145,7 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
         mut map,
         ids,
     } = expand_tree(dir, &lay, opts.sema.mls, &opts.defines, fs);
-    let mut diags = tree_warnings(dir, &lay, &mut map, fs);
+    let mut diags = layout_diagnostics(&lay.warnings, Severity::Warning, dir, &mut map, fs);
     diags.extend(unused_defines(&opts.defines, &expanded, &map));
     diags.extend(macros::comment_quote_warnings(&map, &ids));
     diags.extend(remap::m4_diagnostics(&expanded, &map, &ids));
@@ -194,42 +194,22 @@ fn finish(
     }
 }
 
-/// An error for each missing file, at the `modules.conf` line that asked for it.
+/// The layout's problems as diagnostics of one severity (errors for missing files,
+/// warnings for what Xen's Makefiles would leave out), each at the line that shows it.
 fn layout_diagnostics(
+    problems: &[layout::Problem],
+    severity: Severity,
     dir: &Path,
-    lay: &Layout,
     map: &mut SourceMap,
     fs: &dyn FileSystem,
 ) -> Vec<Diagnostic> {
-    (lay.problems.iter())
+    (problems.iter())
         .map(|p| {
-            tree_diagnostic(
-                Diagnostic::error(p.code, p.message.clone()),
-                p,
-                dir,
-                map,
-                fs,
-            )
-        })
-        .collect()
-}
-
-/// A warning for each thing Xen's Makefiles would leave out silently.
-fn tree_warnings(
-    dir: &Path,
-    lay: &Layout,
-    map: &mut SourceMap,
-    fs: &dyn FileSystem,
-) -> Vec<Diagnostic> {
-    (lay.warnings.iter())
-        .map(|p| {
-            tree_diagnostic(
-                Diagnostic::warning(p.code, p.message.clone()),
-                p,
-                dir,
-                map,
-                fs,
-            )
+            let d = Diagnostic {
+                severity,
+                ..Diagnostic::error(p.code, p.message.clone())
+            };
+            tree_diagnostic(d, p, dir, map, fs)
         })
         .collect()
 }
