@@ -222,15 +222,6 @@ pub const CODES: &[Code] = &[
         Test("tests/diagnostics/missing-module-file.case"),
     ),
     code(
-        "modules-conf-syntax",
-        Tree,
-        "a line of `modules.conf` is not `NAME = on` or `NAME = off`",
-        "Xen's Makefile only reads lines of the form `NAME = on`; any other line (`web = yes`, \
-         `web on`) is silently left out, so the module is off. Write `on` or `off`, or make \
-         the line a `#` comment.",
-        Test("tests/diagnostics/modules-conf-yes.case"),
-    ),
-    code(
         "module-not-listed",
         Tree,
         "a `.te` file in `modules/` is not named in `modules.conf`",
@@ -238,6 +229,15 @@ pub const CODES: &[Code] = &[
          listed at all is ignored, which is usually a forgotten line. Add `NAME = on` (or \
          `NAME = off` to say it is left out on purpose).",
         Test("tests/diagnostics/module-not-listed.case"),
+    ),
+    code(
+        "modules-conf-syntax",
+        Tree,
+        "a line of `modules.conf` is not `NAME = on` or `NAME = off`",
+        "Xen's Makefile only reads lines of the form `NAME = on`; any other line (`web = yes`, \
+         `web on`) is silently left out, so the module is off. Write `on` or `off`, or make \
+         the line a `#` comment.",
+        Test("tests/diagnostics/modules-conf-yes.case"),
     ),
     code(
         "unused-define",
@@ -464,15 +464,6 @@ pub const CODES: &[Code] = &[
         "checkpolicy warns about `dontaudit a b:c ~{ p }` because it silences almost \
          everything; `-E` makes this an error.",
         Test("tests/ui/codes/dontaudit-complement.conf"),
-    ),
-    code(
-        "dropped-by-version",
-        Output,
-        "the chosen policy version cannot hold some statements; they are left out",
-        "Old policy versions have no room for role transitions on classes, range \
-         transitions or device-tree contexts; checkpolicy drops them with a warning, and so \
-         does flaskc, naming the statements.",
-        Untested("needs a build for an old SELinux version; covered by tests/cli_checkpolicy.rs"),
     ),
     code(
         "duplicate-declaration",
@@ -776,6 +767,15 @@ pub const CODES: &[Code] = &[
     ),
     // --- output ---
     code(
+        "dropped-by-version",
+        Output,
+        "the chosen policy version cannot hold some statements; they are left out",
+        "Old policy versions have no room for role transitions on classes, range \
+         transitions or device-tree contexts; checkpolicy drops them with a warning, and so \
+         does flaskc, naming the statements.",
+        Untested("needs a build for an old SELinux version; covered by tests/cli_checkpolicy.rs"),
+    ),
+    code(
         "unrepresentable",
         Output,
         "the chosen policy version cannot hold something the policy has",
@@ -959,10 +959,12 @@ mod tests {
 
     #[test]
     fn summaries_are_lowercase_sentences_without_a_period() {
+        // Proper names (Xen) keep their capital.
         for c in CODES {
             assert!(!c.summary.ends_with('.'), "{}", c.name);
             assert!(
-                !c.summary.starts_with(|ch: char| ch.is_uppercase()),
+                !c.summary.starts_with(|ch: char| ch.is_uppercase())
+                    || c.summary.starts_with("Xen"),
                 "{}",
                 c.name
             );
