@@ -1,16 +1,24 @@
-//! `flaskc check` end to end: exit codes and both message formats.
+//! `flaskc check` end to end: exit codes and the message formats.
 
 use std::process::Command;
 
-fn flaskc(args: &[&str]) -> (i32, String) {
+/// The exit code, standard output and standard error of a run.
+fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
         .args(args)
+        .env_remove("NO_COLOR")
         .output()
         .expect("flaskc runs");
     (
         out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn flaskc(args: &[&str]) -> (i32, String) {
+    let (code, _, err) = run(args);
+    (code, err)
 }
 
 const GOOD: &str = "class domain\nsid xen\nclass domain { create }\ntype t;\n\
@@ -42,9 +50,9 @@ fn syntax_errors_exit_one_in_both_formats() {
         err.contains("error[syntax-error]: unexpected `allow`"),
         "{err}"
     );
-    let (code, err) = flaskc(&["check", "--message-format", "json", &bad]);
+    let (code, out, _) = run(&["check", "--message-format", "json", &bad]);
     assert_eq!(code, 1);
-    let first = err.lines().next().expect("one json line");
+    let first = out.lines().next().expect("one json line");
     let v: serde_json::Value = serde_json::from_str(first).expect("json");
     assert_eq!(v["code"], "syntax-error");
     assert_eq!(v["line"], 5);
@@ -56,4 +64,62 @@ fn usage_errors_exit_two() {
     assert_eq!(flaskc(&["check", "--no-such-flag", "x.conf"]).0, 2);
     assert_eq!(flaskc(&["check"]).0, 2);
     assert_eq!(flaskc(&["check", "/nonexistent/policy.conf"]).0, 2);
+}
+
+#[test]
+fn github_commands_and_sarif_go_to_standard_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = write(&dir, "bad.conf", &GOOD.replace("allow t t", "allow t u"));
+    let (code, out, err) = run(&["check", "-t", "xen", "--message-format", "github", &bad]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.starts_with(&format!("::error file={bad},line=5,col=9,")),
+        "{out}"
+    );
+    let (code, out, _) = run(&["check", "-t", "xen", "--message-format", "sarif", &bad]);
+    assert_eq!(code, 1);
+    let log: serde_json::Value = serde_json::from_str(&out).expect("one SARIF log");
+    assert_eq!(log["version"], "2.1.0");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "undefined-type");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
+}
+
+#[test]
+fn colour_follows_the_flag_and_quiet_drops_warnings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = write(&dir, "bad.conf", &GOOD.replace("allow t t", "allow t u"));
+    let (_, _, err) = run(&["check", "-t", "xen", "--color", "always", &bad]);
+    assert!(err.contains("\x1b["), "{err}");
+    let (_, _, err) = run(&["check", "-t", "xen", "--color", "never", &bad]);
+    assert!(!err.contains('\x1b'), "{err}");
+    // A policy with only a warning: nothing printed with --quiet.
+    let warn = write(
+        &dir,
+        "warn.conf",
+        &GOOD.replace(
+            "allow t t : domain create;",
+            "allow t t : domain create;\ndontaudit t t : domain ~create;",
+        ),
+    );
+    let (code, _, loud) = run(&["check", "-t", "xen", &warn]);
+    assert!(loud.contains("warning[dontaudit-complement]"), "{loud}");
+    let (quiet_code, _, quiet) = run(&["check", "-t", "xen", "-q", &warn]);
+    assert_eq!((code, quiet_code), (0, 0));
+    assert!(quiet.is_empty(), "{quiet}");
+}
+
+#[test]
+fn verbose_prints_stage_timings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(&dir, "good.conf", GOOD);
+    let (code, _, err) = run(&["check", "-t", "xen", "-v", &good]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("parse ") && err.contains("sema ") && err.contains(" ms"),
+        "{err}"
+    );
 }

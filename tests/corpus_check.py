@@ -4,7 +4,7 @@
 Usage: tests/corpus_check.py FLASKC [--corpus DIR]
 
 For every `compile` case of ../shared/corpus/manifest.json, runs
-`FLASKC check [-t T] [-M] --message-format json INPUT` and checks:
+`FLASKC check [-t T] [-M] --message-format json INPUT` (JSON lines on standard output) and checks:
 - accepted cases: exit 0 and no error;
 - cases rejected with "syntax error": exit 1 and an error at one of the case's lines
   (`source.file` at a `source.lines` entry, or the policy.conf line in `conf_lines`);
@@ -50,7 +50,7 @@ def main():
             failed += 1
             continue
         errors = []
-        for line in run.stderr.splitlines():
+        for line in run.stdout.splitlines():
             try:
                 d = json.loads(line)
             except ValueError:

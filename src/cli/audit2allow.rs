@@ -90,7 +90,12 @@ fn tree_neverallows(
             .chain(origin)
             .last()
             .map_or((origin.file, origin.line), |e| (e.call_file, e.call_line));
-        format!("{}:{line}", expanded.file_name(file))
+        // Named within the tree, as the comments about the tree's interfaces are.
+        let name = expanded.file_name(file);
+        let name = Path::new(name)
+            .strip_prefix(dir)
+            .map_or_else(|_| name.to_string(), |p| p.display().to_string());
+        format!("{name}:{line}")
     };
     let span_text = |span: source::Span| {
         text.get(span.start as usize..span.end as usize)

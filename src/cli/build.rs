@@ -2,6 +2,7 @@
 //! [`crate::project::build_tree`]; this file keeps the flags, the output and the exit code.
 
 use super::compile;
+use super::report::{ReportArgs, Reporter};
 use crate::policydb::Target;
 use crate::project::{self, fs::RealFs};
 use clap::Args;
@@ -28,12 +29,8 @@ pub(crate) struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(short = 'E')]
     pub werror: bool,
-    /// Print diagnostics as JSON lines.
-    #[arg(long = "message-format", default_value = "human", value_parser = ["human", "json"])]
-    pub message_format: String,
-    /// Check only: write nothing.
-    #[arg(skip)]
-    pub check_only: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// The project options these flags ask for.
@@ -42,7 +39,6 @@ pub(crate) fn options(args: &BuildArgs) -> project::Options {
     opts.sema.mls = args.mls;
     opts.version = args.version;
     opts.werror = args.werror;
-    opts.for_writing = !args.check_only;
     opts.defines = args
         .defines
         .iter()
@@ -54,8 +50,13 @@ pub(crate) fn options(args: &BuildArgs) -> project::Options {
     opts
 }
 
-/// Builds (or checks) a tree; the exit code.
+/// Builds a tree and writes its binary; the exit code.
 pub(crate) fn build(args: &BuildArgs) -> i32 {
+    if args.output.as_deref().is_some_and(crate::io::is_std) && args.report.uses_stdout() {
+        crate::io::eprintln!("flaskc: the binary cannot go to standard output: the diagnostics do");
+        return 2;
+    }
+    let mut reporter = Reporter::new(&args.report);
     let outcome = match project::build_tree(&args.dir, &options(args), &RealFs) {
         Ok(o) => o,
         Err(e) => {
@@ -63,28 +64,30 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
             return 2;
         }
     };
-    compile::emit(
-        &outcome.map,
-        &outcome.diagnostics,
-        args.message_format == "json",
-    );
-    let Some(db) = outcome.db else {
-        return 1;
-    };
-    if args.check_only {
-        return 0;
-    }
-    let out = match &args.output {
-        Some(o) => o.clone(),
-        None => match project::config::read(&args.dir, &RealFs) {
-            Ok(cfg) => cfg
-                .output
-                .map_or_else(|| PathBuf::from("xenpolicy"), |o| args.dir.join(o)),
+    reporter.report(&outcome.map, &outcome.diagnostics);
+    reporter.finish();
+    let mut timings = outcome.timings;
+    let code = match outcome.db {
+        None => 1,
+        Some(db) => match output_path(args) {
+            Ok(out) => timings.time("write", || compile::write_binary(db, outcome.version, &out)),
             Err(e) => {
                 crate::io::eprintln!("flaskc: {e}");
-                return 2;
+                2
             }
         },
     };
-    compile::write_binary(db, outcome.version, &out)
+    reporter.timings(&args.dir.display().to_string(), &timings);
+    code
+}
+
+/// Where the binary goes: `-o`, else the tree's `output`, else `xenpolicy`.
+fn output_path(args: &BuildArgs) -> Result<PathBuf, String> {
+    if let Some(o) = &args.output {
+        return Ok(o.clone());
+    }
+    let cfg = project::config::read(&args.dir, &RealFs)?;
+    Ok(cfg
+        .output
+        .map_or_else(|| PathBuf::from("xenpolicy"), |o| args.dir.join(o)))
 }

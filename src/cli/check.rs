@@ -1,16 +1,15 @@
 //! `flaskc check`: compile policy.conf files and report every problem, writing nothing.
 //!
 //! Without `-t`/`-M`, the target and MLS are inferred from the statements: Xen or SELinux
-//! object contexts name the target, `sensitivity` statements mean MLS. Diagnostics go to
-//! standard error, as text (`--message-format human`) or as one JSON
-//! object per line (`--message-format json`). Exit code 0 when clean, 1 when any file has
-//! errors, 2 when a file cannot be read.
+//! object contexts name the target, `sensitivity` statements mean MLS. Diagnostics are
+//! printed as `--message-format` asks (see [`super::report`]). Exit code 0 when clean, 1
+//! when any file has errors, 2 when a file cannot be read.
 
-use super::compile::emit;
+use super::report::{ReportArgs, Reporter};
+use crate::project::fs::RealFs;
 use crate::{binary, policydb, project, syntax};
 use clap::{Args, ValueEnum};
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The policy flavour, as checkpolicy's `-t` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -19,15 +18,6 @@ pub enum Target {
     Xen,
     /// SELinux policies.
     Selinux,
-}
-
-/// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormat {
-    /// Rendered text with source excerpts.
-    Human,
-    /// One JSON object per line.
-    Json,
 }
 
 /// Arguments of `flaskc check`.
@@ -39,9 +29,8 @@ pub struct CheckArgs {
     /// Enable MLS (as checkpolicy's `-M`); inferred from `sensitivity` statements when absent.
     #[arg(short = 'M', long = "mls")]
     pub mls: bool,
-    /// How to print diagnostics.
-    #[arg(long = "message-format", value_enum, default_value = "human")]
-    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
     /// Check binary policy files instead: report what Xen's loader would refuse.
     #[arg(long)]
     pub binary: bool,
@@ -75,9 +64,17 @@ fn infer(text: &str) -> (policydb::Target, bool) {
     (target, mls)
 }
 
-/// Compiles one policy.conf without writing it, printing its diagnostics; whether it is
-/// free of errors.
-fn check_conf(name: String, text: String, args: &CheckArgs) -> bool {
+/// What one file or tree gave: whether it compiled, or the exit code of a failure to
+/// read it.
+type Checked = Result<bool, i32>;
+
+/// Compiles one policy.conf without writing it and reports its diagnostics.
+fn check_conf(path: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked {
+    // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
+    let text = crate::io::read_text(path).map_err(|e| {
+        crate::io::eprintln!("error: cannot read `{}`: {e}", crate::io::input_name(path));
+        2
+    })?;
     let (target, mls) = infer(&text);
     let target = match args.target {
         Some(Target::Xen) => policydb::Target::Xen,
@@ -87,18 +84,29 @@ fn check_conf(name: String, text: String, args: &CheckArgs) -> bool {
     let mut opts = project::Options::new(target);
     opts.sema.mls = args.mls || (args.target.is_none() && mls);
     opts.for_writing = false;
-    let json = args.message_format == MessageFormat::Json;
-    match project::compile(name, text, &opts) {
-        Ok(outcome) => {
-            emit(&outcome.map, &outcome.diagnostics, json);
-            !outcome.failed()
-        }
-        // The default version always exists.
-        Err(e) => {
-            crate::io::eprintln!("error: {e}");
-            false
-        }
-    }
+    let name = path.display().to_string();
+    // The default version always exists.
+    let outcome = project::compile(name.clone(), text, &opts).map_err(|e| {
+        crate::io::eprintln!("error: {e}");
+        2
+    })?;
+    reporter.report(&outcome.map, &outcome.diagnostics);
+    reporter.timings(&name, &outcome.timings);
+    Ok(!outcome.failed())
+}
+
+/// Builds one tree without writing it and reports its diagnostics.
+fn check_tree(dir: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked {
+    let mut opts = project::Options::new(policydb::Target::Xen);
+    opts.sema.mls = args.mls;
+    opts.for_writing = false;
+    let outcome = project::build_tree(dir, &opts, &RealFs).map_err(|e| {
+        crate::io::eprintln!("error: {e}");
+        2
+    })?;
+    reporter.report(&outcome.map, &outcome.diagnostics);
+    reporter.timings(&dir.display().to_string(), &outcome.timings);
+    Ok(!outcome.failed())
 }
 
 /// Reads binary policies and prints why the reader or Xen 4.22's loader would refuse each;
@@ -131,43 +139,22 @@ pub fn run(args: CheckArgs) -> i32 {
     if args.binary {
         return check_binaries(&args.files);
     }
-    let mut failed = false;
-    let stderr = std::io::stderr();
+    let mut reporter = Reporter::new(&args.report);
+    let mut code = 0;
     for path in &args.files {
-        if path.is_dir() {
-            let build = super::build::BuildArgs {
-                dir: path.clone(),
-                output: None,
-                mls: args.mls,
-                version: None,
-                defines: Vec::new(),
-                werror: false,
-                message_format: match args.message_format {
-                    MessageFormat::Human => "human".into(),
-                    MessageFormat::Json => "json".into(),
-                },
-                check_only: true,
-            };
-            match super::build::build(&build) {
-                0 => {}
-                1 => failed = true,
-                code => return code,
-            }
-            continue;
-        }
-        // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
-        let text = match crate::io::read_text(path) {
-            Ok(text) => text,
-            Err(e) => {
-                let _ = writeln!(
-                    stderr.lock(),
-                    "error: cannot read `{}`: {e}",
-                    crate::io::input_name(path)
-                );
-                return 2;
-            }
+        let checked = if path.is_dir() {
+            check_tree(path, &args, &mut reporter)
+        } else {
+            check_conf(path, &args, &mut reporter)
         };
-        failed |= !check_conf(path.display().to_string(), text, &args);
+        match checked {
+            Ok(clean) => code = code.max(i32::from(!clean)),
+            Err(failure) => {
+                code = failure;
+                break;
+            }
+        }
     }
-    i32::from(failed)
+    reporter.finish();
+    code
 }

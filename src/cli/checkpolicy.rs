@@ -81,8 +81,23 @@ pub(crate) struct CheckpolicyArgs {
     pub input: PathBuf,
 }
 
-/// Runs `flaskc checkpolicy` and returns the exit code.
-pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
+/// Arguments of `flaskc compile`: checkpolicy's, and how to report.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct CompileArgs {
+    #[command(flatten)]
+    pub policy: CheckpolicyArgs,
+    #[command(flatten)]
+    pub report: super::report::ReportArgs,
+}
+
+/// Runs `flaskc compile` and returns the exit code.
+pub(crate) fn run_compile(args: &CompileArgs) -> i32 {
+    run(&args.policy, &args.report)
+}
+
+/// Runs `flaskc checkpolicy` (diagnostics reported as `report` says) and returns the exit
+/// code.
+pub(crate) fn run(args: &CheckpolicyArgs, report: &super::report::ReportArgs) -> i32 {
     if args.print_version {
         return super::print_text(0, &format!("{VERSION_LINE}\n"));
     }
@@ -91,7 +106,7 @@ pub(crate) fn run(args: &CheckpolicyArgs) -> i32 {
             crate::io::eprintln!("checkpolicy: -F and -C need -b (a binary input)");
             return 2;
         }
-        return crate::cli::compile::compile_conf(args);
+        return crate::cli::compile::compile_conf(args, report);
     }
     match run_binary(args) {
         Ok(None) => 0,

@@ -1,29 +1,20 @@
-//! Printing a compile's diagnostics, writing its binary atomically, and `flaskc
-//! checkpolicy`'s compile of a policy.conf.
+//! `flaskc checkpolicy`'s (and `flaskc compile`'s) compile of a policy.conf, and writing a
+//! binary atomically.
 
 use super::checkpolicy::{CheckpolicyArgs, TargetArg, UnknownArg};
+use super::report::{ReportArgs, Reporter};
 use crate::binary::{self, WriteOptions};
-use crate::diag::{self, Diagnostic};
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
 use crate::project;
-use crate::source::SourceMap;
 use std::io::Write;
 use std::path::Path;
 
-/// Prints diagnostics to standard error, rendered or as JSON lines.
-pub(crate) fn emit(map: &SourceMap, diags: &[Diagnostic], json: bool) {
-    let mut err = std::io::stderr().lock();
-    if json {
-        for d in diags {
-            let _ = writeln!(err, "{}", diag::to_json(d, map));
-        }
-    } else {
-        let _ = err.write_all(diag::render(diags, map).as_bytes());
-    }
-}
-
 /// `flaskc checkpolicy` (and `flaskc compile`) without `-b`: policy.conf to a binary.
-pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
+pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
+    if args.output.as_deref().is_some_and(crate::io::is_std) && report.uses_stdout() {
+        crate::io::eprintln!("flaskc: the binary cannot go to standard output: the diagnostics do");
+        return 2;
+    }
     let target = match args.target {
         Some(TargetArg::Xen) => Target::Xen,
         // checkpolicy's default target is SELinux.
@@ -59,20 +50,29 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs) -> i32 {
             return 2;
         }
     };
-    emit(&outcome.map, &outcome.diagnostics, false);
+    let mut reporter = Reporter::new(report);
+    reporter.report(&outcome.map, &outcome.diagnostics);
+    reporter.finish();
+    let mut timings = outcome.timings;
     let Some(mut db) = outcome.db else {
+        reporter.timings(&args.input.display().to_string(), &timings);
         return 1;
     };
+    let version = outcome.version;
     if args.optimize {
-        if let Err(e) = crate::policydb::optimize::optimize(&mut db, outcome.version) {
+        if let Err(e) = timings.time("optimize", || {
+            crate::policydb::optimize::optimize(&mut db, version)
+        }) {
             crate::io::eprintln!("flaskc: {e}");
             return 1;
         }
     }
-    match &args.output {
-        Some(out) => write_binary(db, outcome.version, out),
+    let code = match &args.output {
+        Some(out) => timings.time("write", || write_binary(db, version, out)),
         None => 0,
-    }
+    };
+    reporter.timings(&args.input.display().to_string(), &timings);
+    code
 }
 
 /// Writes the binary to `output` as it is encoded (atomically); the exit code.

@@ -107,12 +107,50 @@ fn limit(s: &str) -> Result<usize, Usage> {
     }
 }
 
+/// What `flaskc m4 --help` prints.
+const HELP: &str = "\
+Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`)
+
+Usage: flaskc m4 [OPTION]... [FILE]...
+
+Files are read in order; `-` (or no file) is standard input. -D and -U apply where they
+stand among the files, as in GNU m4.
+
+Options:
+  -D, --define=NAME[=VALUE]  define NAME as VALUE (empty by default)
+  -U, --undefine=NAME        undefine NAME
+  -I, --include=DIRECTORY    search DIRECTORY for included files
+  -s, --synclines            generate `#line NUM \"FILE\"' lines
+  -P, --prefix-builtins      prefix every builtin with `m4_'
+  -E, --fatal-warnings       once: warnings make the exit status 1; twice: stop at the first
+  -L, --nesting-limit=N      stop expanding at N nested calls (0: no limit)
+      --allow-shell          let syscmd and esyscmd run shell commands (off by default)
+      --help                 print this help
+      --version              print the version
+
+Exit status: 0 on success, 1 when m4 reported an error, 2 for a bad command line,
+the status given to m4exit otherwise.
+";
+
 /// Runs `flaskc m4 ARGS...` and returns the exit status.
 pub fn run(args: &[OsString]) -> i32 {
     let args: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let options = || args.iter().take_while(|a| *a != "--");
+    if options().any(|a| a == "--help") {
+        return super::print_text(0, HELP);
+    }
+    if options().any(|a| a == "--version") {
+        return super::print_text(
+            0,
+            &format!(
+                "flaskc m4 {} (GNU m4 1.4.19 compatible)\n",
+                env!("CARGO_PKG_VERSION")
+            ),
+        );
+    }
     let (opts, ops) = match parse(&args) {
         Ok(p) => p,
         Err(Usage(msg)) => {

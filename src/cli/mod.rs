@@ -15,6 +15,7 @@ mod explain_code;
 mod info;
 mod label_device;
 mod m4;
+mod report;
 mod search;
 
 use crate::io::{write_output, OutputError};
@@ -156,7 +157,7 @@ enum Command {
     /// binary policy.
     Checkpolicy(checkpolicy::CheckpolicyArgs),
     /// Compile a policy.conf into a binary policy (the same flags as `checkpolicy`).
-    Compile(checkpolicy::CheckpolicyArgs),
+    Compile(checkpolicy::CompileArgs),
     /// Statistics and symbol listings of a binary policy (like seinfo).
     Info(info::InfoArgs),
     /// Type enforcement rules of a binary policy matching filters (like sesearch).
@@ -183,7 +184,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::CheckGuest(args) => check_guest::run(&args),
             Command::LabelDevice(args) => label_device::run(&args),
             Command::Check(args) => check::run(args),
-            Command::Checkpolicy(args) | Command::Compile(args) => checkpolicy::run(&args),
+            Command::Checkpolicy(args) => checkpolicy::run(&args, &report::ReportArgs::default()),
+            Command::Compile(args) => checkpolicy::run_compile(&args),
             Command::M4 { args } => m4::run(&args),
             Command::Info(args) => info::run(&args),
             Command::Search(args) => search::run(&args),

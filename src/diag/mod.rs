@@ -1,5 +1,6 @@
-//! The one diagnostic type of flaskc, and its two renderings: text for people (through
-//! codespan-reporting) and JSON lines for CI and editors.
+//! The one diagnostic type of flaskc, and its renderings: text for people (through
+//! codespan-reporting, optionally coloured), JSON lines for tools, SARIF 2.1.0
+//! ([`sarif`]) and GitHub Actions workflow commands ([`github`]) for CI.
 //!
 //! A diagnostic is data: a stable code, a severity, a message, labelled spans and notes.
 //! Stages build them; only `cli` decides how to print them.
@@ -9,6 +10,8 @@
 //! of its own, named after the original file and numbered from the directive's line.
 
 pub mod codes;
+pub mod github;
+pub mod sarif;
 pub mod suggest;
 
 use crate::source::{FileId, SourceMap, Span};
@@ -200,8 +203,15 @@ impl<'a> Files<'a> for Segments<'a> {
 
 /// Renders diagnostics as text, as `flaskc` prints them on standard error.
 pub fn render(diags: &[Diagnostic], map: &SourceMap) -> String {
+    render_styled(diags, map, false)
+}
+
+/// [`render`], with ANSI colours when `color` is set.
+pub fn render_styled(diags: &[Diagnostic], map: &SourceMap, color: bool) -> String {
+    use codespan_reporting::term::{termcolor::Ansi, Styles, StylesWriter};
     let files = Segments { map };
     let config = codespan_reporting::term::Config::default();
+    let styles = Styles::default();
     let mut out = String::new();
     for d in diags {
         let mut notes = d.notes.clone();
@@ -242,7 +252,15 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap) -> String {
             .with_message(d.message.clone())
             .with_labels(labels)
             .with_notes(notes);
-        match codespan_reporting::term::emit_into_string(&config, &files, &cd) {
+        let rendered = if color {
+            let mut buf = Ansi::new(Vec::new());
+            let mut w = StylesWriter::new(&mut buf, &styles);
+            codespan_reporting::term::emit_to_write_style(&mut w, &config, &files, &cd)
+                .map(|()| String::from_utf8_lossy(&buf.into_inner()).into_owned())
+        } else {
+            codespan_reporting::term::emit_into_string(&config, &files, &cd)
+        };
+        match rendered {
             Ok(s) => out.push_str(&s),
             Err(_) => out.push_str(&format!(
                 "{}[{}]: {}\n",
@@ -257,7 +275,7 @@ pub fn render(diags: &[Diagnostic], map: &SourceMap) -> String {
 
 /// The location of a label as the user should see it: the original file and line through
 /// `#line`, with the column in the generated text.
-fn shown_location(map: &SourceMap, file: FileId, offset: u32) -> (String, u32, u32) {
+pub(crate) fn shown_location(map: &SourceMap, file: FileId, offset: u32) -> (String, u32, u32) {
     let loc = map.file(file).location(offset as usize);
     match loc.origin {
         Some((f, l)) => (f, l, loc.column),

@@ -17,11 +17,12 @@ pub(crate) fn lower(
     opts: &super::Options,
     version: Option<u32>,
     remap: &dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>,
+    timings: &mut super::Timings,
 ) -> (Option<PolicyDb>, Vec<Diagnostic>) {
-    let (ast, mut diags) = syntax::parse(map, file);
+    let (ast, mut diags) = timings.time("parse", || syntax::parse(map, file));
     let mut db = None;
     if !diags.iter().any(Diagnostic::is_error) {
-        let lowered = sema::lower(&ast, file, &opts.sema);
+        let lowered = timings.time("sema", || sema::lower(&ast, file, &opts.sema));
         diags.extend(lowered.diagnostics);
         if let (Some(db), Some(v)) = (&lowered.db, version) {
             diags.extend(version_diagnostics(db, &lowered.origins, file, v));

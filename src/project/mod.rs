@@ -35,6 +35,7 @@ use remap::FileIds;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// How a policy is compiled.
 #[derive(Debug, Clone)]
@@ -85,6 +86,26 @@ pub struct Outcome {
     pub version: u32,
     /// For a tree, m4's output with the origin of every piece of it.
     pub expanded: Option<m4::Expanded>,
+    /// How long each stage took.
+    pub timings: Timings,
+}
+
+/// How long each stage of a compile took, in the order they ran.
+#[derive(Debug, Clone, Default)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    /// Runs `f`, adding its time to `stage`.
+    pub fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let took = start.elapsed();
+        match self.0.iter_mut().find(|(s, _)| *s == stage) {
+            Some((_, d)) => *d += took,
+            None => self.0.push((stage, took)),
+        }
+        out
+    }
 }
 
 impl Outcome {
@@ -102,12 +123,14 @@ pub enum Error {
     Config(String),
     /// The policy version asked for cannot be written for the target.
     Version(String),
+    /// The tree is not there.
+    Missing(String),
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Config(m) | Error::Version(m) => f.write_str(m),
+            Error::Config(m) | Error::Version(m) | Error::Missing(m) => f.write_str(m),
         }
     }
 }
@@ -121,30 +144,42 @@ pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Er
     let mut map = SourceMap::new();
     let file = map.add(SourceFile::new(name, text));
     let checked = opts.for_writing.then_some(version);
-    let (db, diagnostics) = lower::lower(&mut map, file, opts, checked, &|d, _| d);
-    Ok(finish(map, diagnostics, db, version, None, opts))
+    let mut timings = Timings::default();
+    let (db, diagnostics) = lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
+    Ok(finish(map, diagnostics, db, version, None, timings, opts))
 }
 
 /// Builds the Xen policy tree at `dir`: its files in the order of Xen's Makefiles,
 /// expanded by the built-in m4, compiled.
 ///
 /// # Errors
-/// [`Error::Config`] for an invalid `flaskc.toml`, [`Error::Version`] for a version the
-/// target cannot have.
+/// [`Error::Missing`] when `dir` is not a directory, [`Error::Config`] for an invalid
+/// `flaskc.toml`, [`Error::Version`] for a version the target cannot have.
 pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Outcome, Error> {
+    let mut timings = Timings::default();
+    let start = Instant::now();
+    if !fs.is_dir(dir) {
+        return Err(Error::Missing(format!(
+            "`{}` is not a directory",
+            dir.display()
+        )));
+    }
     let cfg = config::read(dir, fs).map_err(Error::Config)?;
     let version = choose_version(opts.sema.target, opts.version).map_err(Error::Version)?;
     let lay = layout::layout(dir, &cfg, fs);
+    timings.0.push(("layout", start.elapsed()));
     if !lay.problems.is_empty() {
         let mut map = SourceMap::new();
         let diags = layout_diagnostics(&lay.problems, Severity::Error, dir, &mut map, fs);
-        return Ok(finish(map, diags, None, version, None, opts));
+        return Ok(finish(map, diags, None, version, None, timings, opts));
     }
     let Expansion {
         expanded,
         mut map,
         ids,
-    } = expand_tree(dir, &lay, opts.sema.mls, &opts.defines, fs);
+    } = timings.time("m4", || {
+        expand_tree(dir, &lay, opts.sema.mls, &opts.defines, fs)
+    });
     let mut diags = layout_diagnostics(&lay.warnings, Severity::Warning, dir, &mut map, fs);
     diags.extend(unused_defines(&opts.defines, &expanded, &map));
     diags.extend(macros::comment_quote_warnings(&map, &ids));
@@ -156,7 +191,15 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
         ));
     }
     if diags.iter().any(Diagnostic::is_error) {
-        return Ok(finish(map, diags, None, version, Some(expanded), opts));
+        return Ok(finish(
+            map,
+            diags,
+            None,
+            version,
+            Some(expanded),
+            timings,
+            opts,
+        ));
     }
     let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
     let remap = |diags: Vec<Diagnostic>, map: &SourceMap| {
@@ -166,10 +209,18 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             .collect()
     };
     let checked = opts.for_writing.then_some(version);
-    let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap);
+    let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
     diags.extend(lowered);
     macros::blame_comment_quotes(&mut diags, &map);
-    Ok(finish(map, diags, db, version, Some(expanded), opts))
+    Ok(finish(
+        map,
+        diags,
+        db,
+        version,
+        Some(expanded),
+        timings,
+        opts,
+    ))
 }
 
 /// Applies `-E` and keeps the database only when nothing is an error.
@@ -179,6 +230,7 @@ fn finish(
     db: Option<PolicyDb>,
     version: u32,
     expanded: Option<m4::Expanded>,
+    timings: Timings,
     opts: &Options,
 ) -> Outcome {
     if opts.werror {
@@ -191,6 +243,7 @@ fn finish(
         db,
         version,
         expanded,
+        timings,
     }
 }
 
@@ -225,9 +278,9 @@ fn tree_diagnostic(
     let known =
         |map: &SourceMap, f: &str| map.files().find(|(_, sf)| sf.name == f).map(|(id, _)| id);
     let asked = p.asked_at.as_ref().and_then(|(f, line)| {
-        let id = match known(map, f) {
+        let id = match known(map, &shown(dir, f)) {
             Some(id) => id,
-            None => map.add(SourceFile::new(f.clone(), fs.read_text(&dir.join(f))?)),
+            None => map.add(SourceFile::new(shown(dir, f), fs.read_text(&dir.join(f))?)),
         };
         Some((id, *line))
     });
@@ -314,9 +367,11 @@ pub fn expand_tree(
     for (k, v) in defines {
         args.push(m4::Arg::Define(k.clone(), v.clone()));
     }
-    args.extend(lay.files.iter().map(|f| m4::Arg::File(f.clone())));
+    let files: Vec<String> = lay.files.iter().map(|f| shown(dir, f)).collect();
+    args.extend(files.iter().map(|f| m4::Arg::File(f.clone())));
     let loader = Loader {
         dir,
+        files: &files,
         fs,
         seen: Default::default(),
     };
@@ -331,10 +386,22 @@ pub fn expand_tree(
     Expansion { expanded, map, ids }
 }
 
+/// A tree's file as the user sees it: relative to the working directory when the tree
+/// was given as a relative path, so that messages name paths the user can open.
+fn shown(dir: &Path, file: &str) -> String {
+    if dir.as_os_str().is_empty() || dir == Path::new(".") {
+        file.to_string()
+    } else {
+        dir.join(file).display().to_string()
+    }
+}
+
 /// Reads a tree's files for m4 through the file system, keeping their text for
-/// diagnostics.
+/// diagnostics. The layout's files come by their shown names; anything else m4 asks for
+/// (an `include`) is relative to the tree, where Xen's Makefiles run m4.
 struct Loader<'a> {
     dir: &'a Path,
+    files: &'a [String],
     fs: &'a dyn FileSystem,
     seen: RefCell<HashMap<String, String>>,
 }
@@ -345,7 +412,11 @@ impl m4::FileLoader for Loader<'_> {
     }
 
     fn load_at_most(&self, path: &str, limit: usize) -> Result<Vec<u8>, m4::LoadError> {
-        let bytes = self.fs.read(&self.dir.join(path), limit)?;
+        let bytes = if self.files.iter().any(|f| f == path) {
+            self.fs.read(Path::new(path), limit)?
+        } else {
+            self.fs.read(&self.dir.join(path), limit)?
+        };
         self.seen.borrow_mut().insert(
             path.to_string(),
             String::from_utf8_lossy(&bytes).into_owned(),
@@ -382,7 +453,11 @@ mod tests {
         let d = outcome.diagnostics.iter().find(|d| d.is_error()).unwrap();
         let label = &d.labels[0];
         let file = outcome.map.file(label.file);
-        assert_eq!(file.name, "modules/domU.te");
+        assert!(
+            file.name.ends_with("policy/modules/domU.te"),
+            "{}",
+            file.name
+        );
         assert_eq!(&file.text[label.span.range()], "vualt_t");
     }
 
