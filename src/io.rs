@@ -315,7 +315,8 @@ fn fill_into(sink: impl Write, fill: Fill<'_>) -> Result<(), OutputError> {
 ///   one, by the next run. A symbolic link is written through: its target is replaced
 ///   (as `cp` and checkpolicy write through it); a dangling link is refused, as `cp` does.
 ///
-/// A new file gets mode 0666 less the umask, as checkpolicy's do.
+/// An existing file the user may not write is refused, as checkpolicy refuses it. A new
+/// file gets mode 0666 less the umask, as checkpolicy's do.
 ///
 /// # Errors
 /// When `fill` fails or the output cannot be written; nothing is left at `path` then
@@ -332,6 +333,9 @@ pub fn write_output(path: &Path, fill: Fill<'_>) -> Result<(), OutputError> {
                 .open(path)
                 .map_err(failed)?;
             return fill_into(f, fill);
+        }
+        Ok(_) if !writable(path) => {
+            return Err(failed(io::Error::from(io::ErrorKind::PermissionDenied)));
         }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -358,6 +362,24 @@ pub fn write_output(path: &Path, fill: Fill<'_>) -> Result<(), OutputError> {
     let named = temp::Named::create_in(&dir).map_err(failed)?;
     fill_into(named.file(), fill)?;
     named.persist(&target).map_err(failed)
+}
+
+/// Whether the user may write the existing file at `path` (following links). A file
+/// that could not be opened for writing is refused, as checkpolicy's `fopen` refuses it,
+/// although replacing it by a rename would succeed.
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
 /// Temporary files for [`write_output`].

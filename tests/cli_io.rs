@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -511,4 +512,35 @@ fn a_policy_that_is_not_utf8_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("invalid UTF-8"), "{}", stderr(&out));
     assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_read_only_output_is_refused_as_checkpolicy_refuses_it() {
+    // As root every file is writable: the run drops to `nobody` with util-linux's setpriv.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let input = dir.path().join("p.conf");
+    std::fs::copy(conf(), &input).unwrap();
+    let out = dir.path().join("out");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let as_nobody = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_flaskc"))
+        .args(["compile", "-t", "xen"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .output();
+    let Ok(o) = as_nobody else {
+        eprintln!("SKIPPED: setpriv (util-linux) is not installed");
+        return;
+    };
+    if stderr(&o).contains("setpriv:") {
+        eprintln!("SKIPPED: cannot drop privileges: {}", stderr(&o));
+        return;
+    }
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
 }

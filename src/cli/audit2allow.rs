@@ -24,10 +24,7 @@ pub struct Audit2allowArgs {
 pub(crate) fn run(args: &Audit2allowArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: {e}");
-            return 2;
-        }
+        Err(e) => return e.report(),
     };
     let ifs = loaded
         .tree

@@ -41,10 +41,7 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
     }
     let db = match super::read_policy(&args.policy) {
         Ok(p) => p.db,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: {e}");
-            return 2;
-        }
+        Err(e) => return super::Failure::from(e).report(),
     };
     let states = match args.bools.states(&db) {
         Ok(s) => s,

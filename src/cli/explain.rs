@@ -74,7 +74,7 @@ pub(super) struct Loaded {
 
 /// Reads the policy and the tree, then the log as a stream (one line at a time, keeping
 /// the distinct denials), printing its unreadable AVC lines as they come.
-pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
+pub(super) fn load(input: &LogInput) -> Result<Loaded, super::Failure> {
     let log = input.log.as_deref().unwrap_or(Path::new("-"));
     let stdin_users = [Some(log), Some(&input.policy), input.bools.file.as_deref()]
         .into_iter()
@@ -82,11 +82,12 @@ pub(super) fn load(input: &LogInput) -> Result<Loaded, String> {
         .filter(|p| crate::io::is_std(p))
         .count();
     if stdin_users > 1 {
-        return Err("standard input can be only one of the policy, the log and --bools".into());
+        return Err(String::from(
+            "standard input can be only one of the policy, the log and --bools",
+        )
+        .into());
     }
-    let db = super::read_policy(&input.policy)
-        .map_err(|e| e.to_string())?
-        .db;
+    let db = super::read_policy(&input.policy)?.db;
     let states = input.bools.states(&db)?;
     let tree = match &input.source {
         Some(dir) => tree_files(dir)?,
@@ -147,10 +148,7 @@ fn tree_files(dir: &Path) -> Result<Vec<TreeFile>, String> {
 pub(crate) fn run(args: &ExplainArgs) -> i32 {
     let loaded = match load(&args.input) {
         Ok(l) => l,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: {e}");
-            return 2;
-        }
+        Err(e) => return e.report(),
     };
     let text = if args.input.json {
         format!("{}\n", explain::to_json(&loaded.report))

@@ -52,10 +52,7 @@ fn device(args: &LabelDeviceArgs) -> Result<Device, device::BadDevice> {
 pub(crate) fn run(args: &LabelDeviceArgs) -> i32 {
     let db = match super::read_policy(&args.policy) {
         Ok(p) => p.db,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: {e}");
-            return 2;
-        }
+        Err(e) => return super::Failure::from(e).report(),
     };
     let dev = match device(args) {
         Ok(d) => d,

@@ -19,7 +19,7 @@ mod report;
 mod search;
 
 use crate::io::{write_output, OutputError};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
@@ -117,6 +117,38 @@ impl std::fmt::Display for PolicyInputError {
     }
 }
 
+/// Why a subcommand could not do its job: a message and the exit code it calls for.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    message: String,
+    code: i32,
+}
+
+impl Failure {
+    /// Prints the message; the exit code.
+    pub(crate) fn report(self) -> i32 {
+        crate::io::eprintln!("flaskc: {}", self.message);
+        self.code
+    }
+}
+
+/// A usage or I/O problem (exit code 2).
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, code: 2 }
+    }
+}
+
+/// An unreadable file (2) or an invalid policy (1).
+impl From<PolicyInputError> for Failure {
+    fn from(e: PolicyInputError) -> Failure {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Reads the binary policy every query and admin tool starts from.
 pub(crate) fn read_policy(path: &Path) -> Result<crate::binary::ReadPolicy, PolicyInputError> {
     let name = crate::io::input_name(path);
@@ -164,6 +196,11 @@ enum Command {
     Search(search::SearchArgs),
     /// What two binary policies differ in, by name (like sediff).
     Diff(diff::DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -171,6 +208,30 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+}
+
+/// The command line's definition (for completions, the manual page and tests).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// The manual page (`docs/flaskc.1`): the command, then a section per subcommand.
+///
+/// # Errors
+/// Only when writing to memory fails.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("flaskc {}", sub.get_name());
+        out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+        let sub = sub.clone().name(name);
+        clap_mangen::Man::new(sub.clone()).render_synopsis_section(&mut out)?;
+        clap_mangen::Man::new(sub.clone()).render_description_section(&mut out)?;
+        clap_mangen::Man::new(sub).render_options_section(&mut out)?;
+    }
+    Ok(out)
 }
 
 /// Runs flaskc with these arguments (the program name first) and returns the exit code.
@@ -187,6 +248,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Checkpolicy(args) => checkpolicy::run(&args, &report::ReportArgs::default()),
             Command::Compile(args) => checkpolicy::run_compile(&args),
             Command::M4 { args } => m4::run(&args),
+            Command::Completions { shell } => print_report(0, |w| {
+                clap_complete::generate(shell, &mut Cli::command(), "flaskc", w);
+                Ok(())
+            }),
             Command::Info(args) => info::run(&args),
             Command::Search(args) => search::run(&args),
             Command::Diff(args) => diff::run(&args),
