@@ -3,10 +3,11 @@
 
 /// The closest of `candidates` to `name`: one that differs only in case, else the one at
 /// the smallest edit distance (insertions, deletions, substitutions and swaps of adjacent
-/// characters), if that distance is at most a third of the name's length (at least 1).
+/// characters), if that distance is at most a third of the name's length (so names
+/// shorter than three characters only match by case).
 /// Ties go to the first candidate in order, so callers pass a stable order.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let limit = name.chars().count() / 3;
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
@@ -16,7 +17,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             return Some(c);
         }
         // Lengths far apart cannot be within the limit: skip the table.
-        if c.len().abs_diff(name.len()) > limit {
+        if limit == 0 || c.len().abs_diff(name.len()) > limit {
             continue;
         }
         let d = distance(name, c);
@@ -79,7 +80,8 @@ mod tests {
     #[test]
     fn far_names_are_not() {
         assert_eq!(closest("web_t", ["vault_t", "domU_t"]), None);
-        assert_eq!(closest("a", ["b"]), Some("b"));
+        assert_eq!(closest("u", ["t"]), None);
+        assert_eq!(closest("abc", ["abd"]), Some("abd"));
         assert_eq!(closest("ab", ["xy"]), None);
         assert_eq!(closest("same", ["same"]), None);
     }
