@@ -13,6 +13,7 @@ pub mod dump;
 pub mod explain;
 pub mod guest;
 pub mod io;
+pub mod lsp;
 pub mod m4;
 pub mod policydb;
 pub mod project;

@@ -7,7 +7,7 @@
 
 use super::report::{ReportArgs, Reporter};
 use crate::project::fs::RealFs;
-use crate::{binary, policydb, project, syntax};
+use crate::{binary, policydb, project};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -39,31 +39,6 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// The target and MLS-ness a policy's statements imply: Xen or SELinux object contexts,
-/// and `sensitivity` declarations.
-fn infer(text: &str) -> (policydb::Target, bool) {
-    use syntax::lexer::{tokens, Token as T};
-    let mut target = policydb::Target::Xen;
-    let mut mls = false;
-    for (_, t, _) in tokens(text).flatten() {
-        match t {
-            T::Sensitivity => mls = true,
-            T::Portcon
-            | T::Netifcon
-            | T::Nodecon
-            | T::Genfscon
-            | T::FsUseXattr
-            | T::FsUseTask
-            | T::FsUseTrans
-            | T::Fscon
-            | T::Ibpkeycon
-            | T::Ibendportcon => target = policydb::Target::Selinux,
-            _ => {}
-        }
-    }
-    (target, mls)
-}
-
 /// What one file or tree gave: whether it compiled, or the exit code of a failure to
 /// read it.
 type Checked = Result<bool, i32>;
@@ -75,7 +50,7 @@ fn check_conf(path: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked
         crate::io::eprintln!("error: cannot read `{}`: {e}", crate::io::input_name(path));
         2
     })?;
-    let (target, mls) = infer(&text);
+    let (target, mls) = project::infer_target(&text);
     let target = match args.target {
         Some(Target::Xen) => policydb::Target::Xen,
         Some(Target::Selinux) => policydb::Target::Selinux,

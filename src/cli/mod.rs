@@ -14,6 +14,7 @@ mod explain;
 mod explain_code;
 mod info;
 mod label_device;
+mod lsp;
 mod m4;
 mod report;
 mod search;
@@ -201,6 +202,8 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// A language server (LSP over standard input/output) for editors.
+    Lsp(lsp::LspArgs),
     /// Expand macros exactly as GNU m4 1.4.19 does (usable as `make M4='flaskc m4'`).
     #[command(disable_help_flag = true)]
     M4 {
@@ -247,6 +250,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             Command::Check(args) => check::run(args),
             Command::Checkpolicy(args) => checkpolicy::run(&args, &report::ReportArgs::default()),
             Command::Compile(args) => checkpolicy::run_compile(&args),
+            Command::Lsp(args) => lsp::run(&args),
             Command::M4 { args } => m4::run(&args),
             Command::Completions { shell } => print_report(0, |w| {
                 clap_complete::generate(shell, &mut Cli::command(), "flaskc", w);

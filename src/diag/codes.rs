@@ -212,6 +212,16 @@ pub const CODES: &[Code] = &[
     ),
     // --- tree ---
     code(
+        "config",
+        Tree,
+        "the tree's `flaskc.toml` is invalid",
+        "`flaskc.toml` at the top of a policy tree sets where the hypervisor's class \
+         definitions are (`hypervisor_policy`); a file that does not parse, or a key flaskc \
+         does not know, is refused. The command line reports it as a usage error; the \
+         language server shows it as this diagnostic.",
+        Untested("reported by the language server only; covered by tests/lsp"),
+    ),
+    code(
         "missing-file",
         Tree,
         "a file the policy tree needs does not exist",

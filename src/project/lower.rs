@@ -9,8 +9,9 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax;
 
 /// Parses and lowers one file of `map`; when `version` is given, checks what that version
-/// and Xen's loader can take. The database (even when there were errors) and every
-/// diagnostic, passed through `remap` (which moves them to the files the text came from).
+/// and Xen's loader can take. The database (even when there were errors), every
+/// diagnostic, passed through `remap` (which moves them to the files the text came from),
+/// and the syntax tree.
 pub(crate) fn lower(
     map: &mut SourceMap,
     file: FileId,
@@ -18,7 +19,7 @@ pub(crate) fn lower(
     version: Option<u32>,
     remap: &dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>,
     timings: &mut super::Timings,
-) -> (Option<PolicyDb>, Vec<Diagnostic>) {
+) -> (Option<PolicyDb>, Vec<Diagnostic>, syntax::ast::Policy) {
     let (ast, mut diags) = timings.time("parse", || syntax::parse(map, file));
     let mut db = None;
     if !diags.iter().any(Diagnostic::is_error) {
@@ -34,7 +35,7 @@ pub(crate) fn lower(
             db.sort_ocontexts();
         }
     }
-    (db, dedup(remap(diags, map)))
+    (db, dedup(remap(diags, map)), ast)
 }
 
 /// With `-E`, the warnings checkpolicy also gives become errors.

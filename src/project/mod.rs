@@ -20,6 +20,7 @@ pub mod layout;
 mod lower;
 mod macros;
 mod remap;
+pub mod symbols;
 
 pub use config::TreeConfig;
 pub use fs::FileSystem;
@@ -53,6 +54,9 @@ pub struct Options {
     /// Check what the chosen version and Xen's loader can take, as a build that writes
     /// the binary must.
     pub for_writing: bool,
+    /// Keep an index of where each symbol and macro is declared ([`Outcome::symbols`]),
+    /// which an editor needs and a build does not.
+    pub index: bool,
 }
 
 impl Options {
@@ -69,6 +73,7 @@ impl Options {
             sort_ocontexts: false,
             defines: Vec::new(),
             for_writing: true,
+            index: false,
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct Outcome {
     pub version: u32,
     /// For a tree, m4's output with the origin of every piece of it.
     pub expanded: Option<m4::Expanded>,
+    /// With [`Options::index`], where each symbol and macro was declared (`None` when the
+    /// text could not be parsed at all, as after an m4 failure).
+    pub symbols: Option<symbols::Symbols>,
     /// How long each stage took.
     pub timings: Timings,
 }
@@ -145,8 +153,16 @@ pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Er
     let file = map.add(SourceFile::new(name, text));
     let checked = opts.for_writing.then_some(version);
     let mut timings = Timings::default();
-    let (db, diagnostics) = lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
-    Ok(finish(map, diagnostics, db, version, None, timings, opts))
+    let (db, diagnostics, ast) =
+        lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
+    let syms = opts.index.then(|| {
+        timings.time("index", || {
+            symbols::index(&ast, &map, file, None, &|span, _| Some((file, span)))
+        })
+    });
+    let mut outcome = finish(map, diagnostics, db, version, None, timings, opts);
+    outcome.symbols = syms;
+    Ok(outcome)
 }
 
 /// Builds the Xen policy tree at `dir`: its files in the order of Xen's Makefiles,
@@ -209,18 +225,23 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             .collect()
     };
     let checked = opts.for_writing.then_some(version);
-    let (db, lowered) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
+    let (db, lowered, ast) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
     diags.extend(lowered);
+    let syms = opts.index.then(|| {
+        let place = |span: Span, name: &str| {
+            let origin = expanded.origin_at(span.start as usize)?;
+            let file = *ids.get(expanded.file_name(origin.file))?;
+            let at = remap::locate(map.file(file), origin.line, origin.column, name);
+            Some((file, at))
+        };
+        timings.time("index", || {
+            symbols::index(&ast, &map, conf, Some(conf), &place)
+        })
+    });
     macros::blame_comment_quotes(&mut diags, &map);
-    Ok(finish(
-        map,
-        diags,
-        db,
-        version,
-        Some(expanded),
-        timings,
-        opts,
-    ))
+    let mut outcome = finish(map, diags, db, version, Some(expanded), timings, opts);
+    outcome.symbols = syms;
+    Ok(outcome)
 }
 
 /// Applies `-E` and keeps the database only when nothing is an error.
@@ -244,7 +265,33 @@ fn finish(
         version,
         expanded,
         timings,
+        symbols: None,
     }
+}
+
+/// The target and MLS-ness a policy.conf's statements imply: Xen or SELinux object
+/// contexts, and `sensitivity` declarations.
+pub fn infer_target(text: &str) -> (Target, bool) {
+    use crate::syntax::lexer::{tokens, Token as T};
+    let mut target = Target::Xen;
+    let mut mls = false;
+    for (_, t, _) in tokens(text).flatten() {
+        match t {
+            T::Sensitivity => mls = true,
+            T::Portcon
+            | T::Netifcon
+            | T::Nodecon
+            | T::Genfscon
+            | T::FsUseXattr
+            | T::FsUseTask
+            | T::FsUseTrans
+            | T::Fscon
+            | T::Ibpkeycon
+            | T::Ibendportcon => target = Target::Selinux,
+            _ => {}
+        }
+    }
+    (target, mls)
 }
 
 /// The layout's problems as diagnostics of one severity (errors for missing files,

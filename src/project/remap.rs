@@ -207,7 +207,7 @@ pub(crate) fn call_span(f: &SourceFile, call: &m4::Expansion) -> Span {
 /// The span in an original file for text `wanted` whose origin is `line:column`: the
 /// first occurrence of the text on that line from the column on (where a macro argument
 /// was written), else the origin itself.
-fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str) -> Span {
+pub(crate) fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str) -> Span {
     let idx = (line.max(1) - 1) as usize;
     if idx >= file.line_starts().len() {
         return Span::new(file.text.len(), file.text.len());
