@@ -8,7 +8,9 @@
 //! **Invariant:** a [`FileId`] is an index into the [`SourceMap`] that created it; spans are
 //! byte offsets that lie on `char` boundaries of that file's text.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -47,15 +49,17 @@ impl Span {
 }
 
 /// A `#line N ["FILE"]` directive: from line `at_line` (0-based, the line after the
-/// directive) on, lines count from `orig_line` in `orig_file`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// directive) on, lines count from `orig_line` in the file [`SourceFile::directive_file`]
+/// names. A policy.conf from refpolicy carries one directive for every two lines, so a
+/// directive is three numbers, its file name interned in the [`SourceFile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineDirective {
     /// 0-based line index in this file where the mapping starts.
     pub at_line: u32,
-    /// The file the following lines came from.
-    pub orig_file: String,
-    /// The 1-based line number of the first mapped line in `orig_file`.
+    /// The 1-based line number of the first mapped line in the original file.
     pub orig_line: u32,
+    /// The original file: an index into [`SourceFile`]'s `origin_files`.
+    file: u32,
 }
 
 /// One file's text with its line table.
@@ -65,8 +69,75 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: String,
-    line_starts: Vec<u32>,
+    /// Computed on first use: a compile without diagnostics never needs it.
+    line_starts: OnceLock<Vec<u32>>,
     directives: Vec<LineDirective>,
+    /// The distinct file names directives name, each once.
+    origin_files: Vec<String>,
+    origin_index: HashMap<String, u32>,
+}
+
+/// Records `#line` directives into a [`SourceFile`] while its text is borrowed for lexing.
+pub struct DirectiveRecorder<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// A byte offset already seen and the 0-based line it is on: directives come in text
+    /// order, so each one's line is counted on from the previous one's.
+    seen: (usize, u32),
+    directives: &'a mut Vec<LineDirective>,
+    origin_files: &'a mut Vec<String>,
+    origin_index: &'a mut HashMap<String, u32>,
+}
+
+impl DirectiveRecorder<'_> {
+    /// Records a `#line N ["FILE"]` directive found at byte `offset`; without a file name
+    /// the previous directive's file is kept (GNU m4 omits it when the file did not change).
+    pub fn add(&mut self, offset: usize, orig_line: u32, orig_file: Option<&str>) {
+        let (from, line) = if offset >= self.seen.0 {
+            self.seen
+        } else {
+            (0, 0)
+        };
+        let between = self.text.as_bytes().get(from..offset).unwrap_or_default();
+        let line = line + between.iter().filter(|&&b| b == b'\n').count() as u32;
+        self.seen = (offset, line);
+        let at_line = line + 1;
+        let file = match orig_file {
+            Some(f) => self.intern(f),
+            None => match self.directives.last() {
+                Some(d) => d.file,
+                None => self.intern(self.name),
+            },
+        };
+        self.directives.push(LineDirective {
+            at_line,
+            orig_line,
+            file,
+        });
+    }
+
+    /// Gives back the spare room of the directive list once lexing is done.
+    pub fn finish(self) {
+        self.directives.shrink_to_fit();
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.origin_index.get(name) {
+            return i;
+        }
+        let i = self.origin_files.len() as u32;
+        self.origin_files.push(name.to_string());
+        self.origin_index.insert(name.to_string(), i);
+        i
+    }
+}
+
+/// 0-based line index of a byte offset, given the offsets where lines start.
+fn line_index(line_starts: &[u32], offset: usize) -> usize {
+    match line_starts.binary_search(&(offset as u32)) {
+        Ok(i) => i,
+        Err(i) => i - 1,
+    }
 }
 
 /// Where a byte offset is, both in the file itself and, through `#line`, in its origin.
@@ -83,27 +154,32 @@ pub struct Location {
 }
 
 impl SourceFile {
-    /// A file with its line table computed.
+    /// A file; its line table is computed when first asked for.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         SourceFile {
             name: name.into(),
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
             directives: Vec::new(),
+            origin_files: Vec::new(),
+            origin_index: HashMap::new(),
         }
     }
 
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[u32] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            );
+            starts
+        })
     }
 
     /// The `#line` directives recorded for this file, in text order.
@@ -111,37 +187,44 @@ impl SourceFile {
         &self.directives
     }
 
-    /// Records a `#line N ["FILE"]` directive found at byte `offset`; without a file name the
-    /// previous directive's file is kept (GNU m4 omits it when the file did not change).
-    pub fn add_directive(&mut self, offset: usize, orig_line: u32, orig_file: Option<&str>) {
-        let at_line = self.line_index(offset) as u32 + 1;
-        let orig_file = match orig_file {
-            Some(f) => f.to_string(),
-            None => match self.directives.last() {
-                Some(d) => d.orig_file.clone(),
-                None => self.name.clone(),
+    /// The original file a directive names.
+    pub fn directive_file(&self, d: &LineDirective) -> &str {
+        &self.origin_files[d.file as usize]
+    }
+
+    /// The text, with a recorder for the directives found while lexing it.
+    pub fn directive_recorder(&mut self) -> (&str, DirectiveRecorder<'_>) {
+        (
+            &self.text,
+            DirectiveRecorder {
+                name: &self.name,
+                text: &self.text,
+                seen: (0, 0),
+                directives: &mut self.directives,
+                origin_files: &mut self.origin_files,
+                origin_index: &mut self.origin_index,
             },
-        };
-        self.directives.push(LineDirective {
-            at_line,
-            orig_file,
-            orig_line,
-        });
+        )
+    }
+
+    /// Records a `#line N ["FILE"]` directive found at byte `offset` (see
+    /// [`DirectiveRecorder::add`]).
+    pub fn add_directive(&mut self, offset: usize, orig_line: u32, orig_file: Option<&str>) {
+        self.directive_recorder()
+            .1
+            .add(offset, orig_line, orig_file);
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&(offset as u32)) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        }
+        line_index(self.line_starts(), offset)
     }
 
     /// Byte range of a 0-based line, without its newline.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .map(|&e| e as usize - 1)
             .unwrap_or(self.text.len());
@@ -154,14 +237,17 @@ impl SourceFile {
             .directives
             .partition_point(|d| d.at_line as usize <= line);
         let d = self.directives.get(idx.checked_sub(1)?)?;
-        Some((&d.orig_file, d.orig_line + (line as u32 - d.at_line)))
+        Some((
+            self.directive_file(d),
+            d.orig_line + (line as u32 - d.at_line),
+        ))
     }
 
     /// File, line and column of a byte offset, with its `#line` origin.
     pub fn location(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let column = self
             .text
             .get(start..offset)

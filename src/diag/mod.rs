@@ -163,7 +163,7 @@ impl<'a> Files<'a> for Segments<'a> {
     fn name(&'a self, (file, seg): SegmentId) -> Result<String, FilesError> {
         let f = self.map.file(file);
         Ok(match seg.checked_sub(1) {
-            Some(i) => f.directives()[i].orig_file.clone(),
+            Some(i) => f.directive_file(&f.directives()[i]).to_string(),
             None => f.name.clone(),
         })
     }

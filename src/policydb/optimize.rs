@@ -10,6 +10,7 @@
 
 use super::{avkind, AvtabEntry, Ebitmap, PolicyDb, TypeFlavor, Xperms};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The kinds the optimizer looks at: access vectors and extended permissions.
 const COVERABLE: u16 = avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY | avkind::XPERMS;
@@ -148,14 +149,48 @@ fn store(db: &mut PolicyDb, e: &mut AvtabEntry, d: Datum) {
 
 /// The unconditional table's entries by (source, target, class, kind), in table order,
 /// for `avtab_search` (which finds the first live entry of a key).
-type KeyIndex = HashMap<(u16, u16, u16, u16), Vec<usize>>;
+/// Entries by (source, target, class, kind) packed into one integer ([`packed`]).
+type KeyIndex = HashMap<u64, Vec<usize>, BuildHasherDefault<KeyHasher>>;
+
+/// A multiply-and-fold hash of a packed key. The index is probed once per pair of
+/// attributes covering a rule's source and target, and SipHash was most of `-O`'s time;
+/// only lookups use it, so its order reaches no output.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let h = (self.0 ^ x ^ (x >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
+/// The index key of a (source, target, class, kind) quadruple.
+fn packed(source: u16, target: u16, class: u16, kind: u16) -> u64 {
+    u64::from(source) | u64::from(target) << 16 | u64::from(class) << 32 | u64::from(kind) << 48
+}
 
 fn key_index(entries: &[AvtabEntry]) -> KeyIndex {
-    let mut index: KeyIndex = HashMap::new();
+    let mut index = KeyIndex::default();
     for (i, e) in entries.iter().enumerate() {
         let k = e.key;
         index
-            .entry((k.source, k.target, k.class, k.specified & !avkind::ENABLED))
+            .entry(packed(
+                k.source,
+                k.target,
+                k.class,
+                k.specified & !avkind::ENABLED,
+            ))
             .or_default()
             .push(i);
     }
@@ -186,7 +221,7 @@ fn covered_by_table(
                 continue;
             }
             let found = index
-                .get(&(s, t, e.key.class, kind))
+                .get(&packed(s, t, e.key.class, kind))
                 .and_then(|v| v.iter().find(|&&j| live[j]));
             let Some(&j) = found else {
                 continue;

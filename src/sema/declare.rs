@@ -231,24 +231,29 @@ impl Syms {
                 target: *v,
             })
             .collect();
-        db.type_attr_map = (0..self.type_names.len())
-            .map(|i| {
-                let mut m = Ebitmap::new();
-                if self.type_is_attr[i] {
-                    if !self.expand_true.get(i as u32) {
-                        m.set(i as u32);
-                    }
-                } else {
-                    m.set(i as u32);
-                    for (a, members) in self.attr_members.iter().enumerate() {
-                        if members.get(i as u32) && !self.expand_true.get(a as u32) {
-                            m.set(a as u32);
-                        }
-                    }
+        // Each type's row: itself and the attributes that hold it (attributes expanded
+        // by `expandattribute ... true` left out); an attribute's row: itself unless
+        // expanded. Built attribute by attribute, so linear in the memberships.
+        let mut rows = vec![Ebitmap::new(); self.type_names.len()];
+        for (a, members) in self.attr_members.iter().enumerate() {
+            if self.expand_true.get(a as u32) {
+                continue;
+            }
+            for i in members.iter() {
+                if let Some(row) = rows
+                    .get_mut(i as usize)
+                    .filter(|_| !self.type_is_attr[i as usize])
+                {
+                    row.set(a as u32);
                 }
-                m
-            })
-            .collect();
+            }
+        }
+        for (i, row) in rows.iter_mut().enumerate() {
+            if !self.type_is_attr[i] || !self.expand_true.get(i as u32) {
+                row.set(i as u32);
+            }
+        }
+        db.type_attr_map = rows;
         db.bools = self
             .kernel_bools
             .iter()
@@ -395,8 +400,14 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         return None;
     }
     flatten_role_attributes(&mut syms);
-    for b in &enabled {
+    for (i, b) in enabled.iter().enumerate() {
         declare_misc(cx, &mut syms, b);
+        // Dotted names get their implied bounds after the first block, so an explicit
+        // `typebounds` in a later block conflicts with them. Once is enough: later blocks
+        // only give bounds, never take them away.
+        if i == 0 {
+            bound_dotted_types(&mut syms);
+        }
     }
     Some(syms)
 }
@@ -932,20 +943,26 @@ fn global_scope(cx: &mut Cx, global: &Block<'_>, decls: &[Decls<'_>]) {
     let roles: HashSet<&str> = (own.roles.iter().chain(&own.role_attrs))
         .map(|n| n.name.as_str())
         .collect();
-    let elsewhere = |space: Space, name: &str| {
-        decls[1..].iter().any(|d| match space {
-            Space::Roles => d.roles.iter().chain(&d.role_attrs).any(|n| n.name == name),
-            _ => (d.types.iter().chain(&d.attrs))
-                .chain(d.aliases.iter().map(|(a, _)| a))
-                .any(|n| n.name == name),
+    // The names the other blocks declare, looked up once per name the global block uses.
+    let other = &decls[1..];
+    let other_types: HashSet<&str> = other
+        .iter()
+        .flat_map(|d| {
+            (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a))
         })
-    };
+        .map(|n| n.name.as_str())
+        .collect();
+    let other_roles: HashSet<&str> = other
+        .iter()
+        .flat_map(|d| d.roles.iter().chain(&d.role_attrs))
+        .map(|n| n.name.as_str())
+        .collect();
     let report = |cx: &mut Cx, space: Space, n: &ast::Ident| {
-        let own = match space {
-            Space::Roles => &roles,
-            _ => &types,
+        let (own, elsewhere) = match space {
+            Space::Roles => (&roles, &other_roles),
+            _ => (&types, &other_types),
         };
-        if !own.contains(n.name.as_str()) && elsewhere(space, &n.name) {
+        if !own.contains(n.name.as_str()) && elsewhere.contains(n.name.as_str()) {
             let what = if space == Space::Roles {
                 "role"
             } else {
@@ -1512,7 +1529,10 @@ fn declare_misc(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
             _ => {}
         }
     }
-    // A dotted type name `parent.child` is bounded by `parent`.
+}
+
+/// A dotted type name `parent.child` with no bound yet is bounded by `parent`.
+fn bound_dotted_types(syms: &mut Syms) {
     for i in 0..syms.type_names.len() {
         if syms.type_is_attr[i] || syms.type_bounds[i] != 0 {
             continue;

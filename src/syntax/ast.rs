@@ -850,12 +850,22 @@ impl Set {
 
 /// Concatenates the items of a nested set `{ a { b -c } }`: nesting adds no meaning.
 pub fn flatten(parts: Vec<Vec<SetItem>>) -> Vec<SetItem> {
-    parts.into_iter().flatten().collect()
+    concat_exact(parts)
 }
 
 /// Concatenates the values of a nested extended-permission set.
 pub fn flatten_xperms(parts: Vec<Vec<XpermRange>>) -> Vec<XpermRange> {
-    parts.into_iter().flatten().collect()
+    concat_exact(parts)
+}
+
+/// The parts one after another in a vector of exactly their length: sets are most of a
+/// large policy's tree, and a vector grown by pushing would hold up to twice its items.
+fn concat_exact<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        out.extend(p);
+    }
+    out
 }
 
 impl Level {

@@ -10,7 +10,7 @@ use super::ast;
 use super::lexer::{self, LexError, Token};
 use super::order;
 use crate::diag::Diagnostic;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{DirectiveRecorder, FileId, SourceMap, Span};
 use lalrpop_util::{ErrorRecovery, ParseError};
 use std::collections::{HashMap, HashSet};
 
@@ -50,13 +50,14 @@ pub(crate) fn record<'a>(errors: &mut Vec<Recovered<'a>>, error: Recovered<'a>) 
 
 /// Grammar helper: the statements of a block, without empty and skipped ones.
 pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
-    stmts
-        .into_iter()
-        .filter_map(|s| match s {
-            Stmt::Item(i) => Some(*i),
-            Stmt::Empty(_) | Stmt::Error => None,
-        })
-        .collect()
+    // At exactly their number: a large policy's statements are a good part of its tree.
+    let n = stmts.iter().filter(|s| matches!(s, Stmt::Item(_))).count();
+    let mut items = Vec::with_capacity(n);
+    items.extend(stmts.into_iter().filter_map(|s| match s {
+        Stmt::Item(i) => Some(*i),
+        Stmt::Empty(_) | Stmt::Error => None,
+    }));
+    items
 }
 
 /// Parses one policy.conf file of `map` into its syntax tree, with every problem found.
@@ -77,11 +78,9 @@ pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
 pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>) {
     // A first lexing pass finds directives, brackets and lexical errors; the parser then
     // lexes again as it goes, so that no token list of the whole file is ever held.
-    let lexed = lex(&map.file(file).text, file);
-    for &(offset, line, ref name) in &lexed.directives {
-        map.file_mut(file)
-            .add_directive(offset, line, name.as_deref());
-    }
+    let (text, mut directives) = map.file_mut(file).directive_recorder();
+    let lexed = lex(text, file, &mut directives);
+    directives.finish();
     let text: &str = &map.file(file).text;
     let mut diags = lexed.diags;
     if let Some(d) = lexed.too_deep {
@@ -142,7 +141,6 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
 
 /// What the lexing pass finds on the way.
 struct Lexed {
-    directives: Vec<(usize, u32, Option<String>)>,
     diags: Vec<Diagnostic>,
     /// Where the `{` and `(` still open at the end were written.
     unclosed: Vec<(usize, char)>,
@@ -168,9 +166,8 @@ fn is_operator(t: &Token) -> bool {
     )
 }
 
-fn lex(text: &str, file: FileId) -> Lexed {
+fn lex(text: &str, file: FileId, directives: &mut DirectiveRecorder<'_>) -> Lexed {
     let mut out = Lexed {
-        directives: Vec::new(),
         diags: Vec::new(),
         unclosed: Vec::new(),
         closers: HashMap::new(),
@@ -199,7 +196,7 @@ fn lex(text: &str, file: FileId) -> Lexed {
         match tok {
             Token::LineDirective(d) => {
                 if let Some((line, name)) = lexer::parse_line_directive(d) {
-                    out.directives.push((l, line, name.map(str::to_string)));
+                    directives.add(l, line, name);
                 }
                 continue;
             }
