@@ -12,6 +12,7 @@ mod compile;
 mod diff;
 mod explain;
 mod flows;
+mod explain_code;
 mod info;
 mod label_device;
 mod lsp;
@@ -175,6 +176,8 @@ struct Cli {
 enum Command {
     /// Explain the denials of a Xen AVC log (`xl dmesg`) against a binary policy.
     Explain(explain::ExplainArgs),
+    /// Explain a diagnostic code (`flaskc explain-code undefined-type`), as `rustc --explain`.
+    ExplainCode(explain_code::ExplainCodeArgs),
     /// Propose `.te` text (interface calls, allow rules, booleans) for the denials of a log.
     Audit2allow(audit2allow::Audit2allowArgs),
     /// Check the labels of xl configuration files and relate the domains they start.
@@ -247,6 +250,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(cli) => match cli.command {
             Command::Build(args) => build::build(&args),
             Command::Explain(args) => explain::run(&args),
+            Command::ExplainCode(args) => explain_code::run(&args),
             Command::Audit2allow(args) => audit2allow::run(&args),
             Command::CheckGuest(args) => check_guest::run(&args),
             Command::LabelDevice(args) => label_device::run(&args),

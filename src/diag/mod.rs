@@ -9,8 +9,10 @@
 //! the original file and line: each directive starts a "segment" that codespan sees as a file
 //! of its own, named after the original file and numbered from the directive's line.
 
+pub mod codes;
 pub mod github;
 pub mod sarif;
+pub mod suggest;
 
 use crate::source::{FileId, SourceMap, Span};
 use codespan_reporting::diagnostic as cs;

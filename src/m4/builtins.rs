@@ -489,6 +489,9 @@ impl Expander<'_> {
                     return none;
                 }
                 let defined = self.defs.contains_key(text(args, 1));
+                if !self.tested.contains(text(args, 1)) {
+                    self.tested.insert(text(args, 1).to_vec());
+                }
                 let pick = if defined { 2 } else { 3 };
                 self.result_spans = self.arg_spans(pick);
                 Ok(text(args, pick).to_vec())

@@ -24,7 +24,9 @@ use super::lexer::{
     append_slice, append_spans, push_span, source_at, ExpId, Input, LexError, NameId, Pos, Spans,
     Src, TokenKind,
 };
-use super::{Arg, Expanded, Expansion, FileLoader, LoadError, Message, Options, Origin, Severity};
+use super::{
+    Arg, Definition, Expanded, Expansion, FileLoader, LoadError, Message, Options, Origin, Severity,
+};
 
 /// A macro definition.
 #[derive(Debug, Clone)]
@@ -133,6 +135,8 @@ pub(crate) struct Expander<'a> {
     pub exit_code: i32,
     pub m4exit: Option<(u32, u32, i32)>,
     pub wrapups: Vec<(Vec<u8>, NameId, u32)>,
+    /// Names `ifdef` asked about.
+    pub tested: std::collections::BTreeSet<Vec<u8>>,
     /// Names of traced macros (`traceon`).
     pub traced: HashSet<Vec<u8>, FastHash>,
     pub sysval: i32,
@@ -198,6 +202,7 @@ impl<'a> Expander<'a> {
             m4exit: None,
             wrapups: Vec::new(),
             traced: Default::default(),
+            tested: Default::default(),
             sysval: 0,
             warned_zero: false,
             call_spans: Vec::new(),
@@ -688,6 +693,11 @@ impl<'a> Expander<'a> {
                 Def::Builtin(_) => None,
             },
             parent: open.exp,
+            args: args.len().saturating_sub(1) as u32,
+            params: match &def {
+                Def::User { body, .. } => highest_param(body),
+                Def::Builtin(_) => 0,
+            },
         });
         self.exp_depth.push(depth);
         if depth as usize > self.opts.max_expansion_depth {
@@ -918,7 +928,23 @@ impl<'a> Expander<'a> {
             }
         }
         let main = self.sinks.remove(&0).unwrap_or_default();
+        let mut definitions: Vec<Definition> = self
+            .defs
+            .iter()
+            .filter_map(|(name, stack)| match stack.last()? {
+                Def::User { site, .. } => Some(Definition {
+                    name: String::from_utf8_lossy(name).into_owned(),
+                    defined_at: *site,
+                }),
+                Def::Builtin(_) => None,
+            })
+            .collect();
+        definitions.sort_by(|a, b| a.name.cmp(&b.name));
         Expanded {
+            definitions,
+            tested: (self.tested.iter())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect(),
             output: main.buf,
             origins: main.origins,
             expansions: self.expansions,
@@ -929,6 +955,28 @@ impl<'a> Expander<'a> {
             m4exit: self.m4exit,
         }
     }
+}
+
+/// The highest `$N` (one or more digits) in a macro body; `$0` and `$#`, `$*`, `$@` count
+/// as 0.
+fn highest_param(body: &[u8]) -> u32 {
+    let mut max = 0u32;
+    let mut i = 0;
+    while i < body.len() {
+        i += 1;
+        if body[i - 1] != b'$' {
+            continue;
+        }
+        let mut n = 0u32;
+        while i < body.len() && body[i].is_ascii_digit() {
+            n = n
+                .saturating_mul(10)
+                .saturating_add(u32::from(body[i] - b'0'));
+            i += 1;
+        }
+        max = max.max(n);
+    }
+    max
 }
 
 /// Ends the argument being collected.

@@ -171,6 +171,21 @@ pub struct Expansion {
     pub defined_at: Option<(u32, u32)>,
     /// The call whose expansion contained this call, if any.
     pub parent: Option<u32>,
+    /// How many arguments the call passed (a call without parentheses passes none).
+    pub args: u32,
+    /// The highest `$N` the macro's body refers to (0 for builtins), so a caller can tell
+    /// a call that passed too few arguments; `$*`, `$@` and `$#` do not count.
+    pub params: u32,
+}
+
+/// A macro defined when the run ended: what a caller can suggest for a misspelled one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// The macro's name.
+    pub name: String,
+    /// The file (index into [`Expanded::files`]) and line of its `define`; `None` for
+    /// `-D` definitions.
+    pub defined_at: Option<(u32, u32)>,
 }
 
 /// How serious a [`Message`] is.
@@ -199,6 +214,39 @@ pub struct Message {
     pub text: String,
 }
 
+impl Message {
+    /// The diagnostic code of the message (see `diag::codes`), from its text.
+    pub fn code(&self) -> &'static str {
+        let t = self.text.as_str();
+        let has = |s: &str| t.contains(s);
+        if t == "end of file in string" {
+            "m4-unterminated-string"
+        } else if t == "end of file in comment" {
+            "m4-unterminated-comment"
+        } else if t == "end of file in argument list" {
+            "m4-unterminated-call"
+        } else if t.starts_with("cannot open `") {
+            "m4-missing-file"
+        } else if has("limit") || has("nested too deeply") {
+            "m4-limit"
+        } else if has(" in eval") {
+            "m4-eval"
+        } else if has("arguments to builtin") {
+            "m4-argument-count"
+        } else if has("in builtin `") || has("non-numeric argument") {
+            "m4-bad-number"
+        } else if t.starts_with("undefined macro") || t.starts_with("undefined builtin") {
+            "m4-undefined-macro"
+        } else if has("regular expression") || has("in replacement") || has("sub-expression") {
+            "m4-regex"
+        } else if self.severity == Severity::Warning {
+            "m4-warning"
+        } else {
+            "m4-error"
+        }
+    }
+}
+
 /// The result of a run: what GNU m4 would write to stdout and stderr, and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Expanded {
@@ -216,6 +264,10 @@ pub struct Expanded {
     pub diagnostics: Vec<Message>,
     /// The exit status GNU m4 would return.
     pub exit_code: i32,
+    /// The user-defined macros at the end of the run, sorted by name.
+    pub definitions: Vec<Definition>,
+    /// The names `ifdef` asked about, sorted: the macros a `-D` may usefully define.
+    pub tested: Vec<String>,
     /// Where `m4exit` stopped the run, if it did: file index, line, and the status asked
     /// for. GNU m4 exits then without a message (and without the diversions), so a caller
     /// that is not `m4` itself should say why it stopped.

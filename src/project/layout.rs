@@ -6,6 +6,7 @@
 
 use super::config::TreeConfig;
 use super::fs::FileSystem;
+use crate::diag::suggest;
 use std::path::Path;
 
 /// Where the hypervisor's class definitions live, relative to a Xen tree's
@@ -18,42 +19,107 @@ const XEN_FLASKDIR: &str = "../../../xen/xsm/flask/policy";
 pub struct Layout {
     /// The files, in the order m4 reads them.
     pub files: Vec<String>,
-    /// What is missing.
+    /// What is missing (errors).
     pub problems: Vec<Problem>,
+    /// What Xen's Makefiles would silently leave out (warnings).
+    pub warnings: Vec<Problem>,
 }
 
-/// A file the tree needs and does not have.
+/// Something wrong with the tree's files, at the file and line that shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The diagnostic code (`missing-file`, `module-not-listed` ...).
+    pub code: &'static str,
     /// What is wrong, as a sentence fragment.
     pub message: String,
-    /// The `modules.conf` file and 1-based line that asked for it, if one did.
+    /// The file (relative to the tree) and 1-based line that shows it, if one does.
     pub asked_at: Option<(String, u32)>,
+    /// What the label at `asked_at` says.
+    pub label: &'static str,
+    /// A suggestion, if there is one.
+    pub help: Option<String>,
 }
 
 impl Problem {
     fn missing(path: &str) -> Problem {
         Problem {
+            code: "missing-file",
             message: format!("missing file `{path}`"),
             asked_at: None,
+            label: "",
+            help: None,
         }
     }
 }
 
-/// Module names switched on in a `modules.conf` (`name = on`), in file order, with their
-/// 1-based lines.
-fn enabled_modules(text: &str) -> Vec<(String, u32)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let l = l.trim_start();
-            if !l.starts_with(|c: char| c.is_ascii_lowercase()) {
-                return None;
-            }
-            let words: Vec<&str> = l.split_whitespace().collect();
-            (words.get(2) == Some(&"on")).then(|| (words[0].to_string(), i as u32 + 1))
+/// What a `modules.conf` says, read as Xen's Makefile reads it (`awk '/^[ \t]*[a-z]/{ if
+/// ($3 == "on") print $1 }'`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct ModulesConf {
+    /// Modules switched on, in file order, with their 1-based lines.
+    enabled: Vec<(String, u32)>,
+    /// Every module named on a well-formed line, on or off.
+    listed: Vec<String>,
+    /// Lines that are neither blank, a comment, nor `NAME = on|off`: 1-based line, text.
+    malformed: Vec<(u32, String)>,
+}
+
+fn modules_conf(text: &str) -> ModulesConf {
+    let mut conf = ModulesConf::default();
+    for (i, l) in text.lines().enumerate() {
+        let line = i as u32 + 1;
+        let l = l.trim_start();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let read_by_xen = l.starts_with(|c: char| c.is_ascii_lowercase());
+        if read_by_xen && words.get(2) == Some(&"on") {
+            conf.enabled.push((words[0].to_string(), line));
+        }
+        match words[..] {
+            [name, "=", "on" | "off"] if read_by_xen => conf.listed.push(name.to_string()),
+            _ => conf.malformed.push((line, l.trim_end().to_string())),
+        }
+    }
+    conf
+}
+
+/// Warnings for a 4.8-style `modules.conf`: lines Xen's Makefile does not understand, and
+/// module files it does not list.
+fn conf_warnings(conf: &ModulesConf, te_files: &[String]) -> Vec<Problem> {
+    let at = |line| Some(("modules/modules.conf".to_string(), line));
+    let mut out: Vec<Problem> = conf
+        .malformed
+        .iter()
+        .map(|(line, text)| Problem {
+            code: "modules-conf-syntax",
+            message: format!("`{text}` is not `NAME = on` or `NAME = off`; the line is ignored"),
+            asked_at: at(*line),
+            label: "Xen's Makefile leaves this module out",
+            help: Some(
+                "write `NAME = on` or `NAME = off` (module names start with a lowercase letter)"
+                    .into(),
+            ),
         })
-        .collect()
+        .collect();
+    for m in te_files {
+        if !conf.listed.contains(m)
+            && !conf
+                .malformed
+                .iter()
+                .any(|(_, l)| l.starts_with(m.as_str()))
+        {
+            out.push(Problem {
+                code: "module-not-listed",
+                message: format!("`modules/{m}.te` is not listed in `modules/modules.conf` and is not compiled"),
+                asked_at: Some((format!("modules/{m}.te"), 1)),
+                label: "this module is left out",
+                help: Some(format!("add `{m} = on` to `modules/modules.conf` (or `{m} = off` to leave it out on purpose)")),
+            });
+        }
+    }
+    out
 }
 
 /// Collects the files in order, noting the missing ones.
@@ -100,7 +166,15 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
     };
     if let Some(conf) = fs.read_text(&dir.join("modules/modules.conf")) {
         // Xen 4.8 and later (Makefile.common).
-        let mods = enabled_modules(&conf);
+        let parsed = modules_conf(&conf);
+        let mut te_files: Vec<String> = fs
+            .list(&dir.join("modules"))
+            .into_iter()
+            .filter_map(|n| n.strip_suffix(".te").map(str::to_string))
+            .collect();
+        te_files.sort();
+        b.layout.warnings = conf_warnings(&parsed, &te_files);
+        let mods = parsed.enabled;
         b.require(format!("{flask}/security_classes"));
         b.require("policy/security_classes".into());
         b.require(format!("{flask}/initial_sids"));
@@ -115,9 +189,13 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
         for (m, line) in &mods {
             let f = format!("modules/{m}.te");
             if !b.exists(&f) {
+                let close = suggest::closest(m, te_files.iter().map(String::as_str));
                 b.layout.problems.push(Problem {
+                    code: "missing-file",
                     message: format!("module `{m}` is enabled but `{f}` does not exist"),
                     asked_at: Some(("modules/modules.conf".into(), *line)),
+                    label: "enabled here",
+                    help: close.map(suggest::did_you_mean),
                 });
             }
             b.layout.files.push(f);
@@ -130,7 +208,7 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
         b.require("policy/device_contexts".into());
     } else if let Some(conf) = fs.read_text(&dir.join("policy/modules.conf")) {
         // Xen 4.2 to 4.7: modules found under policy/modules/*/, enabled by modules.conf.
-        let on = enabled_modules(&conf);
+        let on = modules_conf(&conf).enabled;
         let mut found: Vec<String> = Vec::new();
         for sub in fs.list(&dir.join("policy/modules")) {
             for name in fs.list(&dir.join("policy/modules").join(&sub)) {
@@ -170,7 +248,7 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
             message: "no `modules/modules.conf` (Xen 4.8 and later) or `policy/modules.conf` \
                       (Xen 4.2 to 4.7)"
                 .to_string(),
-            asked_at: None,
+            ..Problem::missing("")
         });
     }
     b.layout
@@ -181,11 +259,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn enabled_modules_reads_on_lines_only() {
+    fn modules_conf_reads_on_lines_only() {
         let conf = "# comment\nxen = on\ndomU = off\n  nic_dev = on\nweb = yes\n";
+        let parsed = modules_conf(conf);
         assert_eq!(
-            enabled_modules(conf),
+            parsed.enabled,
             [("xen".to_string(), 2), ("nic_dev".to_string(), 4)]
+        );
+        assert_eq!(parsed.malformed, [(5, "web = yes".to_string())]);
+        let te = [
+            "domU".to_string(),
+            "extra".to_string(),
+            "web".to_string(),
+            "xen".to_string(),
+        ];
+        let codes: Vec<_> = conf_warnings(&parsed, &te)
+            .into_iter()
+            .map(|p| (p.code, p.asked_at.unwrap().0))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("modules-conf-syntax", "modules/modules.conf".to_string()),
+                ("module-not-listed", "modules/extra.te".to_string())
+            ]
         );
     }
 }

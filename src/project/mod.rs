@@ -18,6 +18,7 @@ pub mod config;
 pub mod fs;
 pub mod layout;
 mod lower;
+mod macros;
 mod remap;
 pub mod symbols;
 
@@ -26,7 +27,7 @@ pub use fs::FileSystem;
 pub use layout::Layout;
 pub use lower::choose_version;
 
-use crate::diag::Diagnostic;
+use crate::diag::{suggest, Diagnostic, Severity};
 use crate::m4;
 use crate::policydb::{PolicyDb, Target};
 use crate::sema;
@@ -189,7 +190,7 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     timings.0.push(("layout", start.elapsed()));
     if !lay.problems.is_empty() {
         let mut map = SourceMap::new();
-        let diags = layout_diagnostics(dir, &lay, &mut map, fs);
+        let diags = layout_diagnostics(&lay.problems, Severity::Error, dir, &mut map, fs);
         return Ok(finish(map, diags, None, version, None, timings, opts));
     }
     let Expansion {
@@ -199,10 +200,13 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     } = timings.time("m4", || {
         expand_tree(dir, &lay, opts.sema.mls, &opts.defines, fs)
     });
-    let mut diags = remap::m4_diagnostics(&expanded, &map, &ids);
+    let mut diags = layout_diagnostics(&lay.warnings, Severity::Warning, dir, &mut map, fs);
+    diags.extend(unused_defines(&opts.defines, &expanded, &map));
+    diags.extend(macros::comment_quote_warnings(&map, &ids));
+    diags.extend(remap::m4_diagnostics(&expanded, &map, &ids));
     if expanded.exit_code != 0 && !diags.iter().any(Diagnostic::is_error) {
         diags.push(Diagnostic::error(
-            "m4",
+            "m4-failed",
             format!("the macro expansion failed (status {})", expanded.exit_code),
         ));
     }
@@ -219,7 +223,7 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     }
     let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
     let remap = |diags: Vec<Diagnostic>, map: &SourceMap| {
-        diags
+        macros::explain_calls(diags, conf, &expanded, map, &ids)
             .into_iter()
             .map(|d| remap::remap_diagnostic(d, conf, &expanded, map, &ids))
             .collect()
@@ -245,6 +249,7 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             symbols::index(&ast, &map, conf, Some(conf), &place)
         })
     });
+    macros::blame_comment_quotes(&mut diags, &map);
     let mut outcome = finish(map, diags, db, version, Some(expanded), timings, opts);
     outcome.symbols = syms;
     Ok(outcome)
@@ -318,31 +323,94 @@ pub fn infer_target(text: &str) -> (Target, bool) {
     (target, mls)
 }
 
-/// An error for each missing file, at the `modules.conf` line that asked for it.
+/// The layout's problems as diagnostics of one severity (errors for missing files,
+/// warnings for what Xen's Makefiles would leave out), each at the line that shows it.
 fn layout_diagnostics(
+    problems: &[layout::Problem],
+    severity: Severity,
     dir: &Path,
-    lay: &Layout,
     map: &mut SourceMap,
     fs: &dyn FileSystem,
 ) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    for p in &lay.problems {
-        let mut d = Diagnostic::error("missing-file", p.message.clone());
-        let asked = p.asked_at.as_ref().and_then(|(f, line)| {
-            let text = fs.read_text(&dir.join(f))?;
-            Some((f, *line, text))
-        });
-        match asked {
-            Some((f, line, text)) => {
-                let file = map.add(SourceFile::new(shown(dir, f), text));
-                let r = map.file(file).line_range(line as usize - 1);
-                d = d.primary(file, Span::new(r.start, r.end), "enabled here");
-            }
-            None => d = d.note(format!("in the policy tree {}", dir.display())),
+    (problems.iter())
+        .map(|p| {
+            let d = Diagnostic {
+                severity,
+                ..Diagnostic::error(p.code, p.message.clone())
+            };
+            tree_diagnostic(d, p, dir, map, fs)
+        })
+        .collect()
+}
+
+/// A layout problem as a diagnostic, labelled at the line that shows it.
+fn tree_diagnostic(
+    mut d: Diagnostic,
+    p: &layout::Problem,
+    dir: &Path,
+    map: &mut SourceMap,
+    fs: &dyn FileSystem,
+) -> Diagnostic {
+    let known =
+        |map: &SourceMap, f: &str| map.files().find(|(_, sf)| sf.name == f).map(|(id, _)| id);
+    let asked = p.asked_at.as_ref().and_then(|(f, line)| {
+        let id = match known(map, &shown(dir, f)) {
+            Some(id) => id,
+            None => map.add(SourceFile::new(shown(dir, f), fs.read_text(&dir.join(f))?)),
+        };
+        Some((id, *line))
+    });
+    match asked {
+        Some((file, line)) => {
+            let f = map.file(file);
+            let r = f.line_range((line as usize - 1).min(f.line_starts().len() - 1));
+            d = d.primary(file, Span::new(r.start, r.end), p.label);
         }
-        diags.push(d);
+        None => d = d.note(format!("in the policy tree {}", dir.display())),
     }
-    diags
+    if let Some(help) = &p.help {
+        d = d.note(help.clone());
+    }
+    d
+}
+
+/// A warning for each `-D NAME=VALUE` whose name no file of the tree mentions, with the
+/// closest name that `ifdef` tested or that a file defined.
+fn unused_defines(
+    defines: &[(String, String)],
+    expanded: &m4::Expanded,
+    map: &SourceMap,
+) -> Vec<Diagnostic> {
+    let mentions = |name: &str| {
+        map.files().any(|(_, f)| {
+            f.text.match_indices(name).any(|(at, _)| {
+                let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+                !f.text[..at].ends_with(is_name) && !f.text[at + name.len()..].starts_with(is_name)
+            })
+        })
+    };
+    let mut tested: Vec<&str> = (expanded.tested.iter())
+        .chain(expanded.definitions.iter().map(|d| &d.name))
+        .map(String::as_str)
+        .collect();
+    tested.sort_unstable();
+    tested.dedup();
+    let mut out = Vec::new();
+    for (name, value) in defines {
+        if mentions(name) || expanded.tested.contains(name) {
+            continue;
+        }
+        let mut d = Diagnostic::warning(
+            "unused-define",
+            format!("`-D {name}={value}` is not used by any file of the policy tree"),
+        );
+        match suggest::closest(name, tested.iter().copied()) {
+            Some(close) => d = d.note(suggest::did_you_mean(close)),
+            None => d = d.note("no file mentions the name; the definition has no effect"),
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// m4's output for a tree, with the files it read added to a source map.

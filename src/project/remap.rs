@@ -1,6 +1,7 @@
 //! Diagnostics about m4's output moved back to the files the user wrote, with a note for
 //! each macro expansion on the way.
 
+use super::macros;
 use crate::diag::{Diagnostic, Label};
 use crate::m4;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -37,10 +38,20 @@ pub(crate) fn m4_diagnostics(
         .iter()
         .map(|m| {
             let d = match m.severity {
-                m4::Severity::Warning => Diagnostic::warning("m4", m.text.clone()),
-                _ => Diagnostic::error("m4", m.text.clone()),
+                m4::Severity::Warning => Diagnostic::warning(m.code(), m.text.clone()),
+                _ => Diagnostic::error(m.code(), m.text.clone()),
             };
-            place(d, m.file, m.line)
+            let mut d = place(d, m.file, m.line);
+            // m4 names the line where the string began; point at the quote itself.
+            if d.code == "m4-unterminated-string" {
+                if let Some(l) = d.labels.first_mut() {
+                    if let Some(q) = macros::unclosed_quote_label(map.file(l.file), l.file, m.line)
+                    {
+                        *l = q;
+                    }
+                }
+            }
+            d
         })
         .collect();
     if let Some((file, line, status)) = expanded.m4exit {
@@ -54,8 +65,10 @@ pub(crate) fn m4_diagnostics(
     out
 }
 
-/// Moves a diagnostic's labels from the expanded text to the original files, and adds a
-/// note for each macro expansion that produced its primary text.
+/// Moves a diagnostic's labels from the expanded text to the original files. For the
+/// primary label, a note names each macro expansion that produced its text; for a
+/// secondary one (the rule that breaks a neverallow), a secondary label marks the call in
+/// the file the user wrote and a note gives the rest of the chain.
 pub(crate) fn remap_diagnostic(
     mut d: Diagnostic,
     conf: FileId,
@@ -63,7 +76,9 @@ pub(crate) fn remap_diagnostic(
     map: &SourceMap,
     ids: &FileIds,
 ) -> Diagnostic {
+    let mut primary_notes = Vec::new();
     let mut notes = Vec::new();
+    let mut calls = Vec::new();
     for (i, label) in d.labels.iter_mut().enumerate() {
         if label.file != conf {
             continue;
@@ -82,24 +97,111 @@ pub(crate) fn remap_diagnostic(
             span: locate(map.file(file), origin.line, origin.column, &wanted),
             ..label.clone()
         };
+        let chain = expansion_notes(expanded, origin);
+        let outermost = expanded.chain(origin).last();
+        let call = outermost.and_then(|c| call_label(c, expanded, map, ids));
         if i == 0 || label.primary {
-            notes.clear();
-            for e in expanded.chain(origin) {
-                let at = match e.defined_at {
-                    Some((f, line)) => format!(", defined at {}:{line}", expanded.file_name(f)),
-                    None => String::new(),
-                };
-                notes.push(format!(
-                    "in expansion of macro `{}` called at {}:{}{at}",
-                    e.name,
-                    expanded.file_name(e.call_file),
-                    e.call_line
-                ));
+            primary_notes = chain;
+            // Text written in a macro body: show the call the user wrote too.
+            if let Some(l) = call.filter(|l| !same_line(map, l, label)) {
+                calls.push(l);
+            }
+        } else if let Some(l) = call {
+            let at = map.file(file).location(label.span.start as usize);
+            notes.push(format!(
+                "the text at {}:{} comes from these expansions:",
+                at.file, at.line
+            ));
+            notes.extend(chain.into_iter().map(|n| format!("  {n}")));
+            calls.push(l);
+        }
+    }
+    for l in calls {
+        if !d.labels.contains(&l) {
+            d.labels.push(l);
+        }
+    }
+    d.notes.extend(primary_notes);
+    d.notes.extend(notes);
+    d
+}
+
+/// Whether two labels are on one line of one file.
+fn same_line(map: &SourceMap, a: &Label, b: &Label) -> bool {
+    let f = map.file(a.file);
+    a.file == b.file && f.line_index(a.span.start as usize) == f.line_index(b.span.start as usize)
+}
+
+/// "in expansion of macro ..." for each call that produced an origin's text, innermost
+/// first.
+fn expansion_notes(expanded: &m4::Expanded, origin: &m4::Origin) -> Vec<String> {
+    expanded
+        .chain(origin)
+        .map(|e| {
+            let at = match e.defined_at {
+                Some((f, line)) => format!(", defined at {}:{line}", expanded.file_name(f)),
+                None => String::new(),
+            };
+            format!(
+                "in expansion of macro `{}` called at {}:{}{at}",
+                e.name,
+                expanded.file_name(e.call_file),
+                e.call_line
+            )
+        })
+        .collect()
+}
+
+/// A secondary label on a macro call as written in its file: the name and its
+/// parenthesized arguments when they end on the same line, else the name.
+pub(crate) fn call_label(
+    call: &m4::Expansion,
+    expanded: &m4::Expanded,
+    map: &SourceMap,
+    ids: &FileIds,
+) -> Option<Label> {
+    let file = *ids.get(expanded.file_name(call.call_file))?;
+    Some(Label {
+        file,
+        span: call_span(map.file(file), call),
+        message: format!("`{}` called here", call.name),
+        primary: false,
+    })
+}
+
+/// The span of a call in its file (see [`call_label`]); the whole line when the column
+/// is not known.
+pub(crate) fn call_span(f: &SourceFile, call: &m4::Expansion) -> Span {
+    let idx = (call.call_line.max(1) - 1) as usize;
+    if idx >= f.line_starts().len() {
+        return Span::new(f.text.len(), f.text.len());
+    }
+    let r = f.line_range(idx);
+    let line = &f.text[r.clone()];
+    let name_at = match call.call_column {
+        0 => find_word(line, &call.name),
+        c => Some(c as usize - 1)
+            .filter(|&c| line.get(c..).is_some_and(|t| t.starts_with(&call.name))),
+    };
+    let Some(at) = name_at else {
+        return Span::new(r.start, r.end);
+    };
+    let mut end = at + call.name.len();
+    if line[end..].starts_with('(') {
+        let mut depth = 0;
+        for (k, c) in line[end..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                end += k + 1;
+                break;
             }
         }
     }
-    d.notes.extend(notes);
-    d
+    Span::new(r.start + at, r.start + end)
 }
 
 /// The span in an original file for text `wanted` whose origin is `line:column`: the

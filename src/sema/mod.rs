@@ -10,7 +10,8 @@
 //!   checkpolicy's orders (§5, §6, §7);
 //! - `constrain`: constraints and validatetrans;
 //! - `ocontext`: initial SID contexts and object contexts;
-//! - `check`: neverallow and typebounds checks over the expanded rules.
+//! - `check`: neverallow and typebounds checks over the expanded rules;
+//! - `suggest`: "did you mean" notes for undeclared names.
 //!
 //! Errors do not stop the pass at once: each stage reports what it finds, and the database
 //! is only returned when no error was reported.
@@ -21,6 +22,7 @@ mod declare;
 mod ocontext;
 mod resolve;
 mod rules;
+mod suggest;
 
 use crate::diag::Diagnostic;
 use crate::policydb::{HandleUnknown, PolicyDb, Target};
@@ -139,6 +141,7 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
         check::neverallow(&mut cx, &syms, &enabled, &db);
         check::typebounds(&mut cx, &syms, &db);
     }
+    suggest::annotate(&mut cx.diags, &syms);
     cx.finish(Some(db), origins)
 }
 

@@ -1,0 +1,24 @@
+//! Snapshot tests of the diagnostic codes that no other ui test shows: every
+//! `tests/ui/codes/*.conf` is compiled for Xen as `flaskc compile` would, and its rendered
+//! diagnostics (errors or warnings) compared with `tests/snapshots/`.
+
+use flaskc::policydb::Target;
+use flaskc::project::{self, Options};
+
+#[test]
+fn code_snapshots() {
+    insta::glob!("ui/codes/*.conf", |path| {
+        let text = std::fs::read_to_string(path).expect("readable test input");
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome =
+            project::compile(name, text, &Options::new(Target::Xen)).expect("a valid version");
+        assert!(
+            !outcome.diagnostics.is_empty(),
+            "every case reports something"
+        );
+        insta::assert_snapshot!(flaskc::diag::render(&outcome.diagnostics, &outcome.map));
+    });
+}
