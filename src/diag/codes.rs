@@ -24,6 +24,8 @@ pub enum Area {
     Output,
     /// Security labels in xl guest configurations (`flaskc check-guest`).
     Guest,
+    /// The isolation goals of a tree's `flaskc.toml`.
+    Isolation,
 }
 
 impl Area {
@@ -37,6 +39,7 @@ impl Area {
             Area::Semantics => "Declarations and rules",
             Area::Output => "Policy versions and Xen's loader",
             Area::Guest => "Guest configurations",
+            Area::Isolation => "Isolation goals",
         }
     }
 }
@@ -880,6 +883,26 @@ pub const CODES: &[Code] = &[
         "a guest label names a user the policy does not have",
         "A close user is suggested when there is one.",
         Untested("covered by tests/check_guest.rs"),
+    ),
+    // --- isolation goals ---
+    code(
+        "isolation-unknown-type",
+        Isolation,
+        "an isolation goal of `flaskc.toml` names a type the policy does not have",
+        "Each `[[isolation]]` goal names types (`type`, `may_reach`, `must_not_reach`, \
+         `trusted`) that must exist in the compiled policy; a misspelled one would make the \
+         goal check nothing. The note suggests the closest type.",
+        Untested("shown by tests/isolation.rs, not by a snapshot"),
+    ),
+    code(
+        "isolation-violated",
+        Isolation,
+        "an information flow breaks an isolation goal of `flaskc.toml`",
+        "A chain of allow rules lets information flow from the goal's type to a type it may \
+         not reach (or the reverse), not passing through the goal's trusted types. The error \
+         shows the path, each step labelled at the rule that allows it; remove the rule, or \
+         name the intermediate domain as trusted if it is. See `docs/isolation.md`.",
+        Untested("shown by tests/isolation.rs, which breaks a goal of the bundled policy"),
     ),
 ];
 
