@@ -395,7 +395,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "`self` is used where it has no meaning",
         "`self` stands for the source type and may only be a rule's target.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/bad-self.conf"),
     ),
     code(
         "bad-xperm",
@@ -536,7 +536,7 @@ pub const CODES: &[Code] = &[
         "the policy defines no class that domains transition with",
         "Role transitions and some defaults need the `process` class (SELinux) or `domain` \
          class (Xen).",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/missing-process-class.conf"),
     ),
     code(
         "missing-range",
@@ -578,7 +578,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a permission set uses `-` where it cannot",
         "Permission sets may be complemented with `~` but not have members removed.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/negated-permission.conf"),
     ),
     code(
         "neverallow-violation",
@@ -608,14 +608,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a name used as an attribute is a type (or a role used as a role attribute is a role)",
         "`typeattribute T A` and attribute-only places need an attribute.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/not-an-attribute.conf"),
     ),
     code(
         "out-of-scope",
         Semantics,
         "a name declared in an `optional` block is used outside it",
         "Names declared in an optional block exist only when the block is enabled.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/out-of-scope.conf"),
     ),
     code(
         "overlapping-range",
@@ -629,14 +629,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a `dominance` statement",
         "Role dominance is deprecated; checkpolicy warns and `-E` makes this an error.",
-        Untested("covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/role-dominance.conf"),
     ),
     code(
         "sid-without-context",
         Semantics,
         "an initial SID has no context",
         "Every `sid` declared must get a context with a `sid NAME context` statement.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/sid-without-context.conf"),
     ),
     code(
         "star-not-allowed",
@@ -644,7 +644,7 @@ pub const CODES: &[Code] = &[
         "`*` is used where a set must be listed",
         "`*` (everything) is not allowed in some positions, such as a rule's source in \
          checkpolicy 3.4's non-neverallow rules.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/star-not-allowed.conf"),
     ),
     code(
         "too-many-permissions",
@@ -738,7 +738,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a context is given to an initial SID that is not declared",
         "Initial SIDs are declared with `sid NAME` after the classes.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/undefined-sid.conf"),
     ),
     code(
         "undefined-type",
