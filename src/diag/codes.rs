@@ -286,7 +286,7 @@ pub const CODES: &[Code] = &[
         Syntax,
         "an IP address or netmask is not valid",
         "`nodecon` and similar statements take IPv4 or IPv6 addresses written in full.",
-        Untested("SELinux-only statements; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/bad-address.conf"),
     ),
     code(
         "bad-number",
@@ -350,7 +350,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a category range runs backwards",
         "`cA.cB` needs category A to come before category B.",
-        Untested("needs an MLS policy with category declarations; covered by the corpus"),
+        Test("tests/ui/codes/bad-category-range.conf"),
     ),
     code(
         "bad-constraint",
@@ -373,14 +373,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a file type in a context statement is not one checkpolicy knows",
         "`genfscon` takes `-b -c -d -p -l -s --` or none.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/bad-file-type.conf"),
     ),
     code(
         "bad-protocol",
         Semantics,
         "`portcon` names a protocol other than tcp, udp, dccp or sctp",
         "Only those protocols have port contexts.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/bad-protocol.conf"),
     ),
     code(
         "bad-range",
@@ -416,7 +416,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a type is given two different bounds",
         "A type may be bounded by one type only.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/conflicting-bounds.conf"),
     ),
     code(
         "conflicting-default",
@@ -424,14 +424,14 @@ pub const CODES: &[Code] = &[
         "a class is given two different `default_*` rules of one kind",
         "Each class may have one `default_user`, `default_role`, `default_type` and \
          `default_range`.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/conflicting-default.conf"),
     ),
     code(
         "conflicting-range-transition",
         Semantics,
         "two `range_transition` rules give different ranges for the same key",
         "A source type, target type and class may have one resulting range.",
-        Untested("needs an MLS policy; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/conflicting-range-transition.conf"),
     ),
     code(
         "conflicting-role-transition",
@@ -453,14 +453,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a user's range or default level is given twice, differently",
         "Each user has one MLS range and one default level.",
-        Untested("needs an MLS policy; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/conflicting-user-range.conf"),
     ),
     code(
         "declaration-in-else",
         Semantics,
         "a declaration inside the `else` of an `optional` block",
         "checkpolicy refuses declarations in an `else` branch.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/declaration-in-else.conf"),
     ),
     code(
         "declared-later",
@@ -491,7 +491,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "two named type transitions for the same key and object name",
         "A source, target, class and object name may have one resulting type.",
-        Untested("SELinux-only feature; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/duplicate-named-transition.conf"),
     ),
     code(
         "invalid-context",
@@ -513,14 +513,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an MLS range's high level does not dominate its low level",
         "In `low - high`, high must have at least low's sensitivity and categories.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/invalid-range.conf"),
     ),
     code(
         "invalid-user-level",
         Semantics,
         "a user's default level lies outside the user's range",
         "The default level given with `level` must lie within the user's `range`.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/invalid-user-level.conf"),
     ),
     code(
         "missing-level",
@@ -528,7 +528,7 @@ pub const CODES: &[Code] = &[
         "a sensitivity has no `level` statement, or a guest label lacks its level",
         "In MLS policies every sensitivity needs a `level` statement; with check-guest, an \
          MLS policy needs labels with a level.",
-        Untested("covered by the checkpolicy corpus and tests/check_guest.rs"),
+        Test("tests/ui/codes/missing-level.conf"),
     ),
     code(
         "missing-process-class",
@@ -543,7 +543,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an MLS policy's user or context has no range",
         "With MLS, users need `level` and `range`, and contexts a level.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/missing-range.conf"),
     ),
     code(
         "mixed-conditional",
@@ -557,14 +557,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an MLS statement in a policy built without MLS",
         "Sensitivities, levels and ranges need `--mls` (checkpolicy `-M`).",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/mls-not-enabled.conf"),
     ),
     code(
         "named-transition-in-conditional",
         Semantics,
         "a named type transition inside an `if` block",
         "checkpolicy refuses object names in conditional type transitions.",
-        Untested("SELinux-only feature; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/named-transition-in-conditional.conf"),
     ),
     code(
         "negated-condition",
@@ -594,14 +594,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a `nodecon` address has bits set outside its mask",
         "checkpolicy warns; `-E` makes this an error.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/nodecon-host-bits.conf"),
     ),
     code(
         "nodecon-mask",
         Semantics,
         "a `nodecon` mask is not contiguous",
         "checkpolicy warns; `-E` makes this an error.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/nodecon-mask.conf"),
     ),
     code(
         "not-an-attribute",
@@ -622,7 +622,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "two object contexts cover overlapping numbers",
         "Xen's `ioportcon`, `iomemcon` and `pirqcon` ranges may not overlap.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/overlapping-range.conf"),
     ),
     code(
         "role-dominance",
@@ -651,7 +651,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a class has more than 32 permissions",
         "Permissions are bits of a 32-bit vector, commons included.",
-        Untested("needs a class of 33 permissions; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/too-many-permissions.conf"),
     ),
     code(
         "too-many-symbols",
@@ -694,7 +694,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an MLS category is not declared",
         "Declare it with `category NAME;`.",
-        Untested("needs an MLS policy; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/undefined-category.conf"),
     ),
     code(
         "undefined-class",
@@ -709,7 +709,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a class inherits a common that is not declared",
         "Declare the common before the class's permissions.",
-        Untested("Xen classes use no commons; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/undefined-common.conf"),
     ),
     code(
         "undefined-permission",
@@ -731,7 +731,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an MLS sensitivity is not declared",
         "Declare it with `sensitivity NAME;`.",
-        Untested("needs an MLS policy; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/undefined-sensitivity.conf"),
     ),
     code(
         "undefined-sid",
@@ -760,14 +760,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a `policycap` names a capability libsepol does not know",
         "The names are libsepol 3.4's (`network_peer_controls`, ...).",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/unknown-policycap.conf"),
     ),
     code(
         "unknown-xperm-operation",
         Semantics,
         "an extended-permission rule names an operation other than `ioctl`",
         "checkpolicy 3.4 knows `ioctl` extended permissions only.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/unknown-xperm-operation.conf"),
     ),
     code(
         "wrong-target",
@@ -776,7 +776,7 @@ pub const CODES: &[Code] = &[
         "Xen policies have `pirqcon`, `iomemcon`, `ioportcon`, `pcidevicecon` and \
          `devicetreecon`; SELinux policies have ports, file systems and network contexts. \
          Choose the target with `--target`.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/wrong-target.conf"),
     ),
     // --- output ---
     code(
