@@ -52,9 +52,8 @@ pub(crate) fn options(args: &BuildArgs) -> project::Options {
 
 /// Builds a tree and writes its binary; the exit code.
 pub(crate) fn build(args: &BuildArgs) -> i32 {
-    if args.output.as_deref().is_some_and(crate::io::is_std) && args.report.uses_stdout() {
-        crate::io::eprintln!("flaskc: the binary cannot go to standard output: the diagnostics do");
-        return 2;
+    if let Err(code) = args.report.leaves_stdout_to(args.output.as_deref()) {
+        return code;
     }
     let mut reporter = Reporter::new(&args.report);
     let outcome = match project::build_tree(&args.dir, &options(args), &RealFs) {
@@ -69,25 +68,20 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let mut timings = outcome.timings;
     let code = match outcome.db {
         None => 1,
-        Some(db) => match output_path(args) {
-            Ok(out) => timings.time("write", || compile::write_binary(db, outcome.version, &out)),
-            Err(e) => {
-                crate::io::eprintln!("flaskc: {e}");
-                2
-            }
-        },
+        Some(db) => {
+            let out = output_path(args, &outcome.config);
+            timings.time("write", || compile::write_binary(db, outcome.version, &out))
+        }
     };
     reporter.timings(&args.dir.display().to_string(), &timings);
     code
 }
 
 /// Where the binary goes: `-o`, else the tree's `output`, else `xenpolicy`.
-fn output_path(args: &BuildArgs) -> Result<PathBuf, String> {
-    if let Some(o) = &args.output {
-        return Ok(o.clone());
+fn output_path(args: &BuildArgs, cfg: &project::TreeConfig) -> PathBuf {
+    match (&args.output, &cfg.output) {
+        (Some(o), _) => o.clone(),
+        (None, Some(o)) => args.dir.join(o),
+        (None, None) => PathBuf::from("xenpolicy"),
     }
-    let cfg = project::config::read(&args.dir, &RealFs)?;
-    Ok(cfg
-        .output
-        .map_or_else(|| PathBuf::from("xenpolicy"), |o| args.dir.join(o)))
 }

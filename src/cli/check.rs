@@ -60,14 +60,7 @@ fn check_conf(path: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked
     opts.sema.mls = args.mls || (args.target.is_none() && mls);
     opts.for_writing = false;
     let name = path.display().to_string();
-    // The default version always exists.
-    let outcome = project::compile(name.clone(), text, &opts).map_err(|e| {
-        crate::io::eprintln!("error: {e}");
-        2
-    })?;
-    reporter.report(&outcome.map, &outcome.diagnostics);
-    reporter.timings(&name, &outcome.timings);
-    Ok(!outcome.failed())
+    report(&name, project::compile(name.clone(), text, &opts), reporter)
 }
 
 /// Builds one tree without writing it and reports its diagnostics.
@@ -75,12 +68,22 @@ fn check_tree(dir: &Path, args: &CheckArgs, reporter: &mut Reporter) -> Checked 
     let mut opts = project::Options::new(policydb::Target::Xen);
     opts.sema.mls = args.mls;
     opts.for_writing = false;
-    let outcome = project::build_tree(dir, &opts, &RealFs).map_err(|e| {
+    let outcome = project::build_tree(dir, &opts, &RealFs);
+    report(&dir.display().to_string(), outcome, reporter)
+}
+
+/// Reports a compile of `what`: its diagnostics and timings, or why it could not run.
+fn report(
+    what: &str,
+    outcome: Result<project::Outcome, project::Error>,
+    reporter: &mut Reporter,
+) -> Checked {
+    let outcome = outcome.map_err(|e| {
         crate::io::eprintln!("error: {e}");
         2
     })?;
     reporter.report(&outcome.map, &outcome.diagnostics);
-    reporter.timings(&dir.display().to_string(), &outcome.timings);
+    reporter.timings(what, &outcome.timings);
     Ok(!outcome.failed())
 }
 

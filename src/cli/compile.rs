@@ -11,9 +11,8 @@ use std::path::Path;
 
 /// `flaskc checkpolicy` (and `flaskc compile`) without `-b`: policy.conf to a binary.
 pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
-    if args.output.as_deref().is_some_and(crate::io::is_std) && report.uses_stdout() {
-        crate::io::eprintln!("flaskc: the binary cannot go to standard output: the diagnostics do");
-        return 2;
+    if let Err(code) = report.leaves_stdout_to(args.output.as_deref()) {
+        return code;
     }
     let target = match args.target {
         Some(TargetArg::Xen) => Target::Xen,

@@ -64,9 +64,16 @@ impl Default for ReportArgs {
 }
 
 impl ReportArgs {
-    /// Whether the diagnostics take standard output (so a binary cannot).
-    pub(crate) fn uses_stdout(&self) -> bool {
-        self.message_format != MessageFormat::Human
+    /// Refuses (after a message; the exit code) a binary written to standard output when
+    /// the diagnostics take it.
+    pub(crate) fn leaves_stdout_to(&self, output: Option<&std::path::Path>) -> Result<(), i32> {
+        if self.message_format != MessageFormat::Human && output.is_some_and(crate::io::is_std) {
+            crate::io::eprintln!(
+                "flaskc: the binary cannot go to standard output: the diagnostics do"
+            );
+            return Err(2);
+        }
+        Ok(())
     }
 }
 

@@ -7,7 +7,6 @@ use crate::analysis::transitions::{self, Transition};
 use crate::analysis::{rule, type_id};
 use crate::policydb::{Names, PolicyDb, Target, TypeId};
 use crate::query::search::Rule;
-use crate::source::{SourceFile, SourceMap};
 use crate::syntax::ast;
 use crate::{m4, project};
 use clap::Args;
@@ -92,6 +91,7 @@ fn read(file: &Path) -> Result<(PolicyDb, Option<TreeSource>), i32> {
     let mut opts = project::Options::new(Target::Xen);
     opts.for_writing = false;
     opts.isolation = false;
+    opts.keep_syntax = true;
     let outcome = match project::build_tree(file, &opts, &project::fs::RealFs) {
         Ok(o) => o,
         Err(e) => {
@@ -99,16 +99,14 @@ fn read(file: &Path) -> Result<(PolicyDb, Option<TreeSource>), i32> {
             return Err(2);
         }
     };
-    let (Some(db), Some(expanded)) = (outcome.db, outcome.expanded) else {
+    let (Some(db), Some(expanded), Some(ast)) = (outcome.db, outcome.expanded, outcome.syntax)
+    else {
         crate::io::eprint!(
             "{}",
             crate::diag::render(&outcome.diagnostics, &outcome.map)
         );
         return Err(1);
     };
-    let mut map = SourceMap::new();
-    let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
-    let (ast, _) = crate::syntax::parse(&mut map, conf);
     Ok((db, Some(TreeSource { ast, expanded })))
 }
 

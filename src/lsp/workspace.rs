@@ -197,6 +197,8 @@ fn empty() -> Outcome {
         expanded: None,
         timings: Default::default(),
         symbols: None,
+        syntax: None,
+        config: Default::default(),
     }
 }
 

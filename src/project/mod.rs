@@ -32,6 +32,7 @@ use crate::m4;
 use crate::policydb::{PolicyDb, Target};
 use crate::sema;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::syntax::ast;
 use remap::FileIds;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -60,6 +61,9 @@ pub struct Options {
     /// Keep an index of where each symbol and macro is declared ([`Outcome::symbols`]),
     /// which an editor needs and a build does not.
     pub index: bool,
+    /// Keep the syntax tree of the compiled text ([`Outcome::syntax`]), for tools that
+    /// trace rules back to their statements.
+    pub keep_syntax: bool,
 }
 
 impl Options {
@@ -78,6 +82,7 @@ impl Options {
             for_writing: true,
             isolation: true,
             index: false,
+            keep_syntax: false,
         }
     }
 }
@@ -98,6 +103,11 @@ pub struct Outcome {
     /// With [`Options::index`], where each symbol and macro was declared (`None` when the
     /// text could not be parsed at all, as after an m4 failure).
     pub symbols: Option<symbols::Symbols>,
+    /// With [`Options::keep_syntax`], the syntax tree of the compiled text (for a tree,
+    /// of m4's output; `None` when the expansion failed).
+    pub syntax: Option<ast::Policy>,
+    /// The tree's `flaskc.toml` (the default for a lone policy.conf).
+    pub config: TreeConfig,
     /// How long each stage took.
     pub timings: Timings,
 }
@@ -166,6 +176,7 @@ pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Er
     });
     let mut outcome = finish(map, diagnostics, db, version, None, timings, opts);
     outcome.symbols = syms;
+    outcome.syntax = opts.keep_syntax.then_some(ast);
     Ok(outcome)
 }
 
@@ -191,7 +202,9 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     if !lay.problems.is_empty() {
         let mut map = SourceMap::new();
         let diags = layout_diagnostics(&lay.problems, Severity::Error, dir, &mut map, fs);
-        return Ok(finish(map, diags, None, version, None, timings, opts));
+        let mut outcome = finish(map, diags, None, version, None, timings, opts);
+        outcome.config = cfg;
+        return Ok(outcome);
     }
     let Expansion {
         expanded,
@@ -211,15 +224,9 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
         ));
     }
     if diags.iter().any(Diagnostic::is_error) {
-        return Ok(finish(
-            map,
-            diags,
-            None,
-            version,
-            Some(expanded),
-            timings,
-            opts,
-        ));
+        let mut outcome = finish(map, diags, None, version, Some(expanded), timings, opts);
+        outcome.config = cfg;
+        return Ok(outcome);
     }
     let conf = map.add(SourceFile::new("policy.conf", expanded.text().into_owned()));
     let remap = |diags: Vec<Diagnostic>, map: &SourceMap| {
@@ -252,6 +259,8 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
     macros::blame_comment_quotes(&mut diags, &map);
     let mut outcome = finish(map, diags, db, version, Some(expanded), timings, opts);
     outcome.symbols = syms;
+    outcome.syntax = opts.keep_syntax.then_some(ast);
+    outcome.config = cfg;
     Ok(outcome)
 }
 
@@ -295,6 +304,8 @@ fn finish(
         expanded,
         timings,
         symbols: None,
+        syntax: None,
+        config: TreeConfig::default(),
     }
 }
 
