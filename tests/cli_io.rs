@@ -544,3 +544,82 @@ fn a_read_only_output_is_refused_as_checkpolicy_refuses_it() {
     assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
 }
+
+/// Where standard error goes in [`an_unwritable_standard_error_is_no_panic`].
+#[derive(Debug, Clone, Copy)]
+enum Stderr {
+    /// `/dev/full`, opened as a redirection target (writes fail with ENOSPC).
+    Full,
+    /// A pipe whose reader has gone before flaskc writes (writes fail with EPIPE).
+    ClosedPipe,
+}
+
+/// Runs flaskc with `input` on standard input, standard output discarded and standard
+/// error as `how` says; flaskc reads all of its input before it writes anything.
+fn with_bad_stderr(args: &[&str], input: &[u8], how: Stderr) -> Output {
+    let mut c = flaskc();
+    c.args(args).stdin(Stdio::piped()).stdout(Stdio::null());
+    match how {
+        Stderr::Full => {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full");
+            c.stderr(full);
+        }
+        Stderr::ClosedPipe => {
+            c.stderr(Stdio::piped());
+        }
+    }
+    let mut child = c.spawn().expect("flaskc runs");
+    drop(child.stderr.take());
+    let mut stdin = child.stdin.take().expect("stdin");
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().expect("flaskc ends")
+}
+
+#[test]
+fn an_unwritable_standard_error_is_no_panic() {
+    let p = policy();
+    let p = p.to_str().unwrap();
+    let bad_conf = b"class x\nclass x\n".to_vec();
+    let log = b"(XEN) avc: denied { bogus\n".to_vec();
+    let m4 = b"errprint(`a message')dnl\n".to_vec();
+    // (arguments, input, status with a working standard error).
+    let conf = std::fs::read(conf()).unwrap();
+    let cases: [(&[&str], Vec<u8>, i32); 6] = [
+        (&["m4", "-"], m4, 0),
+        (&["compile", "-v", "-t", "xen", "-", "-o", "-"], conf, 0),
+        (&["explain", "--policy", p, "-"], log, 1),
+        (&["checkpolicy", "-t", "xen", "-", "-o", "-"], bad_conf.clone(), 1),
+        (&["check", "-t", "xen", "/nonexistent/policy.conf"], Vec::new(), 2),
+        (&["info", "-"], bad_conf, 1),
+    ];
+    for (args, input, ok) in &cases {
+        let normal = flaskc()
+            .args(*args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                let _ = c.stdin.take().unwrap().write_all(input);
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(normal.status.code(), Some(*ok), "{args:?}: {}", stderr(&normal));
+        assert!(!normal.stderr.is_empty(), "{args:?} writes a message");
+        for how in [Stderr::Full, Stderr::ClosedPipe] {
+            let out = with_bad_stderr(args, input, how);
+            // A failure keeps its status; a success says that its messages were lost, as
+            // GNU m4 does: 1 for a write error, 141 (128 + SIGPIPE) for a closed pipe.
+            let want = match (ok, how) {
+                (0, Stderr::Full) => 1,
+                (0, Stderr::ClosedPipe) => 141,
+                (code, _) => *code,
+            };
+            assert_eq!(out.status.code(), Some(want), "{args:?} with {how:?}");
+        }
+    }
+}
