@@ -592,8 +592,16 @@ fn an_unwritable_standard_error_is_no_panic() {
         (&["m4", "-"], m4, 0),
         (&["compile", "-v", "-t", "xen", "-", "-o", "-"], conf, 0),
         (&["explain", "--policy", p, "-"], log, 1),
-        (&["checkpolicy", "-t", "xen", "-", "-o", "-"], bad_conf.clone(), 1),
-        (&["check", "-t", "xen", "/nonexistent/policy.conf"], Vec::new(), 2),
+        (
+            &["checkpolicy", "-t", "xen", "-", "-o", "-"],
+            bad_conf.clone(),
+            1,
+        ),
+        (
+            &["check", "-t", "xen", "/nonexistent/policy.conf"],
+            Vec::new(),
+            2,
+        ),
         (&["info", "-"], bad_conf, 1),
     ];
     for (args, input, ok) in &cases {
@@ -608,7 +616,12 @@ fn an_unwritable_standard_error_is_no_panic() {
                 c.wait_with_output()
             })
             .unwrap();
-        assert_eq!(normal.status.code(), Some(*ok), "{args:?}: {}", stderr(&normal));
+        assert_eq!(
+            normal.status.code(),
+            Some(*ok),
+            "{args:?}: {}",
+            stderr(&normal)
+        );
         assert!(!normal.stderr.is_empty(), "{args:?} writes a message");
         for how in [Stderr::Full, Stderr::ClosedPipe] {
             let out = with_bad_stderr(args, input, how);

@@ -5,10 +5,10 @@
 //! GitHub workflow commands) go to standard output, where CI steps read them.
 
 use crate::diag::{self, sarif::SarifLog, Diagnostic, Severity};
+use crate::io::StdStream;
 use crate::project::Timings;
 use crate::source::SourceMap;
 use clap::{Args, ValueEnum};
-use crate::io::StdStream;
 use std::io::IsTerminal;
 
 /// How diagnostics are printed.

@@ -2,7 +2,9 @@
 //! 3.4's `kernel_to_cil.c`.
 
 use super::*;
-use crate::policydb::{AvtabEntry, CExprNode, CondExprItem, Context, Level, Range};
+use crate::policydb::{
+    AvtabEntry, CExprNode, ClassId, CondExprItem, Context, Level, Range, RoleId, TypeId,
+};
 use std::fmt::Write;
 
 /// The level non-MLS policies use in CIL, which always needs one.
@@ -66,16 +68,26 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let _ = writeln!(o, "(typealias {})", a.name);
     }
     for a in &aliases {
-        let _ = writeln!(o, "(typealiasactual {} {})", a.name, null(n.ty(a.target)));
+        let _ = writeln!(
+            o,
+            "(typealiasactual {} {})",
+            a.name,
+            null(n.ty(a.target.value()))
+        );
     }
     let mut bounded: Vec<_> = db
         .types
         .iter()
-        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds > 0)
+        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds.is_some())
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "(typebounds {} {})", null(n.ty(t.bounds)), t.name);
+        let _ = writeln!(
+            o,
+            "(typebounds {} {})",
+            null(n.ty(TypeId::value_or_zero(t.bounds))),
+            t.name
+        );
     }
     let mut sets = Vec::new();
     let expansions = db.type_expansions();
@@ -98,11 +110,11 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "(typetransition {} {} {} {} {})",
-            null(n.ty(f.stype)),
-            null(n.ty(f.ttype)),
-            null(n.class(f.tclass)),
+            null(n.ty(f.stype.value())),
+            null(n.ty(f.ttype.value())),
+            null(n.class(f.tclass.value())),
             f.name,
-            null(n.ty(f.otype))
+            null(n.ty(f.otype.value()))
         )
     });
     write_sorted(o, ft.collect(), 0);
@@ -110,9 +122,9 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "(rangetransition {} {} {} {})",
-                null(n.ty(r.source)),
-                null(n.ty(r.target)),
-                null(n.class(r.class)),
+                null(n.ty(r.source.value())),
+                null(n.ty(r.target.value())),
+                null(n.class(ClassId::value_or_zero(r.class))),
                 range(&n, &r.range)
             )
         });
@@ -123,18 +135,18 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "(roletransition {} {} {} {})",
-            null(n.role(r.role)),
-            null(n.ty(r.ty)),
-            null(n.class(r.class)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.ty(r.ty.value())),
+            null(n.class(ClassId::value_or_zero(r.class))),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, rt.collect(), 0);
     let ra = db.role_allow.iter().map(|r| {
         format!(
             "(roleallow {} {})",
-            null(n.role(r.role)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, ra.collect(), 0);
@@ -406,8 +418,13 @@ fn roles(o: &mut String, db: &PolicyDb, n: &Names) {
     for r in &roles {
         let _ = writeln!(o, "(role {})", r.name);
     }
-    for r in roles.iter().filter(|r| r.bounds > 0) {
-        let _ = writeln!(o, "(rolebounds {} {})", null(n.role(r.bounds)), r.name);
+    for r in roles.iter().filter(|r| r.bounds.is_some()) {
+        let _ = writeln!(
+            o,
+            "(rolebounds {} {})",
+            null(n.role(RoleId::value_or_zero(r.bounds))),
+            r.name
+        );
     }
     for r in &roles {
         let mut types = bit_names(&r.types, |v| Some(null(n.ty(v))));

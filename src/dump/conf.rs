@@ -2,7 +2,7 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::policydb::{CExprNode, CondExprItem, Context, Level, Range};
+use crate::policydb::{CExprNode, ClassId, CondExprItem, Context, Level, Range, TypeId};
 use std::fmt::Write;
 
 /// Prints a policy as checkpolicy 3.4 prints a binary policy with `-F`.
@@ -62,16 +62,26 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let mut aliases: Vec<_> = db.aliases.iter().collect();
     aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for a in aliases {
-        let _ = writeln!(o, "typealias {} alias {};", null(n.ty(a.target)), a.name);
+        let _ = writeln!(
+            o,
+            "typealias {} alias {};",
+            null(n.ty(a.target.value())),
+            a.name
+        );
     }
     let mut bounded: Vec<_> = db
         .types
         .iter()
-        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds > 0)
+        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds.is_some())
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "typebounds {} {};", null(n.ty(t.bounds)), t.name);
+        let _ = writeln!(
+            o,
+            "typebounds {} {};",
+            null(n.ty(TypeId::value_or_zero(t.bounds))),
+            t.name
+        );
     }
     let mut sets = Vec::new();
     for (i, t) in db.types.iter().enumerate() {
@@ -93,10 +103,10 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "type_transition {} {}:{} {} \"{}\";",
-            null(n.ty(f.stype)),
-            null(n.ty(f.ttype)),
-            null(n.class(f.tclass)),
-            null(n.ty(f.otype)),
+            null(n.ty(f.stype.value())),
+            null(n.ty(f.ttype.value())),
+            null(n.class(f.tclass.value())),
+            null(n.ty(f.otype.value())),
             f.name
         )
     });
@@ -105,9 +115,9 @@ pub fn to_conf(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "range_transition {} {}:{} {};",
-                null(n.ty(r.source)),
-                null(n.ty(r.target)),
-                null(n.class(r.class)),
+                null(n.ty(r.source.value())),
+                null(n.ty(r.target.value())),
+                null(n.class(ClassId::value_or_zero(r.class))),
                 range(&n, &r.range)
             )
         });
@@ -118,18 +128,18 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "role_transition {} {}:{} {};",
-            null(n.role(r.role)),
-            null(n.ty(r.ty)),
-            null(n.class(r.class)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.ty(r.ty.value())),
+            null(n.class(ClassId::value_or_zero(r.class))),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, rt.collect(), 0);
     let ra = db.role_allow.iter().map(|r| {
         format!(
             "allow {} {};",
-            null(n.role(r.role)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, ra.collect(), 0);

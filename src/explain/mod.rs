@@ -273,8 +273,12 @@ pub(crate) fn value_of<'a>(names: impl Iterator<Item = &'a str>, name: &str) -> 
 
 /// The value of a type, attribute or alias name.
 pub(crate) fn type_value(db: &PolicyDb, name: &str) -> Option<u32> {
-    value_of(db.types.iter().map(|t| t.name.as_str()), name)
-        .or_else(|| db.aliases.iter().find(|a| a.name == name).map(|a| a.target))
+    value_of(db.types.iter().map(|t| t.name.as_str()), name).or_else(|| {
+        db.aliases
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.target.value())
+    })
 }
 
 /// A class's value and its permission names (common ones first, bit = index).

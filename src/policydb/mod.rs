@@ -23,7 +23,9 @@ mod ocon;
 pub mod optimize;
 
 pub use ebitmap::Ebitmap;
-pub use ids::{to_u16, BoolId, CatId, ClassId, RoleId, SensId, TypeId, UserId, WidthError};
+pub use ids::{
+    to_u16, BoolId, CatId, ClassId, RoleId, SensId, SymbolId, TypeId, UserId, WidthError,
+};
 pub use names::Names;
 pub use ocon::{SelinuxOcon, XenOcon, ISID_LIST};
 
@@ -122,8 +124,8 @@ pub struct Role {
     pub name: String,
     /// Whether this is an `attribute_role` (takes a value, is never written).
     pub attribute: bool,
-    /// Value of the bounding role, 0 for none.
-    pub bounds: u32,
+    /// The bounding role.
+    pub bounds: Option<RoleId>,
     /// Roles it dominates (bit = value - 1).
     pub dominates: Ebitmap,
     /// Types it may take (bit = value - 1, attributes expanded).
@@ -146,8 +148,8 @@ pub struct Type {
     pub name: String,
     /// Type or attribute.
     pub flavor: TypeFlavor,
-    /// Value of the bounding type, 0 for none.
-    pub bounds: u32,
+    /// The bounding type.
+    pub bounds: Option<TypeId>,
 }
 
 /// A type alias: a second name for a type value.
@@ -155,8 +157,8 @@ pub struct Type {
 pub struct TypeAlias {
     /// The alias.
     pub name: String,
-    /// The aliased type's value.
-    pub target: u32,
+    /// The aliased type.
+    pub target: TypeId,
 }
 
 /// An MLS level.
@@ -182,8 +184,8 @@ pub struct Range {
 pub struct User {
     /// Its name.
     pub name: String,
-    /// Value of the bounding user, 0 for none.
-    pub bounds: u32,
+    /// The bounding user.
+    pub bounds: Option<UserId>,
     /// Roles it may take (bit = value - 1, role attributes expanded).
     pub roles: Ebitmap,
     /// Its MLS range (zero in non-MLS policies).
@@ -347,37 +349,38 @@ pub struct CondNode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoleTrans {
     /// The current role.
-    pub role: u32,
+    pub role: RoleId,
     /// The type.
-    pub ty: u32,
+    pub ty: TypeId,
     /// The new role.
-    pub new_role: u32,
-    /// The class (written from version 26).
-    pub class: u32,
+    pub new_role: RoleId,
+    /// The class (written from version 26; before, the `process` class, `None` in a
+    /// policy without one).
+    pub class: Option<ClassId>,
 }
 
 /// A role allow rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoleAllow {
     /// From role.
-    pub role: u32,
+    pub role: RoleId,
     /// To role.
-    pub new_role: u32,
+    pub new_role: RoleId,
 }
 
 /// A named type transition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FilenameTrans {
     /// Source type.
-    pub stype: u32,
+    pub stype: TypeId,
     /// Target type.
-    pub ttype: u32,
+    pub ttype: TypeId,
     /// Class.
-    pub tclass: u32,
+    pub tclass: ClassId,
     /// The object name.
     pub name: String,
     /// The new type.
-    pub otype: u32,
+    pub otype: TypeId,
 }
 
 /// A security context with values.
@@ -544,11 +547,12 @@ pub struct Genfs {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RangeTrans {
     /// Source type.
-    pub source: u32,
+    pub source: TypeId,
     /// Target type.
-    pub target: u32,
-    /// Class.
-    pub class: u32,
+    pub target: TypeId,
+    /// Class (written from version 21; before, the `process` class, `None` in a policy
+    /// without one).
+    pub class: Option<ClassId>,
     /// The new range.
     pub range: Range,
 }

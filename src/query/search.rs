@@ -149,7 +149,7 @@ fn type_matches(
             db.aliases
                 .iter()
                 .find(|a| a.name == name)
-                .and_then(|a| (a.target as usize).checked_sub(1))
+                .map(|a| a.target.index())
         })
         .ok_or_else(|| SearchError::UnknownType(name.to_owned()))?;
     let mut out = Ebitmap::new();
@@ -243,14 +243,17 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
         for ft in db
             .filename_trans
             .iter()
-            .filter(|f| keep_types(f.stype, f.ttype, f.tclass))
+            .filter(|f| keep_types(f.stype.value(), f.ttype.value(), f.tclass.value()))
         {
             out.push(Rule {
                 kind: "type_transition",
-                source: or_unknown(names.ty(ft.stype)).to_owned(),
-                target: or_unknown(names.ty(ft.ttype)).to_owned(),
-                class: or_unknown(names.class(ft.tclass)).to_owned(),
-                perms: vec![or_unknown(names.ty(ft.otype)).to_owned(), ft.name.clone()],
+                source: or_unknown(names.ty(ft.stype.value())).to_owned(),
+                target: or_unknown(names.ty(ft.ttype.value())).to_owned(),
+                class: or_unknown(names.class(ft.tclass.value())).to_owned(),
+                perms: vec![
+                    or_unknown(names.ty(ft.otype.value())).to_owned(),
+                    ft.name.clone(),
+                ],
                 cond: None,
             });
         }

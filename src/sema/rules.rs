@@ -200,7 +200,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             Some(Role {
                 name: syms.role_names[i].clone(),
                 attribute: syms.role_is_attr[i],
-                bounds: 0,
+                bounds: None,
                 dominates: dom,
                 types: if object_r {
                     Ebitmap::new()
@@ -288,7 +288,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .iter()
         .map(|n| User {
             name: n.clone(),
-            bounds: 0,
+            bounds: None,
             roles: Ebitmap::new(),
             range: Default::default(),
             dflt_level: Default::default(),
@@ -367,7 +367,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     for u in users.iter_mut() {
         if let Some((parent, _)) = u.name.rsplit_once('.') {
             if let Some(&pv) = syms.users.get(parent) {
-                u.bounds = pv;
+                u.bounds = Some(super::id(pv));
             }
         }
     }
@@ -1788,10 +1788,10 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                                     None => {
                                         trans_idx.insert(key, (trans.len(), item.span));
                                         trans.push(RoleTrans {
-                                            role: role + 1,
-                                            ty: ty + 1,
-                                            new_role: nr,
-                                            class,
+                                            role: super::id(role + 1),
+                                            ty: super::id(ty + 1),
+                                            new_role: super::id(nr),
+                                            class: Some(super::id(class)),
                                         });
                                     }
                                 }
@@ -1809,8 +1809,8 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                     for a in f.iter() {
                         for b in t.iter() {
                             let ra = RoleAllow {
-                                role: a + 1,
-                                new_role: b + 1,
+                                role: super::id(a + 1),
+                                new_role: super::id(b + 1),
                             };
                             if !allows.contains(&ra) {
                                 allows.push(ra);
@@ -1994,11 +1994,11 @@ fn filename_order(map: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>>) -> Vec<
         for (otype, stypes) in datums {
             for s in stypes.iter() {
                 out.push(FilenameTrans {
-                    stype: s + 1,
-                    ttype,
-                    tclass,
+                    stype: super::id(s + 1),
+                    ttype: super::id(ttype),
+                    tclass: super::id(tclass),
                     name: name.clone(),
-                    otype,
+                    otype: super::id(otype),
                 });
             }
         }
@@ -2095,9 +2095,9 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
     db.range_trans = entries
         .into_iter()
         .map(|((source, target, class), (range, _))| RangeTrans {
-            source,
-            target,
-            class,
+            source: super::id(source),
+            target: super::id(target),
+            class: Some(super::id(class)),
             range,
         })
         .collect();
