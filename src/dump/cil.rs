@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::policydb::{
-    AvtabEntry, CExprNode, ClassId, CondExprItem, Context, Level, Range, RoleId, TypeId,
+    AvtabEntry, CExprNode, ClassId, CondExprItem, CondOp, Context, Level, Range, RoleId, TypeId,
 };
 use std::fmt::Write;
 
@@ -385,14 +385,17 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
 }
 
 fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    const OPS: [&str; 5] = ["or", "and", "xor", "eq", "neq"];
-    fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => null(n.boolean(e.bool_value)).to_owned(),
-        2 => format!("(not {})", arg(args, 0)),
-        k => {
-            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
-            format!("({op} {} {})", arg(args, 0), arg(args, 1))
-        }
+    fold_rpn(expr, cond_arity, |e, args| {
+        let op = match e.kind {
+            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
+            CondOp::Not => return format!("(not {})", arg(args, 0)),
+            CondOp::Or => "or",
+            CondOp::And => "and",
+            CondOp::Xor => "xor",
+            CondOp::Eq => "eq",
+            CondOp::Neq => "neq",
+        };
+        format!("({op} {} {})", arg(args, 0), arg(args, 1))
     })
 }
 

@@ -2,7 +2,7 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::policydb::{CExprNode, ClassId, CondExprItem, Context, Level, Range, TypeId};
+use crate::policydb::{CExprNode, ClassId, CondExprItem, CondOp, Context, Level, Range, TypeId};
 use std::fmt::Write;
 
 /// Prints a policy as checkpolicy 3.4 prints a binary policy with `-F`.
@@ -361,14 +361,17 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
 
 /// A conditional expression: `!`, `&&`, `||`, `^`, `==`, `!=`.
 pub(super) fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    const OPS: [&str; 5] = ["||", "&&", "^", "==", "!="];
-    fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => null(n.boolean(e.bool_value)).to_owned(),
-        2 => format!("! {}", arg(args, 0)),
-        k => {
-            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
-            format!("({} {op} {})", arg(args, 0), arg(args, 1))
-        }
+    fold_rpn(expr, cond_arity, |e, args| {
+        let op = match e.kind {
+            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
+            CondOp::Not => return format!("! {}", arg(args, 0)),
+            CondOp::Or => "||",
+            CondOp::And => "&&",
+            CondOp::Xor => "^",
+            CondOp::Eq => "==",
+            CondOp::Neq => "!=",
+        };
+        format!("({} {op} {})", arg(args, 0), arg(args, 1))
     })
 }
 

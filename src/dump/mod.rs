@@ -449,11 +449,7 @@ fn cexpr_arity(e: &CExprNode) -> usize {
 
 /// Operands each conditional expression item takes.
 fn cond_arity(e: &CondExprItem) -> usize {
-    match e.kind {
-        1 => 0,
-        2 => 1,
-        _ => 2,
-    }
+    e.kind.arity()
 }
 
 /// Constraint (or validatetrans) statements split into (MLS, other). libsepol 3.4 counts

@@ -323,11 +323,74 @@ pub struct AvtabEntry {
     pub data: u32,
 }
 
+/// What an item of a conditional expression is: libsepol's `COND_*` codes
+/// (binary-format.md §6.1), the discriminants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CondOp {
+    /// A boolean operand.
+    Bool = 1,
+    /// `!`.
+    Not = 2,
+    /// `||`.
+    Or = 3,
+    /// `&&`.
+    And = 4,
+    /// `^`.
+    Xor = 5,
+    /// `==`.
+    Eq = 6,
+    /// `!=`.
+    Neq = 7,
+}
+
+impl CondOp {
+    /// Every kind, in code order.
+    pub const ALL: [CondOp; 7] = [
+        CondOp::Bool,
+        CondOp::Not,
+        CondOp::Or,
+        CondOp::And,
+        CondOp::Xor,
+        CondOp::Eq,
+        CondOp::Neq,
+    ];
+
+    /// The code the format stores.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The kind of a stored code; `None` for a code libsepol does not define.
+    pub fn from_code(code: u32) -> Option<CondOp> {
+        CondOp::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// How many operands it takes from the stack: 0 for a boolean, 1 for `!`, else 2.
+    pub fn arity(self) -> usize {
+        match self {
+            CondOp::Bool => 0,
+            CondOp::Not => 1,
+            _ => 2,
+        }
+    }
+
+    /// Applies a binary operator (`None` for [`CondOp::Bool`] and [`CondOp::Not`]).
+    pub fn apply(self, a: bool, b: bool) -> Option<bool> {
+        match self {
+            CondOp::Or => Some(a || b),
+            CondOp::And => Some(a && b),
+            CondOp::Xor | CondOp::Neq => Some(a != b),
+            CondOp::Eq => Some(a == b),
+            CondOp::Bool | CondOp::Not => None,
+        }
+    }
+}
+
 /// One item of a conditional expression in postfix order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CondExprItem {
-    /// 1 BOOL, 2 NOT, 3 OR, 4 AND, 5 XOR, 6 EQ, 7 NEQ.
-    pub kind: u32,
+    /// What it is.
+    pub kind: CondOp,
     /// The boolean's value for BOOL, 0 otherwise.
     pub bool_value: u32,
 }
@@ -839,17 +902,11 @@ pub fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
     let mut st: Vec<bool> = Vec::new();
     for e in expr {
         let v = match e.kind {
-            1 => *states.get((e.bool_value as usize).checked_sub(1)?)?,
-            2 => !st.pop()?,
+            CondOp::Bool => *states.get((e.bool_value as usize).checked_sub(1)?)?,
+            CondOp::Not => !st.pop()?,
             k => {
                 let (b, a) = (st.pop()?, st.pop()?);
-                match k {
-                    3 => a || b,
-                    4 => a && b,
-                    5 | 7 => a != b,
-                    6 => a == b,
-                    _ => return None,
-                }
+                k.apply(a, b)?
             }
         };
         st.push(v);

@@ -15,7 +15,7 @@ pub use info::info;
 pub use search::search;
 
 use crate::policydb::{
-    cexpr, CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, Range,
+    cexpr, CExprNode, CondExprItem, CondOp, Context, Ebitmap, Level, Names, OContext, Range,
 };
 
 /// A name or `?` for a value without one (only in policies that break their invariants).
@@ -128,15 +128,15 @@ const UNARY: u8 = 9;
 fn cond_expr_str(names: &Names, expr: &[CondExprItem]) -> String {
     fold_postfix(
         expr,
-        |e| (e.kind == 1).then(|| or_unknown(names.boolean(e.bool_value)).to_owned()),
+        |e| (e.kind == CondOp::Bool).then(|| or_unknown(names.boolean(e.bool_value)).to_owned()),
         |e| match e.kind {
-            2 => Some((UNARY, "!")),
-            3 => Some((1, "||")),
-            4 => Some((3, "&&")),
-            5 => Some((2, "^")),
-            6 => Some((4, "==")),
-            7 => Some((4, "!=")),
-            _ => None,
+            CondOp::Not => Some((UNARY, "!")),
+            CondOp::Or => Some((1, "||")),
+            CondOp::And => Some((3, "&&")),
+            CondOp::Xor => Some((2, "^")),
+            CondOp::Eq => Some((4, "==")),
+            CondOp::Neq => Some((4, "!=")),
+            CondOp::Bool => None,
         },
     )
     .unwrap_or_else(|| "?".to_owned())

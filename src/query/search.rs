@@ -7,7 +7,7 @@
 //! attribute matches rules on any type it holds), through `type_attr_map`.
 
 use super::{cond_expr_str, or_unknown, perm_names};
-use crate::policydb::{avkind, AvtabEntry, CondNode, Ebitmap, Names, PolicyDb, Xperms};
+use crate::policydb::{avkind, AvtabEntry, CondNode, CondOp, Ebitmap, Names, PolicyDb, Xperms};
 use std::fmt;
 
 /// What to look for; empty filters match everything.
@@ -223,9 +223,11 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
         out.extend(db.avtab.iter().filter_map(|e| entry_rule(e, None)));
     }
     for c in &db.cond_list {
-        if r.boolean
-            .is_some_and(|b| !c.expr.iter().any(|i| i.kind == 1 && i.bool_value == b))
-        {
+        if r.boolean.is_some_and(|b| {
+            !c.expr
+                .iter()
+                .any(|i| i.kind == CondOp::Bool && i.bool_value == b)
+        }) {
             continue;
         }
         out.extend(

@@ -7,7 +7,7 @@ use crate::binary::format::{
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
-    avkind, to_u16, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, FilenameTrans,
+    avkind, to_u16, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, CondOp, FilenameTrans,
     RangeTrans, RoleAllow, RoleId, RoleTrans, Target, TypeId, Xperms,
 };
 use std::collections::{HashMap, HashSet};
@@ -315,22 +315,21 @@ fn read_cond_node(r: &mut Reader) -> Result<CondNode> {
         let iat = r.d.pos();
         let kind = r.d.u32()?;
         let bool_value = r.d.u32()?;
-        match kind {
-            1 => {
+        let Some(kind) = CondOp::from_code(kind) else {
+            return r
+                .d
+                .out_of_range(iat, "conditional expression kind", kind.into());
+        };
+        match kind.arity() {
+            0 => {
                 r.value(iat + 4, Space::Bool, bool_value)?;
                 depth += 1;
             }
-            2..=7 => {
-                let need = if kind == 2 { 1 } else { 2 };
+            need => {
                 if bool_value != 0 || depth < need {
                     return r.d.invalid(iat, "malformed conditional expression");
                 }
                 depth -= need - 1;
-            }
-            _ => {
-                return r
-                    .d
-                    .out_of_range(iat, "conditional expression kind", kind.into())
             }
         }
         if depth > MAX_COND_DEPTH {

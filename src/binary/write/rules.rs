@@ -139,7 +139,7 @@ fn expand_attributes(e: &Encoder, list: &[AvtabEntry]) -> Vec<AvtabEntry> {
 /// §6.1
 impl Encode for CondExprItem {
     fn encode(&self, e: &mut Encoder) {
-        e.u32(self.kind);
+        e.u32(self.kind.code());
         e.u32(self.bool_value);
     }
 }
