@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,21 +38,24 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Runs flaskc with `input` on standard input and its standard output a pipe whose
-/// reader has gone before flaskc writes (flaskc waits for the input first).
-fn with_closed_stdout(args: &[&str], input: &[u8]) -> Output {
-    let mut child = flaskc()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("flaskc runs");
-    drop(child.stdout.take());
+/// Runs `c` with `input` on standard input, after `close` has dropped what it will of the
+/// child's pipes: flaskc reads all of its input before it writes, so a pipe closed here
+/// is one whose reader has gone before flaskc writes.
+fn fed(c: &mut Command, input: &[u8], close: impl FnOnce(&mut Child)) -> Output {
+    let mut child = c.stdin(Stdio::piped()).spawn().expect("flaskc runs");
+    close(&mut child);
     let mut stdin = child.stdin.take().expect("stdin");
     let _ = stdin.write_all(input);
     drop(stdin);
     child.wait_with_output().expect("flaskc ends")
+}
+
+/// Runs flaskc with `input` on standard input and its standard output a pipe whose
+/// reader has gone before flaskc writes.
+fn with_closed_stdout(args: &[&str], input: &[u8]) -> Output {
+    let mut c = flaskc();
+    c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    fed(&mut c, input, |child| drop(child.stdout.take()))
 }
 
 #[test]
@@ -555,10 +558,10 @@ enum Stderr {
 }
 
 /// Runs flaskc with `input` on standard input, standard output discarded and standard
-/// error as `how` says; flaskc reads all of its input before it writes anything.
+/// error as `how` says.
 fn with_bad_stderr(args: &[&str], input: &[u8], how: Stderr) -> Output {
     let mut c = flaskc();
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::null());
+    c.args(args).stdout(Stdio::null());
     match how {
         Stderr::Full => {
             let full = std::fs::OpenOptions::new()
@@ -571,12 +574,7 @@ fn with_bad_stderr(args: &[&str], input: &[u8], how: Stderr) -> Output {
             c.stderr(Stdio::piped());
         }
     }
-    let mut child = c.spawn().expect("flaskc runs");
-    drop(child.stderr.take());
-    let mut stdin = child.stdin.take().expect("stdin");
-    let _ = stdin.write_all(input);
-    drop(stdin);
-    child.wait_with_output().expect("flaskc ends")
+    fed(&mut c, input, |child| drop(child.stderr.take()))
 }
 
 #[test]
@@ -605,17 +603,9 @@ fn an_unwritable_standard_error_is_no_panic() {
         (&["info", "-"], bad_conf, 1),
     ];
     for (args, input, ok) in &cases {
-        let normal = flaskc()
-            .args(*args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                let _ = c.stdin.take().unwrap().write_all(input);
-                c.wait_with_output()
-            })
-            .unwrap();
+        let mut c = flaskc();
+        c.args(*args).stdout(Stdio::null()).stderr(Stdio::piped());
+        let normal = fed(&mut c, input, |_| {});
         assert_eq!(
             normal.status.code(),
             Some(*ok),

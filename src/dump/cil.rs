@@ -2,9 +2,7 @@
 //! 3.4's `kernel_to_cil.c`.
 
 use super::*;
-use crate::policydb::{
-    AvtabEntry, CExprNode, ClassId, CondExprItem, CondOp, Context, Level, Range, RoleId, TypeId,
-};
+use crate::policydb::{AvtabEntry, CExprNode, ClassId, Context, Level, Range, RoleId, TypeId};
 use std::fmt::Write;
 
 /// The level non-MLS policies use in CIL, which always needs one.
@@ -384,23 +382,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
     }
 }
 
-fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    fold_rpn(expr, cond_arity, |e, args| {
-        let op = match e.kind {
-            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
-            CondOp::Not => return format!("(not {})", arg(args, 0)),
-            CondOp::Or => "or",
-            CondOp::And => "and",
-            CondOp::Xor => "xor",
-            CondOp::Eq => "eq",
-            CondOp::Neq => "neq",
-        };
-        format!("({op} {} {})", arg(args, 0), arg(args, 1))
-    })
-}
-
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e, Dialect::Cil)) {
         let _ = writeln!(o, "(booleanif {expr}");
         for (branch, list) in [("true", &c.true_list), ("false", &c.false_list)] {
             if list.is_empty() {

@@ -2,7 +2,7 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::policydb::{CExprNode, ClassId, CondExprItem, CondOp, Context, Level, Range, TypeId};
+use crate::policydb::{CExprNode, ClassId, Context, Level, Range, TypeId};
 use std::fmt::Write;
 
 /// Prints a policy as checkpolicy 3.4 prints a binary policy with `-F`.
@@ -359,24 +359,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
     }
 }
 
-/// A conditional expression: `!`, `&&`, `||`, `^`, `==`, `!=`.
-pub(super) fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    fold_rpn(expr, cond_arity, |e, args| {
-        let op = match e.kind {
-            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
-            CondOp::Not => return format!("! {}", arg(args, 0)),
-            CondOp::Or => "||",
-            CondOp::And => "&&",
-            CondOp::Xor => "^",
-            CondOp::Eq => "==",
-            CondOp::Neq => "!=",
-        };
-        format!("({} {op} {})", arg(args, 0), arg(args, 1))
-    })
-}
-
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e, Dialect::Conf)) {
         let _ = writeln!(o, "if ({expr}) {{");
         write_avtab(o, &c.true_list, 1, |e| av_rule(db, n, e));
         if !c.false_list.is_empty() {

@@ -16,13 +16,13 @@ pub use conf::to_conf;
 
 use crate::binary::format::{hash_order, sym};
 use crate::policydb::{
-    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap,
+    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, CondOp, Context, Ebitmap,
     HandleUnknown, Names, OContext, PolicyDb, SelinuxOcon, Target, TypeFlavor, XenOcon, Xperms,
 };
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
 pub fn cond_expr_text(db: &PolicyDb, expr: &[CondExprItem]) -> String {
-    conf::cond_str(&Names::new(db), expr)
+    cond_str(&Names::new(db), expr, Dialect::Conf)
 }
 
 /// A constraint expression as the policy.conf dump writes it (`(u1 == u2 or t1 == dom0_t)`).
@@ -450,6 +450,38 @@ fn cexpr_arity(e: &CExprNode) -> usize {
 /// Operands each conditional expression item takes.
 fn cond_arity(e: &CondExprItem) -> usize {
     e.kind.arity()
+}
+
+/// Which dump a piece of text is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// policy.conf (`checkpolicy -F`).
+    Conf,
+    /// CIL (`checkpolicy -C`).
+    Cil,
+}
+
+/// A conditional expression: policy.conf writes `! a` and `(a && b)`, CIL `(not a)` and
+/// `(and a b)`.
+fn cond_str(n: &Names, expr: &[CondExprItem], dialect: Dialect) -> String {
+    let cil = dialect == Dialect::Cil;
+    fold_rpn(expr, cond_arity, |e, args| {
+        let (conf_op, cil_op) = match e.kind {
+            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
+            CondOp::Not if cil => return format!("(not {})", arg(args, 0)),
+            CondOp::Not => return format!("! {}", arg(args, 0)),
+            CondOp::Or => ("||", "or"),
+            CondOp::And => ("&&", "and"),
+            CondOp::Xor => ("^", "xor"),
+            CondOp::Eq => ("==", "eq"),
+            CondOp::Neq => ("!=", "neq"),
+        };
+        if cil {
+            format!("({cil_op} {} {})", arg(args, 0), arg(args, 1))
+        } else {
+            format!("({} {conf_op} {})", arg(args, 0), arg(args, 1))
+        }
+    })
 }
 
 /// Constraint (or validatetrans) statements split into (MLS, other). libsepol 3.4 counts
