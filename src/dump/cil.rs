@@ -502,10 +502,7 @@ fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>])
                     context,
                 } = oc
                 {
-                    let b = ["", "xattr", "trans", "task"]
-                        .get(*behavior as usize)
-                        .copied()
-                        .unwrap_or("");
+                    let b = behavior.name();
                     let _ = writeln!(o, "(fsuse {b} {name} {})", ctx(context));
                 }
             }

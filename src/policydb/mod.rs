@@ -548,8 +548,8 @@ pub enum OContext {
     },
     /// SELinux `fs_use_*`.
     FsUse {
-        /// 1 xattr, 2 trans, 3 task.
-        behavior: u32,
+        /// How the file system labels its files.
+        behavior: FsUseBehavior,
         /// File system name.
         name: String,
         /// Its context.
@@ -584,6 +584,41 @@ pub enum OContext {
         /// Its context.
         context: Context,
     },
+}
+
+/// How an `fs_use_*` file system labels its files: libsepol's `SECURITY_FS_USE_*` codes
+/// (binary-format.md §8), the discriminants, in code order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FsUseBehavior {
+    /// `fs_use_xattr`: from extended attributes.
+    Xattr = 1,
+    /// `fs_use_trans`: from the creating process, by type transitions.
+    Trans = 2,
+    /// `fs_use_task`: from the creating task.
+    Task = 3,
+}
+
+impl FsUseBehavior {
+    /// The code the format stores.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The behavior of a stored code; `None` for a code libsepol does not define.
+    pub fn from_code(code: u32) -> Option<FsUseBehavior> {
+        [Self::Xattr, Self::Trans, Self::Task]
+            .into_iter()
+            .find(|b| b.code() == code)
+    }
+
+    /// Its name in statements (`fs_use_xattr`, CIL's `(fsuse xattr ...)`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Xattr => "xattr",
+            Self::Trans => "trans",
+            Self::Task => "task",
+        }
+    }
 }
 
 /// One `genfscon` path of a file system.

@@ -286,12 +286,7 @@ fn ocontext_str(names: &Names, oc: &OContext) -> String {
             name,
             context,
         } => {
-            let kind = match behavior {
-                1 => "fs_use_xattr",
-                2 => "fs_use_trans",
-                _ => "fs_use_task",
-            };
-            format!("{kind} {name} {}", ctx(context))
+            format!("fs_use_{} {name} {}", behavior.name(), ctx(context))
         }
         OContext::Node6 {
             addr,
