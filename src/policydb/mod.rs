@@ -519,7 +519,7 @@ pub enum OContext {
     },
     /// SELinux `portcon`.
     Port {
-        /// Protocol number.
+        /// Protocol number (see [`Protocol`]; a file may hold any).
         protocol: u32,
         /// Low port.
         low: u32,
@@ -584,6 +584,44 @@ pub enum OContext {
         /// Its context.
         context: Context,
     },
+}
+
+/// The IP protocols `portcon` names, with their numbers (IANA's, as libsepol stores them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// `tcp`.
+    Tcp = 6,
+    /// `udp`.
+    Udp = 17,
+    /// `dccp`.
+    Dccp = 33,
+    /// `sctp`.
+    Sctp = 132,
+}
+
+impl Protocol {
+    /// Every protocol, in number order.
+    pub const ALL: [Protocol; 4] = [Self::Tcp, Self::Udp, Self::Dccp, Self::Sctp];
+
+    /// The number the format stores.
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// The protocol of a stored number.
+    pub fn from_number(n: u32) -> Option<Protocol> {
+        Self::ALL.into_iter().find(|p| p.number() == n)
+    }
+
+    /// Its name in `portcon`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Dccp => "dccp",
+            Self::Sctp => "sctp",
+        }
+    }
 }
 
 /// How an `fs_use_*` file system labels its files: libsepol's `SECURITY_FS_USE_*` codes

@@ -15,7 +15,8 @@ pub use info::info;
 pub use search::search;
 
 use crate::policydb::{
-    cexpr, CExprNode, CondExprItem, CondOp, Context, Ebitmap, Level, Names, OContext, Range,
+    cexpr, CExprNode, CondExprItem, CondOp, Context, Ebitmap, Level, Names, OContext, Protocol,
+    Range,
 };
 
 /// A name or `?` for a value without one (only in policies that break their invariants).
@@ -251,12 +252,8 @@ fn ocontext_str(names: &Names, oc: &OContext) -> String {
             high,
             context,
         } => {
-            let proto = match protocol {
-                6 => "tcp".to_owned(),
-                17 => "udp".to_owned(),
-                132 => "sctp".to_owned(),
-                p => p.to_string(),
-            };
+            let proto = Protocol::from_number(*protocol)
+                .map_or_else(|| protocol.to_string(), |p| p.name().to_owned());
             let ports = if low == high {
                 low.to_string()
             } else {
