@@ -569,34 +569,6 @@ fn is_av(e: &AvtabEntry) -> bool {
     e.key.specified & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_like_glibc() {
-        let mut b = [0u8; 16];
-        assert_eq!(ipv6(&b), "::");
-        b[15] = 1;
-        assert_eq!(ipv6(&b), "::1");
-        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
-        assert_eq!(ipv6(&mapped), "::ffff:127.0.0.1");
-        let mut fe80 = [0u8; 16];
-        fe80[0] = 0xfe;
-        fe80[1] = 0x80;
-        assert_eq!(ipv6(&fe80), "fe80::");
-        assert_eq!(ipv6(&[0xff; 16]), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-        let one_zero = [0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7];
-        assert_eq!(ipv6(&one_zero), "1:0:2:3:4:5:6:7");
-    }
-
-    #[test]
-    fn runs_of_bits() {
-        let e: Ebitmap = [0, 1, 2, 5, 7, 8].into_iter().collect();
-        assert_eq!(runs(&e), vec![(0, 2), (5, 5), (7, 8)]);
-    }
-}
-
 /// One statement: `KEYWORD ARGS` in policy.conf, `(KEYWORD ARGS)` in CIL.
 fn statement(dialect: Dialect, words: &[&str]) -> String {
     match dialect {
@@ -826,4 +798,32 @@ fn ocontext_statement(
         }
         OContext::Fs { .. } => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_like_glibc() {
+        let mut b = [0u8; 16];
+        assert_eq!(ipv6(&b), "::");
+        b[15] = 1;
+        assert_eq!(ipv6(&b), "::1");
+        let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
+        assert_eq!(ipv6(&mapped), "::ffff:127.0.0.1");
+        let mut fe80 = [0u8; 16];
+        fe80[0] = 0xfe;
+        fe80[1] = 0x80;
+        assert_eq!(ipv6(&fe80), "fe80::");
+        assert_eq!(ipv6(&[0xff; 16]), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        let one_zero = [0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7];
+        assert_eq!(ipv6(&one_zero), "1:0:2:3:4:5:6:7");
+    }
+
+    #[test]
+    fn runs_of_bits() {
+        let e: Ebitmap = [0, 1, 2, 5, 7, 8].into_iter().collect();
+        assert_eq!(runs(&e), vec![(0, 2), (5, 5), (7, 8)]);
+    }
 }
