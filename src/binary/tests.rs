@@ -353,3 +353,26 @@ fn invalid_contexts_are_rejected() {
     let bytes = write(&db, &WriteOptions { version: 30 }).unwrap();
     assert!(read_err(&bytes).starts_with("invalid security context"));
 }
+
+#[test]
+fn a_type_past_the_avtab_key_width_is_refused_not_wrapped() {
+    // Before V20 rules on attributes are written per member type: type 70,000 cannot be
+    // an avtab key (16 bits), so the writer refuses it rather than write type 4,464.
+    let mut db = appendix_a();
+    db.target = Target::Selinux;
+    db.types[0].flavor = TypeFlavor::Attribute;
+    let n = 70_000;
+    let t = Type {
+        name: "t".into(),
+        flavor: TypeFlavor::Type,
+        bounds: None,
+    };
+    db.types.resize(n, t);
+    db.type_attr_map.resize(n, Ebitmap::new());
+    db.type_attr_map[n - 1] = [0, n as u32 - 1].into_iter().collect();
+    let err = write(&db, &WriteOptions { version: 19 }).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "type value 70000 does not fit the binary format (at most 65535)"
+    );
+}
