@@ -58,10 +58,7 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let mut reporter = Reporter::new(&args.report);
     let outcome = match project::build_tree(&args.dir, &options(args), &RealFs) {
         Ok(o) => o,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: {e}");
-            return 2;
-        }
+        Err(e) => return super::report_tree_error(&e, "flaskc: "),
     };
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.finish();

@@ -78,10 +78,7 @@ fn report(
     outcome: Result<project::Outcome, project::Error>,
     reporter: &mut Reporter,
 ) -> Checked {
-    let outcome = outcome.map_err(|e| {
-        crate::io::eprintln!("error: {e}");
-        2
-    })?;
+    let outcome = outcome.map_err(|e| super::report_tree_error(&e, "error: "))?;
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.timings(what, &outcome.timings);
     Ok(!outcome.failed())

@@ -19,6 +19,7 @@ pub mod fs;
 pub mod layout;
 mod lower;
 mod macros;
+mod quotes;
 mod remap;
 pub mod symbols;
 
@@ -147,6 +148,14 @@ pub enum Error {
     Version(String),
     /// The tree is not there.
     Missing(String),
+}
+
+impl Error {
+    /// The diagnostic code of the error, for those that are a problem of the tree rather
+    /// than of the command line (`config`).
+    pub fn code(&self) -> Option<&'static str> {
+        matches!(self, Error::Config(_)).then_some("config")
+    }
 }
 
 impl std::fmt::Display for Error {
