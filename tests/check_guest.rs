@@ -60,7 +60,8 @@ fn guest_configs_are_checked() {
     let out = check_guest(&args, None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("broken.cfg:2: error[unknown-type]: seclabel: no type `web_t` in the policy"));
+    assert!(stderr
+        .contains("broken.cfg:2: error[unknown-type]: seclabel: no type `web_t` in the policy"));
     assert!(stderr
         .contains("broken.cfg:3: error[role-not-authorized]: init_seclabel: user `system_u` may not take role `object_r`"));
     insta::assert_snapshot!(format!("{}-- stderr\n{stderr}", text(&out.stdout)));

@@ -14,7 +14,9 @@ use flaskc::project::{self, Options};
 fn expand_repeats(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        let repeat = line.strip_prefix("# repeat ").and_then(|r| r.split_once(": "));
+        let repeat = line
+            .strip_prefix("# repeat ")
+            .and_then(|r| r.split_once(": "));
         match repeat {
             Some((n, template)) => {
                 let n: usize = n.parse().expect("`# repeat N: TEXT`");
@@ -64,7 +66,8 @@ fn code_snapshots() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let opts = options(&text);
-        let outcome = project::compile(name, expand_repeats(&text), &opts).expect("a valid version");
+        let outcome =
+            project::compile(name, expand_repeats(&text), &opts).expect("a valid version");
         assert!(
             !outcome.diagnostics.is_empty(),
             "every case reports something"

@@ -120,7 +120,9 @@ fn conf_warnings(conf: &ModulesConf, conf_path: &str, te_files: &[ModuleFile]) -
                 message: format!("`{path}` is not listed in `{conf_path}` and is not compiled"),
                 asked_at: Some((path.clone(), 1)),
                 label: "this module is left out",
-                help: Some(format!("add `{m} = on` to `{conf_path}` (or `{m} = off` to leave it out on purpose)")),
+                help: Some(format!(
+                    "add `{m} = on` to `{conf_path}` (or `{m} = off` to leave it out on purpose)"
+                )),
             });
         }
     }
@@ -309,7 +311,11 @@ mod tests {
         put("policy/modules/xen/xen.te", "");
         put("policy/modules/xen/extra.te", "");
         put("policy/modules/web/web.te", "");
-        let lay = layout(dir.path(), &TreeConfig::default(), &super::super::fs::RealFs);
+        let lay = layout(
+            dir.path(),
+            &TreeConfig::default(),
+            &super::super::fs::RealFs,
+        );
         let warnings: Vec<_> = lay
             .warnings
             .iter()
@@ -318,7 +324,10 @@ mod tests {
         assert_eq!(
             warnings,
             [
-                ("modules-conf-syntax", ("policy/modules.conf".to_string(), 3)),
+                (
+                    "modules-conf-syntax",
+                    ("policy/modules.conf".to_string(), 3)
+                ),
                 (
                     "module-not-listed",
                     ("policy/modules/xen/extra.te".to_string(), 1)

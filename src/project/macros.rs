@@ -195,7 +195,10 @@ pub(crate) fn comment_quote_warnings(map: &SourceMap, ids: &FileIds) -> Vec<Diag
             out.push(
                 Diagnostic::warning(
                     "m4-quote-in-comment",
-                    format!("a quote character in a `{}` comment inside quoted text", c.comment.trim()),
+                    format!(
+                        "a quote character in a `{}` comment inside quoted text",
+                        c.comment.trim()
+                    ),
                 )
                 .primary(
                     file,
@@ -248,13 +251,21 @@ pub(crate) fn blame_comment_quotes(diags: &mut [Diagnostic], map: &SourceMap) {
     }
 }
 
-/// For an m4 "end of file in string" at `file`, the label of the quote left open.
-pub(crate) fn unclosed_quote_label(f: &SourceFile, file: FileId, line: u32) -> Option<Label> {
-    let at = quotes(&f.text).unclosed?;
+/// For an m4 "end of file in string" or "end of file in comment" (`code`) at `file` and
+/// `line`, the label of the quote or comment left open.
+pub(crate) fn unclosed_label(f: &SourceFile, file: FileId, line: u32, code: &str) -> Option<Label> {
+    let (at, what) = match code {
+        "m4-unterminated-string" => (quotes(&f.text).unclosed?, "this quote is never closed"),
+        "m4-unterminated-comment" => (
+            quotes(&f.text).unclosed_comment?,
+            "this comment is never closed",
+        ),
+        _ => return None,
+    };
     (f.line_index(at.start) + 1 == line as usize).then(|| Label {
         file,
         span: Span::new(at.start, at.end),
-        message: "this quote is never closed".into(),
+        message: what.into(),
         primary: true,
     })
 }

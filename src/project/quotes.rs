@@ -37,10 +37,15 @@ impl Delims {
         let default = Delims::default();
         match args.map(|a| (a.first(), a.get(1))) {
             None | Some((None, _)) => (self.lquote, self.rquote) = (default.lquote, default.rquote),
-            Some((Some(l), _)) if l.is_empty() => (self.lquote, self.rquote) = (Vec::new(), Vec::new()),
+            Some((Some(l), _)) if l.is_empty() => {
+                (self.lquote, self.rquote) = (Vec::new(), Vec::new())
+            }
             Some((Some(l), r)) => {
                 self.lquote = l.clone();
-                self.rquote = r.filter(|r| !r.is_empty()).cloned().unwrap_or(default.rquote);
+                self.rquote = r
+                    .filter(|r| !r.is_empty())
+                    .cloned()
+                    .unwrap_or(default.rquote);
             }
         }
     }
@@ -50,7 +55,10 @@ impl Delims {
         match args.and_then(|a| a.first().map(|b| (b, a.get(1)))) {
             Some((b, e)) if !b.is_empty() => {
                 self.bcomm = b.clone();
-                self.ecomm = e.filter(|e| !e.is_empty()).cloned().unwrap_or(b"\n".to_vec());
+                self.ecomm = e
+                    .filter(|e| !e.is_empty())
+                    .cloned()
+                    .unwrap_or(b"\n".to_vec());
             }
             _ => (self.bcomm, self.ecomm) = (Vec::new(), Vec::new()),
         }
@@ -82,6 +90,8 @@ pub(crate) struct Quotes {
     pub in_comments: Vec<QuoteInComment>,
     /// The outermost quote still open at the end of the text.
     pub unclosed: Option<Range<usize>>,
+    /// The start delimiter of a comment (outside quotes) still open at the end of the text.
+    pub unclosed_comment: Option<Range<usize>>,
 }
 
 fn is_word(c: u8) -> bool {
@@ -109,7 +119,11 @@ pub(crate) fn quotes(text: &str) -> Quotes {
                 if at(b, i, &d.bcomm) && line_is_blank_before(b, i) {
                     let end = comment_end(b, i, &d);
                     if let Some((k, closes)) = unbalanced_quote(&b[i..end], &d) {
-                        let len = if closes { d.rquote.len() } else { d.lquote.len() };
+                        let len = if closes {
+                            d.rquote.len()
+                        } else {
+                            d.lquote.len()
+                        };
                         q.in_comments.push(QuoteInComment {
                             quote: i + k..i + k + len,
                             closes,
@@ -123,13 +137,23 @@ pub(crate) fn quotes(text: &str) -> Quotes {
             continue;
         }
         if at(b, i, &d.bcomm) {
-            i = comment_end(b, i, &d);
+            let end = comment_end(b, i, &d);
+            if end == b.len() && !b.ends_with(&d.ecomm) {
+                q.unclosed_comment = Some(i..i + d.bcomm.len());
+            }
+            i = end;
         } else if is_word(b[i]) && !b[i].is_ascii_digit() {
-            let end = b[i..].iter().position(|&c| !is_word(c)).map_or(b.len(), |p| i + p);
+            let end = b[i..]
+                .iter()
+                .position(|&c| !is_word(c))
+                .map_or(b.len(), |p| i + p);
             let word = &b[i..end];
             i = end;
             if word == b"dnl" {
-                i = b[end..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| end + p + 1);
+                i = b[end..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |p| end + p + 1);
             } else if word == b"changequote" || word == b"changecom" {
                 let call = (b.get(end) == Some(&b'('))
                     .then(|| call_args(b, end + 1, &d))
@@ -158,7 +182,9 @@ pub(crate) fn quotes(text: &str) -> Quotes {
 /// text). A comment that ends at a newline keeps the newline out, as `dnl` would not.
 fn comment_end(b: &[u8], i: usize, d: &Delims) -> usize {
     let from = i + d.bcomm.len();
-    let found = b[from..].windows(d.ecomm.len()).position(|w| w == d.ecomm.as_slice());
+    let found = b[from..]
+        .windows(d.ecomm.len())
+        .position(|w| w == d.ecomm.as_slice());
     match found {
         Some(p) if d.ecomm == b"\n" => from + p,
         Some(p) => from + p + d.ecomm.len(),
@@ -262,7 +288,10 @@ mod tests {
 
     fn in_comments(text: &str) -> Vec<(usize, bool)> {
         let q = quotes(text);
-        q.in_comments.iter().map(|c| (c.quote.start, c.closes)).collect()
+        q.in_comments
+            .iter()
+            .map(|c| (c.quote.start, c.closes))
+            .collect()
     }
 
     #[test]
@@ -318,7 +347,15 @@ mod tests {
         assert!(in_comments(text).is_empty());
         // A comment with an end delimiter may span lines, and quotes in it outside quoted
         // text are inert.
-        assert_eq!(quotes("changecom(`/*', `*/')\n/* it's\n` */\nx\n"), Quotes::default());
+        assert_eq!(
+            quotes("changecom(`/*', `*/')\n/* it's\n` */\nx\n"),
+            Quotes::default()
+        );
+        let text = "changecom(`/*', `*/')\n/* it's\nx\n";
+        let open = text.find("/* it").unwrap();
+        assert_eq!(quotes(text).unclosed_comment, Some(open..open + 2));
+        // A `#` comment on the last line, with no newline after it, is closed by the end.
+        assert_eq!(quotes("x\n# last").unclosed_comment, None);
         // `changecom` alone disables comments: `#` is plain text and the backquote
         // after it opens a quote.
         let text = "changecom\n# a `b\n";
