@@ -58,7 +58,10 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     let mut reporter = Reporter::new(&args.report);
     let outcome = match project::build_tree(&args.dir, &options(args), &RealFs) {
         Ok(o) => o,
-        Err(e) => return super::report_tree_error(&e, "flaskc: "),
+        Err(e) => {
+            crate::io::eprintln!("flaskc: {e}");
+            return 2;
+        }
     };
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.finish();

@@ -78,7 +78,10 @@ fn report(
     outcome: Result<project::Outcome, project::Error>,
     reporter: &mut Reporter,
 ) -> Checked {
-    let outcome = outcome.map_err(|e| super::report_tree_error(&e, "error: "))?;
+    let outcome = outcome.map_err(|e| {
+        crate::io::eprintln!("error: {e}");
+        2
+    })?;
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.timings(what, &outcome.timings);
     Ok(!outcome.failed())

@@ -135,16 +135,6 @@ impl Failure {
     }
 }
 
-/// Reports a tree that cannot be compiled at all; exit code 2. `prefix` starts the
-/// command's other usage errors; an error with a code shows it instead (`error[config]`).
-pub(crate) fn report_tree_error(e: &crate::project::Error, prefix: &str) -> i32 {
-    match e.code() {
-        Some(code) => crate::io::eprintln!("error[{code}]: {e}"),
-        None => crate::io::eprintln!("{prefix}{e}"),
-    }
-    2
-}
-
 /// A usage or I/O problem (exit code 2).
 impl From<String> for Failure {
     fn from(message: String) -> Failure {

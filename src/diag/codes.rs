@@ -227,9 +227,10 @@ pub const CODES: &[Code] = &[
         Tree,
         "the tree's `flaskc.toml` is invalid",
         "`flaskc.toml` at the top of a policy tree sets where the hypervisor's class \
-         definitions are (`hypervisor_policy`); a file that does not parse, or a key flaskc \
-         does not know, is refused. The command line reports it as a usage error; the \
-         language server shows it as this diagnostic.",
+         definitions are (`hypervisor_policy`), where the binary goes (`output`) and the \
+         isolation goals (`[[isolation]]`); a file that does not parse, a key flaskc does \
+         not know or a value of the wrong kind is refused at the line that shows it, and \
+         nothing is compiled.",
         Test("tests/diagnostics/config.case"),
     ),
     code(
