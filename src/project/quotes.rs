@@ -354,8 +354,9 @@ mod tests {
         let text = "changecom(`/*', `*/')\n/* it's\nx\n";
         let open = text.find("/* it").unwrap();
         assert_eq!(quotes(text).unclosed_comment, Some(open..open + 2));
-        // A `#` comment on the last line, with no newline after it, is closed by the end.
-        assert_eq!(quotes("x\n# last").unclosed_comment, None);
+        // As for GNU m4, a `#` comment with no newline before the end is not closed.
+        assert_eq!(quotes("x\n# last").unclosed_comment, Some(2..3));
+        assert_eq!(quotes("x\n# last\n").unclosed_comment, None);
         // `changecom` alone disables comments: `#` is plain text and the backquote
         // after it opens a quote.
         let text = "changecom\n# a `b\n";
