@@ -1,0 +1,20 @@
+//! Work split over two threads where the halves are independent and the result is the
+//! same as one thread's: the callers join the halves in order, so output stays
+//! deterministic. Used by the parser (two halves of a large file) and by the avtab (the
+//! unconditional rules in two halves).
+
+/// Runs `a` on this thread and `b` on a second one; both results, `a`'s first. A panic in
+/// `b` is re-raised here.
+pub fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    std::thread::scope(|s| {
+        let second = s.spawn(b);
+        let first = a();
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
+}
