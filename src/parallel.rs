@@ -4,11 +4,20 @@
 //! unconditional rules in two halves).
 
 /// Runs `a` on this thread and `b` on a second one; both results, `a`'s first. A panic in
-/// `b` is re-raised here.
-pub fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
+/// `b` is re-raised here. When the work is too small to be `worth_a_thread`, both run here,
+/// one after the other (a thread costs its stack and, with glibc, a heap arena of its own).
+pub fn join<A, B>(
+    worth_a_thread: bool,
+    a: impl FnOnce() -> A,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B)
 where
     B: Send,
 {
+    if !worth_a_thread {
+        let first = a();
+        return (first, b());
+    }
     std::thread::scope(|s| {
         let second = s.spawn(b);
         let first = a();

@@ -539,6 +539,10 @@ struct Unconditional {
 /// The number of regions of [`Unconditional`].
 const REGIONS: usize = 1024;
 
+/// From how many unconditional rules (or table entries, when merging) the avtab is built
+/// on two threads.
+const TWO_THREADS_FROM: usize = 1 << 12;
+
 /// One thread's share of [`Unconditional`] being filled: its part of each region (counted
 /// beforehand) and the extended permissions it adds, numbered from `xperm_base`.
 struct Filler<'e> {
@@ -615,8 +619,11 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
         });
         (counts, n_xperms)
     };
-    let ((head_counts, head_xperms), (tail_counts, _)) =
-        parallel::join(|| count(head, 0), || count(tail, mid));
+    let ((head_counts, head_xperms), (tail_counts, _)) = parallel::join(
+        items.len() >= TWO_THREADS_FROM,
+        || count(head, 0),
+        || count(tail, mid),
+    );
     let mut starts = vec![0usize; REGIONS + 1];
     for r in 0..REGIONS {
         starts[r + 1] = starts[r] + head_counts[r] + tail_counts[r];
@@ -647,6 +654,7 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
         (own.diags, filler.xperms)
     };
     let ((head_diags, mut xperms), (tail_diags, tail_xperms)) = parallel::join(
+        items.len() >= TWO_THREADS_FROM,
         || fill(head, 0, Filler::new(head_parts, 0)),
         || fill(tail, mid, Filler::new(tail_parts, head_xperms)),
     );
@@ -1333,9 +1341,11 @@ fn finish_unconditional(
     } = u;
     let mut conflicts = Vec::new();
     let len = if xperms.is_empty() {
+        let worth_a_thread = entries.len() >= TWO_THREADS_FROM;
         let mid = starts[REGIONS / 2];
         let (head, tail) = entries.split_at_mut(mid);
         let ((head_len, head_conflicts), (tail_len, tail_conflicts)) = parallel::join(
+            worth_a_thread,
             || merge_regions(head, &starts[..=REGIONS / 2], &mut [], cond_types),
             || merge_regions(tail, &starts[REGIONS / 2..], &mut [], cond_types),
         );

@@ -172,7 +172,7 @@ fn parse_halves(text: &str, at: usize) -> Option<Vec<Stmt>> {
             _ => None,
         }
     };
-    let (first, second) = crate::parallel::join(|| clean(head, 0), || clean(tail, at));
+    let (first, second) = crate::parallel::join(true, || clean(head, 0), || clean(tail, at));
     let mut stmts = first?;
     stmts.extend(second?);
     Some(stmts)
