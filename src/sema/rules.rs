@@ -1417,7 +1417,7 @@ fn merge_regions(
                     let kind = e.key.specified;
                     let is_x = kind & avkind::XPERMS != 0;
                     match group.iter_mut().find(|g| {
-                        g.key.specified == kind && (!is_x || same_xperm_slot(&xperms, g, &e))
+                        g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
                     }) {
                         Some(g) if is_x => {
                             let add = xperms[e.data as usize].perms;
