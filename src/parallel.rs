@@ -27,3 +27,14 @@ where
         (first, second)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_come_in_order_on_one_thread_or_two() {
+        for worth_a_thread in [false, true] {
+            let (a, b) = super::join(worth_a_thread, || vec![1], || "b".to_string());
+            assert_eq!((a, b.as_str()), (vec![1], "b"));
+        }
+    }
+}
