@@ -3,7 +3,9 @@
 
 Each row runs the reference tool and flaskc on the same input, checks that the outputs
 are identical where they have the same format (binaries, `-b -F`/`-b -C` text), and
-prints CPU time (user + sys) and peak resident memory of both, with the ratios. Rows:
+prints CPU time (user + sys), wall time and peak resident memory of both, with the
+ratios (flaskc splits large inputs over two threads, so its wall time can be below its CPU
+time). Rows:
 
   xen-tree     the corpus's Xen 4.22 tree end to end: m4 + checkpolicy
                (../shared/tools/reference-build.sh) against `flaskc build`
@@ -17,8 +19,10 @@ prints CPU time (user + sys) and peak resident memory of both, with the ratios. 
                --sediff: it takes minutes), `checkpolicy -b -F` and `-b -C`
 
 Usage: benches/vs_checkpolicy.py [--flaskc PATH] [--domains 1000,3000] [--rows a,b,...]
-       [--runs N] [--cpu CORE] [--sediff]
-With --cpu every process is pinned to that core (`taskset`), as the issue's figures are.
+       [--runs N] [--cpu CORE] [--flaskc-cpus LIST] [--sediff]
+With --cpu every process is pinned to that core (`taskset`), as the issue's figures are;
+--flaskc-cpus pins flaskc to LIST instead (`--cpu 1 --flaskc-cpus 0,1`: the targets'
+setting, checkpolicy on one core and flaskc free to use both; compare the wall column).
 A row whose tools or inputs are missing says so and is skipped. Timing is reported,
 never asserted; on a busy machine compare the CPU columns, not wall time.
 """
@@ -49,31 +53,33 @@ class Bench:
         self.flaskc = os.path.abspath(args.flaskc)
         self.results = {}
 
-    def measure(self, cmd, out=None, repeat=1):
-        """Runs cmd (stdout to `out` or discarded); (cpu seconds, peak MiB), best of --runs.
-        With `repeat` the command runs that many times in one shell (for commands shorter
-        than the 10 ms `time` resolves) and the time is divided accordingly."""
-        pin = ["taskset", "-c", str(self.args.cpu)] if self.args.cpu is not None else []
+    def measure(self, cmd, cpus, out=None, repeat=1):
+        """Runs cmd pinned to `cpus` (None: unpinned), stdout to `out` or discarded; (cpu
+        seconds, wall seconds, peak MiB), best of --runs. With `repeat` the command runs
+        that many times in one shell (for commands shorter than the 10 ms `time` resolves)
+        and the times are divided accordingly."""
+        pin = ["taskset", "-c", str(cpus)] if cpus is not None else []
         if repeat > 1:
             cmd = ["bash", "-c", f'for _ in $(seq {repeat}); do "$@" || exit 1; done', "repeat"] + cmd
         best = None
         for _ in range(self.args.runs):
             tf = os.path.join(self.tmp, "time.out")
             with open(out or os.devnull, "wb") as sink:
-                r = subprocess.run(pin + ["/usr/bin/time", "-f", "%U %S %M", "-o", tf] + cmd,
+                r = subprocess.run(pin + ["/usr/bin/time", "-f", "%U %S %e %M", "-o", tf] + cmd,
                                    stdout=sink, stderr=subprocess.PIPE)
             if r.returncode != 0:
                 sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr.decode(errors='replace')[:2000]}")
-            user, sys_, kb = open(tf).read().split()[-3:]
-            cpu, mib = (float(user) + float(sys_)) / repeat, int(kb) / 1024
-            best = (cpu, mib) if best is None else (min(best[0], cpu), max(best[1], mib))
+            user, sys_, wall, kb = open(tf).read().split()[-4:]
+            cpu, wall, mib = (float(user) + float(sys_)) / repeat, float(wall) / repeat, int(kb) / 1024
+            best = (cpu, wall, mib) if best is None else (min(best[0], cpu), min(best[1], wall), max(best[2], mib))
         return best
 
     def row(self, name, ref_cmd, our_cmd, note=None, compare=None, repeat=1):
         """Times both commands; `compare` = (reference output, flaskc output) paths to
         compare afterwards; without a note, the note is the reference output's size."""
-        t_ref, m_ref = self.measure(ref_cmd, repeat=repeat)
-        t_our, m_our = self.measure(our_cmd, repeat=repeat)
+        ours = self.args.flaskc_cpus if self.args.flaskc_cpus is not None else self.args.cpu
+        t_ref, w_ref, m_ref = self.measure(ref_cmd, self.args.cpu, repeat=repeat)
+        t_our, w_our, m_our = self.measure(our_cmd, ours, repeat=repeat)
         same = "-"
         if compare:
             same = "identical" if open(compare[0], "rb").read() == open(compare[1], "rb").read() else "DIFFERENT"
@@ -81,7 +87,8 @@ class Bench:
             note = f"{os.path.getsize(compare[0]) / 1e6:.1f} MB binary"
         self.results[name] = (t_ref, m_ref, t_our, m_our)
         print(f"{name:>14} {t_ref:9.3f}s {m_ref:7.0f}MiB {t_our:8.3f}s {m_our:6.0f}MiB "
-              f"{t_ref / max(t_our, 0.005):7.1f}x {m_our / max(m_ref, 1):6.2f}x  {same:>9}  {note}")
+              f"{t_ref / max(t_our, 0.005):7.1f}x {w_ref / max(w_our, 0.005):6.1f}x {m_our / max(m_ref, 1):6.2f}x"
+              f"  {same:>9}  {note}")
         sys.stdout.flush()
 
     def compile_row(self, name, conf, flags, note=None):
@@ -145,6 +152,7 @@ def main():
     p.add_argument("--rows", default=ALL_ROWS)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--cpu", type=int, default=None)
+    p.add_argument("--flaskc-cpus", default=None)
     p.add_argument("--sediff", action="store_true")
     args = p.parse_args()
     rows = set(args.rows.split(","))
@@ -154,8 +162,8 @@ def main():
             return
     # time ratio: reference CPU time / flaskc's (higher is better); memory ratio: flaskc's
     # peak RSS / the reference's (lower is better).
-    print(f"{'row':>14} {'reference':>20} {'flaskc':>17} {'faster':>8} {'memory':>7}  {'outputs':>9}")
-    print(f"{'':>14} {'(cpu s, peak RSS)':>20} {'':>17} {'':>8} {'share':>7}")
+    print(f"{'row':>14} {'reference':>20} {'flaskc':>17} {'faster':>8} {'wall':>6} {'memory':>6}  {'outputs':>9}")
+    print(f"{'':>14} {'(cpu s, peak RSS)':>20} {'':>17} {'(cpu)':>8} {'faster':>6} {'share':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         b = Bench(args, tmp)
         if os.path.isdir(TREE) and "xen-tree" in rows:

@@ -155,7 +155,10 @@ fn read_capped(path: &Path, expect: Expect, limit: u64) -> Result<Vec<u8>, Input
         buf.extend_from_slice(&chunk[..n]);
         match expect {
             Expect::Text => {
-                if let Some(i) = buf[start..].iter().position(|&b| b == 0) {
+                // `contains` on bytes is a vectorised search; the position only on a hit.
+                let read = &buf[start..];
+                let nul = read.contains(&0).then(|| read.iter().position(|&b| b == 0));
+                if let Some(i) = nul.flatten() {
                     return Err(InputError::NotText {
                         offset: (start + i) as u64,
                         what: "a NUL byte",

@@ -6,6 +6,7 @@ use super::declare::{Block, Syms};
 use super::resolve::{self, Expand, SetPlace, TypeSet};
 use super::Cx;
 use crate::diag::Diagnostic;
+use crate::parallel;
 use crate::policydb::limits;
 use crate::policydb::{
     avkind, hashtab, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, CondOp, Ebitmap,
@@ -532,43 +533,138 @@ struct Unconditional {
     entries: Vec<AvtabEntry>,
     /// Where each region starts (and, last, the total).
     starts: Vec<usize>,
-    /// Where the next entry of each region goes.
-    next: Vec<usize>,
     xperms: Vec<Xperms>,
 }
 
-impl Unconditional {
-    /// Room for exactly `counts[r]` entries in region `r`, counted beforehand.
-    fn with_counts(counts: &[usize]) -> Unconditional {
-        let mut starts = vec![0usize; counts.len() + 1];
-        for (r, n) in counts.iter().enumerate() {
-            starts[r + 1] = starts[r] + n;
-        }
-        let blank = AvtabEntry {
-            key: AvtabKey {
-                source: 0,
-                target: 0,
-                class: 0,
-                specified: 0,
-            },
-            data: 0,
-        };
-        Unconditional {
-            entries: vec![blank; starts[counts.len()]],
-            next: starts[..counts.len()].to_vec(),
-            starts,
+/// The number of regions of [`Unconditional`].
+const REGIONS: usize = 1024;
+
+/// From how many unconditional rules (or table entries, when merging) the avtab is built
+/// on two threads.
+const TWO_THREADS_FROM: usize = 1 << 12;
+
+/// One thread's share of [`Unconditional`] being filled: its part of each region (counted
+/// beforehand) and the extended permissions it adds, numbered from `xperm_base`.
+struct Filler<'e> {
+    parts: Vec<&'e mut [AvtabEntry]>,
+    next: Vec<usize>,
+    xperms: Vec<Xperms>,
+    xperm_base: usize,
+}
+
+impl<'e> Filler<'e> {
+    fn new(parts: Vec<&'e mut [AvtabEntry]>, xperm_base: usize) -> Self {
+        Filler {
+            next: vec![0; parts.len()],
+            parts,
             xperms: Vec::new(),
+            xperm_base,
         }
     }
 
-    fn push(&mut self, e: AvtabEntry) {
+    fn place(&mut self, e: Expanded) {
+        let data = match e.what {
+            Contribution::Xperms(x) => {
+                self.xperms.push(x);
+                (self.xperm_base + self.xperms.len() - 1) as u32
+            }
+            what => value_of(&what),
+        };
         let r = avtab_bucket(&e.key) as usize >> 10;
-        assert!(
-            self.next[r] < self.starts[r + 1],
-            "the counting pass expands the same rules into the same entries"
-        );
-        self.entries[self.next[r]] = e;
+        let slot = self.parts[r]
+            .get_mut(self.next[r])
+            .expect("the counting pass expands the same rules into the same entries");
+        *slot = AvtabEntry { key: e.key, data };
         self.next[r] += 1;
+    }
+}
+
+/// Expands the unconditional rules `items` (from the `first`th on) and hands each
+/// contribution that `drops` keeps to `each`, in generation order.
+fn expand_unconditional(
+    cx: &mut Cx,
+    syms: &Syms,
+    items: &[&ast::Item],
+    first: usize,
+    drops: &Drops,
+    mut each: impl FnMut(Expanded),
+) {
+    let mut scratch = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(rule) = as_rule(item) {
+            scratch.clear();
+            expand_rule(cx, syms, &rule, &mut scratch);
+            for e in scratch.drain(..) {
+                if !dropped(drops, first + i, &e) {
+                    each(e);
+                }
+            }
+        }
+    }
+}
+
+/// The unconditional rules' contributions placed in their regions, on two threads: each
+/// expands half of the rules twice, first counting (quietly) what each region gets from
+/// it, then filling its part of regions made to measure, the first half's part of each
+/// region before the second's, so the table is the one a single pass would make.
+fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) -> Unconditional {
+    let mid = items.len() / 2;
+    let (head, tail) = items.split_at(mid);
+    let count = |half: &[&ast::Item], first: usize| {
+        let mut counts = vec![0usize; REGIONS];
+        let mut n_xperms = 0;
+        expand_unconditional(&mut cx.quiet(), syms, half, first, drops, |e| {
+            counts[avtab_bucket(&e.key) as usize >> 10] += 1;
+            n_xperms += usize::from(matches!(e.what, Contribution::Xperms(_)));
+        });
+        (counts, n_xperms)
+    };
+    let ((head_counts, head_xperms), (tail_counts, _)) = parallel::join(
+        items.len() >= TWO_THREADS_FROM,
+        || count(head, 0),
+        || count(tail, mid),
+    );
+    let mut starts = vec![0usize; REGIONS + 1];
+    for r in 0..REGIONS {
+        starts[r + 1] = starts[r] + head_counts[r] + tail_counts[r];
+    }
+    let blank = AvtabEntry {
+        key: AvtabKey {
+            source: 0,
+            target: 0,
+            class: 0,
+            specified: 0,
+        },
+        data: 0,
+    };
+    let mut entries = vec![blank; starts[REGIONS]];
+    let (mut head_parts, mut tail_parts) = (Vec::new(), Vec::new());
+    let mut rest = entries.as_mut_slice();
+    for r in 0..REGIONS {
+        let (region, after) = rest.split_at_mut(starts[r + 1] - starts[r]);
+        let (h, t) = region.split_at_mut(head_counts[r]);
+        head_parts.push(h);
+        tail_parts.push(t);
+        rest = after;
+    }
+    // Each half reports into a context of its own; the reports are then joined in order.
+    let fill = |half: &[&ast::Item], first: usize, mut filler: Filler<'_>| {
+        let mut own = cx.quiet();
+        expand_unconditional(&mut own, syms, half, first, drops, |e| filler.place(e));
+        (own.diags, filler.xperms)
+    };
+    let ((head_diags, mut xperms), (tail_diags, tail_xperms)) = parallel::join(
+        items.len() >= TWO_THREADS_FROM,
+        || fill(head, 0, Filler::new(head_parts, 0)),
+        || fill(tail, mid, Filler::new(tail_parts, head_xperms)),
+    );
+    cx.diags.extend(head_diags);
+    cx.diags.extend(tail_diags);
+    xperms.extend(tail_xperms);
+    Unconditional {
+        entries,
+        starts,
+        xperms,
     }
 }
 
@@ -1044,20 +1140,14 @@ struct CondIf<'a> {
     false_items: Vec<&'a ast::Item>,
 }
 
-/// Where each contribution goes.
-enum Sink<'s> {
-    Unconditional(&'s mut Unconditional),
-    Branch(&'s mut Branch),
-}
-
 /// The unconditional avtab and the conditional list.
 fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     let mut uncond_items: Vec<&ast::Item> = Vec::new();
     let mut nodes: Vec<(Vec<CondExprItem>, Branch, Branch)> = Vec::new();
     let mut rule_spans: Vec<Span> = Vec::new();
     let mut expanded = Vec::new();
-    let mut add_rules = |cx: &mut Cx, mut sink: Sink<'_>, items: &[&ast::Item], drops: &Drops| {
-        for (i, item) in items.iter().enumerate() {
+    let mut add_rules = |cx: &mut Cx, branch: &mut Branch, items: &[&ast::Item]| {
+        for item in items {
             let Some(rule) = as_rule(item) else {
                 continue;
             };
@@ -1067,33 +1157,19 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             expand_rule(cx, syms, &rule, &mut expanded);
             let mut skipped = SkipRest::default();
             for e in expanded.drain(..) {
-                if dropped(drops, i, &e) || skipped.covers(&e.key) {
+                if skipped.covers(&e.key) {
                     continue;
                 }
-                match (&mut sink, e.what) {
-                    (Sink::Unconditional(u), Contribution::Xperms(x)) => {
-                        u.xperms.push(x);
-                        let data = u.xperms.len() as u32 - 1;
-                        u.push(AvtabEntry { key: e.key, data });
+                match branch.add(&e, seq) {
+                    Ok(false) if e.key.specified & avkind::TYPE_RULES != 0 => skipped.start(&e.key),
+                    Ok(_) => {}
+                    Err(prev) => {
+                        conflicting_type_rule(cx, item.span, rule_spans[prev as usize]);
                     }
-                    (Sink::Unconditional(u), what) => u.push(AvtabEntry {
-                        key: e.key,
-                        data: value_of(&what),
-                    }),
-                    (Sink::Branch(b), _) => match b.add(&e, seq) {
-                        Ok(false) if e.key.specified & avkind::TYPE_RULES != 0 => {
-                            skipped.start(&e.key)
-                        }
-                        Ok(_) => {}
-                        Err(prev) => {
-                            conflicting_type_rule(cx, item.span, rule_spans[prev as usize]);
-                        }
-                    },
                 }
             }
         }
     };
-    let none = Drops::new();
     for b in blocks {
         let mut ifs: Vec<CondIf> = Vec::new();
         let mut plain: Vec<&ast::Item> = Vec::new();
@@ -1162,29 +1238,13 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             for c in &same {
                 let tr: Vec<&ast::Item> = c.true_items.iter().rev().copied().collect();
                 let fr: Vec<&ast::Item> = c.false_items.iter().rev().copied().collect();
-                add_rules(cx, Sink::Branch(t), &tr, &none);
-                add_rules(cx, Sink::Branch(f), &fr, &none);
+                add_rules(cx, t, &tr);
+                add_rules(cx, f, &fr);
             }
         }
     }
-    // The unconditional rules, twice: first counting each region's entries (quietly; the
-    // second pass reports), then filling regions made to measure.
-    let mut counts = vec![0usize; 1024];
-    let mut quiet = cx.quiet();
     let drops = early_return_drops(cx, syms, &uncond_items);
-    let mut scratch = Vec::new();
-    for (i, item) in uncond_items.iter().enumerate() {
-        if let Some(rule) = as_rule(item) {
-            scratch.clear();
-            expand_rule(&mut quiet, syms, &rule, &mut scratch);
-            for e in scratch.iter().filter(|e| !dropped(&drops, i, e)) {
-                counts[avtab_bucket(&e.key) as usize >> 10] += 1;
-            }
-        }
-    }
-    drop(scratch);
-    let mut uncond = Unconditional::with_counts(&counts);
-    add_rules(cx, Sink::Unconditional(&mut uncond), &uncond_items, &drops);
+    let uncond = unconditional(cx, syms, &uncond_items, &drops);
     // Type rules may not be both conditional and unconditional, and a conditional type
     // rule's key may only be repeated in the same node (libsepol's expansion refuses the
     // rest, even with the same new type).
@@ -1264,6 +1324,10 @@ fn counting_scatter(
 /// A stable counting sort by bucket keeps generation order inside each bucket; each
 /// bucket's few entries are then grouped by (source, target, class), still stably, and the
 /// contributions of one key and kind merged into the first one.
+///
+/// Without extended permissions, the two halves of the regions are merged on two threads
+/// (each compacts its entries to its front; the second's are then moved down), and the
+/// conflicts each finds are reported afterwards in region order.
 fn finish_unconditional(
     cx: &mut Cx,
     u: Unconditional,
@@ -1274,8 +1338,55 @@ fn finish_unconditional(
         mut entries,
         starts,
         mut xperms,
-        ..
     } = u;
+    let mut conflicts = Vec::new();
+    let len = if xperms.is_empty() {
+        let worth_a_thread = entries.len() >= TWO_THREADS_FROM;
+        let mid = starts[REGIONS / 2];
+        let (head, tail) = entries.split_at_mut(mid);
+        let ((head_len, head_conflicts), (tail_len, tail_conflicts)) = parallel::join(
+            worth_a_thread,
+            || merge_regions(head, &starts[..=REGIONS / 2], &mut [], cond_types),
+            || merge_regions(tail, &starts[REGIONS / 2..], &mut [], cond_types),
+        );
+        entries.copy_within(mid..mid + tail_len, head_len);
+        conflicts.extend(head_conflicts);
+        conflicts.extend(tail_conflicts);
+        head_len + tail_len
+    } else {
+        let (len, found) = merge_regions(&mut entries, &starts, &mut xperms, cond_types);
+        conflicts = found;
+        len
+    };
+    for key in conflicts {
+        conflict(cx, key);
+    }
+    entries.truncate(len);
+    let mut sorted = entries;
+    sorted.shrink_to_fit();
+    // Extended permissions: merged per slot, renumbered in written order.
+    let mut ordered_x = Vec::new();
+    for e in sorted
+        .iter_mut()
+        .filter(|e| e.key.specified & avkind::XPERMS != 0)
+    {
+        ordered_x.push(xperms[e.data as usize]);
+        e.data = ordered_x.len() as u32 - 1;
+    }
+    (sorted, ordered_x)
+}
+
+/// Merges and orders the regions of `entries` that `starts` bounds (offsets into the whole
+/// table, the first at the start of `entries`), compacting them to the front: the length
+/// they take then, and the keys of type rules that conflict, in order.
+fn merge_regions(
+    entries: &mut [AvtabEntry],
+    starts: &[usize],
+    xperms: &mut [Xperms],
+    cond_types: &[AvtabKey],
+) -> (usize, Vec<AvtabKey>) {
+    let base = starts[0];
+    let mut conflicts = Vec::new();
     let same_xperm_slot = |xperms: &[Xperms], a: &AvtabEntry, b: &AvtabEntry| {
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
@@ -1287,7 +1398,7 @@ fn finish_unconditional(
     // what is still to be read.
     let mut w = 0;
     for r in 0..starts.len() - 1 {
-        let (lo, hi) = (starts[r], starts[r + 1]);
+        let (lo, hi) = (starts[r] - base, starts[r + 1] - base);
         // Within a region, a stable counting sort by the low bits of the bucket.
         scratch.clear();
         scratch.extend_from_slice(&entries[lo..hi]);
@@ -1306,7 +1417,7 @@ fn finish_unconditional(
                     let kind = e.key.specified;
                     let is_x = kind & avkind::XPERMS != 0;
                     match group.iter_mut().find(|g| {
-                        g.key.specified == kind && (!is_x || same_xperm_slot(&xperms, g, &e))
+                        g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
                     }) {
                         Some(g) if is_x => {
                             let add = xperms[e.data as usize].perms;
@@ -1316,7 +1427,7 @@ fn finish_unconditional(
                         }
                         Some(g) => {
                             if merge(kind, &mut g.data, e.data, false).is_err() {
-                                conflict(cx, e.key);
+                                conflicts.push(e.key);
                             }
                         }
                         None => {
@@ -1328,7 +1439,7 @@ fn finish_unconditional(
                             if kind & avkind::TYPE_RULES != 0
                                 && cond_types.binary_search(&e.key).is_ok()
                             {
-                                conflict(cx, e.key);
+                                conflicts.push(e.key);
                             }
                             // libsepol puts a new driver slot of a key in front of the
                             // key's first entry of that kind: slots come out newest first.
@@ -1347,19 +1458,7 @@ fn finish_unconditional(
             }
         }
     }
-    entries.truncate(w);
-    let mut sorted = entries;
-    sorted.shrink_to_fit();
-    // Extended permissions: merged per slot, renumbered in written order.
-    let mut ordered_x = Vec::new();
-    for e in sorted
-        .iter_mut()
-        .filter(|e| e.key.specified & avkind::XPERMS != 0)
-    {
-        ordered_x.push(xperms[e.data as usize]);
-        e.data = ordered_x.len() as u32 - 1;
-    }
-    (sorted, ordered_x)
+    (w, conflicts)
 }
 
 /// A branch's entries as libsepol lists them: type entries in creation order, then access

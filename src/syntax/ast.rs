@@ -777,12 +777,20 @@ fn number_value(text: &str) -> Option<u64> {
 }
 
 impl Item {
-    /// A statement spanning bytes `l..r`.
-    pub fn new(kind: ItemKind, l: usize, r: usize) -> Item {
-        Item {
+    /// A statement, boxed, its span set by [`Item::spanned`] once the whole statement is
+    /// read. Boxed because the parser moves every grammar symbol by value on its stack:
+    /// a pointer there instead of a statement keeps each move small.
+    pub fn boxed(kind: ItemKind) -> Box<Item> {
+        Box::new(Item {
             kind,
-            span: Span::new(l, r),
-        }
+            span: Span::default(),
+        })
+    }
+
+    /// The statement spanning bytes `l..r`.
+    pub fn spanned(mut self: Box<Self>, l: usize, r: usize) -> Box<Item> {
+        self.span = Span::new(l, r);
+        self
     }
 }
 

@@ -79,7 +79,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     // A first lexing pass finds directives, brackets and lexical errors; the parser then
     // lexes again as it goes, so that no token list of the whole file is ever held.
     let (text, mut directives) = map.file_mut(file).directive_recorder();
-    let lexed = lex(text, file, &mut directives);
+    let lexed = lex(text, file, &mut directives, SPLIT_FROM);
     directives.finish();
     let text: &str = &map.file(file).text;
     let mut diags = lexed.diags;
@@ -87,12 +87,20 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
         diags.push(d);
         return (ast::Policy::default(), diags);
     }
+    // Large error-free files parse on two threads, split at a statement boundary; anything
+    // else (or an error in either half) parses in one pass, so diagnostics never change.
+    if let Some(stmts) = lexed.split.and_then(|at| parse_halves(text, at)) {
+        diags.extend(order::check(&stmts, file, text, false, &HashSet::new()));
+        return (
+            ast::Policy {
+                items: block_items(stmts),
+            },
+            diags,
+        );
+    }
     let mut recovered = Vec::new();
-    let tokens = lexer::tokens(text).filter_map(|t| match t {
-        Ok((_, Token::LineDirective(_), _)) | Err(_) => None,
-        Ok(t) => Some(Ok::<_, LexError>(t)),
-    });
-    let result = generated::policy::PolicyParser::new().parse(&mut recovered, tokens);
+    let result =
+        generated::policy::PolicyParser::new().parse(&mut recovered, statement_tokens(text, 0));
     let n_syntax = recovered.len() + usize::from(result.is_err());
     let ctx = ErrorCtx {
         file,
@@ -139,6 +147,40 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     (ast::Policy { items }, diags)
 }
 
+/// The tokens the grammar sees of `text`, a piece of the file starting at byte `offset`:
+/// directives and lexical errors (reported by the lexing pass) left out.
+fn statement_tokens(
+    text: &str,
+    offset: usize,
+) -> impl Iterator<Item = Result<(usize, Token<'_>, usize), LexError>> {
+    lexer::tokens(text).filter_map(move |t| match t {
+        Ok((_, Token::LineDirective(_), _)) | Err(_) => None,
+        Ok((l, t, r)) => Some(Ok((l + offset, t, r + offset))),
+    })
+}
+
+/// The statements of `text[..at]` and `text[at..]` parsed on two threads, or `None` when
+/// either half has a syntax error (the caller then parses the whole text in one pass, so
+/// that diagnostics are those of one pass). `at` must follow a top-level `;`.
+fn parse_halves(text: &str, at: usize) -> Option<Vec<Stmt>> {
+    let (head, tail) = text.split_at(at);
+    let clean = |piece, offset| {
+        let mut recovered = Vec::new();
+        let parser = generated::policy::PolicyParser::new();
+        match parser.parse(&mut recovered, statement_tokens(piece, offset)) {
+            Ok(stmts) if recovered.is_empty() => Some(stmts),
+            _ => None,
+        }
+    };
+    let (first, second) = crate::parallel::join(true, || clean(head, 0), || clean(tail, at));
+    let mut stmts = first?;
+    stmts.extend(second?);
+    Some(stmts)
+}
+
+/// Files from this size on are parsed in two halves on two threads (see [`parse_halves`]).
+const SPLIT_FROM: usize = 1 << 20;
+
 /// What the lexing pass finds on the way.
 struct Lexed {
     diags: Vec<Diagnostic>,
@@ -147,6 +189,9 @@ struct Lexed {
     /// For each `}` and `)`, where the bracket it closes was opened.
     closers: HashMap<usize, usize>,
     too_deep: Option<Diagnostic>,
+    /// The end of the first top-level `;` in the second half of a file of at least
+    /// `split_from` bytes with no lexical error: where it may be parsed in two halves.
+    split: Option<usize>,
 }
 
 fn is_operator(t: &Token) -> bool {
@@ -166,12 +211,23 @@ fn is_operator(t: &Token) -> bool {
     )
 }
 
-fn lex(text: &str, file: FileId, directives: &mut DirectiveRecorder<'_>) -> Lexed {
+fn lex(
+    text: &str,
+    file: FileId,
+    directives: &mut DirectiveRecorder<'_>,
+    split_from: usize,
+) -> Lexed {
     let mut out = Lexed {
         diags: Vec::new(),
         unclosed: Vec::new(),
         closers: HashMap::new(),
         too_deep: None,
+        split: None,
+    };
+    let middle = if text.len() >= split_from {
+        text.len() / 2
+    } else {
+        usize::MAX
     };
     let mut bad: Option<Span> = None;
     let mut operators = 0usize;
@@ -221,6 +277,9 @@ fn lex(text: &str, file: FileId, directives: &mut DirectiveRecorder<'_>) -> Lexe
             }
             _ => {}
         }
+        if tok == Token::Semi && l >= middle && out.split.is_none() && out.unclosed.is_empty() {
+            out.split = Some(r);
+        }
         if matches!(tok, Token::Semi | Token::If) {
             operators = 0;
         } else if is_operator(&tok) {
@@ -236,6 +295,9 @@ fn lex(text: &str, file: FileId, directives: &mut DirectiveRecorder<'_>) -> Lexe
     }
     if let Some(b) = bad {
         out.diags.push(unrecognized(file, text, b));
+    }
+    if !out.diags.is_empty() || out.too_deep.is_some() {
+        out.split = None;
     }
     out
 }
@@ -518,6 +580,30 @@ mod tests {
             .iter()
             .map(|i| format!("{}{}", if i.negated { "-" } else { "" }, i.name.name))
             .collect()
+    }
+
+    #[test]
+    fn two_halves_parse_as_one_pass_does() {
+        let rules = "type t;\nallow t t : file { read };\nif (b) { allow t self : file read; }\n";
+        let text = format!("{HEAD}bool b true;\n{}{TAIL}", rules.repeat(40));
+        let (whole, d, _) = run(&text);
+        assert!(d.is_empty());
+        let mut map = SourceMap::new();
+        let file = map.add(SourceFile::new("test.conf", text.as_str()));
+        let (_, mut directives) = map.file_mut(file).directive_recorder();
+        let at = lex(&text, file, &mut directives, 0)
+            .split
+            .expect("a split point");
+        assert!(text[..at].ends_with(';') && at >= text.len() / 2);
+        let halves = block_items(parse_halves(&text, at).expect("both halves parse"));
+        assert_eq!(halves, whole.items);
+        // A syntax error in either half leaves the parse to one pass.
+        let broken = text.replacen("file read;", "file read", 39);
+        let (_, mut directives) = map.file_mut(file).directive_recorder();
+        let at = lex(&broken, file, &mut directives, 0)
+            .split
+            .expect("a split point");
+        assert!(parse_halves(&broken, at).is_none());
     }
 
     #[test]
