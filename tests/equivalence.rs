@@ -351,6 +351,20 @@ const CASES: &[Case] = &[
         verdict: Reject,
     },
     Case {
+        name: "a role only an optional block declares, given to a user of the global block",
+        args: &[],
+        body: "optional { role r; }\nuser v roles r;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a type one optional block declares, used by a sibling that does not require it",
+        args: &[],
+        body: "optional { type d_t; }\noptional { allow d_t b_t : file read; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "an ibendportcon repeated",
         args: &[],
         body: "",
