@@ -393,6 +393,13 @@ const CASES: &[Case] = &[
         verdict: Accept,
     },
     Case {
+        name: "an optional's else creates its rules before the blocks nested in the optional",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\noptional { type d_t; } else { auditallow a_t a_t : file read; }\n} else { allow a_t a_t : file read; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "an ibendportcon repeated",
         args: &[],
         body: "",

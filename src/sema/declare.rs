@@ -29,7 +29,7 @@ pub(super) struct Block<'a> {
 }
 
 /// Splits a policy into blocks: the global block first, then optional blocks in the order
-/// their `optional` keyword appears.
+/// their `optional` keyword appears, each followed by its `else` block.
 pub(super) fn blocks(policy: &ast::Policy) -> Vec<Block<'_>> {
     let mut out = vec![Block {
         items: Vec::new(),
@@ -52,6 +52,18 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
                     parent: Some(idx),
                     else_of: None,
                 });
+                // libsepol keeps an optional and its `else` as two branches of one block,
+                // listed before the blocks nested in either: its rules are created in
+                // that order.
+                let alt = else_items.as_ref().map(|_| {
+                    out.push(Block {
+                        items: Vec::new(),
+                        requires: Vec::new(),
+                        parent: Some(idx),
+                        else_of: Some(opt),
+                    });
+                    out.len() - 1
+                });
                 collect_block(items, opt, out);
                 // The block inherits what its enclosing blocks required up to its end.
                 let mut anc = Some(idx);
@@ -60,14 +72,7 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
                     out[opt].requires.extend(inherited);
                     anc = out[a].parent;
                 }
-                if let Some(else_items) = else_items {
-                    let e = out.len();
-                    out.push(Block {
-                        items: Vec::new(),
-                        requires: Vec::new(),
-                        parent: Some(idx),
-                        else_of: Some(opt),
-                    });
+                if let (Some(e), Some(else_items)) = (alt, else_items) {
                     collect_block(else_items, e, out);
                 }
             }
