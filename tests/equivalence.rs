@@ -555,3 +555,21 @@ fn neverallow_naming_self_is_enforced_for_every_target() {
         "{err}"
     );
 }
+
+/// checkpolicy stops at the first mistake of its first pass, so a duplicate declaration
+/// written before a syntax error is its first error: flaskc reports it too.
+#[test]
+fn declaration_mistake_before_a_syntax_error_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Case {
+        name: "",
+        args: &[],
+        body: "type c_t;\ntype c_t;\nallow c_t b_t : file { read",
+        tail: "",
+        verdict: Reject,
+    };
+    let (code, err) = refused(dir.path(), &policy(&case));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[syntax-error]"), "{err}");
+    assert!(err.contains("error[duplicate-declaration]"), "{err}");
+}

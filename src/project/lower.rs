@@ -29,6 +29,8 @@ pub(crate) fn lower(
             diags.extend(version_diagnostics(db, &lowered.origins, file, v));
         }
         db = lowered.db;
+    } else {
+        diags.extend(first_pass_errors(&ast, file, opts, &diags));
     }
     if let Some(db) = db.as_mut() {
         if opts.sort_ocontexts {
@@ -37,6 +39,37 @@ pub(crate) fn lower(
     }
     (db, dedup(remap(diags, map)), ast)
 }
+
+/// checkpolicy stops at its first error, and its first pass reports declaration mistakes
+/// as it reads: one written before flaskc's first syntax error comes first there. So with
+/// syntax errors, the statements that parsed are lowered too and such mistakes before the
+/// first syntax error are reported with it.
+fn first_pass_errors(
+    ast: &syntax::ast::Policy,
+    file: FileId,
+    opts: &super::Options,
+    syntax_diags: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let first_syntax = |d: &Diagnostic| d.primary_label().map(|l| l.span.start);
+    let Some(limit) = syntax_diags.iter().filter_map(first_syntax).min() else {
+        return Vec::new();
+    };
+    let lowered = sema::lower(ast, file, &opts.sema);
+    lowered
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error() && FIRST_PASS.contains(&d.code))
+        .filter(|d| first_syntax(d).is_some_and(|at| at < limit))
+        .collect()
+}
+
+/// Codes of the mistakes checkpolicy's first pass finds while it reads.
+const FIRST_PASS: &[&str] = &[
+    "duplicate-declaration",
+    "undefined-attribute",
+    "declared-later",
+    "wrong-target",
+];
 
 /// With `-E`, the warnings checkpolicy also gives become errors.
 pub(crate) fn promote_warnings(diags: &mut [Diagnostic]) {

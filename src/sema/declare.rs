@@ -978,7 +978,11 @@ fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
                     "out-of-scope",
                     n.span,
                     format!("{what} `{}` is not within scope", n.name),
-                    "neither declared nor required in this block or one enclosing it",
+                    if b.parent.is_none() {
+                        "declared only inside an optional block"
+                    } else {
+                        "neither declared nor required in this block or one enclosing it"
+                    },
                 );
             }
         }
