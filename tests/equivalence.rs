@@ -573,3 +573,21 @@ fn declaration_mistake_before_a_syntax_error_is_reported() {
     assert!(err.contains("error[syntax-error]"), "{err}");
     assert!(err.contains("error[duplicate-declaration]"), "{err}");
 }
+
+/// A repeated role transition is reported at the repeat, the line checkpolicy names.
+#[test]
+fn repeated_role_transition_is_reported_at_the_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Case {
+        name: "",
+        args: &[],
+        body:
+            "role r;\nrole r types a_t;\nrole_transition r a_t object_r;\nrole_transition r a_t r;",
+        tail: "",
+        verdict: Reject,
+    };
+    let (code, err) = refused(dir.path(), &policy(&case));
+    assert_eq!(code, Some(1));
+    let first = err.lines().find(|l| l.contains("p.conf:")).unwrap_or("");
+    assert!(first.contains("p.conf:15:"), "{err}");
+}

@@ -1776,13 +1776,20 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                                 // whatever new role it names.
                                 match trans_idx.get(&key) {
                                     Some(&(_, prev)) => {
+                                        // Reported at the later one in the text, where
+                                        // checkpolicy meets the repeat.
+                                        let (now, first) = if prev.start > item.span.start {
+                                            (prev, item.span)
+                                        } else {
+                                            (item.span, prev)
+                                        };
                                         cx.push(
                                             Diagnostic::error(
                                                 "conflicting-role-transition",
                                                 "duplicate role transition",
                                             )
-                                            .primary(cx.file, item.span, "this transition")
-                                            .secondary(cx.file, prev, "conflicts with this one"),
+                                            .primary(cx.file, now, "this transition")
+                                            .secondary(cx.file, first, "conflicts with this one"),
                                         );
                                     }
                                     None => {
