@@ -1027,12 +1027,12 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
         ItemKind::Permissive(ty) => out.push((Space::Types, ty)),
         ItemKind::ExpandAttribute { attrs, .. } => types(attrs, out),
         ItemKind::Role {
-            name, types: tys, ..
+            name,
+            types: Some(tys),
+            ..
         } => {
-            if let Some(tys) = tys {
-                out.push((Space::Roles, name));
-                set(tys, Space::Types, out);
-            }
+            out.push((Space::Roles, name));
+            set(tys, Space::Types, out);
         }
         ItemKind::RoleAttribute { role, attrs } => {
             out.push((Space::Roles, role));
