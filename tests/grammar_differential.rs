@@ -239,6 +239,13 @@ fn generated_policies_match_checkpolicy() {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut divergences = Vec::new();
     for seed in base..base + cases {
+        // A running tally now and then, so that a long run stopped early still tells
+        // what it saw.
+        let done = seed - base;
+        if done > 0 && done % 1000 == 0 {
+            let tally: Vec<String> = counts.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            eprintln!("after {done} cases: {}", tally.join(", "));
+        }
         let case = gen::generate(seed, &switches);
         // `-t xen` without `-c`: checkpolicy fails at its default version 33, flaskc
         // writes version 30 on purpose (docs/divergences.md).
