@@ -400,6 +400,13 @@ const CASES: &[Case] = &[
         verdict: Accept,
     },
     Case {
+        name: "a named transition repeated by `self` in a left-out block that declares a target",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\ntype d_t;\ntype_transition { a_t } { d_t a_t self } : file b_t \"n\";\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "an ibendportcon repeated",
         args: &[],
         body: "",

@@ -1936,6 +1936,17 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             continue;
         };
         let name = rule.name;
+        // Types only left-out blocks declare are known to checkpolicy here but not to the
+        // tables: they are left out of the sets, which keeps the other types' repeats.
+        let (source, target) = (
+            known_types(syms, rule.source),
+            known_types(syms, rule.target),
+        );
+        let rule = NamedTransition {
+            source: &source,
+            target: &target,
+            ..rule
+        };
         let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms) else {
             continue;
         };
@@ -1974,6 +1985,15 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             }
         }
     }
+}
+
+/// `set` without the names of types that only left-out blocks declare.
+fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
+    let mut set = set.clone();
+    set.items.retain(|i| {
+        syms.ty(&i.name.name).is_some() || !syms.type_names_anywhere.contains(i.name.name.as_str())
+    });
+    set
 }
 
 /// The new types of one (target, class, name), each with its source types, in the order
