@@ -11,7 +11,7 @@
 #![warn(missing_docs)]
 
 use crate::explain::{access, class_perms, default_states, type_value};
-use crate::policydb::{Context, OContext, PolicyDb, TypeFlavor, XenOcon};
+use crate::policydb::{CondOp, Context, OContext, PolicyDb, TypeFlavor, XenOcon};
 
 // Xen's initial SID numbers of unlabelled hardware (the order of Xen's
 // `xsm/flask/policy/initial_sids`, from 1: xenboot, xen, dom0, domio, domxen, unlabeled,
@@ -286,7 +286,7 @@ fn users(db: &PolicyDb, dev: u32) -> Vec<DeviceUser> {
             let mut booleans: Vec<String> = active
                 .chain(inactive)
                 .flat_map(|x| &db.cond_list[x.0].expr)
-                .filter(|e| e.kind == 1)
+                .filter(|e| e.kind == CondOp::Bool)
                 .filter_map(|e| db.bools.get((e.bool_value as usize).checked_sub(1)?))
                 .map(|b| b.name.clone())
                 .collect();

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The most one input file (binary policy, policy.conf, xl config, tree file) may hold.
 /// Xen's largest generated policies are about 160 MB; a file ten times that is not a policy.
@@ -605,11 +606,91 @@ mod temp {
     }
 }
 
-/// Writes to standard error, ignoring failure. `std`'s `eprint!` panics when standard
-/// error is closed or full; a message nobody can read is no reason to lose the exit
-/// status the command was about to return.
+/// The first failure writing each standard stream outside [`write_output`], so that the
+/// exit status can report it once the command is done: 0 none, [`BROKEN_PIPE`], else the
+/// OS error number (or [`OTHER_ERROR`] when there is none).
+static STD_FAILURES: [AtomicI32; 2] = [AtomicI32::new(0), AtomicI32::new(0)];
+
+/// A pipe whose reader has gone, in [`STD_FAILURES`].
+const BROKEN_PIPE: i32 = -1;
+
+/// An error without an OS error number, in [`STD_FAILURES`].
+const OTHER_ERROR: i32 = -2;
+
+/// A standard stream written outside [`write_output`] (diagnostics, messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdStream {
+    /// Standard output.
+    Out = 0,
+    /// Standard error.
+    Err = 1,
+}
+
+/// Remembers that writing `stream` failed with `e` (the first failure wins).
+pub fn note_std_failure(stream: StdStream, e: &io::Error) {
+    let code = match (e.kind(), e.raw_os_error()) {
+        (io::ErrorKind::BrokenPipe, _) => BROKEN_PIPE,
+        (_, Some(n)) if n > 0 => n,
+        _ => OTHER_ERROR,
+    };
+    let _ = STD_FAILURES[stream as usize].compare_exchange(
+        0,
+        code,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+}
+
+/// Writes `bytes` to `stream`, remembering a failure for [`exit_status`] instead of
+/// panicking as `std`'s `print!` and `eprint!` do.
+pub fn write_std(stream: StdStream, bytes: &[u8]) {
+    let r = match stream {
+        StdStream::Out => {
+            let mut out = io::stdout().lock();
+            out.write_all(bytes).and_then(|()| out.flush())
+        }
+        StdStream::Err => io::stderr().lock().write_all(bytes),
+    };
+    if let Err(e) = r {
+        note_std_failure(stream, &e);
+    }
+}
+
+/// Writes to standard error (see [`write_std`]).
 pub fn write_stderr(args: fmt::Arguments<'_>) {
-    let _ = io::stderr().lock().write_fmt(args);
+    match args.as_str() {
+        Some(s) => write_std(StdStream::Err, s.as_bytes()),
+        None => write_std(StdStream::Err, args.to_string().as_bytes()),
+    }
+}
+
+/// The exit status of a command that would return `code`, once the failures to write
+/// standard output or error outside [`write_output`] are counted, as gnulib's
+/// `close_stdout` counts them for GNU m4. A failure status is kept; a success becomes 141
+/// (128 + SIGPIPE) when a stream was a pipe whose reader had gone, 2 after a message when
+/// standard output could not be written, 1 when standard error could not be written.
+pub fn exit_status(code: i32) -> i32 {
+    if code != 0 {
+        return code;
+    }
+    let out = STD_FAILURES[StdStream::Out as usize].load(Ordering::Relaxed);
+    let err = STD_FAILURES[StdStream::Err as usize].load(Ordering::Relaxed);
+    if out == BROKEN_PIPE || err == BROKEN_PIPE {
+        return 141;
+    }
+    match (out, err) {
+        (0, 0) => 0,
+        (0, _) => 1,
+        (OTHER_ERROR, _) => {
+            write_stderr(format_args!("flaskc: error writing standard output\n"));
+            2
+        }
+        (n, _) => {
+            let e = io::Error::from_raw_os_error(n);
+            write_stderr(format_args!("flaskc: error writing standard output: {e}\n"));
+            2
+        }
+    }
 }
 
 /// `eprintln!` through [`write_stderr`]: the command line's messages never panic.

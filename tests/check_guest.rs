@@ -1,6 +1,7 @@
 //! `flaskc check-guest` on the xl configs of `tests/guests/` against the starter policy:
 //! bad labels are reported at their config lines and the rights between the started
-//! domains are listed (snapshot); each reason `xl create` would fail has a config under
+//! domains are listed (snapshot); each code has a config of `tests/guests/codes/`
+//! whose report is a snapshot; each reason `xl create` would fail has a config under
 //! `tests/guests/refused/` whose check exits 1 naming it; constraints and boolean states
 //! change the answers; JSON and standard input.
 
@@ -59,10 +60,34 @@ fn guest_configs_are_checked() {
     let out = check_guest(&args, None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("broken.cfg:2: seclabel: no type `web_t` in the policy"));
     assert!(stderr
-        .contains("broken.cfg:3: init_seclabel: user `system_u` may not take role `object_r`"));
+        .contains("broken.cfg:2: error[unknown-type]: seclabel: no type `web_t` in the policy"));
+    assert!(stderr
+        .contains("broken.cfg:3: error[role-not-authorized]: init_seclabel: user `system_u` may not take role `object_r`"));
     insta::assert_snapshot!(format!("{}-- stderr\n{stderr}", text(&out.stdout)));
+}
+
+/// One config per check-guest code under `tests/guests/codes/` (named for its code), each
+/// checked alone against the starter policy: the reason, at its config line, is the
+/// snapshot.
+#[test]
+fn each_code_has_a_snapshot() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let bin = common::build_starter(work.path()).display().to_string();
+    insta::glob!("guests/codes/*.cfg", |path| {
+        let cfg = path
+            .strip_prefix(root())
+            .expect("a config of the repository")
+            .display()
+            .to_string();
+        let out = check_guest(&["--policy", &bin, &cfg], None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cfg}: {stderr}");
+        let code = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let shown = format!("error[{}]", code.unwrap_or_default());
+        assert!(stderr.contains(&shown), "{cfg}: {stderr}");
+        insta::assert_snapshot!(stderr);
+    });
 }
 
 /// Each config of `tests/guests/refused` fails for the reason its name says, and is the

@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,21 +38,24 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Runs flaskc with `input` on standard input and its standard output a pipe whose
-/// reader has gone before flaskc writes (flaskc waits for the input first).
-fn with_closed_stdout(args: &[&str], input: &[u8]) -> Output {
-    let mut child = flaskc()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("flaskc runs");
-    drop(child.stdout.take());
+/// Runs `c` with `input` on standard input, after `close` has dropped what it will of the
+/// child's pipes: flaskc reads all of its input before it writes, so a pipe closed here
+/// is one whose reader has gone before flaskc writes.
+fn fed(c: &mut Command, input: &[u8], close: impl FnOnce(&mut Child)) -> Output {
+    let mut child = c.stdin(Stdio::piped()).spawn().expect("flaskc runs");
+    close(&mut child);
     let mut stdin = child.stdin.take().expect("stdin");
     let _ = stdin.write_all(input);
     drop(stdin);
     child.wait_with_output().expect("flaskc ends")
+}
+
+/// Runs flaskc with `input` on standard input and its standard output a pipe whose
+/// reader has gone before flaskc writes.
+fn with_closed_stdout(args: &[&str], input: &[u8]) -> Output {
+    let mut c = flaskc();
+    c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    fed(&mut c, input, |child| drop(child.stdout.take()))
 }
 
 #[test]
@@ -543,4 +546,83 @@ fn a_read_only_output_is_refused_as_checkpolicy_refuses_it() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+}
+
+/// Where standard error goes in [`an_unwritable_standard_error_is_no_panic`].
+#[derive(Debug, Clone, Copy)]
+enum Stderr {
+    /// `/dev/full`, opened as a redirection target (writes fail with ENOSPC).
+    Full,
+    /// A pipe whose reader has gone before flaskc writes (writes fail with EPIPE).
+    ClosedPipe,
+}
+
+/// Runs flaskc with `input` on standard input, standard output discarded and standard
+/// error as `how` says.
+fn with_bad_stderr(args: &[&str], input: &[u8], how: Stderr) -> Output {
+    let mut c = flaskc();
+    c.args(args).stdout(Stdio::null());
+    match how {
+        Stderr::Full => {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full");
+            c.stderr(full);
+        }
+        Stderr::ClosedPipe => {
+            c.stderr(Stdio::piped());
+        }
+    }
+    fed(&mut c, input, |child| drop(child.stderr.take()))
+}
+
+#[test]
+fn an_unwritable_standard_error_is_no_panic() {
+    let p = policy();
+    let p = p.to_str().unwrap();
+    let bad_conf = b"class x\nclass x\n".to_vec();
+    let log = b"(XEN) avc: denied { bogus\n".to_vec();
+    let m4 = b"errprint(`a message')dnl\n".to_vec();
+    // (arguments, input, status with a working standard error).
+    let conf = std::fs::read(conf()).unwrap();
+    let cases: [(&[&str], Vec<u8>, i32); 6] = [
+        (&["m4", "-"], m4, 0),
+        (&["compile", "-v", "-t", "xen", "-", "-o", "-"], conf, 0),
+        (&["explain", "--policy", p, "-"], log, 1),
+        (
+            &["checkpolicy", "-t", "xen", "-", "-o", "-"],
+            bad_conf.clone(),
+            1,
+        ),
+        (
+            &["check", "-t", "xen", "/nonexistent/policy.conf"],
+            Vec::new(),
+            2,
+        ),
+        (&["info", "-"], bad_conf, 1),
+    ];
+    for (args, input, ok) in &cases {
+        let mut c = flaskc();
+        c.args(*args).stdout(Stdio::null()).stderr(Stdio::piped());
+        let normal = fed(&mut c, input, |_| {});
+        assert_eq!(
+            normal.status.code(),
+            Some(*ok),
+            "{args:?}: {}",
+            stderr(&normal)
+        );
+        assert!(!normal.stderr.is_empty(), "{args:?} writes a message");
+        for how in [Stderr::Full, Stderr::ClosedPipe] {
+            let out = with_bad_stderr(args, input, how);
+            // A failure keeps its status; a success says that its messages were lost, as
+            // GNU m4 does: 1 for a write error, 141 (128 + SIGPIPE) for a closed pipe.
+            let want = match (ok, how) {
+                (0, Stderr::Full) => 1,
+                (0, Stderr::ClosedPipe) => 141,
+                (code, _) => *code,
+            };
+            assert_eq!(out.status.code(), Some(want), "{args:?} with {how:?}");
+        }
+    }
 }

@@ -113,12 +113,7 @@ pub fn type_id(db: &PolicyDb, name: &str) -> Option<TypeId> {
         .iter()
         .position(|t| t.name == name)
         .and_then(TypeId::from_index)
-        .or_else(|| {
-            db.aliases
-                .iter()
-                .find(|a| a.name == name)
-                .and_then(|a| TypeId::from_value(a.target))
-        })
+        .or_else(|| db.aliases.iter().find(|a| a.name == name).map(|a| a.target))
 }
 
 /// What each type value stands for in rules, as type indices (value - 1): a type itself,

@@ -2,7 +2,7 @@
 //! writer: magic, target strings, the compatibility table of versions, version gates, and
 //! the symbol-table hash order (`../shared/docs/binary-format.md` §0.1, §1, §2, §12).
 
-use crate::policydb::{avkind, PolicyDb, Target};
+use crate::policydb::{avkind, ClassId, PolicyDb, Target};
 
 /// The kernel policy magic (§1), for SELinux and Xen alike.
 pub const MAGIC: u32 = 0xF97C_FF8C;
@@ -131,13 +131,13 @@ pub mod sym {
     pub const PERM_TABLE_SIZE: usize = size::PERMS;
 }
 
-/// The value of the class named `process`, 0 when there is none: the class that role
+/// The class named `process`, if any: the class that role
 /// transitions before V26 and range transitions before V21 implicitly apply to (§7.1, §9).
-pub fn process_class(db: &PolicyDb) -> u32 {
+pub fn process_class(db: &PolicyDb) -> Option<ClassId> {
     db.classes
         .iter()
         .position(|c| c.name == "process")
-        .map_or(0, |i| i as u32 + 1)
+        .and_then(ClassId::from_index)
 }
 
 /// The kinds an old-format (V < 20) avtab item may combine, in the order their data

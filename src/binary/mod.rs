@@ -304,6 +304,8 @@ pub enum WriteError {
         /// Its value.
         value: u32,
     },
+    /// A value does not fit its on-disk field (a type past the 16 bits of avtab keys).
+    TooWide(crate::policydb::WidthError),
     /// The output could not be written ([`write_to`] only).
     Io(String),
 }
@@ -331,6 +333,7 @@ impl fmt::Display for WriteError {
             WriteError::Unnamed { what, value } => {
                 write!(f, "{what} value {value} has no name to write")
             }
+            WriteError::TooWide(e) => write!(f, "{e}"),
             WriteError::Io(e) => write!(f, "cannot write the policy: {e}"),
         }
     }

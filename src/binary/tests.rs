@@ -23,7 +23,7 @@ fn appendix_a() -> PolicyDb {
     let role = |name: &str, dominates: &[u32], types: &[u32]| Role {
         name: name.into(),
         attribute: false,
-        bounds: 0,
+        bounds: None,
         dominates: dominates.iter().copied().collect(),
         types: types.iter().copied().collect(),
     };
@@ -34,11 +34,11 @@ fn appendix_a() -> PolicyDb {
     db.types.push(Type {
         name: "t".into(),
         flavor: TypeFlavor::Type,
-        bounds: 0,
+        bounds: None,
     });
     db.users.push(User {
         name: "u".into(),
-        bounds: 0,
+        bounds: None,
         roles: [1].into_iter().collect(),
         range: Range::default(),
         dflt_level: Level::default(),
@@ -326,10 +326,10 @@ fn write_refuses_what_the_version_cannot_express() {
 fn version_24_drops_role_transitions_and_devicetree() {
     let mut db = appendix_a();
     db.role_trans.push(RoleTrans {
-        role: 2,
-        ty: 1,
-        new_role: 2,
-        class: 1,
+        role: RoleId::from_value(2).unwrap(),
+        ty: TypeId::from_value(1).unwrap(),
+        new_role: RoleId::from_value(2).unwrap(),
+        class: ClassId::from_value(1),
     });
     let v24 = write(&db, &WriteOptions { version: 24 }).unwrap();
     let back = read(&v24).unwrap();
@@ -352,4 +352,27 @@ fn invalid_contexts_are_rejected() {
     }
     let bytes = write(&db, &WriteOptions { version: 30 }).unwrap();
     assert!(read_err(&bytes).starts_with("invalid security context"));
+}
+
+#[test]
+fn a_type_past_the_avtab_key_width_is_refused_not_wrapped() {
+    // Before V20 rules on attributes are written per member type: type 70,000 cannot be
+    // an avtab key (16 bits), so the writer refuses it rather than write type 4,464.
+    let mut db = appendix_a();
+    db.target = Target::Selinux;
+    db.types[0].flavor = TypeFlavor::Attribute;
+    let n = 70_000;
+    let t = Type {
+        name: "t".into(),
+        flavor: TypeFlavor::Type,
+        bounds: None,
+    };
+    db.types.resize(n, t);
+    db.type_attr_map.resize(n, Ebitmap::new());
+    db.type_attr_map[n - 1] = [0, n as u32 - 1].into_iter().collect();
+    let err = write(&db, &WriteOptions { version: 19 }).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "type value 70000 does not fit the binary format (at most 65535)"
+    );
 }

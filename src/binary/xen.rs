@@ -1,7 +1,7 @@
 //! The extra rules of Xen's policy loader (RELEASE-4.22.0, binary-format.md §13), for
 //! policies that libsepol accepts but the hypervisor would refuse.
 
-use crate::policydb::{avkind, Context, Level, OContext, PolicyDb, Target};
+use crate::policydb::{avkind, Context, Level, OContext, PolicyDb, RoleId, Target, TypeId, UserId};
 
 /// Classes 1..13 of Xen 4.22, in the value order the hypervisor requires (§13.4).
 pub const XEN_CLASSES: [&str; 13] = [
@@ -91,7 +91,7 @@ fn bounds(db: &PolicyDb, out: &mut Vec<String>) {
         let of = |v: u32| {
             db.users
                 .get((v as usize).wrapping_sub(1))
-                .map_or(0, |u| u.bounds)
+                .map_or(0, |u| UserId::value_or_zero(u.bounds))
         };
         if !chain_ok(i as u32 + 1, of) {
             out.push(format!(
@@ -99,7 +99,7 @@ fn bounds(db: &PolicyDb, out: &mut Vec<String>) {
                 u.name
             ));
         }
-        let parent = db.users.get((u.bounds as usize).wrapping_sub(1));
+        let parent = u.bounds.and_then(|b| db.users.get(b.index()));
         if parent.is_some_and(|p| !u.roles.is_subset(&p.roles)) {
             out.push(format!(
                 "user `{}` has roles its bounding user lacks",
@@ -109,14 +109,14 @@ fn bounds(db: &PolicyDb, out: &mut Vec<String>) {
     }
     for (i, r) in db.roles.iter().enumerate() {
         let Some(r) = r else { continue };
-        let of = |v: u32| role(v).map_or(0, |r| r.bounds);
+        let of = |v: u32| role(v).map_or(0, |r| RoleId::value_or_zero(r.bounds));
         if !chain_ok(i as u32 + 1, of) {
             out.push(format!(
                 "bounds chain of role `{}` is too long or cyclic",
                 r.name
             ));
         }
-        if role(r.bounds).is_some_and(|p| !r.types.is_subset(&p.types)) {
+        if role(RoleId::value_or_zero(r.bounds)).is_some_and(|p| !r.types.is_subset(&p.types)) {
             out.push(format!(
                 "role `{}` has types its bounding role lacks",
                 r.name
@@ -127,7 +127,7 @@ fn bounds(db: &PolicyDb, out: &mut Vec<String>) {
         let of = |v: u32| {
             db.types
                 .get((v as usize).wrapping_sub(1))
-                .map_or(0, |t| t.bounds)
+                .map_or(0, |t| TypeId::value_or_zero(t.bounds))
         };
         if !chain_ok(i as u32 + 1, of) {
             out.push(format!(

@@ -63,7 +63,7 @@ fn tree_neverallows(
     db: &crate::policydb::PolicyDb,
 ) -> Result<Vec<neverallow::Neverallow>, String> {
     let fs = crate::project::fs::RealFs;
-    let cfg = crate::project::config::read(dir, &fs)?;
+    let cfg = crate::project::config::read(dir, &fs).map_err(|e| e.to_string())?;
     let layout = crate::project::layout::layout(dir, &cfg, &fs);
     if let Some(problem) = layout.problems.first() {
         return Err(problem.message.clone());

@@ -2,7 +2,8 @@
 //! this binary policy, and what may the domains they start, dom0 and the xenstore domain
 //! do to each other.
 //!
-//! Reasons `xl create` would fail go to standard error as `FILE:LINE: KEY: message`.
+//! Reasons `xl create` would fail go to standard error as
+//! `FILE:LINE: error[CODE]: KEY: message` (the codes are in `docs/diagnostics.md`).
 //! Exit codes: 0 when every config would start, 1 when one would not, 2 when a file or
 //! argument cannot be read.
 
@@ -69,9 +70,10 @@ pub(crate) fn run(args: &CheckGuestArgs) -> i32 {
     };
     for e in &rep.errors {
         crate::io::eprintln!(
-            "{}:{}: {}: {}",
+            "{}:{}: error[{}]: {}: {}",
             file(e.at.config),
             e.at.line,
+            e.error.code(),
             e.at.key,
             e.error
         );

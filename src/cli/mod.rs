@@ -244,8 +244,15 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Runs flaskc with these arguments (the program name first) and returns the exit code.
+/// Runs flaskc with these arguments (the program name first) and returns the exit code,
+/// which also says when standard output or error could not be written
+/// ([`crate::io::exit_status`]).
 pub fn run(args: Vec<OsString>) -> i32 {
+    crate::io::exit_status(dispatch(args))
+}
+
+/// Runs the subcommand; its exit code.
+fn dispatch(args: Vec<OsString>) -> i32 {
     match Cli::try_parse_from(args) {
         Ok(cli) => match cli.command {
             Command::Build(args) => build::build(&args),

@@ -5,10 +5,11 @@
 //! GitHub workflow commands) go to standard output, where CI steps read them.
 
 use crate::diag::{self, sarif::SarifLog, Diagnostic, Severity};
+use crate::io::StdStream;
 use crate::project::Timings;
 use crate::source::SourceMap;
 use clap::{Args, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,19 +120,21 @@ impl Reporter {
         match self.args.message_format {
             MessageFormat::Human => {
                 let text = diag::render_styled(diags, map, self.color);
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+                crate::io::write_std(StdStream::Err, text.as_bytes());
             }
             MessageFormat::Json => {
-                let mut out = std::io::stdout().lock();
-                for d in diags {
-                    let _ = writeln!(out, "{}", diag::to_json(d, map));
-                }
+                let lines: String = diags
+                    .iter()
+                    .map(|d| format!("{}\n", diag::to_json(d, map)))
+                    .collect();
+                crate::io::write_std(StdStream::Out, lines.as_bytes());
             }
             MessageFormat::Github => {
-                let mut out = std::io::stdout().lock();
-                for d in diags {
-                    let _ = writeln!(out, "{}", diag::github::to_github(d, map));
-                }
+                let lines: String = diags
+                    .iter()
+                    .map(|d| format!("{}\n", diag::github::to_github(d, map)))
+                    .collect();
+                crate::io::write_std(StdStream::Out, lines.as_bytes());
             }
             MessageFormat::Sarif => self.sarif.add(map, diags),
         }
@@ -159,8 +162,7 @@ impl Reporter {
     pub(crate) fn finish(&mut self) {
         if self.args.message_format == MessageFormat::Sarif {
             let log = std::mem::take(&mut self.sarif).finish();
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{log:#}");
+            crate::io::write_std(StdStream::Out, format!("{log:#}\n").as_bytes());
         }
     }
 }

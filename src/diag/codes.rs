@@ -105,7 +105,7 @@ pub const CODES: &[Code] = &[
         "a builtin expected a number and got other text",
         "`incr`, `decr`, `eval`'s radix and width, `substr` and friends take numbers; GNU m4 \
          warns about text that is not one (or an empty string, read as 0) and goes on.",
-        Untested("Xen policies do no arithmetic in m4; covered by the m4 conformance suite"),
+        Test("tests/diagnostics/m4-bad-number.case"),
     ),
     code(
         "m4-error",
@@ -114,22 +114,26 @@ pub const CODES: &[Code] = &[
         "Errors of the expander that have no code of their own (an unsupported builtin such \
          as `maketemp`, a shell command while shell commands are disabled). The run goes on \
          and its exit status is 1.",
-        Untested("only builtins that Xen policies do not use give it"),
+        Test("tests/diagnostics/m4-error.case"),
     ),
     code(
         "m4-eval",
         M4,
         "an `eval` expression is invalid",
         "`eval` found a syntax error, a division by zero or a bad operator in its expression.",
-        Untested("Xen policies do not use eval; covered by the m4 conformance suite"),
+        Test("tests/diagnostics/m4-eval.case"),
     ),
     code(
         "m4-failed",
         M4,
         "the macro expansion failed without saying why",
-        "The expander ended with a non-zero status but reported no error (for example after \
-         `m4exit` with a status and no message). The policy is not compiled.",
-        Untested("every failure of the built-in m4 has a message of its own"),
+        "The expander ended with a non-zero status but reported no error. Every failure of \
+         the built-in m4 has a message of its own, so this is a safeguard against a bug of \
+         flaskc's. The policy is not compiled.",
+        Untested(
+            "a safeguard: every non-zero status of the built-in m4 in a build comes with an \
+             error of its own (`m4exit` has its code), so no input reaches it",
+        ),
     ),
     code(
         "m4-limit",
@@ -156,7 +160,9 @@ pub const CODES: &[Code] = &[
          interface body) a `#` comment is not a comment to m4: an apostrophe in it (`the \
          guest's channel`) closes the quote there, and the text after it is expanded and \
          compiled in the wrong place. Reword the comment, or write it with `dnl` outside the \
-         quotes.",
+         quotes. A `changequote` or `changecom` written in the same file is followed (the \
+         check reads each file from m4's default quotes and comments; a change made by \
+         another file or inside a macro is not seen).",
         Test("tests/diagnostics/apostrophe-in-comment.case"),
     ),
     code(
@@ -165,14 +171,14 @@ pub const CODES: &[Code] = &[
         "a regular expression given to `regexp` or `patsubst` is invalid",
         "GNU m4 reports a bad regular expression or replacement and the call expands to \
          nothing; flaskc also stops a match that takes too many steps.",
-        Untested("Xen policies do not use regexp; covered by the m4 conformance suite"),
+        Test("tests/diagnostics/m4-regex.case"),
     ),
     code(
         "m4-undefined-macro",
         M4,
         "`defn`, `indir`, `undefine` or `builtin` names a macro that does not exist",
         "These builtins take a macro's name and warn when nothing of that name is defined.",
-        Untested("Xen policies do not use these builtins on undefined names"),
+        Test("tests/diagnostics/m4-undefined-macro.case"),
     ),
     code(
         "m4-unterminated-call",
@@ -186,8 +192,10 @@ pub const CODES: &[Code] = &[
         "m4-unterminated-comment",
         M4,
         "the input ended inside an m4 comment",
-        "Only possible with `changecom` setting a comment end other than a newline.",
-        Untested("a `#` comment ends at the end of its line; Xen policies never change that"),
+        "Only possible with `changecom` setting a comment end other than a newline: the \
+         comment opened at the location is never closed, and everything after it is left \
+         out of the policy.",
+        Test("tests/diagnostics/m4-unterminated-comment.case"),
     ),
     code(
         "m4-unterminated-string",
@@ -203,7 +211,7 @@ pub const CODES: &[Code] = &[
         "an m4 warning with no more specific code",
         "Warnings of the expander that have no code of their own (an invalid macro name given \
          to `define`, `m4exit` with a status out of range, `undivert` of a missing file).",
-        Untested("only builtins that Xen policies do not use give it"),
+        Test("tests/diagnostics/m4-warning.case"),
     ),
     code(
         "m4exit",
@@ -219,10 +227,11 @@ pub const CODES: &[Code] = &[
         Tree,
         "the tree's `flaskc.toml` is invalid",
         "`flaskc.toml` at the top of a policy tree sets where the hypervisor's class \
-         definitions are (`hypervisor_policy`); a file that does not parse, or a key flaskc \
-         does not know, is refused. The command line reports it as a usage error; the \
-         language server shows it as this diagnostic.",
-        Untested("reported by the language server only; covered by tests/lsp"),
+         definitions are (`hypervisor_policy`), where the binary goes (`output`) and the \
+         isolation goals (`[[isolation]]`); a file that does not parse, a key flaskc does \
+         not know or a value of the wrong kind is refused at the line that shows it, and \
+         nothing is compiled.",
+        Test("tests/diagnostics/config.case"),
     ),
     code(
         "missing-file",
@@ -358,7 +367,7 @@ pub const CODES: &[Code] = &[
         "a constraint expression compares things that cannot be compared",
         "Constraints compare users, roles, types or levels of the source and target (`u1 == \
          u2`, `t1 == name`); some pairings, such as levels in a non-MLS constraint, are refused.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/bad-constraint.conf"),
     ),
     code(
         "bad-default",
@@ -366,7 +375,11 @@ pub const CODES: &[Code] = &[
         "a `default_*` statement asks for something that does not exist",
         "`default_user`, `default_role`, `default_type` and `default_range` take `source` or \
          `target` (and a range part for `default_range`).",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Untested(
+            "the grammar already takes only `source`/`target` for `default_user`, \
+             `default_role` and `default_type` and only range values for `default_range` \
+             (a syntax error names them), so no text reaches this check",
+        ),
     ),
     code(
         "bad-file-type",
@@ -402,14 +415,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an extended-permission rule is malformed",
         "`allowxperm` rules take `ioctl` with numbers or ranges of 16-bit command values.",
-        Untested("SELinux-only statement; covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/bad-xperm.conf"),
     ),
     code(
         "condition-too-deep",
         Semantics,
         "a boolean condition has too many operators",
         "libsepol limits a conditional expression's length; split the condition.",
-        Untested("needs an expression longer than any real policy writes"),
+        Test("tests/ui/codes/condition-too-deep.conf"),
     ),
     code(
         "conflicting-bounds",
@@ -438,7 +451,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "two `role_transition` rules give different roles for the same key",
         "A source role, target type and class may have one resulting role.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/conflicting-role-transition.conf"),
     ),
     code(
         "conflicting-type-rule",
@@ -468,7 +481,7 @@ pub const CODES: &[Code] = &[
         "a name is used before the statement that declares it",
         "In a monolithic policy.conf some names (roles and users in particular) must be \
          declared before use; move the declaration up.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/declared-later.conf"),
     ),
     code(
         "dontaudit-complement",
@@ -571,7 +584,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a conditional expression is malformed",
         "Operators of `if` expressions take booleans or sub-expressions.",
-        Untested("covered by the checkpolicy corpus's rejected cases"),
+        Test("tests/ui/codes/negated-condition.conf"),
     ),
     code(
         "negated-permission",
@@ -658,14 +671,14 @@ pub const CODES: &[Code] = &[
         Semantics,
         "more symbols than the binary format can number",
         "Types, roles, users, booleans and the rest are numbered in 32 bits (classes in 16).",
-        Untested("needs millions of declarations"),
+        Test("tests/ui/codes/too-many-symbols.conf"),
     ),
     code(
         "type-rule-classes-skipped",
         Semantics,
         "a type rule lists classes that it does not apply to",
         "checkpolicy ignores some classes in a type rule; flaskc says which.",
-        Untested("covered by the checkpolicy corpus"),
+        Test("tests/ui/codes/type-rule-classes-skipped.conf"),
     ),
     code(
         "typebounds-violation",
@@ -680,7 +693,7 @@ pub const CODES: &[Code] = &[
         Semantics,
         "an attribute name is not declared",
         "Declare it with `attribute NAME;`. A close declared name is suggested.",
-        Untested("the grammar reads attributes and types alike; see undefined-type"),
+        Test("tests/ui/codes/undefined-attribute.conf"),
     ),
     code(
         "undefined-boolean",
@@ -786,7 +799,7 @@ pub const CODES: &[Code] = &[
         "Old policy versions have no room for role transitions on classes, range \
          transitions or device-tree contexts; checkpolicy drops them with a warning, and so \
          does flaskc, naming the statements.",
-        Untested("needs a build for an old SELinux version; covered by tests/cli_checkpolicy.rs"),
+        Test("tests/ui/codes/dropped-by-version.conf"),
     ),
     code(
         "unrepresentable",
@@ -794,7 +807,7 @@ pub const CODES: &[Code] = &[
         "the chosen policy version cannot hold something the policy has",
         "checkpolicy refuses to write such a policy: extended permission rules need version \
          30 and are never written for Xen, and I/O memory above 32 bits needs 30.",
-        Untested("covered by tests/cli_checkpolicy.rs"),
+        Test("tests/ui/codes/unrepresentable.conf"),
     ),
     code(
         "xen-rejects",
@@ -803,7 +816,7 @@ pub const CODES: &[Code] = &[
         "Xen's loader is stricter than checkpolicy: it refuses named type transitions, \
          classes with commons and an empty rule table. The policy is written (checkpolicy \
          writes it too); `-E` makes this an error.",
-        Untested("covered by tests/cli_checkpolicy.rs"),
+        Test("tests/ui/codes/xen-rejects.conf"),
     ),
     // --- guests ---
     code(
@@ -811,35 +824,45 @@ pub const CODES: &[Code] = &[
         Guest,
         "a `pci = [...]` entry of an xl configuration is not a PCI address",
         "Addresses are `BB:DD.F` or `SSSS:BB:DD.F`.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/bad-pci.cfg"),
+    ),
+    code(
+        "denied",
+        Guest,
+        "the policy denies a step `xl create` takes for this guest",
+        "Creating a guest makes dom0 create the domain (under `init_seclabel` when given), \
+         relabel it to `seclabel`, build its stub device model and attach it, and assign its \
+         `pci=` devices; Xen checks a permission at each step. The message names the \
+         permission check that fails and why (no rule, a constraint, a boolean).",
+        Test("tests/guests/codes/denied.cfg"),
     ),
     code(
         "level-without-mls",
         Guest,
         "a guest label has an MLS level but the policy has no MLS",
         "Drop the level, or build the policy with `--mls`.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/level-without-mls.cfg"),
     ),
     code(
         "not-a-context",
         Guest,
         "a guest label is not `user:role:type`",
         "`seclabel`, `init_seclabel` and `device_model_stubdomain_seclabel` take a context.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/not-a-context.cfg"),
     ),
     code(
         "not-a-domain",
         Guest,
         "a guest label's type is not a domain type",
         "Types a domain may run as have the `domain_type` attribute in Xen's policies.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/not-a-domain.cfg"),
     ),
     code(
         "not-quoted",
         Guest,
         "a label in an xl configuration is not a quoted string",
         "xl reads `seclabel='u:r:t'`; the quotes are required.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/not-quoted.cfg"),
     ),
     code(
         "pci-unlabelled",
@@ -847,42 +870,42 @@ pub const CODES: &[Code] = &[
         "a PCI device given to a guest has no label in the policy",
         "Without a `pcidevicecon`, the device gets the initial SID's label, which guests \
          are seldom allowed to use. Label it with `flask-label-pci` or the policy.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/pci-unlabelled.cfg"),
     ),
     code(
         "role-not-authorized",
         Guest,
         "a guest label's role is not authorized for its user",
         "The policy's `user ... roles` statement must list the role.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/role-not-authorized.cfg"),
     ),
     code(
         "type-not-authorized",
         Guest,
         "a guest label's type is not authorized for its role",
         "The policy's `role ... types` statement must list the type.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/type-not-authorized.cfg"),
     ),
     code(
         "unknown-role",
         Guest,
         "a guest label names a role the policy does not have",
         "A close role is suggested when there is one.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/unknown-role.cfg"),
     ),
     code(
         "unknown-type",
         Guest,
         "a guest label names a type the policy does not have",
         "A close type is suggested when there is one.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/unknown-type.cfg"),
     ),
     code(
         "unknown-user",
         Guest,
         "a guest label names a user the policy does not have",
         "A close user is suggested when there is one.",
-        Untested("covered by tests/check_guest.rs"),
+        Test("tests/guests/codes/unknown-user.cfg"),
     ),
     // --- isolation goals ---
     code(
@@ -892,7 +915,7 @@ pub const CODES: &[Code] = &[
         "Each `[[isolation]]` goal names types (`type`, `may_reach`, `must_not_reach`, \
          `trusted`) that must exist in the compiled policy; a misspelled one would make the \
          goal check nothing. The note suggests the closest type.",
-        Untested("shown by tests/isolation.rs, not by a snapshot"),
+        Test("tests/diagnostics/isolation-unknown-type.case"),
     ),
     code(
         "isolation-violated",
@@ -902,7 +925,7 @@ pub const CODES: &[Code] = &[
          not reach (or the reverse), not passing through the goal's trusted types. The error \
          shows the path, each step labelled at the rule that allows it; remove the rule, or \
          name the intermediate domain as trusted if it is. See `docs/isolation.md`.",
-        Untested("shown by tests/isolation.rs, which breaks a goal of the bundled policy"),
+        Test("tests/diagnostics/isolation-violated.case"),
     ),
 ];
 

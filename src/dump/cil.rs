@@ -2,7 +2,7 @@
 //! 3.4's `kernel_to_cil.c`.
 
 use super::*;
-use crate::policydb::{AvtabEntry, CExprNode, CondExprItem, Context, Level, Range};
+use crate::policydb::{AvtabEntry, CExprNode, ClassId, Context, Level, Range, RoleId, TypeId};
 use std::fmt::Write;
 
 /// The level non-MLS policies use in CIL, which always needs one.
@@ -66,16 +66,26 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let _ = writeln!(o, "(typealias {})", a.name);
     }
     for a in &aliases {
-        let _ = writeln!(o, "(typealiasactual {} {})", a.name, null(n.ty(a.target)));
+        let _ = writeln!(
+            o,
+            "(typealiasactual {} {})",
+            a.name,
+            null(n.ty(a.target.value()))
+        );
     }
     let mut bounded: Vec<_> = db
         .types
         .iter()
-        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds > 0)
+        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds.is_some())
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "(typebounds {} {})", null(n.ty(t.bounds)), t.name);
+        let _ = writeln!(
+            o,
+            "(typebounds {} {})",
+            null(n.ty(TypeId::value_or_zero(t.bounds))),
+            t.name
+        );
     }
     let mut sets = Vec::new();
     let expansions = db.type_expansions();
@@ -98,11 +108,11 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "(typetransition {} {} {} {} {})",
-            null(n.ty(f.stype)),
-            null(n.ty(f.ttype)),
-            null(n.class(f.tclass)),
+            null(n.ty(f.stype.value())),
+            null(n.ty(f.ttype.value())),
+            null(n.class(f.tclass.value())),
             f.name,
-            null(n.ty(f.otype))
+            null(n.ty(f.otype.value()))
         )
     });
     write_sorted(o, ft.collect(), 0);
@@ -110,9 +120,9 @@ pub fn to_cil(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "(rangetransition {} {} {} {})",
-                null(n.ty(r.source)),
-                null(n.ty(r.target)),
-                null(n.class(r.class)),
+                null(n.ty(r.source.value())),
+                null(n.ty(r.target.value())),
+                null(n.class(ClassId::value_or_zero(r.class))),
                 range(&n, &r.range)
             )
         });
@@ -123,25 +133,25 @@ pub fn to_cil(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "(roletransition {} {} {} {})",
-            null(n.role(r.role)),
-            null(n.ty(r.ty)),
-            null(n.class(r.class)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.ty(r.ty.value())),
+            null(n.class(ClassId::value_or_zero(r.class))),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, rt.collect(), 0);
     let ra = db.role_allow.iter().map(|r| {
         format!(
             "(roleallow {} {})",
-            null(n.role(r.role)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, ra.collect(), 0);
     users(o, db, &n);
     write_sorted(o, cons, 0);
     write_sorted(o, vt, 0);
-    ocontexts(o, db, &n, &ocons);
+    ocontexts(o, db, &n, &ocons, Dialect::Cil, &|c| context(db, &n, c));
     out
 }
 
@@ -372,20 +382,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &AvtabEntry) -> String {
     }
 }
 
-fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    const OPS: [&str; 5] = ["or", "and", "xor", "eq", "neq"];
-    fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => null(n.boolean(e.bool_value)).to_owned(),
-        2 => format!("(not {})", arg(args, 0)),
-        k => {
-            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
-            format!("({op} {} {})", arg(args, 0), arg(args, 1))
-        }
-    })
-}
-
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e, Dialect::Cil)) {
         let _ = writeln!(o, "(booleanif {expr}");
         for (branch, list) in [("true", &c.true_list), ("false", &c.false_list)] {
             if list.is_empty() {
@@ -406,8 +404,13 @@ fn roles(o: &mut String, db: &PolicyDb, n: &Names) {
     for r in &roles {
         let _ = writeln!(o, "(role {})", r.name);
     }
-    for r in roles.iter().filter(|r| r.bounds > 0) {
-        let _ = writeln!(o, "(rolebounds {} {})", null(n.role(r.bounds)), r.name);
+    for r in roles.iter().filter(|r| r.bounds.is_some()) {
+        let _ = writeln!(
+            o,
+            "(rolebounds {} {})",
+            null(n.role(RoleId::value_or_zero(r.bounds))),
+            r.name
+        );
     }
     for r in &roles {
         let mut types = bit_names(&r.types, |v| Some(null(n.ty(v))));
@@ -458,192 +461,5 @@ fn users(o: &mut String, db: &PolicyDb, n: &Names) {
             format!("({DEFAULT_LEVEL} {DEFAULT_LEVEL})")
         };
         let _ = writeln!(o, "(userrange {} {r})", u.name);
-    }
-}
-
-fn genfs_type(class: &str) -> Option<&'static str> {
-    Some(match class {
-        "file" => "file",
-        "dir" => "dir",
-        "chr_file" => "char",
-        "blk_file" => "block",
-        "sock_file" => "socket",
-        "fifo_file" => "pipe",
-        "lnk_file" => "symlink",
-        _ => return None,
-    })
-}
-
-fn low_high(low: u64, high: u64, hex: bool) -> String {
-    match (low == high, hex) {
-        (true, true) => format!("0x{low:x}"),
-        (false, true) => format!("(0x{low:x} 0x{high:x})"),
-        (true, false) => format!("{low}"),
-        (false, false) => format!("({low} {high})"),
-    }
-}
-
-fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>]) {
-    let empty = Vec::new();
-    let list = |i: usize| lists.get(i).unwrap_or(&empty);
-    let ctx = |c: &Context| context(db, n, c);
-    for (sid, c) in isids(lists) {
-        let _ = writeln!(o, "(sidcontext {} {})", sid_name(db.target, sid), ctx(c));
-    }
-    match db.target {
-        Target::Selinux => {
-            for oc in list(SelinuxOcon::FsUse.index()) {
-                if let OContext::FsUse {
-                    behavior,
-                    name,
-                    context,
-                } = oc
-                {
-                    let b = ["", "xattr", "trans", "task"]
-                        .get(*behavior as usize)
-                        .copied()
-                        .unwrap_or("");
-                    let _ = writeln!(o, "(fsuse {b} {name} {})", ctx(context));
-                }
-            }
-            let mut lines = Vec::new();
-            for g in &db.genfs {
-                for e in &g.entries {
-                    let t = if e.sclass == 0 {
-                        None
-                    } else {
-                        genfs_type(null(n.class(e.sclass)))
-                    };
-                    lines.push(match t {
-                        Some(t) => format!(
-                            "(genfscon {} \"{}\" {t} {})",
-                            g.fstype,
-                            e.path,
-                            ctx(&e.context)
-                        ),
-                        None => {
-                            format!("(genfscon {} \"{}\" {})", g.fstype, e.path, ctx(&e.context))
-                        }
-                    });
-                }
-            }
-            write_sorted(o, lines, 0);
-            for oc in list(SelinuxOcon::Port.index()) {
-                if let OContext::Port {
-                    protocol,
-                    low,
-                    high,
-                    context,
-                } = oc
-                {
-                    let p = match protocol {
-                        6 => "tcp",
-                        17 => "udp",
-                        33 => "dccp",
-                        _ => "sctp",
-                    };
-                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
-                    let _ = writeln!(o, "(portcon {p} {lh} {})", ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Netif.index()) {
-                if let OContext::Netif {
-                    name,
-                    context,
-                    context2,
-                } = oc
-                {
-                    let _ = writeln!(o, "(netifcon {name} {} {})", ctx(context), ctx(context2));
-                }
-            }
-            for oc in list(SelinuxOcon::Node.index()) {
-                if let OContext::Node {
-                    addr,
-                    mask,
-                    context,
-                } = oc
-                {
-                    let _ = writeln!(
-                        o,
-                        "(nodecon ({}) ({}) {})",
-                        ipv4(*addr),
-                        ipv4(*mask),
-                        ctx(context)
-                    );
-                }
-            }
-            for oc in list(SelinuxOcon::Node6.index()) {
-                if let OContext::Node6 {
-                    addr,
-                    mask,
-                    context,
-                } = oc
-                {
-                    let (a, m) = (ipv6(&words_bytes(addr)), ipv6(&words_bytes(mask)));
-                    let _ = writeln!(o, "(nodecon ({a}) ({m}) {})", ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Ibpkey.index()) {
-                if let OContext::Ibpkey {
-                    subnet_prefix,
-                    low,
-                    high,
-                    context,
-                } = oc
-                {
-                    let mut b = [0u8; 16];
-                    b[..8].copy_from_slice(&subnet_prefix.to_le_bytes());
-                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
-                    let _ = writeln!(o, "(ibpkeycon {} {lh} {})", ipv6(&b), ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Ibendport.index()) {
-                if let OContext::Ibendport {
-                    name,
-                    port,
-                    context,
-                } = oc
-                {
-                    let _ = writeln!(o, "(ibendportcon {name} {port} {})", ctx(context));
-                }
-            }
-        }
-        Target::Xen => {
-            for oc in list(XenOcon::Pirq.index()) {
-                if let OContext::Pirq { pirq, context } = oc {
-                    let _ = writeln!(o, "(pirqcon {} {})", *pirq as i32, ctx(context));
-                }
-            }
-            for oc in list(XenOcon::Ioport.index()) {
-                if let OContext::Ioport { low, high, context } = oc {
-                    let _ = writeln!(
-                        o,
-                        "(ioportcon {} {})",
-                        low_high((*low).into(), (*high).into(), true),
-                        ctx(context)
-                    );
-                }
-            }
-            for oc in list(XenOcon::Iomem.index()) {
-                if let OContext::Iomem { low, high, context } = oc {
-                    let _ = writeln!(
-                        o,
-                        "(iomemcon {} {})",
-                        low_high(*low, *high, true),
-                        ctx(context)
-                    );
-                }
-            }
-            for oc in list(XenOcon::Pcidevice.index()) {
-                if let OContext::Pcidevice { device, context } = oc {
-                    let _ = writeln!(o, "(pcidevicecon 0x{device:x} {})", ctx(context));
-                }
-            }
-            for oc in list(XenOcon::Devicetree.index()) {
-                if let OContext::Devicetree { path, context } = oc {
-                    let _ = writeln!(o, "(devicetreecon \"{path}\" {})", ctx(context));
-                }
-            }
-        }
     }
 }

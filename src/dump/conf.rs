@@ -2,7 +2,7 @@
 //! libsepol 3.4's `kernel_to_conf.c`.
 
 use super::*;
-use crate::policydb::{CExprNode, CondExprItem, Context, Level, Range};
+use crate::policydb::{CExprNode, ClassId, Context, Level, Range, TypeId};
 use std::fmt::Write;
 
 /// Prints a policy as checkpolicy 3.4 prints a binary policy with `-F`.
@@ -62,16 +62,26 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let mut aliases: Vec<_> = db.aliases.iter().collect();
     aliases.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for a in aliases {
-        let _ = writeln!(o, "typealias {} alias {};", null(n.ty(a.target)), a.name);
+        let _ = writeln!(
+            o,
+            "typealias {} alias {};",
+            null(n.ty(a.target.value())),
+            a.name
+        );
     }
     let mut bounded: Vec<_> = db
         .types
         .iter()
-        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds > 0)
+        .filter(|t| t.flavor == TypeFlavor::Type && t.bounds.is_some())
         .collect();
     bounded.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for t in bounded {
-        let _ = writeln!(o, "typebounds {} {};", null(n.ty(t.bounds)), t.name);
+        let _ = writeln!(
+            o,
+            "typebounds {} {};",
+            null(n.ty(TypeId::value_or_zero(t.bounds))),
+            t.name
+        );
     }
     let mut sets = Vec::new();
     for (i, t) in db.types.iter().enumerate() {
@@ -93,10 +103,10 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let ft = db.filename_trans.iter().map(|f| {
         format!(
             "type_transition {} {}:{} {} \"{}\";",
-            null(n.ty(f.stype)),
-            null(n.ty(f.ttype)),
-            null(n.class(f.tclass)),
-            null(n.ty(f.otype)),
+            null(n.ty(f.stype.value())),
+            null(n.ty(f.ttype.value())),
+            null(n.class(f.tclass.value())),
+            null(n.ty(f.otype.value())),
             f.name
         )
     });
@@ -105,9 +115,9 @@ pub fn to_conf(db: &PolicyDb) -> String {
         let rt = db.range_trans.iter().map(|r| {
             format!(
                 "range_transition {} {}:{} {};",
-                null(n.ty(r.source)),
-                null(n.ty(r.target)),
-                null(n.class(r.class)),
+                null(n.ty(r.source.value())),
+                null(n.ty(r.target.value())),
+                null(n.class(ClassId::value_or_zero(r.class))),
                 range(&n, &r.range)
             )
         });
@@ -118,25 +128,25 @@ pub fn to_conf(db: &PolicyDb) -> String {
     let rt = db.role_trans.iter().map(|r| {
         format!(
             "role_transition {} {}:{} {};",
-            null(n.role(r.role)),
-            null(n.ty(r.ty)),
-            null(n.class(r.class)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.ty(r.ty.value())),
+            null(n.class(ClassId::value_or_zero(r.class))),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, rt.collect(), 0);
     let ra = db.role_allow.iter().map(|r| {
         format!(
             "allow {} {};",
-            null(n.role(r.role)),
-            null(n.role(r.new_role))
+            null(n.role(r.role.value())),
+            null(n.role(r.new_role.value()))
         )
     });
     write_sorted(o, ra.collect(), 0);
     users(o, db, &n);
     write_sorted(o, cons, 0);
     write_sorted(o, vt, 0);
-    ocontexts(o, db, &n, &ocons);
+    ocontexts(o, db, &n, &ocons, Dialect::Conf, &|c| context(db, &n, c));
     out
 }
 
@@ -349,21 +359,8 @@ fn av_rule(db: &PolicyDb, n: &Names, e: &crate::policydb::AvtabEntry) -> String 
     }
 }
 
-/// A conditional expression: `!`, `&&`, `||`, `^`, `==`, `!=`.
-pub(super) fn cond_str(n: &Names, expr: &[CondExprItem]) -> String {
-    const OPS: [&str; 5] = ["||", "&&", "^", "==", "!="];
-    fold_rpn(expr, cond_arity, |e, args| match e.kind {
-        1 => null(n.boolean(e.bool_value)).to_owned(),
-        2 => format!("! {}", arg(args, 0)),
-        k => {
-            let op = OPS.get((k as usize).wrapping_sub(3)).copied().unwrap_or("");
-            format!("({} {op} {})", arg(args, 0), arg(args, 1))
-        }
-    })
-}
-
 fn conds(o: &mut String, db: &PolicyDb, n: &Names) {
-    for (expr, c) in sorted_conds(db, |e| cond_str(n, e)) {
+    for (expr, c) in sorted_conds(db, |e| cond_str(n, e, Dialect::Conf)) {
         let _ = writeln!(o, "if ({expr}) {{");
         write_avtab(o, &c.true_list, 1, |e| av_rule(db, n, e));
         if !c.false_list.is_empty() {
@@ -451,193 +448,5 @@ fn users(o: &mut String, db: &PolicyDb, n: &Names) {
             );
         }
         o.push_str(";\n");
-    }
-}
-
-/// genfscon's file type flags by class name.
-fn genfs_flag(class: &str) -> Option<&'static str> {
-    Some(match class {
-        "file" => "--",
-        "dir" => "-d",
-        "chr_file" => "-c",
-        "blk_file" => "-b",
-        "sock_file" => "-s",
-        "fifo_file" => "-p",
-        "lnk_file" => "-l",
-        _ => return None,
-    })
-}
-
-fn genfscon(o: &mut String, db: &PolicyDb, n: &Names) {
-    let mut lines = Vec::new();
-    for g in &db.genfs {
-        for e in &g.entries {
-            let ctx = context(db, n, &e.context);
-            let flag = if e.sclass == 0 {
-                None
-            } else {
-                genfs_flag(null(n.class(e.sclass)))
-            };
-            lines.push(match flag {
-                Some(f) => format!("genfscon {} \"{}\" {f} {ctx}", g.fstype, e.path),
-                None => format!("genfscon {} \"{}\" {ctx}", g.fstype, e.path),
-            });
-        }
-    }
-    write_sorted(o, lines, 0);
-}
-
-fn low_high(low: u64, high: u64, hex: bool) -> String {
-    match (low == high, hex) {
-        (true, true) => format!("0x{low:x}"),
-        (false, true) => format!("0x{low:x}-0x{high:x}"),
-        (true, false) => format!("{low}"),
-        (false, false) => format!("{low}-{high}"),
-    }
-}
-
-fn ocontexts(o: &mut String, db: &PolicyDb, n: &Names, lists: &[Vec<&OContext>]) {
-    let empty = Vec::new();
-    let list = |i: usize| lists.get(i).unwrap_or(&empty);
-    for (sid, ctx) in isids(lists) {
-        let _ = writeln!(
-            o,
-            "sid {} {}",
-            sid_name(db.target, sid),
-            context(db, n, ctx)
-        );
-    }
-    let ctx = |c: &Context| context(db, n, c);
-    match db.target {
-        Target::Selinux => {
-            for oc in list(SelinuxOcon::FsUse.index()) {
-                if let OContext::FsUse {
-                    behavior,
-                    name,
-                    context,
-                } = oc
-                {
-                    let b = ["", "xattr", "trans", "task"]
-                        .get(*behavior as usize)
-                        .copied()
-                        .unwrap_or("");
-                    let _ = writeln!(o, "fs_use_{b} {name} {};", ctx(context));
-                }
-            }
-            genfscon(o, db, n);
-            for oc in list(SelinuxOcon::Port.index()) {
-                if let OContext::Port {
-                    protocol,
-                    low,
-                    high,
-                    context,
-                } = oc
-                {
-                    let p = match protocol {
-                        6 => "tcp",
-                        17 => "udp",
-                        33 => "dccp",
-                        _ => "sctp",
-                    };
-                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
-                    let _ = writeln!(o, "portcon {p} {lh} {}", ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Netif.index()) {
-                if let OContext::Netif {
-                    name,
-                    context,
-                    context2,
-                } = oc
-                {
-                    let _ = writeln!(o, "netifcon {name} {} {}", ctx(context), ctx(context2));
-                }
-            }
-            for oc in list(SelinuxOcon::Node.index()) {
-                if let OContext::Node {
-                    addr,
-                    mask,
-                    context,
-                } = oc
-                {
-                    let _ = writeln!(
-                        o,
-                        "nodecon {} {} {}",
-                        ipv4(*addr),
-                        ipv4(*mask),
-                        ctx(context)
-                    );
-                }
-            }
-            for oc in list(SelinuxOcon::Node6.index()) {
-                if let OContext::Node6 {
-                    addr,
-                    mask,
-                    context,
-                } = oc
-                {
-                    let (a, m) = (ipv6(&words_bytes(addr)), ipv6(&words_bytes(mask)));
-                    let _ = writeln!(o, "nodecon {a} {m} {}", ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Ibpkey.index()) {
-                if let OContext::Ibpkey {
-                    subnet_prefix,
-                    low,
-                    high,
-                    context,
-                } = oc
-                {
-                    let mut b = [0u8; 16];
-                    b[..8].copy_from_slice(&subnet_prefix.to_le_bytes());
-                    let lh = low_high((*low & 0xFFFF).into(), (*high & 0xFFFF).into(), false);
-                    let _ = writeln!(o, "ibpkeycon {} {lh} {}", ipv6(&b), ctx(context));
-                }
-            }
-            for oc in list(SelinuxOcon::Ibendport.index()) {
-                if let OContext::Ibendport {
-                    name,
-                    port,
-                    context,
-                } = oc
-                {
-                    let _ = writeln!(o, "ibendportcon {name} {port} {}", ctx(context));
-                }
-            }
-        }
-        Target::Xen => {
-            genfscon(o, db, n);
-            for oc in list(XenOcon::Pirq.index()) {
-                if let OContext::Pirq { pirq, context } = oc {
-                    let _ = writeln!(o, "pirqcon {} {}", *pirq as i32, ctx(context));
-                }
-            }
-            for oc in list(XenOcon::Iomem.index()) {
-                if let OContext::Iomem { low, high, context } = oc {
-                    let _ = writeln!(
-                        o,
-                        "iomemcon {} {}",
-                        low_high(*low, *high, true),
-                        ctx(context)
-                    );
-                }
-            }
-            for oc in list(XenOcon::Ioport.index()) {
-                if let OContext::Ioport { low, high, context } = oc {
-                    let lh = low_high((*low).into(), (*high).into(), true);
-                    let _ = writeln!(o, "ioportcon {lh} {}", ctx(context));
-                }
-            }
-            for oc in list(XenOcon::Pcidevice.index()) {
-                if let OContext::Pcidevice { device, context } = oc {
-                    let _ = writeln!(o, "pcidevicecon 0x{device:x} {}", ctx(context));
-                }
-            }
-            for oc in list(XenOcon::Devicetree.index()) {
-                if let OContext::Devicetree { path, context } = oc {
-                    let _ = writeln!(o, "devicetreecon \"{path}\" {}", ctx(context));
-                }
-            }
-        }
     }
 }

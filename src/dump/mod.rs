@@ -16,13 +16,15 @@ pub use conf::to_conf;
 
 use crate::binary::format::{hash_order, sym};
 use crate::policydb::{
-    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, Context, Ebitmap,
-    HandleUnknown, Names, OContext, PolicyDb, SelinuxOcon, Target, TypeFlavor, XenOcon, Xperms,
+    avkind, cexpr, AvtabEntry, CExprNode, Common, CondExprItem, CondNode, CondOp, Context, Ebitmap,
+    HandleUnknown, Names, OContext, PolicyDb, Protocol, SelinuxOcon, Target, TypeFlavor, XenOcon,
+    Xperms,
 };
+use std::fmt::Write as _;
 
 /// A conditional expression as the policy.conf dump writes it (`! prot_doms_locked`).
 pub fn cond_expr_text(db: &PolicyDb, expr: &[CondExprItem]) -> String {
-    conf::cond_str(&Names::new(db), expr)
+    cond_str(&Names::new(db), expr, Dialect::Conf)
 }
 
 /// A constraint expression as the policy.conf dump writes it (`(u1 == u2 or t1 == dom0_t)`).
@@ -449,11 +451,39 @@ fn cexpr_arity(e: &CExprNode) -> usize {
 
 /// Operands each conditional expression item takes.
 fn cond_arity(e: &CondExprItem) -> usize {
-    match e.kind {
-        1 => 0,
-        2 => 1,
-        _ => 2,
-    }
+    e.kind.arity()
+}
+
+/// Which dump a piece of text is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// policy.conf (`checkpolicy -F`).
+    Conf,
+    /// CIL (`checkpolicy -C`).
+    Cil,
+}
+
+/// A conditional expression: policy.conf writes `! a` and `(a && b)`, CIL `(not a)` and
+/// `(and a b)`.
+fn cond_str(n: &Names, expr: &[CondExprItem], dialect: Dialect) -> String {
+    let cil = dialect == Dialect::Cil;
+    fold_rpn(expr, cond_arity, |e, args| {
+        let (conf_op, cil_op) = match e.kind {
+            CondOp::Bool => return null(n.boolean(e.bool_value)).to_owned(),
+            CondOp::Not if cil => return format!("(not {})", arg(args, 0)),
+            CondOp::Not => return format!("! {}", arg(args, 0)),
+            CondOp::Or => ("||", "or"),
+            CondOp::And => ("&&", "and"),
+            CondOp::Xor => ("^", "xor"),
+            CondOp::Eq => ("==", "eq"),
+            CondOp::Neq => ("!=", "neq"),
+        };
+        if cil {
+            format!("({cil_op} {} {})", arg(args, 0), arg(args, 1))
+        } else {
+            format!("({} {conf_op} {})", arg(args, 0), arg(args, 1))
+        }
+    })
 }
 
 /// Constraint (or validatetrans) statements split into (MLS, other). libsepol 3.4 counts
@@ -537,6 +567,237 @@ fn av_perms(db: &PolicyDb, e: &AvtabEntry) -> String {
 /// Whether an entry is one of the three AV kinds.
 fn is_av(e: &AvtabEntry) -> bool {
     e.key.specified & (avkind::ALLOWED | avkind::AUDITALLOW | avkind::AUDITDENY) != 0
+}
+
+/// One statement: `KEYWORD ARGS` in policy.conf, `(KEYWORD ARGS)` in CIL.
+fn statement(dialect: Dialect, words: &[&str]) -> String {
+    match dialect {
+        Dialect::Conf => words.join(" "),
+        Dialect::Cil => format!("({})", words.join(" ")),
+    }
+}
+
+/// A port, key or address range: `LOW` when it is one, else `LOW-HIGH` in policy.conf and
+/// `(LOW HIGH)` in CIL; in hex for Xen's I/O ports and memory.
+fn low_high(dialect: Dialect, low: u64, high: u64, hex: bool) -> String {
+    let one = |v: u64| {
+        if hex {
+            format!("0x{v:x}")
+        } else {
+            v.to_string()
+        }
+    };
+    match (low == high, dialect) {
+        (true, _) => one(low),
+        (false, Dialect::Conf) => format!("{}-{}", one(low), one(high)),
+        (false, Dialect::Cil) => format!("({} {})", one(low), one(high)),
+    }
+}
+
+/// The word a `genfscon` gives a file class: `--`, `-d` ... in policy.conf, `file`, `dir`
+/// ... in CIL; `None` for a class that has none.
+fn genfs_class_word(dialect: Dialect, class: &str) -> Option<&'static str> {
+    const WORDS: [(&str, &str, &str); 7] = [
+        ("file", "--", "file"),
+        ("dir", "-d", "dir"),
+        ("chr_file", "-c", "char"),
+        ("blk_file", "-b", "block"),
+        ("sock_file", "-s", "socket"),
+        ("fifo_file", "-p", "pipe"),
+        ("lnk_file", "-l", "symlink"),
+    ];
+    let (_, conf, cil) = WORDS.iter().find(|w| w.0 == class)?;
+    Some(if dialect == Dialect::Cil { cil } else { conf })
+}
+
+/// The `genfscon` statements, sorted.
+fn genfscon(
+    o: &mut String,
+    db: &PolicyDb,
+    n: &Names,
+    dialect: Dialect,
+    ctx: &dyn Fn(&Context) -> String,
+) {
+    let mut lines = Vec::new();
+    for g in &db.genfs {
+        for e in &g.entries {
+            let path = format!("\"{}\"", e.path);
+            let class = (e.sclass != 0)
+                .then(|| genfs_class_word(dialect, null(n.class(e.sclass))))
+                .flatten();
+            let c = ctx(&e.context);
+            let mut words = vec!["genfscon", &g.fstype, &path];
+            words.extend(class);
+            words.push(&c);
+            lines.push(statement(dialect, &words));
+        }
+    }
+    write_sorted(o, lines, 0);
+}
+
+/// The object-context statements (initial SIDs' contexts first), one walk for both
+/// dialects: in libsepol's order of each, which differ only for Xen (policy.conf lists
+/// genfs first and I/O memory before I/O ports).
+fn ocontexts(
+    o: &mut String,
+    db: &PolicyDb,
+    n: &Names,
+    lists: &[Vec<&OContext>],
+    dialect: Dialect,
+    ctx: &dyn Fn(&Context) -> String,
+) {
+    let sid = if dialect == Dialect::Cil {
+        "sidcontext"
+    } else {
+        "sid"
+    };
+    for (s, c) in isids(lists) {
+        let _ = writeln!(
+            o,
+            "{}",
+            statement(dialect, &[sid, &sid_name(db.target, s), &ctx(c)])
+        );
+    }
+    let order: &[usize] = match (db.target, dialect) {
+        (Target::Selinux, _) => &[
+            SelinuxOcon::FsUse.index(),
+            usize::MAX,
+            SelinuxOcon::Port.index(),
+            SelinuxOcon::Netif.index(),
+            SelinuxOcon::Node.index(),
+            SelinuxOcon::Node6.index(),
+            SelinuxOcon::Ibpkey.index(),
+            SelinuxOcon::Ibendport.index(),
+        ],
+        (Target::Xen, Dialect::Conf) => &[
+            usize::MAX,
+            XenOcon::Pirq.index(),
+            XenOcon::Iomem.index(),
+            XenOcon::Ioport.index(),
+            XenOcon::Pcidevice.index(),
+            XenOcon::Devicetree.index(),
+        ],
+        (Target::Xen, Dialect::Cil) => &[
+            XenOcon::Pirq.index(),
+            XenOcon::Ioport.index(),
+            XenOcon::Iomem.index(),
+            XenOcon::Pcidevice.index(),
+            XenOcon::Devicetree.index(),
+        ],
+    };
+    for &list in order {
+        // The genfs statements stand where usize::MAX does.
+        if list == usize::MAX {
+            genfscon(o, db, n, dialect, ctx);
+            continue;
+        }
+        for oc in lists.get(list).into_iter().flatten() {
+            if let Some(line) = ocontext_statement(dialect, oc, ctx) {
+                let _ = writeln!(o, "{line}");
+            }
+        }
+    }
+}
+
+/// One object context as a statement (`None` for initial SIDs, written apart).
+fn ocontext_statement(
+    dialect: Dialect,
+    oc: &OContext,
+    ctx: &dyn Fn(&Context) -> String,
+) -> Option<String> {
+    let port = |low: u32, high: u32| {
+        low_high(
+            dialect,
+            (low & 0xFFFF).into(),
+            (high & 0xFFFF).into(),
+            false,
+        )
+    };
+    // CIL writes node addresses in parentheses.
+    let addr = |a: String| match dialect {
+        Dialect::Conf => a,
+        Dialect::Cil => format!("({a})"),
+    };
+    let st = |words: &[&str]| statement(dialect, words);
+    Some(match oc {
+        OContext::Isid { .. } => return None,
+        OContext::FsUse {
+            behavior,
+            name,
+            context,
+        } => match dialect {
+            Dialect::Conf => format!("fs_use_{} {name} {};", behavior.name(), ctx(context)),
+            Dialect::Cil => st(&["fsuse", behavior.name(), name, &ctx(context)]),
+        },
+        OContext::Port {
+            protocol,
+            low,
+            high,
+            context,
+        } => {
+            // libsepol names any other number sctp.
+            let p = Protocol::from_number(*protocol).map_or("sctp", Protocol::name);
+            st(&["portcon", p, &port(*low, *high), &ctx(context)])
+        }
+        OContext::Netif {
+            name,
+            context,
+            context2,
+        } => st(&["netifcon", name, &ctx(context), &ctx(context2)]),
+        OContext::Node {
+            addr: a,
+            mask,
+            context,
+        } => st(&[
+            "nodecon",
+            &addr(ipv4(*a)),
+            &addr(ipv4(*mask)),
+            &ctx(context),
+        ]),
+        OContext::Node6 {
+            addr: a,
+            mask,
+            context,
+        } => {
+            let (a, m) = (ipv6(&words_bytes(a)), ipv6(&words_bytes(mask)));
+            st(&["nodecon", &addr(a), &addr(m), &ctx(context)])
+        }
+        OContext::Ibpkey {
+            subnet_prefix,
+            low,
+            high,
+            context,
+        } => {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&subnet_prefix.to_le_bytes());
+            st(&["ibpkeycon", &ipv6(&b), &port(*low, *high), &ctx(context)])
+        }
+        OContext::Ibendport {
+            name,
+            port: p,
+            context,
+        } => st(&["ibendportcon", name, &p.to_string(), &ctx(context)]),
+        OContext::Pirq { pirq, context } => {
+            st(&["pirqcon", &(*pirq as i32).to_string(), &ctx(context)])
+        }
+        OContext::Ioport { low, high, context } => st(&[
+            "ioportcon",
+            &low_high(dialect, (*low).into(), (*high).into(), true),
+            &ctx(context),
+        ]),
+        OContext::Iomem { low, high, context } => st(&[
+            "iomemcon",
+            &low_high(dialect, *low, *high, true),
+            &ctx(context),
+        ]),
+        OContext::Pcidevice { device, context } => {
+            st(&["pcidevicecon", &format!("0x{device:x}"), &ctx(context)])
+        }
+        OContext::Devicetree { path, context } => {
+            st(&["devicetreecon", &format!("\"{path}\""), &ctx(context)])
+        }
+        OContext::Fs { .. } => return None,
+    })
 }
 
 #[cfg(test)]

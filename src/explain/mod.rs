@@ -20,7 +20,7 @@ pub use tree::{Hint, HintKind, TreeFile};
 
 use crate::avc::{AvcRecord, Decision, Sid};
 use crate::dump::{cond_expr_text, constraint_expr_text};
-use crate::policydb::{avkind, eval_cond, CExprNode, CondExprItem, Ebitmap, PolicyDb};
+use crate::policydb::{avkind, eval_cond, CExprNode, CondExprItem, CondOp, Ebitmap, PolicyDb};
 use std::collections::{HashMap, HashSet};
 
 /// One distinct denial: a (subject, object, class) triple and every permission denied on it.
@@ -273,8 +273,12 @@ pub(crate) fn value_of<'a>(names: impl Iterator<Item = &'a str>, name: &str) -> 
 
 /// The value of a type, attribute or alias name.
 pub(crate) fn type_value(db: &PolicyDb, name: &str) -> Option<u32> {
-    value_of(db.types.iter().map(|t| t.name.as_str()), name)
-        .or_else(|| db.aliases.iter().find(|a| a.name == name).map(|a| a.target))
+    value_of(db.types.iter().map(|t| t.name.as_str()), name).or_else(|| {
+        db.aliases
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.target.value())
+    })
 }
 
 /// A class's value and its permission names (common ones first, bit = index).
@@ -505,7 +509,7 @@ fn flips(db: &PolicyDb, expr: &[CondExprItem], states: &[bool], want: bool) -> V
         st[i] = !st[i];
         if expr
             .iter()
-            .any(|e| e.kind == 1 && e.bool_value as usize == i + 1)
+            .any(|e| e.kind == CondOp::Bool && e.bool_value as usize == i + 1)
             && eval_cond(expr, &st) == Some(want)
         {
             out.push((b.name.clone(), st[i]));
@@ -799,7 +803,7 @@ mod tests {
     #[test]
     fn conditions_are_evaluated_and_flipped() {
         let b = |v| CondExprItem {
-            kind: 1,
+            kind: CondOp::Bool,
             bool_value: v,
         };
         let op = |kind| CondExprItem {
@@ -807,10 +811,10 @@ mod tests {
             bool_value: 0,
         };
         // !b1 && b2
-        let expr = [b(1), op(2), b(2), op(4)];
+        let expr = [b(1), op(CondOp::Not), b(2), op(CondOp::And)];
         assert_eq!(eval_cond(&expr, &[false, true]), Some(true));
         assert_eq!(eval_cond(&expr, &[true, true]), Some(false));
         assert_eq!(eval_cond(&expr, &[true]), None);
-        assert_eq!(eval_cond(&[op(4)], &[]), None);
+        assert_eq!(eval_cond(&[op(CondOp::And)], &[]), None);
     }
 }

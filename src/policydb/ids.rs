@@ -45,6 +45,15 @@ pub fn to_u16(what: &'static str, value: u32) -> Result<u16, WidthError> {
     })
 }
 
+/// What every symbol id offers, for code generic over the kind (the binary reader turns
+/// a checked `u32` into whichever id the field holds).
+pub trait SymbolId: Copy {
+    /// The id of a 1-based value; `None` for 0.
+    fn from_value(value: u32) -> Option<Self>;
+    /// The 1-based value.
+    fn value(self) -> u32;
+}
+
 macro_rules! symbol_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
@@ -74,6 +83,11 @@ macro_rules! symbol_id {
                 self.0.get()
             }
 
+            /// The value of an optional id as the format writes it: 0 for none.
+            pub fn value_or_zero(id: Option<$name>) -> u32 {
+                id.map_or(0, $name::value)
+            }
+
             /// The index of its element in a value-ordered table (value - 1), which is
             /// also its bit in a bitmap over the table.
             pub fn index(self) -> usize {
@@ -86,6 +100,15 @@ macro_rules! symbol_id {
             /// [`WidthError`] when the value is above `u16::MAX`.
             pub fn to_u16(self) -> Result<u16, WidthError> {
                 to_u16(Self::WHAT, self.value())
+            }
+        }
+
+        impl SymbolId for $name {
+            fn from_value(value: u32) -> Option<$name> {
+                $name::from_value(value)
+            }
+            fn value(self) -> u32 {
+                $name::value(self)
             }
         }
     };

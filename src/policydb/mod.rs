@@ -23,7 +23,9 @@ mod ocon;
 pub mod optimize;
 
 pub use ebitmap::Ebitmap;
-pub use ids::{to_u16, BoolId, CatId, ClassId, RoleId, SensId, TypeId, UserId, WidthError};
+pub use ids::{
+    to_u16, BoolId, CatId, ClassId, RoleId, SensId, SymbolId, TypeId, UserId, WidthError,
+};
 pub use names::Names;
 pub use ocon::{SelinuxOcon, XenOcon, ISID_LIST};
 
@@ -122,8 +124,8 @@ pub struct Role {
     pub name: String,
     /// Whether this is an `attribute_role` (takes a value, is never written).
     pub attribute: bool,
-    /// Value of the bounding role, 0 for none.
-    pub bounds: u32,
+    /// The bounding role.
+    pub bounds: Option<RoleId>,
     /// Roles it dominates (bit = value - 1).
     pub dominates: Ebitmap,
     /// Types it may take (bit = value - 1, attributes expanded).
@@ -146,8 +148,8 @@ pub struct Type {
     pub name: String,
     /// Type or attribute.
     pub flavor: TypeFlavor,
-    /// Value of the bounding type, 0 for none.
-    pub bounds: u32,
+    /// The bounding type.
+    pub bounds: Option<TypeId>,
 }
 
 /// A type alias: a second name for a type value.
@@ -155,8 +157,8 @@ pub struct Type {
 pub struct TypeAlias {
     /// The alias.
     pub name: String,
-    /// The aliased type's value.
-    pub target: u32,
+    /// The aliased type.
+    pub target: TypeId,
 }
 
 /// An MLS level.
@@ -182,8 +184,8 @@ pub struct Range {
 pub struct User {
     /// Its name.
     pub name: String,
-    /// Value of the bounding user, 0 for none.
-    pub bounds: u32,
+    /// The bounding user.
+    pub bounds: Option<UserId>,
     /// Roles it may take (bit = value - 1, role attributes expanded).
     pub roles: Ebitmap,
     /// Its MLS range (zero in non-MLS policies).
@@ -321,11 +323,74 @@ pub struct AvtabEntry {
     pub data: u32,
 }
 
+/// What an item of a conditional expression is: libsepol's `COND_*` codes
+/// (binary-format.md §6.1), the discriminants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CondOp {
+    /// A boolean operand.
+    Bool = 1,
+    /// `!`.
+    Not = 2,
+    /// `||`.
+    Or = 3,
+    /// `&&`.
+    And = 4,
+    /// `^`.
+    Xor = 5,
+    /// `==`.
+    Eq = 6,
+    /// `!=`.
+    Neq = 7,
+}
+
+impl CondOp {
+    /// Every kind, in code order.
+    pub const ALL: [CondOp; 7] = [
+        CondOp::Bool,
+        CondOp::Not,
+        CondOp::Or,
+        CondOp::And,
+        CondOp::Xor,
+        CondOp::Eq,
+        CondOp::Neq,
+    ];
+
+    /// The code the format stores.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The kind of a stored code; `None` for a code libsepol does not define.
+    pub fn from_code(code: u32) -> Option<CondOp> {
+        CondOp::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// How many operands it takes from the stack: 0 for a boolean, 1 for `!`, else 2.
+    pub fn arity(self) -> usize {
+        match self {
+            CondOp::Bool => 0,
+            CondOp::Not => 1,
+            _ => 2,
+        }
+    }
+
+    /// Applies a binary operator (`None` for [`CondOp::Bool`] and [`CondOp::Not`]).
+    pub fn apply(self, a: bool, b: bool) -> Option<bool> {
+        match self {
+            CondOp::Or => Some(a || b),
+            CondOp::And => Some(a && b),
+            CondOp::Xor | CondOp::Neq => Some(a != b),
+            CondOp::Eq => Some(a == b),
+            CondOp::Bool | CondOp::Not => None,
+        }
+    }
+}
+
 /// One item of a conditional expression in postfix order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CondExprItem {
-    /// 1 BOOL, 2 NOT, 3 OR, 4 AND, 5 XOR, 6 EQ, 7 NEQ.
-    pub kind: u32,
+    /// What it is.
+    pub kind: CondOp,
     /// The boolean's value for BOOL, 0 otherwise.
     pub bool_value: u32,
 }
@@ -347,37 +412,38 @@ pub struct CondNode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoleTrans {
     /// The current role.
-    pub role: u32,
+    pub role: RoleId,
     /// The type.
-    pub ty: u32,
+    pub ty: TypeId,
     /// The new role.
-    pub new_role: u32,
-    /// The class (written from version 26).
-    pub class: u32,
+    pub new_role: RoleId,
+    /// The class (written from version 26; before, the `process` class, `None` in a
+    /// policy without one).
+    pub class: Option<ClassId>,
 }
 
 /// A role allow rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoleAllow {
     /// From role.
-    pub role: u32,
+    pub role: RoleId,
     /// To role.
-    pub new_role: u32,
+    pub new_role: RoleId,
 }
 
 /// A named type transition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FilenameTrans {
     /// Source type.
-    pub stype: u32,
+    pub stype: TypeId,
     /// Target type.
-    pub ttype: u32,
+    pub ttype: TypeId,
     /// Class.
-    pub tclass: u32,
+    pub tclass: ClassId,
     /// The object name.
     pub name: String,
     /// The new type.
-    pub otype: u32,
+    pub otype: TypeId,
 }
 
 /// A security context with values.
@@ -453,7 +519,7 @@ pub enum OContext {
     },
     /// SELinux `portcon`.
     Port {
-        /// Protocol number.
+        /// Protocol number (see [`Protocol`]; a file may hold any).
         protocol: u32,
         /// Low port.
         low: u32,
@@ -482,8 +548,8 @@ pub enum OContext {
     },
     /// SELinux `fs_use_*`.
     FsUse {
-        /// 1 xattr, 2 trans, 3 task.
-        behavior: u32,
+        /// How the file system labels its files.
+        behavior: FsUseBehavior,
         /// File system name.
         name: String,
         /// Its context.
@@ -520,6 +586,79 @@ pub enum OContext {
     },
 }
 
+/// The IP protocols `portcon` names, with their numbers (IANA's, as libsepol stores them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// `tcp`.
+    Tcp = 6,
+    /// `udp`.
+    Udp = 17,
+    /// `dccp`.
+    Dccp = 33,
+    /// `sctp`.
+    Sctp = 132,
+}
+
+impl Protocol {
+    /// Every protocol, in number order.
+    pub const ALL: [Protocol; 4] = [Self::Tcp, Self::Udp, Self::Dccp, Self::Sctp];
+
+    /// The number the format stores.
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// The protocol of a stored number.
+    pub fn from_number(n: u32) -> Option<Protocol> {
+        Self::ALL.into_iter().find(|p| p.number() == n)
+    }
+
+    /// Its name in `portcon`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Dccp => "dccp",
+            Self::Sctp => "sctp",
+        }
+    }
+}
+
+/// How an `fs_use_*` file system labels its files: libsepol's `SECURITY_FS_USE_*` codes
+/// (binary-format.md §8), the discriminants, in code order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FsUseBehavior {
+    /// `fs_use_xattr`: from extended attributes.
+    Xattr = 1,
+    /// `fs_use_trans`: from the creating process, by type transitions.
+    Trans = 2,
+    /// `fs_use_task`: from the creating task.
+    Task = 3,
+}
+
+impl FsUseBehavior {
+    /// The code the format stores.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The behavior of a stored code; `None` for a code libsepol does not define.
+    pub fn from_code(code: u32) -> Option<FsUseBehavior> {
+        [Self::Xattr, Self::Trans, Self::Task]
+            .into_iter()
+            .find(|b| b.code() == code)
+    }
+
+    /// Its name in statements (`fs_use_xattr`, CIL's `(fsuse xattr ...)`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Xattr => "xattr",
+            Self::Trans => "trans",
+            Self::Task => "task",
+        }
+    }
+}
+
 /// One `genfscon` path of a file system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenfsEntry {
@@ -544,11 +683,12 @@ pub struct Genfs {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RangeTrans {
     /// Source type.
-    pub source: u32,
+    pub source: TypeId,
     /// Target type.
-    pub target: u32,
-    /// Class.
-    pub class: u32,
+    pub target: TypeId,
+    /// Class (written from version 21; before, the `process` class, `None` in a policy
+    /// without one).
+    pub class: Option<ClassId>,
     /// The new range.
     pub range: Range,
 }
@@ -835,17 +975,11 @@ pub fn eval_cond(expr: &[CondExprItem], states: &[bool]) -> Option<bool> {
     let mut st: Vec<bool> = Vec::new();
     for e in expr {
         let v = match e.kind {
-            1 => *states.get((e.bool_value as usize).checked_sub(1)?)?,
-            2 => !st.pop()?,
+            CondOp::Bool => *states.get((e.bool_value as usize).checked_sub(1)?)?,
+            CondOp::Not => !st.pop()?,
             k => {
                 let (b, a) = (st.pop()?, st.pop()?);
-                match k {
-                    3 => a || b,
-                    4 => a && b,
-                    5 | 7 => a != b,
-                    6 => a == b,
-                    _ => return None,
-                }
+                k.apply(a, b)?
             }
         };
         st.push(v);

@@ -8,7 +8,7 @@
 //! branches are then checked against the unconditional table and against their own
 //! attribute rules, which libsepol moves to the end of the branch (reversed) first.
 
-use super::{avkind, AvtabEntry, Ebitmap, PolicyDb, TypeFlavor, Xperms};
+use super::{avkind, AvtabEntry, Ebitmap, PolicyDb, TypeFlavor, TypeId, Xperms};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -44,9 +44,10 @@ pub fn optimize(db: &mut PolicyDb, version: u32) -> Result<(), OptimizeError> {
 }
 
 /// For each type or attribute (0-based), the attributes (and, for a type, the type
-/// itself) whose rules cover it, ascending: `build_type_map`.
+/// itself) whose rules cover it, as avtab key values, ascending: `build_type_map`. A
+/// value past the keys' 16 bits is left out: no rule can be keyed on it.
 struct TypeMap {
-    covers: Vec<Vec<u32>>,
+    covers: Vec<Vec<u16>>,
     is_attr: Vec<bool>,
 }
 
@@ -70,21 +71,25 @@ impl TypeMap {
                 }
             }
         }
+        let key_value = |i: usize| TypeId::from_index(i).and_then(|t| t.to_u16().ok());
         let covers = (0..n)
             .map(|i| {
                 if !is_attr[i] {
-                    return attrs_of(i).iter().collect();
+                    return attrs_of(i)
+                        .iter()
+                        .filter_map(|a| key_value(a as usize))
+                        .collect();
                 }
                 (0..n)
                     .filter(|&k| is_attr[k] && members[i].is_subset(&members[k]))
-                    .map(|k| k as u32)
+                    .filter_map(key_value)
                     .collect()
             })
             .collect();
         TypeMap { covers, is_attr }
     }
 
-    fn covers(&self, value: u16) -> &[u32] {
+    fn covers(&self, value: u16) -> &[u16] {
         &self.covers[value as usize - 1]
     }
 
@@ -214,9 +219,8 @@ fn covered_by_table(
     if kind & COVERABLE == 0 {
         return false;
     }
-    for &st in map.covers(e.key.source) {
-        for &tt in map.covers(e.key.target) {
-            let (s, t) = (st as u16 + 1, tt as u16 + 1);
+    for &s in map.covers(e.key.source) {
+        for &t in map.covers(e.key.target) {
             if skip_self && s == e.key.source && t == e.key.target {
                 continue;
             }
@@ -297,8 +301,7 @@ fn optimize_branch(
                 if k.source == e.key.source && k.target == e.key.target {
                     continue;
                 }
-                let covers =
-                    |of: u16, by: u16| map.covers(of).binary_search(&(by as u32 - 1)).is_ok();
+                let covers = |of: u16, by: u16| map.covers(of).binary_search(&by).is_ok();
                 if !covers(e.key.source, k.source) || !covers(e.key.target, k.target) {
                     continue;
                 }
@@ -324,7 +327,7 @@ mod tests {
         Type {
             name: name.into(),
             flavor,
-            bounds: 0,
+            bounds: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Xen 4.8 and later keep modules in `modules/` and enable them in `modules/modules.conf`
 //! (`Makefile.common`); Xen 4.2 to 4.7 keep them under `policy/modules/*/` and enable them
-//! in `policy/modules.conf`.
+//! in `policy/modules.conf`. Both read `modules.conf` with the same `awk` line, so both get
+//! the same warnings: lines it does not understand, and module files it does not list.
 
 use super::config::TreeConfig;
 use super::fs::FileSystem;
@@ -85,10 +86,14 @@ fn modules_conf(text: &str) -> ModulesConf {
     conf
 }
 
-/// Warnings for a 4.8-style `modules.conf`: lines Xen's Makefile does not understand, and
-/// module files it does not list.
-fn conf_warnings(conf: &ModulesConf, te_files: &[String]) -> Vec<Problem> {
-    let at = |line| Some(("modules/modules.conf".to_string(), line));
+/// A module's name and its `.te` file (relative to the tree).
+type ModuleFile = (String, String);
+
+/// Warnings for a `modules.conf` (at `conf_path`, relative to the tree): lines Xen's
+/// Makefile does not understand, and module files it does not list. Both layouts read
+/// the file with the same `awk` line.
+fn conf_warnings(conf: &ModulesConf, conf_path: &str, te_files: &[ModuleFile]) -> Vec<Problem> {
+    let at = |line| Some((conf_path.to_string(), line));
     let mut out: Vec<Problem> = conf
         .malformed
         .iter()
@@ -103,7 +108,7 @@ fn conf_warnings(conf: &ModulesConf, te_files: &[String]) -> Vec<Problem> {
             ),
         })
         .collect();
-    for m in te_files {
+    for (m, path) in te_files {
         if !conf.listed.contains(m)
             && !conf
                 .malformed
@@ -112,10 +117,12 @@ fn conf_warnings(conf: &ModulesConf, te_files: &[String]) -> Vec<Problem> {
         {
             out.push(Problem {
                 code: "module-not-listed",
-                message: format!("`modules/{m}.te` is not listed in `modules/modules.conf` and is not compiled"),
-                asked_at: Some((format!("modules/{m}.te"), 1)),
+                message: format!("`{path}` is not listed in `{conf_path}` and is not compiled"),
+                asked_at: Some((path.clone(), 1)),
                 label: "this module is left out",
-                help: Some(format!("add `{m} = on` to `modules/modules.conf` (or `{m} = off` to leave it out on purpose)")),
+                help: Some(format!(
+                    "add `{m} = on` to `{conf_path}` (or `{m} = off` to leave it out on purpose)"
+                )),
             });
         }
     }
@@ -173,7 +180,11 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
             .filter_map(|n| n.strip_suffix(".te").map(str::to_string))
             .collect();
         te_files.sort();
-        b.layout.warnings = conf_warnings(&parsed, &te_files);
+        let listed: Vec<ModuleFile> = te_files
+            .iter()
+            .map(|m| (m.clone(), format!("modules/{m}.te")))
+            .collect();
+        b.layout.warnings = conf_warnings(&parsed, "modules/modules.conf", &listed);
         let mods = parsed.enabled;
         b.require(format!("{flask}/security_classes"));
         b.require("policy/security_classes".into());
@@ -208,18 +219,22 @@ pub fn layout(dir: &Path, cfg: &TreeConfig, fs: &dyn FileSystem) -> Layout {
         b.require("policy/device_contexts".into());
     } else if let Some(conf) = fs.read_text(&dir.join("policy/modules.conf")) {
         // Xen 4.2 to 4.7: modules found under policy/modules/*/, enabled by modules.conf.
-        let on = modules_conf(&conf).enabled;
-        let mut found: Vec<String> = Vec::new();
+        let parsed = modules_conf(&conf);
+        let mut detected: Vec<ModuleFile> = Vec::new();
         for sub in fs.list(&dir.join("policy/modules")) {
             for name in fs.list(&dir.join("policy/modules").join(&sub)) {
                 if let Some(base) = name.strip_suffix(".te") {
-                    if on.iter().any(|(m, _)| m == base) {
-                        found.push(format!("policy/modules/{sub}/{name}"));
-                    }
+                    detected.push((base.to_string(), format!("policy/modules/{sub}/{name}")));
                 }
             }
         }
-        found.sort();
+        detected.sort_by(|a, b| a.1.cmp(&b.1));
+        b.layout.warnings = conf_warnings(&parsed, "policy/modules.conf", &detected);
+        let found: Vec<String> = detected
+            .into_iter()
+            .filter(|(m, _)| parsed.enabled.iter().any(|(on, _)| on == m))
+            .map(|(_, path)| path)
+            .collect();
         if fs.is_dir(&dir.join("policy/flask")) {
             for f in ["security_classes", "initial_sids", "access_vectors"] {
                 b.require(format!("policy/flask/{f}"));
@@ -267,13 +282,11 @@ mod tests {
             [("xen".to_string(), 2), ("nic_dev".to_string(), 4)]
         );
         assert_eq!(parsed.malformed, [(5, "web = yes".to_string())]);
-        let te = [
-            "domU".to_string(),
-            "extra".to_string(),
-            "web".to_string(),
-            "xen".to_string(),
-        ];
-        let codes: Vec<_> = conf_warnings(&parsed, &te)
+        let te: Vec<ModuleFile> = ["domU", "extra", "web", "xen"]
+            .iter()
+            .map(|m| (m.to_string(), format!("modules/{m}.te")))
+            .collect();
+        let codes: Vec<_> = conf_warnings(&parsed, "modules/modules.conf", &te)
             .into_iter()
             .map(|p| (p.code, p.asked_at.unwrap().0))
             .collect();
@@ -284,5 +297,44 @@ mod tests {
                 ("module-not-listed", "modules/extra.te".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn the_old_layout_warns_as_the_new_one_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |path: &str, text: &str| {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        put("policy/modules.conf", "# modules\nxen = on\nweb = yes\n");
+        put("policy/modules/xen/xen.te", "");
+        put("policy/modules/xen/extra.te", "");
+        put("policy/modules/web/web.te", "");
+        let lay = layout(
+            dir.path(),
+            &TreeConfig::default(),
+            &super::super::fs::RealFs,
+        );
+        let warnings: Vec<_> = lay
+            .warnings
+            .iter()
+            .map(|p| (p.code, p.asked_at.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (
+                    "modules-conf-syntax",
+                    ("policy/modules.conf".to_string(), 3)
+                ),
+                (
+                    "module-not-listed",
+                    ("policy/modules/xen/extra.te".to_string(), 1)
+                ),
+            ]
+        );
+        let modules: Vec<_> = lay.files.iter().filter(|f| f.ends_with(".te")).collect();
+        assert_eq!(modules, ["policy/modules/xen/xen.te"]);
     }
 }

@@ -7,6 +7,7 @@
 //! and which `$N` the body used ([`m4::Expansion`]), and this module reads that record,
 //! the compiler's diagnostics and the source files.
 
+use super::quotes::quotes;
 use super::remap::{call_span, FileIds};
 use crate::diag::{suggest, Diagnostic, Label};
 use crate::m4;
@@ -181,92 +182,6 @@ fn line_span(f: &SourceFile, line: u32) -> Span {
     Span::new(r.start, r.end)
 }
 
-/// Where m4 quotes in a file's text go wrong, read with GNU m4's default quotes (`` ` ``
-/// and `'`), `#` comments and `dnl`, as Xen's policies use them.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Quotes {
-    /// Offsets of quote characters inside `#` comments within quoted text, where the
-    /// quotes of the comment's line do not balance, with the offset of the quote that
-    /// opened the enclosing quoted text.
-    pub in_comments: Vec<(usize, usize)>,
-    /// The offset of the outermost quote still open at the end of the text.
-    pub unclosed: Option<usize>,
-}
-
-/// Reads a file's quotes (see [`Quotes`]).
-pub(crate) fn quotes(text: &str) -> Quotes {
-    let b = text.as_bytes();
-    let mut q = Quotes::default();
-    let mut depth = 0u32;
-    let mut open = 0;
-    let mut i = 0;
-    let skip_line = |i: usize| {
-        b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| i + p)
-    };
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    while i < b.len() {
-        let c = b[i];
-        if depth == 0 {
-            if c == b'#' {
-                i = skip_line(i);
-                continue;
-            }
-            if is_word(c) && (i == 0 || !is_word(b[i - 1])) {
-                let end = b[i..]
-                    .iter()
-                    .position(|&c| !is_word(c))
-                    .map_or(b.len(), |p| i + p);
-                i = if &b[i..end] == b"dnl" {
-                    skip_line(end) + 1
-                } else {
-                    end
-                };
-                continue;
-            }
-            if c == b'`' {
-                depth = 1;
-                open = i;
-            }
-        } else if c == b'`' {
-            depth += 1;
-        } else if c == b'\'' {
-            depth -= 1;
-        } else if c == b'#' && line_is_blank_before(b, i) {
-            if let Some(at) = unbalanced_quote(&b[i..skip_line(i)]) {
-                q.in_comments.push((i + at, open));
-            }
-        }
-        i += 1;
-    }
-    q.unclosed = (depth > 0).then_some(open);
-    q
-}
-
-/// Whether only blanks come before offset `i` on its line.
-fn line_is_blank_before(b: &[u8], i: usize) -> bool {
-    b[..i]
-        .iter()
-        .rev()
-        .take_while(|&&c| c != b'\n')
-        .all(|&c| c == b' ' || c == b'\t')
-}
-
-/// The offset of the first quote in `line` that does not pair up within it.
-fn unbalanced_quote(line: &[u8]) -> Option<usize> {
-    let mut opens = Vec::new();
-    for (k, &c) in line.iter().enumerate() {
-        match c {
-            b'`' => opens.push(k),
-            b'\'' if opens.pop().is_none() => return Some(k),
-            _ => {}
-        }
-    }
-    opens.first().copied()
-}
-
 /// Warnings for quotes inside `#` comments within quoted text, in the files m4 read.
 pub(crate) fn comment_quote_warnings(map: &SourceMap, ids: &FileIds) -> Vec<Diagnostic> {
     let mut files: Vec<(&String, &FileId)> = ids.iter().collect();
@@ -274,31 +189,31 @@ pub(crate) fn comment_quote_warnings(map: &SourceMap, ids: &FileIds) -> Vec<Diag
     let mut out = Vec::new();
     for (_, &file) in files {
         let f = map.file(file);
-        for (at, open) in quotes(&f.text).in_comments {
-            let opened = f.location(open);
-            let what = if f.text.as_bytes()[at] == b'\'' {
-                "ends"
-            } else {
-                "opens"
-            };
+        for c in quotes(&f.text).in_comments {
+            let opened = f.location(c.open.start);
+            let what = if c.closes { "ends" } else { "opens" };
             out.push(
                 Diagnostic::warning(
                     "m4-quote-in-comment",
-                    "a quote character in a `#` comment inside quoted text",
+                    format!(
+                        "a quote character in a `{}` comment inside quoted text",
+                        c.comment.trim()
+                    ),
                 )
                 .primary(
                     file,
-                    Span::new(at, at + 1),
+                    Span::new(c.quote.start, c.quote.end),
                     format!("m4 reads this as a quote: it {what} quoted text"),
                 )
                 .secondary(
                     file,
-                    Span::new(open, open + 1),
+                    Span::new(c.open.start, c.open.end),
                     "the quoted text begins here",
                 )
                 .note(format!(
-                    "inside m4 quotes (from line {}) `#` does not start a comment",
-                    opened.line
+                    "inside m4 quotes (from line {}) `{}` does not start a comment",
+                    opened.line,
+                    c.comment.trim()
                 ))
                 .note("reword the comment without quote characters"),
             );
@@ -336,43 +251,21 @@ pub(crate) fn blame_comment_quotes(diags: &mut [Diagnostic], map: &SourceMap) {
     }
 }
 
-/// For an m4 "end of file in string" at `file`, the label of the quote left open.
-pub(crate) fn unclosed_quote_label(f: &SourceFile, file: FileId, line: u32) -> Option<Label> {
-    let at = quotes(&f.text).unclosed?;
-    (f.line_index(at) + 1 == line as usize).then(|| Label {
+/// For an m4 "end of file in string" or "end of file in comment" (`code`) at `file` and
+/// `line`, the label of the quote or comment left open.
+pub(crate) fn unclosed_label(f: &SourceFile, file: FileId, line: u32, code: &str) -> Option<Label> {
+    let (at, what) = match code {
+        "m4-unterminated-string" => (quotes(&f.text).unclosed?, "this quote is never closed"),
+        "m4-unterminated-comment" => (
+            quotes(&f.text).unclosed_comment?,
+            "this comment is never closed",
+        ),
+        _ => return None,
+    };
+    (f.line_index(at.start) + 1 == line as usize).then(|| Label {
         file,
-        span: Span::new(at, at + 1),
-        message: "this quote is never closed".into(),
+        span: Span::new(at.start, at.end),
+        message: what.into(),
         primary: true,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_apostrophe_in_a_quoted_comment_is_found() {
-        let text = "with_module(`x', `\n# the guest's channel\nallow a b:c d;\n')\n";
-        let q = quotes(text);
-        assert_eq!(
-            q.in_comments,
-            [(text.find("'s").unwrap(), text.find("`\n").unwrap())]
-        );
-    }
-
-    #[test]
-    fn comments_outside_quotes_and_balanced_ones_are_fine() {
-        assert_eq!(
-            quotes("# it's fine\ndefine(`a', `# `b' is ok\n')\n"),
-            Quotes::default()
-        );
-        assert_eq!(quotes("dnl don't\nx\n"), Quotes::default());
-    }
-
-    #[test]
-    fn the_unclosed_quote_is_found() {
-        let text = "a(b, `c)\nd\n";
-        assert_eq!(quotes(text).unclosed, Some(5));
-    }
 }

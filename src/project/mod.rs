@@ -19,6 +19,7 @@ pub mod fs;
 pub mod layout;
 mod lower;
 mod macros;
+mod quotes;
 mod remap;
 pub mod symbols;
 
@@ -141,8 +142,6 @@ impl Outcome {
 /// usage errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// The tree's `flaskc.toml` is invalid.
-    Config(String),
     /// The policy version asked for cannot be written for the target.
     Version(String),
     /// The tree is not there.
@@ -152,7 +151,7 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Config(m) | Error::Version(m) | Error::Missing(m) => f.write_str(m),
+            Error::Version(m) | Error::Missing(m) => f.write_str(m),
         }
     }
 }
@@ -184,8 +183,8 @@ pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Er
 /// expanded by the built-in m4, compiled.
 ///
 /// # Errors
-/// [`Error::Missing`] when `dir` is not a directory, [`Error::Config`] for an invalid
-/// `flaskc.toml`, [`Error::Version`] for a version the target cannot have.
+/// [`Error::Missing`] when `dir` is not a directory, [`Error::Version`] for a version the
+/// target cannot have. An invalid `flaskc.toml` is a `config` error of the outcome.
 pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Outcome, Error> {
     let mut timings = Timings::default();
     let start = Instant::now();
@@ -195,8 +194,22 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             dir.display()
         )));
     }
-    let cfg = config::read(dir, fs).map_err(Error::Config)?;
     let version = choose_version(opts.sema.target, opts.version).map_err(Error::Version)?;
+    let cfg = match config::read(dir, fs) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            let problem = layout::Problem {
+                code: "config",
+                message: format!("invalid `flaskc.toml`: {}", e.message),
+                asked_at: e.line.map(|l| ("flaskc.toml".to_string(), l)),
+                label: "here",
+                help: None,
+            };
+            let mut map = SourceMap::new();
+            let diags = layout_diagnostics(&[problem], Severity::Error, dir, &mut map, fs);
+            return Ok(finish(map, diags, None, version, None, timings, opts));
+        }
+    };
     let lay = layout::layout(dir, &cfg, fs);
     timings.0.push(("layout", start.elapsed()));
     if !lay.problems.is_empty() {

@@ -42,13 +42,11 @@ pub(crate) fn m4_diagnostics(
                 _ => Diagnostic::error(m.code(), m.text.clone()),
             };
             let mut d = place(d, m.file, m.line);
-            // m4 names the line where the string began; point at the quote itself.
-            if d.code == "m4-unterminated-string" {
-                if let Some(l) = d.labels.first_mut() {
-                    if let Some(q) = macros::unclosed_quote_label(map.file(l.file), l.file, m.line)
-                    {
-                        *l = q;
-                    }
+            // m4 names the line where the string or comment began; point at its opening
+            // delimiter.
+            if let Some(l) = d.labels.first_mut() {
+                if let Some(q) = macros::unclosed_label(map.file(l.file), l.file, m.line, d.code) {
+                    *l = q;
                 }
             }
             d

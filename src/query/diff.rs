@@ -9,7 +9,9 @@
 use super::info::{self, NamedSet};
 use super::search::{search, Query, Rule};
 use super::{cexpr_str, context_str, is_mls_constraint, or_unknown, perm_names};
-use crate::policydb::{avkind, names::sid_name, Names, OContext, PolicyDb, POLICYCAPS};
+use crate::policydb::{
+    avkind, names::sid_name, ClassId, Names, OContext, PolicyDb, TypeId, POLICYCAPS,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An item present in both policies whose contents differ.
@@ -163,8 +165,8 @@ pub fn diff(a: &PolicyDb, b: &PolicyDb) -> Vec<Section> {
             set(n.db().role_allow.iter().map(|r| {
                 format!(
                     "allow {} {};",
-                    or_unknown(n.role(r.role)),
-                    or_unknown(n.role(r.new_role))
+                    or_unknown(n.role(r.role.value())),
+                    or_unknown(n.role(r.new_role.value()))
                 )
             }))
         }),
@@ -177,9 +179,9 @@ pub fn diff(a: &PolicyDb, b: &PolicyDb) -> Vec<Section> {
             set(n.db().range_trans.iter().map(|r| {
                 format!(
                     "range_transition {} {}:{} {};",
-                    or_unknown(n.ty(r.source)),
-                    or_unknown(n.ty(r.target)),
-                    or_unknown(n.class(r.class)),
+                    or_unknown(n.ty(r.source.value())),
+                    or_unknown(n.ty(r.target.value())),
+                    or_unknown(n.class(ClassId::value_or_zero(r.class))),
                     super::range_str(n, &r.range)
                 )
             }))
@@ -191,12 +193,13 @@ pub fn diff(a: &PolicyDb, b: &PolicyDb) -> Vec<Section> {
         &mut out,
         "Typebounds",
         both(&|n| {
-            set(n
-                .db()
-                .types
-                .iter()
-                .filter(|t| t.bounds != 0)
-                .map(|t| format!("typebounds {} {};", or_unknown(n.ty(t.bounds)), t.name)))
+            set(n.db().types.iter().filter(|t| t.bounds.is_some()).map(|t| {
+                format!(
+                    "typebounds {} {};",
+                    or_unknown(n.ty(TypeId::value_or_zero(t.bounds))),
+                    t.name
+                )
+            }))
         }),
     );
     add(
@@ -258,7 +261,7 @@ fn aliases(n: &Names) -> Items {
         .map(|a| {
             (
                 a.name.clone(),
-                BTreeSet::from([or_unknown(n.ty(a.target)).to_owned()]),
+                BTreeSet::from([or_unknown(n.ty(a.target.value())).to_owned()]),
             )
         })
         .collect()
@@ -335,10 +338,10 @@ fn role_transitions(n: &Names) -> Items {
     set(n.db().role_trans.iter().map(|r| {
         format!(
             "role_transition {} {}:{} {};",
-            or_unknown(n.role(r.role)),
-            or_unknown(n.ty(r.ty)),
-            or_unknown(n.class(r.class)),
-            or_unknown(n.role(r.new_role))
+            or_unknown(n.role(r.role.value())),
+            or_unknown(n.ty(r.ty.value())),
+            or_unknown(n.class(ClassId::value_or_zero(r.class))),
+            or_unknown(n.role(r.new_role.value()))
         )
     }))
 }

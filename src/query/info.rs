@@ -119,7 +119,7 @@ pub fn info(db: &PolicyDb) -> Vec<Stat> {
         ),
         (
             "Typebounds",
-            db.types.iter().filter(|t| t.bounds != 0).count(),
+            db.types.iter().filter(|t| t.bounds.is_some()).count(),
         ),
     ];
     match db.target {

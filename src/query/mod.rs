@@ -15,7 +15,8 @@ pub use info::info;
 pub use search::search;
 
 use crate::policydb::{
-    cexpr, CExprNode, CondExprItem, Context, Ebitmap, Level, Names, OContext, Range,
+    cexpr, CExprNode, CondExprItem, CondOp, Context, Ebitmap, Level, Names, OContext, Protocol,
+    Range,
 };
 
 /// A name or `?` for a value without one (only in policies that break their invariants).
@@ -128,15 +129,15 @@ const UNARY: u8 = 9;
 fn cond_expr_str(names: &Names, expr: &[CondExprItem]) -> String {
     fold_postfix(
         expr,
-        |e| (e.kind == 1).then(|| or_unknown(names.boolean(e.bool_value)).to_owned()),
+        |e| (e.kind == CondOp::Bool).then(|| or_unknown(names.boolean(e.bool_value)).to_owned()),
         |e| match e.kind {
-            2 => Some((UNARY, "!")),
-            3 => Some((1, "||")),
-            4 => Some((3, "&&")),
-            5 => Some((2, "^")),
-            6 => Some((4, "==")),
-            7 => Some((4, "!=")),
-            _ => None,
+            CondOp::Not => Some((UNARY, "!")),
+            CondOp::Or => Some((1, "||")),
+            CondOp::And => Some((3, "&&")),
+            CondOp::Xor => Some((2, "^")),
+            CondOp::Eq => Some((4, "==")),
+            CondOp::Neq => Some((4, "!=")),
+            CondOp::Bool => None,
         },
     )
     .unwrap_or_else(|| "?".to_owned())
@@ -251,12 +252,8 @@ fn ocontext_str(names: &Names, oc: &OContext) -> String {
             high,
             context,
         } => {
-            let proto = match protocol {
-                6 => "tcp".to_owned(),
-                17 => "udp".to_owned(),
-                132 => "sctp".to_owned(),
-                p => p.to_string(),
-            };
+            let proto = Protocol::from_number(*protocol)
+                .map_or_else(|| protocol.to_string(), |p| p.name().to_owned());
             let ports = if low == high {
                 low.to_string()
             } else {
@@ -286,12 +283,7 @@ fn ocontext_str(names: &Names, oc: &OContext) -> String {
             name,
             context,
         } => {
-            let kind = match behavior {
-                1 => "fs_use_xattr",
-                2 => "fs_use_trans",
-                _ => "fs_use_task",
-            };
-            format!("{kind} {name} {}", ctx(context))
+            format!("fs_use_{} {name} {}", behavior.name(), ctx(context))
         }
         OContext::Node6 {
             addr,

@@ -7,7 +7,7 @@
 //! attribute matches rules on any type it holds), through `type_attr_map`.
 
 use super::{cond_expr_str, or_unknown, perm_names};
-use crate::policydb::{avkind, AvtabEntry, CondNode, Ebitmap, Names, PolicyDb, Xperms};
+use crate::policydb::{avkind, AvtabEntry, CondNode, CondOp, Ebitmap, Names, PolicyDb, Xperms};
 use std::fmt;
 
 /// What to look for; empty filters match everything.
@@ -149,7 +149,7 @@ fn type_matches(
             db.aliases
                 .iter()
                 .find(|a| a.name == name)
-                .and_then(|a| (a.target as usize).checked_sub(1))
+                .map(|a| a.target.index())
         })
         .ok_or_else(|| SearchError::UnknownType(name.to_owned()))?;
     let mut out = Ebitmap::new();
@@ -223,9 +223,11 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
         out.extend(db.avtab.iter().filter_map(|e| entry_rule(e, None)));
     }
     for c in &db.cond_list {
-        if r.boolean
-            .is_some_and(|b| !c.expr.iter().any(|i| i.kind == 1 && i.bool_value == b))
-        {
+        if r.boolean.is_some_and(|b| {
+            !c.expr
+                .iter()
+                .any(|i| i.kind == CondOp::Bool && i.bool_value == b)
+        }) {
             continue;
         }
         out.extend(
@@ -243,14 +245,17 @@ pub fn search(db: &PolicyDb, q: &Query) -> Result<Vec<Rule>, SearchError> {
         for ft in db
             .filename_trans
             .iter()
-            .filter(|f| keep_types(f.stype, f.ttype, f.tclass))
+            .filter(|f| keep_types(f.stype.value(), f.ttype.value(), f.tclass.value()))
         {
             out.push(Rule {
                 kind: "type_transition",
-                source: or_unknown(names.ty(ft.stype)).to_owned(),
-                target: or_unknown(names.ty(ft.ttype)).to_owned(),
-                class: or_unknown(names.class(ft.tclass)).to_owned(),
-                perms: vec![or_unknown(names.ty(ft.otype)).to_owned(), ft.name.clone()],
+                source: or_unknown(names.ty(ft.stype.value())).to_owned(),
+                target: or_unknown(names.ty(ft.ttype.value())).to_owned(),
+                class: or_unknown(names.class(ft.tclass.value())).to_owned(),
+                perms: vec![
+                    or_unknown(names.ty(ft.otype.value())).to_owned(),
+                    ft.name.clone(),
+                ],
                 cond: None,
             });
         }

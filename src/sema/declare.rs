@@ -225,7 +225,7 @@ impl Syms {
                 } else {
                     TypeFlavor::Type
                 },
-                bounds: self.type_bounds[i],
+                bounds: crate::policydb::TypeId::from_value(self.type_bounds[i]),
             })
             .collect();
         db.aliases = self
@@ -233,7 +233,7 @@ impl Syms {
             .iter()
             .map(|(n, v)| TypeAlias {
                 name: n.clone(),
-                target: *v,
+                target: super::id(*v),
             })
             .collect();
         // Each type's row: itself and the attributes that hold it (attributes expanded

@@ -186,3 +186,9 @@ impl Cx {
         }
     }
 }
+
+/// The id of a value sema assigned (values start at 1 and stay under
+/// [`crate::policydb::limits::MAX_SYMBOLS`], checked at each declaration).
+pub(crate) fn id<I: crate::policydb::SymbolId>(value: u32) -> I {
+    I::from_value(value).expect("sema assigns values from 1")
+}

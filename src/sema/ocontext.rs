@@ -5,7 +5,8 @@ use super::declare::Syms;
 use super::{resolve, Cx};
 use crate::diag::Diagnostic;
 use crate::policydb::{
-    Context, Genfs, GenfsEntry, OContext, PolicyDb, SelinuxOcon, Target, XenOcon, ISID_LIST,
+    Context, FsUseBehavior, Genfs, GenfsEntry, OContext, PolicyDb, SelinuxOcon, Target, XenOcon,
+    ISID_LIST,
 };
 use crate::syntax::ast::{self, FsUseKind, ItemKind};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -179,9 +180,9 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 let behavior = match behavior {
-                    FsUseKind::Xattr => 1,
-                    FsUseKind::Trans => 2,
-                    FsUseKind::Task => 3,
+                    FsUseKind::Xattr => FsUseBehavior::Xattr,
+                    FsUseKind::Trans => FsUseBehavior::Trans,
+                    FsUseKind::Task => FsUseBehavior::Task,
                 };
                 // checkpolicy links each new fs_use at the head of its list.
                 if let Some(c) = resolve::context(cx, syms, db, context) {

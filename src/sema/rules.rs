@@ -8,8 +8,8 @@ use super::Cx;
 use crate::diag::Diagnostic;
 use crate::policydb::limits;
 use crate::policydb::{
-    avkind, hashtab, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, Ebitmap, FilenameTrans,
-    PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, TypeId, User, Xperms,
+    avkind, hashtab, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, CondOp, Ebitmap,
+    FilenameTrans, PolicyDb, RangeTrans, Role, RoleAllow, RoleTrans, TypeId, User, Xperms,
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind};
@@ -200,7 +200,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             Some(Role {
                 name: syms.role_names[i].clone(),
                 attribute: syms.role_is_attr[i],
-                bounds: 0,
+                bounds: None,
                 dominates: dom,
                 types: if object_r {
                     Ebitmap::new()
@@ -288,7 +288,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .iter()
         .map(|n| User {
             name: n.clone(),
-            bounds: 0,
+            bounds: None,
             roles: Ebitmap::new(),
             range: Default::default(),
             dflt_level: Default::default(),
@@ -367,7 +367,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
     for u in users.iter_mut() {
         if let Some((parent, _)) = u.name.rsplit_once('.') {
             if let Some(&pv) = syms.users.get(parent) {
-                u.bounds = pv;
+                u.bounds = Some(super::id(pv));
             }
         }
     }
@@ -1484,7 +1484,7 @@ fn cond_if<'a>(
     let mut f: Vec<&ast::Item> = else_items.map(|e| e.iter().collect()).unwrap_or_default();
     if t.is_empty() && !f.is_empty() {
         expr.push(CondExprItem {
-            kind: 2,
+            kind: CondOp::Not,
             bool_value: 0,
         });
         std::mem::swap(&mut t, &mut f);
@@ -1492,9 +1492,9 @@ fn cond_if<'a>(
     // checkpolicy keeps at most COND_EXPR_MAXDEPTH operands on its evaluation stack.
     let mut depth = 0usize;
     for item in &expr {
-        match item.kind {
-            1 => depth += 1,
-            2 => {}
+        match item.kind.arity() {
+            0 => depth += 1,
+            1 => {}
             _ => depth -= 1,
         }
         if depth > limits::MAX_COND_DEPTH {
@@ -1513,7 +1513,7 @@ fn cond_if<'a>(
     // checkpolicy normalises a condition when it reads it: one trailing NOT dropped, the
     // branches swapped. It then merges it with an earlier `if` of the block whose
     // condition has the same truth table at that point.
-    if expr.last().is_some_and(|i| i.kind == 2) {
+    if expr.last().is_some_and(|i| i.kind == CondOp::Not) {
         expr.pop();
         std::mem::swap(&mut t, &mut f);
     }
@@ -1535,12 +1535,12 @@ fn cond_if<'a>(
 fn settle(cx: &mut Cx, expr: &mut Vec<CondExprItem>, span: Span) -> Option<bool> {
     let mut swapped = false;
     for _ in 0..2 {
-        if expr.last().is_some_and(|i| i.kind == 2) {
+        if expr.last().is_some_and(|i| i.kind == CondOp::Not) {
             expr.pop();
             swapped = !swapped;
         }
     }
-    if expr.last().is_some_and(|i| i.kind == 2) {
+    if expr.last().is_some_and(|i| i.kind == CondOp::Not) {
         cx.push(
             Diagnostic::error(
                 "negated-condition",
@@ -1610,13 +1610,13 @@ fn postfix(
                 if b.tunable {
                     kinds.1 = true;
                     out.push(CondExprItem {
-                        kind: 1,
+                        kind: CondOp::Bool,
                         bool_value: TUNABLE_MARK | b.id << 1 | b.state as u32,
                     });
                 } else {
                     kinds.0 = true;
                     out.push(CondExprItem {
-                        kind: 1,
+                        kind: CondOp::Bool,
                         bool_value: b.value,
                     });
                 }
@@ -1633,17 +1633,17 @@ fn postfix(
         },
         E::Not(a) => {
             postfix(cx, syms, a, out, kinds, ok);
-            out.push(op(2));
+            out.push(op(CondOp::Not));
         }
         E::Or(a, b) | E::And(a, b) | E::Xor(a, b) | E::Eq(a, b) | E::Neq(a, b) => {
             postfix(cx, syms, a, out, kinds, ok);
             postfix(cx, syms, b, out, kinds, ok);
             out.push(op(match c {
-                E::Or(..) => 3,
-                E::And(..) => 4,
-                E::Xor(..) => 5,
-                E::Eq(..) => 6,
-                _ => 7,
+                E::Or(..) => CondOp::Or,
+                E::And(..) => CondOp::And,
+                E::Xor(..) => CondOp::Xor,
+                E::Eq(..) => CondOp::Eq,
+                _ => CondOp::Neq,
             }));
         }
     }
@@ -1669,24 +1669,18 @@ fn eval(expr: &[CondExprItem], syms: &Syms) -> bool {
 fn eval_with(expr: &[CondExprItem], state: &dyn Fn(u32) -> bool) -> bool {
     let mut stack: Vec<bool> = Vec::new();
     for item in expr {
-        if item.kind == 1 {
+        if item.kind == CondOp::Bool {
             stack.push(state(item.bool_value));
             continue;
         }
-        if item.kind == 2 {
+        if item.kind == CondOp::Not {
             let a = stack.pop().unwrap_or(false);
             stack.push(!a);
             continue;
         }
         let b = stack.pop().unwrap_or(false);
         let a = stack.pop().unwrap_or(false);
-        stack.push(match item.kind {
-            3 => a || b,
-            4 => a && b,
-            5 => a ^ b,
-            6 => a == b,
-            _ => a != b,
-        });
+        stack.push(item.kind.apply(a, b).unwrap_or(false));
     }
     stack.pop().unwrap_or(false)
 }
@@ -1698,7 +1692,7 @@ fn eval_with(expr: &[CondExprItem], state: &dyn Fn(u32) -> bool) -> bool {
 fn cond_equal(a: &[CondExprItem], b: &[CondExprItem]) -> bool {
     let vars = |e: &[CondExprItem]| {
         let mut v: Vec<u32> = Vec::new();
-        for i in e.iter().filter(|i| i.kind == 1) {
+        for i in e.iter().filter(|i| i.kind == CondOp::Bool) {
             if !v.contains(&i.bool_value) {
                 v.push(i.bool_value);
             }
@@ -1795,10 +1789,10 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                                     None => {
                                         trans_idx.insert(key, (trans.len(), item.span));
                                         trans.push(RoleTrans {
-                                            role: role + 1,
-                                            ty: ty + 1,
-                                            new_role: nr,
-                                            class,
+                                            role: super::id(role + 1),
+                                            ty: super::id(ty + 1),
+                                            new_role: super::id(nr),
+                                            class: Some(super::id(class)),
                                         });
                                     }
                                 }
@@ -1816,8 +1810,8 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                     for a in f.iter() {
                         for b in t.iter() {
                             let ra = RoleAllow {
-                                role: a + 1,
-                                new_role: b + 1,
+                                role: super::id(a + 1),
+                                new_role: super::id(b + 1),
                             };
                             if !allows.contains(&ra) {
                                 allows.push(ra);
@@ -2021,11 +2015,11 @@ fn filename_order(map: HashMap<(u32, u32, String), Vec<(u32, Ebitmap)>>) -> Vec<
         for (otype, stypes) in datums {
             for s in stypes.iter() {
                 out.push(FilenameTrans {
-                    stype: s + 1,
-                    ttype,
-                    tclass,
+                    stype: super::id(s + 1),
+                    ttype: super::id(ttype),
+                    tclass: super::id(tclass),
                     name: name.clone(),
-                    otype,
+                    otype: super::id(otype),
                 });
             }
         }
@@ -2122,9 +2116,9 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
     db.range_trans = entries
         .into_iter()
         .map(|((source, target, class), (range, _))| RangeTrans {
-            source,
-            target,
-            class,
+            source: super::id(source),
+            target: super::id(target),
+            class: Some(super::id(class)),
             range,
         })
         .collect();
@@ -2137,7 +2131,7 @@ mod tests {
     #[test]
     fn equivalent_conditions_compare_equal() {
         let b = |v| CondExprItem {
-            kind: 1,
+            kind: CondOp::Bool,
             bool_value: v,
         };
         let op = |k| CondExprItem {
@@ -2145,17 +2139,18 @@ mod tests {
             bool_value: 0,
         };
         // a && b  ==  !(!a || !b)  ==  b && a.
+        let (not, or, and) = (op(CondOp::Not), op(CondOp::Or), op(CondOp::And));
         assert!(cond_equal(
-            &[b(1), b(2), op(4)],
-            &[b(1), op(2), b(2), op(2), op(3), op(2)]
+            &[b(1), b(2), and],
+            &[b(1), not, b(2), not, or, not]
         ));
-        assert!(cond_equal(&[b(1), b(2), op(4)], &[b(2), b(1), op(4)]));
-        assert!(!cond_equal(&[b(1), b(2), op(4)], &[b(1), b(2), op(3)]));
+        assert!(cond_equal(&[b(1), b(2), and], &[b(2), b(1), and]));
+        assert!(!cond_equal(&[b(1), b(2), and], &[b(1), b(2), or]));
         // a && !b differs from !b && a: each truth table is indexed by its own
         // expression's booleans in order of first appearance.
         assert!(!cond_equal(
-            &[b(1), b(2), op(2), op(4)],
-            &[b(2), op(2), b(1), op(4)]
+            &[b(1), b(2), not, and],
+            &[b(2), not, b(1), and]
         ));
     }
 }

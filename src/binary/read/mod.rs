@@ -13,7 +13,8 @@ mod symbols;
 use super::format::{self, CONFIG_MLS, CONFIG_UNKNOWN_MASK, V_MLS, V_PERMISSIVE, V_POLCAP};
 use super::{ReadError, ReadErrorKind, ReadPolicy};
 use crate::policydb::{
-    Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, Target, TypeFlavor, POLICYCAPS,
+    Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeFlavor,
+    POLICYCAPS,
 };
 use byteorder::{ByteOrder, LittleEndian};
 
@@ -438,11 +439,17 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a `u32` value and checks it now (after the symbol tables).
-    pub(super) fn read_value(&mut self, space: Space) -> Result<u32> {
+    /// Checks a value now (as [`Reader::value`]) and makes it the id `I` of its kind.
+    pub(super) fn id<I: SymbolId>(&self, offset: usize, space: Space, v: u32) -> Result<I> {
+        self.value(offset, space, v)?;
+        I::from_value(v).map_or_else(|| self.d.out_of_range(offset, space.name(), 0), Ok)
+    }
+
+    /// Reads a `u32` value and checks it now, as the id `I` of its kind.
+    pub(super) fn read_id<I: SymbolId>(&mut self, space: Space) -> Result<I> {
         let at = self.d.pos();
         let v = self.d.u32()?;
-        self.value(at, space, v)
+        self.id(at, space, v)
     }
 
     /// Checks a bitmap now (after the symbol tables).

@@ -3,7 +3,7 @@
 use super::{Reader, Result, Space, MAX_SYMBOLS};
 use crate::binary::format::V_XPERMS_IOCTL;
 use crate::binary::ReadErrorKind;
-use crate::policydb::{Genfs, GenfsEntry, OContext, SelinuxOcon, Target, XenOcon};
+use crate::policydb::{FsUseBehavior, Genfs, GenfsEntry, OContext, SelinuxOcon, Target, XenOcon};
 use std::collections::HashSet;
 
 const MAX_RECORDS: u32 = u32::MAX;
@@ -216,10 +216,10 @@ fn read_selinux(r: &mut Reader, list: usize) -> Result<(OContext, Option<String>
             )
         }
         Some(SelinuxOcon::FsUse) => {
-            let behavior = r.d.u32()?;
-            if !(1..=3).contains(&behavior) {
-                return r.d.out_of_range(at, "fs_use behavior", behavior.into());
-            }
+            let code = r.d.u32()?;
+            let Some(behavior) = FsUseBehavior::from_code(code) else {
+                return r.d.out_of_range(at, "fs_use behavior", code.into());
+            };
             let name = r.d.lp_string()?;
             (
                 OContext::FsUse {

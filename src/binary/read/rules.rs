@@ -7,8 +7,8 @@ use crate::binary::format::{
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
-    avkind, to_u16, AvtabEntry, AvtabKey, CondExprItem, CondNode, FilenameTrans, RangeTrans,
-    RoleAllow, RoleTrans, Target, Xperms,
+    avkind, to_u16, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, CondOp, FilenameTrans,
+    RangeTrans, RoleAllow, RoleId, RoleTrans, Target, TypeId, Xperms,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -251,23 +251,29 @@ pub(super) fn read_rules(r: &mut Reader) -> Result<()> {
         let role = r.d.u32()?;
         let ty = r.d.u32()?;
         let new_role = r.d.u32()?;
-        let class = if r.d.version >= V_ROLETRANS {
-            r.d.u32()?
+        let class: Option<u32> = if r.d.version >= V_ROLETRANS {
+            Some(r.d.u32()?)
         } else {
-            process
+            None
         };
-        r.value(at, Space::Role, role)?;
-        r.value(at + 4, Space::Type, ty)?;
-        r.value(at + 8, Space::Role, new_role)?;
-        if r.d.version >= V_ROLETRANS {
-            r.value(at + 12, Space::Class, class)?;
-        }
+        let role: RoleId = r.id(at, Space::Role, role)?;
+        let ty: TypeId = r.id(at + 4, Space::Type, ty)?;
+        let new_role = r.id(at + 8, Space::Role, new_role)?;
+        let class = match class {
+            Some(c) => Some(r.id(at + 12, Space::Class, c)?),
+            None => process,
+        };
         if !seen.insert((role, ty, class)) {
             return Err(r.d.error_at(
                 at,
                 ReadErrorKind::Duplicate {
                     what: "role transition",
-                    name: format!("{role}:{ty}:{class}"),
+                    name: format!(
+                        "{}:{}:{}",
+                        role.value(),
+                        ty.value(),
+                        ClassId::value_or_zero(class)
+                    ),
                 },
             ));
         }
@@ -285,8 +291,8 @@ pub(super) fn read_rules(r: &mut Reader) -> Result<()> {
         let at = r.d.pos();
         let role = r.d.u32()?;
         let new_role = r.d.u32()?;
-        r.value(at, Space::Role, role)?;
-        r.value(at + 4, Space::Role, new_role)?;
+        let role = r.id(at, Space::Role, role)?;
+        let new_role = r.id(at + 4, Space::Role, new_role)?;
         r.db.role_allow.push(RoleAllow { role, new_role });
     }
     r.d.ctx_pop();
@@ -309,22 +315,21 @@ fn read_cond_node(r: &mut Reader) -> Result<CondNode> {
         let iat = r.d.pos();
         let kind = r.d.u32()?;
         let bool_value = r.d.u32()?;
-        match kind {
-            1 => {
+        let Some(kind) = CondOp::from_code(kind) else {
+            return r
+                .d
+                .out_of_range(iat, "conditional expression kind", kind.into());
+        };
+        match kind.arity() {
+            0 => {
                 r.value(iat + 4, Space::Bool, bool_value)?;
                 depth += 1;
             }
-            2..=7 => {
-                let need = if kind == 2 { 1 } else { 2 };
+            need => {
                 if bool_value != 0 || depth < need {
                     return r.d.invalid(iat, "malformed conditional expression");
                 }
                 depth -= need - 1;
-            }
-            _ => {
-                return r
-                    .d
-                    .out_of_range(iat, "conditional expression kind", kind.into())
             }
         }
         if depth > MAX_COND_DEPTH {
@@ -369,17 +374,17 @@ fn read_filename_trans(r: &mut Reader) -> Result<()> {
             let at = r.d.pos();
             let ttype = r.d.u32()?;
             let tclass = r.d.u32()?;
-            r.value(at, Space::Type, ttype)?;
-            r.value(at + 4, Space::Class, tclass)?;
+            let ttype = r.id(at, Space::Type, ttype)?;
+            let tclass = r.id(at + 4, Space::Class, tclass)?;
             let nd = r.d.count("datum count", 16, MAX_RULES)?;
             for _ in 0..nd {
                 let bat = r.d.pos();
                 let stypes = r.d.ebitmap(r.db.types.len() as u32)?;
                 r.bits(bat, Space::Type, &stypes)?;
-                let otype = r.read_value(Space::RealType)?;
-                for s in stypes.iter() {
+                let otype = r.read_id(Space::RealType)?;
+                for stype in stypes.iter().filter_map(|s| TypeId::from_index(s as usize)) {
                     let ft = FilenameTrans {
-                        stype: s + 1,
+                        stype,
                         ttype,
                         tclass,
                         name: name.clone(),
@@ -389,10 +394,10 @@ fn read_filename_trans(r: &mut Reader) -> Result<()> {
                 }
             }
         } else {
-            let stype = r.read_value(Space::Type)?;
-            let ttype = r.read_value(Space::Type)?;
-            let tclass = r.read_value(Space::Class)?;
-            let otype = r.read_value(Space::RealType)?;
+            let stype = r.read_id(Space::Type)?;
+            let ttype = r.read_id(Space::Type)?;
+            let tclass = r.read_id(Space::Class)?;
+            let otype = r.read_id(Space::RealType)?;
             r.db.filename_trans.push(FilenameTrans {
                 stype,
                 ttype,
@@ -416,10 +421,10 @@ pub(super) fn read_tail(r: &mut Reader) -> Result<()> {
         for i in 0..n {
             r.d.ctx_push(format!("entry {i}"));
             let at = r.d.pos();
-            let source = r.read_value(Space::Type)?;
-            let target = r.read_value(Space::Type)?;
+            let source: TypeId = r.read_id(Space::Type)?;
+            let target: TypeId = r.read_id(Space::Type)?;
             let class = if r.d.version >= V_RANGETRANS {
-                r.read_value(Space::Class)?
+                Some(r.read_id(Space::Class)?)
             } else {
                 process
             };
@@ -431,7 +436,12 @@ pub(super) fn read_tail(r: &mut Reader) -> Result<()> {
                     at,
                     ReadErrorKind::Duplicate {
                         what: "range transition",
-                        name: format!("{source}:{target}:{class}"),
+                        name: format!(
+                            "{}:{}:{}",
+                            source.value(),
+                            target.value(),
+                            ClassId::value_or_zero(class)
+                        ),
                     },
                 ));
             }

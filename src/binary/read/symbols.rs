@@ -6,8 +6,8 @@ use crate::binary::format::{
 };
 use crate::binary::ReadErrorKind;
 use crate::policydb::{
-    cexpr, Bool, CExprNode, Category, Class, Common, Constraint, Ebitmap, Role, Sensitivity, Type,
-    TypeAlias, TypeFlavor, TypeSet, User,
+    cexpr, Bool, CExprNode, Category, Class, Common, Constraint, Ebitmap, Role, RoleId,
+    Sensitivity, Type, TypeAlias, TypeFlavor, TypeId, TypeSet, User, UserId,
 };
 use std::collections::HashSet;
 
@@ -183,7 +183,7 @@ fn read_table(r: &mut Reader, idx: usize) -> Result<()> {
                 let role = Role {
                     name,
                     attribute: false,
-                    bounds,
+                    bounds: RoleId::from_value(bounds),
                     dominates,
                     types,
                 };
@@ -234,7 +234,7 @@ fn read_table(r: &mut Reader, idx: usize) -> Result<()> {
                 };
                 let user = User {
                     name,
-                    bounds,
+                    bounds: UserId::from_value(bounds),
                     roles,
                     range,
                     dflt_level,
@@ -613,14 +613,11 @@ fn read_types(r: &mut Reader, n: usize, nel: usize, names: &mut HashSet<String>)
                 if bounds != 0 {
                     return r.d.invalid(at + 12, "type alias with bounds");
                 }
-                if value == 0 || value as usize > n {
+                let Some(target) = TypeId::from_value(value).filter(|t| t.index() < n) else {
                     return r.d.out_of_range(at + 4, "type value", value.into());
-                }
+                };
                 r.defer(at + 4, Check::Value(Space::RealType, value));
-                aliases.push(TypeAlias {
-                    name,
-                    target: value,
-                });
+                aliases.push(TypeAlias { name, target });
             }
             Some(flavor) => {
                 if bounds != 0 {
@@ -634,7 +631,7 @@ fn read_types(r: &mut Reader, n: usize, nel: usize, names: &mut HashSet<String>)
                     Type {
                         name,
                         flavor,
-                        bounds,
+                        bounds: TypeId::from_value(bounds),
                     },
                     "type value",
                 )?;
@@ -648,7 +645,7 @@ fn read_types(r: &mut Reader, n: usize, nel: usize, names: &mut HashSet<String>)
         let unnamed = || Type {
             name: String::new(),
             flavor: TypeFlavor::Attribute,
-            bounds: 0,
+            bounds: None,
         };
         r.db.types = slots
             .into_iter()

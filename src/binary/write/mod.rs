@@ -10,7 +10,9 @@ mod symbols;
 
 use super::format::{self, CONFIG_MLS, V_MLS, V_PERMISSIVE, V_POLCAP};
 use super::{WriteError, WriteOptions};
-use crate::policydb::{Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, Target};
+use crate::policydb::{
+    Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId, WidthError,
+};
 use byteorder::{LittleEndian, WriteBytesExt};
 
 /// An output buffer that knows the version and target being written.
@@ -20,9 +22,9 @@ pub(super) struct Encoder<'s> {
     target: Target,
     /// The policy's extended permissions, which xperm avtab entries index (§5.1).
     xperms: Vec<crate::policydb::Xperms>,
-    /// Before V20, the member types of each attribute (by value - 1; `None` for a type),
-    /// since the old avtab format holds types only.
-    old_attr_types: Vec<Option<crate::policydb::Ebitmap>>,
+    /// Before V20, the member types of each attribute as avtab key values, ascending (by
+    /// value - 1; `None` for a type), since the old avtab format holds types only.
+    old_attr_types: Vec<Option<Vec<u16>>>,
     /// Where full buffers go; the buffer is the whole output when there is none.
     sink: Option<&'s mut dyn std::io::Write>,
     /// The first error of the sink, reported when the encoding is done.
@@ -64,6 +66,18 @@ impl Encoder<'_> {
         let _ = self.buf.write_u64::<LittleEndian>(v);
     }
 
+    /// A symbol id, as its 32-bit value (16-bit fields go through [`AvtabKey::new`]).
+    ///
+    /// [`AvtabKey::new`]: crate::policydb::AvtabKey::new
+    fn id(&mut self, id: impl SymbolId) {
+        self.u32(id.value());
+    }
+
+    /// An optional symbol id: 0 for none.
+    fn opt_id(&mut self, id: Option<impl SymbolId>) {
+        self.u32(id.map_or(0, SymbolId::value));
+    }
+
     /// A count or string length; the format stores them as `u32`.
     fn len(&mut self, n: usize) {
         self.u32(n as u32);
@@ -91,7 +105,7 @@ impl Encoder<'_> {
 
 /// Each attribute's member types as libsepol rebuilds them from the type-attribute map
 /// (`None` for a type).
-fn attribute_types(db: &PolicyDb) -> Vec<Option<crate::policydb::Ebitmap>> {
+fn attribute_types(db: &PolicyDb) -> Result<Vec<Option<Vec<u16>>>, WriteError> {
     let mut out: Vec<Option<crate::policydb::Ebitmap>> = db
         .types
         .iter()
@@ -104,7 +118,20 @@ fn attribute_types(db: &PolicyDb) -> Vec<Option<crate::policydb::Ebitmap>> {
             }
         }
     }
-    out
+    let key_value = |bit: u32| {
+        TypeId::from_index(bit as usize).map_or(
+            Err(WidthError {
+                what: TypeId::WHAT,
+                value: u32::MAX,
+                max: u16::MAX.into(),
+            }),
+            TypeId::to_u16,
+        )
+    };
+    out.into_iter()
+        .map(|m| m.map(|m| m.iter().map(key_value).collect()).transpose())
+        .collect::<Result<_, _>>()
+        .map_err(WriteError::TooWide)
 }
 
 #[cfg(test)]
@@ -238,7 +265,7 @@ pub(super) fn write(
         target: db.target,
         xperms: db.xperms.clone(),
         old_attr_types: if version < format::V_AVTAB {
-            attribute_types(db)
+            attribute_types(db)?
         } else {
             Vec::new()
         },

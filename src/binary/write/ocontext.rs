@@ -74,7 +74,7 @@ impl Encode for OContext {
                 name,
                 context,
             } => {
-                e.u32(*behavior);
+                e.u32(behavior.code());
                 e.string(name);
                 context.encode(e);
             }

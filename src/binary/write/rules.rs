@@ -8,7 +8,8 @@ use crate::binary::format::{
 };
 use crate::binary::WriteError;
 use crate::policydb::{
-    avkind, AvtabEntry, AvtabKey, CondExprItem, CondNode, Ebitmap, PolicyDb, Target,
+    avkind, AvtabEntry, AvtabKey, ClassId, CondExprItem, CondNode, Ebitmap, PolicyDb, Target,
+    TypeId,
 };
 use std::collections::HashMap;
 
@@ -103,8 +104,8 @@ fn write_avtab_list(e: &mut Encoder, list: &[AvtabEntry], merge: bool) {
 /// bits AND'ed. Kept in order of first creation.
 fn expand_attributes(e: &Encoder, list: &[AvtabEntry]) -> Vec<AvtabEntry> {
     let members = |v: u16| -> Vec<u16> {
-        match e.old_attr_types.get(v as usize - 1) {
-            Some(Some(types)) => types.iter().map(|t| t as u16 + 1).collect(),
+        match e.old_attr_types.get(usize::from(v).wrapping_sub(1)) {
+            Some(Some(types)) => types.clone(),
             _ => vec![v],
         }
     };
@@ -138,7 +139,7 @@ fn expand_attributes(e: &Encoder, list: &[AvtabEntry]) -> Vec<AvtabEntry> {
 /// §6.1
 impl Encode for CondExprItem {
     fn encode(&self, e: &mut Encoder) {
-        e.u32(self.kind);
+        e.u32(self.kind.code());
         e.u32(self.bool_value);
     }
 }
@@ -190,18 +191,18 @@ pub(super) fn write_rules(e: &mut Encoder, db: &PolicyDb) -> Result<(), WriteErr
     if e.version >= V_ROLETRANS {
         e.len(db.role_trans.len());
         for rt in &db.role_trans {
-            e.u32(rt.role);
-            e.u32(rt.ty);
-            e.u32(rt.new_role);
-            e.u32(rt.class);
+            e.id(rt.role);
+            e.id(rt.ty);
+            e.id(rt.new_role);
+            e.opt_id(rt.class);
         }
     } else {
         e.u32(0);
     }
     e.len(db.role_allow.len());
     for ra in &db.role_allow {
-        e.u32(ra.role);
-        e.u32(ra.new_role);
+        e.id(ra.role);
+        e.id(ra.new_role);
     }
     if e.version >= V_COMPAT_FILENAME_TRANS {
         write_filename_trans_compact(e, db);
@@ -209,10 +210,10 @@ pub(super) fn write_rules(e: &mut Encoder, db: &PolicyDb) -> Result<(), WriteErr
         e.len(db.filename_trans.len());
         for ft in &db.filename_trans {
             e.string(&ft.name);
-            e.u32(ft.stype);
-            e.u32(ft.ttype);
-            e.u32(ft.tclass);
-            e.u32(ft.otype);
+            e.id(ft.stype);
+            e.id(ft.ttype);
+            e.id(ft.tclass);
+            e.id(ft.otype);
         }
     }
     Ok(())
@@ -221,8 +222,8 @@ pub(super) fn write_rules(e: &mut Encoder, db: &PolicyDb) -> Result<(), WriteErr
 /// §7.3, V33: one record per (name, ttype, tclass) key with one datum per new type; the
 /// flat list is grouped in order of first appearance, which reverses the reader's flattening.
 fn write_filename_trans_compact(e: &mut Encoder, db: &PolicyDb) {
-    type Key<'a> = (&'a str, u32, u32);
-    let mut keys: Vec<(Key, Vec<(u32, Ebitmap)>)> = Vec::new();
+    type Key<'a> = (&'a str, TypeId, ClassId);
+    let mut keys: Vec<(Key, Vec<(TypeId, Ebitmap)>)> = Vec::new();
     for ft in &db.filename_trans {
         let key = (ft.name.as_str(), ft.ttype, ft.tclass);
         let pos = match keys.iter().position(|k| k.0 == key) {
@@ -240,17 +241,17 @@ fn write_filename_trans_compact(e: &mut Encoder, db: &PolicyDb) {
                 datums.len() - 1
             }
         };
-        datums[dpos].1.set(ft.stype.saturating_sub(1));
+        datums[dpos].1.set(ft.stype.index() as u32);
     }
     e.len(keys.len());
     for ((name, ttype, tclass), datums) in &keys {
         e.string(name);
-        e.u32(*ttype);
-        e.u32(*tclass);
+        e.id(*ttype);
+        e.id(*tclass);
         e.len(datums.len());
         for (otype, stypes) in datums {
             stypes.encode(e);
-            e.u32(*otype);
+            e.id(*otype);
         }
     }
 }
@@ -263,7 +264,7 @@ pub(super) fn write_tail(e: &mut Encoder, db: &PolicyDb) {
         // compiled one it keeps none, as for role transitions before V26.
         let process = match db.hashed_roles {
             Some(_) => format::process_class(db),
-            None => 0,
+            None => None,
         };
         let kept: Vec<_> = db
             .range_trans
@@ -272,10 +273,10 @@ pub(super) fn write_tail(e: &mut Encoder, db: &PolicyDb) {
             .collect();
         e.len(kept.len());
         for rt in kept {
-            e.u32(rt.source);
-            e.u32(rt.target);
+            e.id(rt.source);
+            e.id(rt.target);
             if e.version >= V_RANGETRANS {
-                e.u32(rt.class);
+                e.opt_id(rt.class);
             }
             rt.range.encode(e);
         }

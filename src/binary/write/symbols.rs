@@ -6,7 +6,7 @@ use crate::binary::format::{
     V_NEW_OBJECT_DEFAULTS,
 };
 use crate::binary::WriteError;
-use crate::policydb::{cexpr, CExprNode, Constraint, PolicyDb, TypeFlavor, TypeSet};
+use crate::policydb::{cexpr, CExprNode, Constraint, PolicyDb, TypeFlavor, TypeId, TypeSet};
 
 /// Writes `nprim`, `nel` and the records in the order of a hash table that holds
 /// `entries` names (which may exceed the records written: role attributes, §4.3).
@@ -138,7 +138,7 @@ pub(super) fn write_symbols(
                         e.len(name.len());
                         e.len(i + 1);
                         if v >= V_BOUNDARY {
-                            e.u32(r.bounds);
+                            e.opt_id(r.bounds);
                         }
                         e.bytes(name.as_bytes());
                         r.dominates.encode(e);
@@ -160,7 +160,7 @@ pub(super) fn write_symbols(
                     e.len(name.len());
                     e.len(i + 1);
                     if v >= V_BOUNDARY {
-                        e.u32(u.bounds);
+                        e.opt_id(u.bounds);
                     }
                     e.bytes(name.as_bytes());
                     u.roles.encode(e);
@@ -283,10 +283,17 @@ fn write_types(e: &mut Encoder, db: &PolicyDb) -> Result<(), WriteError> {
         if attr && v < V_BOUNDARY {
             continue;
         }
-        recs.push((&t.name, (i + 1, if attr { 3 } else { 1 }, t.bounds)));
+        recs.push((
+            &t.name,
+            (
+                i + 1,
+                if attr { 3 } else { 1 },
+                TypeId::value_or_zero(t.bounds),
+            ),
+        ));
     }
     for a in &db.aliases {
-        recs.push((&a.name, (a.target as usize, 0, 0)));
+        recs.push((&a.name, (a.target.index() + 1, 0, 0)));
     }
     let entries = db.types.len() + db.aliases.len();
     table(
