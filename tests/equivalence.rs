@@ -598,3 +598,20 @@ fn repeated_role_transition_is_reported_at_the_repeat() {
     let first = err.lines().find(|l| l.contains("p.conf:")).unwrap_or("");
     assert!(first.contains("p.conf:15:"), "{err}");
 }
+
+/// With a syntax error, only the statements before it are lowered for the first-pass
+/// checks: a second `dominance` after it must not reach them (it once crashed flaskc).
+#[test]
+fn statements_after_a_syntax_error_are_not_lowered() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "class file\nsid kernel\nclass file { read }\nsensitivity s0;\ndominance s0\ndominance s0\ncategory c0;\nlevel s0:c0;\n";
+    std::fs::write(dir.path().join("p.conf"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+        .current_dir(dir.path())
+        .args(["checkpolicy", "-M", "-o", "out.bin", "p.conf"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("a second `dominance` statement"), "{err}");
+}

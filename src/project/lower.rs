@@ -54,12 +54,46 @@ fn first_pass_errors(
     let Some(limit) = syntax_diags.iter().filter_map(first_syntax).min() else {
         return Vec::new();
     };
-    let lowered = sema::lower(ast, file, &opts.sema);
+    // Only the statements before the first syntax error: a prefix keeps the order the
+    // checks of the parser guarantee (what follows may repeat a section or break it).
+    let prefix = syntax::ast::Policy {
+        items: items_before(&ast.items, limit),
+    };
+    let lowered = sema::lower(&prefix, file, &opts.sema);
     lowered
         .diagnostics
         .into_iter()
         .filter(|d| d.is_error() && FIRST_PASS.contains(&d.code))
         .filter(|d| first_syntax(d).is_some_and(|at| at < limit))
+        .collect()
+}
+
+/// The statements that start before `limit`, blocks cut there too.
+fn items_before(items: &[syntax::ast::Item], limit: u32) -> Vec<syntax::ast::Item> {
+    use syntax::ast::ItemKind;
+    let cut = |items: &[syntax::ast::Item]| items_before(items, limit);
+    let cut_else = |e: &Option<Vec<syntax::ast::Item>>| e.as_deref().map(cut);
+    (items.iter())
+        .take_while(|i| i.span.start < limit)
+        .map(|i| {
+            let kind = match &i.kind {
+                ItemKind::Optional { items, else_items } => ItemKind::Optional {
+                    items: cut(items),
+                    else_items: cut_else(else_items),
+                },
+                ItemKind::If {
+                    cond,
+                    then_items,
+                    else_items,
+                } => ItemKind::If {
+                    cond: cond.clone(),
+                    then_items: cut(then_items),
+                    else_items: cut_else(else_items),
+                },
+                other => other.clone(),
+            };
+            syntax::ast::Item { kind, span: i.span }
+        })
         .collect()
 }
 
