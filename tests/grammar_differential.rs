@@ -242,7 +242,7 @@ fn generated_policies_match_checkpolicy() {
         // A running tally now and then, so that a long run stopped early still tells
         // what it saw.
         let done = seed - base;
-        if done > 0 && done % 1000 == 0 {
+        if done > 0 && done.is_multiple_of(1000) {
             let tally: Vec<String> = counts.iter().map(|(k, n)| format!("{k}: {n}")).collect();
             eprintln!("after {done} cases: {}", tally.join(", "));
         }
