@@ -351,6 +351,62 @@ const CASES: &[Case] = &[
         verdict: Reject,
     },
     Case {
+        name: "a role only an optional block declares, given to a user of the global block",
+        args: &[],
+        body: "optional { role r; }\nuser v roles r;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a type one optional block declares, used by a sibling that does not require it",
+        args: &[],
+        body: "optional { type d_t; }\noptional { allow d_t b_t : file read; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "typebounds: a parent allowed only in one branch does not cover the child's rule",
+        args: &[],
+        body: "type c_t;\nbool b1 true;\ntypebounds a_t c_t;\nallow c_t b_t : file write;\nif (b1) { allow a_t b_t : file write; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "typebounds: libsepol counts a parent's conditional dontaudit as allowed",
+        args: &[],
+        body: "type c_t;\nbool b1 true;\ntypebounds a_t c_t;\nif (b1) { allow c_t b_t : file write; dontaudit a_t b_t : file read; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "typebounds: and a conditional auditallow",
+        args: &[],
+        body: "type c_t;\nbool b1 true;\ntypebounds a_t c_t;\nif (b1) { allow c_t b_t : file write; auditallow a_t b_t : file write; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "typebounds: a bounded target is replaced by its own parent",
+        args: &[],
+        body: "type c_t;\ntype d_t;\ntypebounds b_t d_t;\ntypebounds a_t c_t;\nallow a_t b_t : file write;\nallow c_t d_t : file write;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "an optional's else creates its rules before the blocks nested in the optional",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\noptional { type d_t; } else { auditallow a_t a_t : file read; }\n} else { allow a_t a_t : file read; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a named transition repeated by `self` in a left-out block that declares a target",
+        args: &[],
+        body: "optional {\nrequire { type missing_t; }\ntype d_t;\ntype_transition { a_t } { d_t a_t self } : file b_t \"n\";\n}",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "an ibendportcon repeated",
         args: &[],
         body: "",
@@ -505,4 +561,57 @@ fn neverallow_naming_self_is_enforced_for_every_target() {
         err.contains("libsepol reports only a type's rules on itself"),
         "{err}"
     );
+}
+
+/// checkpolicy stops at the first mistake of its first pass, so a duplicate declaration
+/// written before a syntax error is its first error: flaskc reports it too.
+#[test]
+fn declaration_mistake_before_a_syntax_error_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Case {
+        name: "",
+        args: &[],
+        body: "type c_t;\ntype c_t;\nallow c_t b_t : file { read",
+        tail: "",
+        verdict: Reject,
+    };
+    let (code, err) = refused(dir.path(), &policy(&case));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[syntax-error]"), "{err}");
+    assert!(err.contains("error[duplicate-declaration]"), "{err}");
+}
+
+/// A repeated role transition is reported at the repeat, the line checkpolicy names.
+#[test]
+fn repeated_role_transition_is_reported_at_the_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Case {
+        name: "",
+        args: &[],
+        body:
+            "role r;\nrole r types a_t;\nrole_transition r a_t object_r;\nrole_transition r a_t r;",
+        tail: "",
+        verdict: Reject,
+    };
+    let (code, err) = refused(dir.path(), &policy(&case));
+    assert_eq!(code, Some(1));
+    let first = err.lines().find(|l| l.contains("p.conf:")).unwrap_or("");
+    assert!(first.contains("p.conf:15:"), "{err}");
+}
+
+/// With a syntax error, only the statements before it are lowered for the first-pass
+/// checks: a second `dominance` after it must not reach them (it once crashed flaskc).
+#[test]
+fn statements_after_a_syntax_error_are_not_lowered() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "class file\nsid kernel\nclass file { read }\nsensitivity s0;\ndominance s0\ndominance s0\ncategory c0;\nlevel s0:c0;\n";
+    std::fs::write(dir.path().join("p.conf"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+        .current_dir(dir.path())
+        .args(["checkpolicy", "-M", "-o", "out.bin", "p.conf"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("a second `dominance` statement"), "{err}");
 }

@@ -5,7 +5,8 @@
 //! `FLASKC_GRAMMAR_CASES` (default 300) and `FLASKC_GRAMMAR_SEED` (default 0) choose the
 //! seeds; `FLASKC_GRAMMAR_DUMP=DIR` writes each divergent policy there as `SEED.conf`
 //! (arguments in `SEED.args`);
-//! `FLASKC_GRAMMAR_OFF` switches generator features off (see `gen::Switches`).
+//! `FLASKC_GRAMMAR_OFF` switches generator features off (see `gen::Switches`);
+//! `FLASKC_GRAMMAR_BIN` names the flaskc to test instead of the one cargo built.
 //! `cargo run --example gen_policy -- SEED` prints one seed's policy and arguments.
 
 mod common;
@@ -58,6 +59,12 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The flaskc under test: `FLASKC_GRAMMAR_BIN` if set (a copy a long run keeps while the
+/// tree is rebuilt), else the one cargo built.
+fn flaskc_bin() -> std::ffi::OsString {
+    std::env::var_os("FLASKC_GRAMMAR_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_flaskc").into())
 }
 
 fn signal_of(out: &Output) -> Option<i32> {
@@ -116,7 +123,7 @@ fn run_case(dir: &Path, case: &gen::Case) -> (Outcome, String) {
         .args(["-o", "ref.bin", "p.conf"])
         .output()
         .expect("checkpolicy runs");
-    let ours = Command::new(env!("CARGO_BIN_EXE_flaskc"))
+    let ours = Command::new(flaskc_bin())
         .current_dir(dir)
         .arg("checkpolicy")
         .args(&case.args)
@@ -232,6 +239,13 @@ fn generated_policies_match_checkpolicy() {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut divergences = Vec::new();
     for seed in base..base + cases {
+        // A running tally now and then, so that a long run stopped early still tells
+        // what it saw.
+        let done = seed - base;
+        if done > 0 && done.is_multiple_of(1000) {
+            let tally: Vec<String> = counts.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            eprintln!("after {done} cases: {}", tally.join(", "));
+        }
         let case = gen::generate(seed, &switches);
         // `-t xen` without `-c`: checkpolicy fails at its default version 33, flaskc
         // writes version 30 on purpose (docs/divergences.md).

@@ -29,6 +29,8 @@ pub(crate) fn lower(
             diags.extend(version_diagnostics(db, &lowered.origins, file, v));
         }
         db = lowered.db;
+    } else {
+        diags.extend(first_pass_errors(&ast, file, opts, &diags));
     }
     if let Some(db) = db.as_mut() {
         if opts.sort_ocontexts {
@@ -37,6 +39,71 @@ pub(crate) fn lower(
     }
     (db, dedup(remap(diags, map)), ast)
 }
+
+/// checkpolicy stops at its first error, and its first pass reports declaration mistakes
+/// as it reads: one written before flaskc's first syntax error comes first there. So with
+/// syntax errors, the statements that parsed are lowered too and such mistakes before the
+/// first syntax error are reported with it.
+fn first_pass_errors(
+    ast: &syntax::ast::Policy,
+    file: FileId,
+    opts: &super::Options,
+    syntax_diags: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let first_syntax = |d: &Diagnostic| d.primary_label().map(|l| l.span.start);
+    let Some(limit) = syntax_diags.iter().filter_map(first_syntax).min() else {
+        return Vec::new();
+    };
+    // Only the statements before the first syntax error: a prefix keeps the order the
+    // checks of the parser guarantee (what follows may repeat a section or break it).
+    let prefix = syntax::ast::Policy {
+        items: items_before(&ast.items, limit),
+    };
+    let lowered = sema::lower(&prefix, file, &opts.sema);
+    lowered
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error() && FIRST_PASS.contains(&d.code))
+        .filter(|d| first_syntax(d).is_some_and(|at| at < limit))
+        .collect()
+}
+
+/// The statements that start before `limit`, blocks cut there too.
+fn items_before(items: &[syntax::ast::Item], limit: u32) -> Vec<syntax::ast::Item> {
+    use syntax::ast::ItemKind;
+    let cut = |items: &[syntax::ast::Item]| items_before(items, limit);
+    let cut_else = |e: &Option<Vec<syntax::ast::Item>>| e.as_deref().map(cut);
+    (items.iter())
+        .take_while(|i| i.span.start < limit)
+        .map(|i| {
+            let kind = match &i.kind {
+                ItemKind::Optional { items, else_items } => ItemKind::Optional {
+                    items: cut(items),
+                    else_items: cut_else(else_items),
+                },
+                ItemKind::If {
+                    cond,
+                    then_items,
+                    else_items,
+                } => ItemKind::If {
+                    cond: cond.clone(),
+                    then_items: cut(then_items),
+                    else_items: cut_else(else_items),
+                },
+                other => other.clone(),
+            };
+            syntax::ast::Item { kind, span: i.span }
+        })
+        .collect()
+}
+
+/// Codes of the mistakes checkpolicy's first pass finds while it reads.
+const FIRST_PASS: &[&str] = &[
+    "duplicate-declaration",
+    "undefined-attribute",
+    "declared-later",
+    "wrong-target",
+];
 
 /// With `-E`, the warnings checkpolicy also gives become errors.
 pub(crate) fn promote_warnings(diags: &mut [Diagnostic]) {

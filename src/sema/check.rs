@@ -3,11 +3,14 @@
 //! Both are checked against the avtab (unconditional and conditional entries), where keys
 //! may still name attributes; an attribute key stands for all its member types.
 
+use std::collections::HashMap;
+
 use super::declare::{Block, Syms};
 use super::resolve;
 use super::rules::{self, as_rule, rule_types, Rule};
 use super::Cx;
 use crate::diag::Diagnostic;
+
 use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb, Xperms};
 use crate::syntax::ast::{AvRuleKind, XpermRuleKind};
 
@@ -313,42 +316,76 @@ fn allow_rules_granting(
     out
 }
 
-/// Checks that no bounded type has a permission its bounding type lacks (libsepol's
-/// hierarchy check): for each allow entry of the child, the parent must be allowed the
-/// same permissions, with the child as target replaced by the parent.
+/// Checks that no bounded type has a permission its bounding type lacks, as libsepol's
+/// hierarchy check does: each allow entry of the child, with every target that has a
+/// bounding type replaced by it, must be covered by the parent's entries. Unconditional
+/// entries are checked against the parent's unconditional ones plus what both branches of
+/// one conditional give it; a branch's entries also against the parent's entries of the
+/// same branch, where (as libsepol reads them) every kind of entry counts, with its raw
+/// data, as allowed.
 pub(super) fn typebounds(cx: &mut Cx, syms: &Syms, db: &PolicyDb) {
+    type Cover = HashMap<(u32, u16), u32>;
+    let allowed = |e: &&AvtabEntry| e.key.specified & avkind::ALLOWED != 0;
     for (child, &parent) in syms.type_bounds.iter().enumerate() {
         if parent == 0 {
             continue;
         }
         let child = child as u32;
         let parent_bit = parent - 1;
-        let mut report: Vec<String> = Vec::new();
-        for (e, _) in allowed_entries(db) {
-            if !members(syms, e.key.source).get(child) {
-                continue;
+        // What the parent may do, by (target type bit, class).
+        let expand = |cover: &mut Cover, e: &AvtabEntry| {
+            if members(syms, e.key.source).get(parent_bit) {
+                for t in members(syms, e.key.target).iter() {
+                    *cover.entry((t, e.key.class)).or_default() |= e.data;
+                }
             }
-            for tt in members(syms, e.key.target).iter() {
-                let tt = if tt == child { parent_bit } else { tt };
-                let allowed: u32 = allowed_entries(db)
-                    .map(|(a, _)| a)
-                    .filter(|a| {
-                        a.key.class == e.key.class
-                            && members(syms, a.key.source).get(parent_bit)
-                            && members(syms, a.key.target).get(tt)
-                    })
-                    .fold(0, |acc, a| acc | a.data);
-                let extra = e.data & !allowed;
+        };
+        let mut global = Cover::new();
+        for e in db.avtab.iter().filter(allowed) {
+            expand(&mut global, e);
+        }
+        let mut branches: Vec<(Cover, Cover)> = Vec::new();
+        for node in &db.cond_list {
+            let (mut yes, mut no) = (Cover::new(), Cover::new());
+            node.true_list.iter().for_each(|e| expand(&mut yes, e));
+            for e in &node.false_list {
+                let mut one = Cover::new();
+                expand(&mut one, e);
+                for (k, d) in one {
+                    let both = yes.get(&k).map_or(0, |y| y & d);
+                    if both != 0 {
+                        *global.entry(k).or_default() |= both;
+                    }
+                    *no.entry(k).or_default() |= d;
+                }
+            }
+            branches.push((yes, no));
+        }
+        let mut report: Vec<String> = Vec::new();
+        let mut check = |e: &AvtabEntry, branch: Option<&Cover>| {
+            if !members(syms, e.key.source).get(child) {
+                return;
+            }
+            for t in members(syms, e.key.target).iter() {
+                let bound = syms.type_bounds.get(t as usize).copied().unwrap_or(0);
+                let key = (if bound != 0 { bound - 1 } else { t }, e.key.class);
+                let mut extra = e.data & !branch.and_then(|b| b.get(&key)).copied().unwrap_or(0);
+                extra &= !global.get(&key).copied().unwrap_or(0);
                 if extra != 0 {
                     report.push(format!(
                         "allow {} {}:{} {}",
                         syms.type_names[child as usize],
-                        syms.type_names[tt as usize],
+                        syms.type_names[t as usize],
                         db.classes[e.key.class as usize - 1].name,
                         perm_names(db, e.key.class, extra)
                     ));
                 }
             }
+        };
+        db.avtab.iter().filter(allowed).for_each(|e| check(e, None));
+        for (node, (yes, no)) in db.cond_list.iter().zip(&branches) {
+            (node.true_list.iter().filter(allowed)).for_each(|e| check(e, Some(yes)));
+            (node.false_list.iter().filter(allowed)).for_each(|e| check(e, Some(no)));
         }
         if report.is_empty() {
             continue;

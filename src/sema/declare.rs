@@ -29,7 +29,7 @@ pub(super) struct Block<'a> {
 }
 
 /// Splits a policy into blocks: the global block first, then optional blocks in the order
-/// their `optional` keyword appears.
+/// their `optional` keyword appears, each followed by its `else` block.
 pub(super) fn blocks(policy: &ast::Policy) -> Vec<Block<'_>> {
     let mut out = vec![Block {
         items: Vec::new(),
@@ -52,6 +52,18 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
                     parent: Some(idx),
                     else_of: None,
                 });
+                // libsepol keeps an optional and its `else` as two branches of one block,
+                // listed before the blocks nested in either: its rules are created in
+                // that order.
+                let alt = else_items.as_ref().map(|_| {
+                    out.push(Block {
+                        items: Vec::new(),
+                        requires: Vec::new(),
+                        parent: Some(idx),
+                        else_of: Some(opt),
+                    });
+                    out.len() - 1
+                });
                 collect_block(items, opt, out);
                 // The block inherits what its enclosing blocks required up to its end.
                 let mut anc = Some(idx);
@@ -60,14 +72,7 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
                     out[opt].requires.extend(inherited);
                     anc = out[a].parent;
                 }
-                if let Some(else_items) = else_items {
-                    let e = out.len();
-                    out.push(Block {
-                        items: Vec::new(),
-                        requires: Vec::new(),
-                        parent: Some(idx),
-                        else_of: Some(opt),
-                    });
+                if let (Some(e), Some(else_items)) = (alt, else_items) {
                     collect_block(else_items, e, out);
                 }
             }
@@ -309,6 +314,18 @@ struct Decls<'a> {
     bools: Vec<(&'a ast::Ident, bool, bool)>,
 }
 
+impl<'a> Decls<'a> {
+    /// Every name declared, with its symbol table.
+    fn names(&self) -> impl Iterator<Item = (Space, &'a ast::Ident)> + '_ {
+        (self.types.iter().chain(&self.attrs).copied())
+            .chain(self.aliases.iter().map(|&(a, _)| a))
+            .map(|n| (Space::Types, n))
+            .chain((self.roles.iter().chain(&self.role_attrs)).map(|&n| (Space::Roles, n)))
+            .chain(self.users.iter().map(|&n| (Space::Users, n)))
+            .chain(self.bools.iter().map(|&(n, _, _)| (Space::Bools, n)))
+    }
+}
+
 /// Declares every symbol of the enabled blocks; `None` when a declaration error makes
 /// the rest meaningless.
 pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
@@ -360,7 +377,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         required_permissions(cx, &syms, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
-    global_scope(cx, &blocks[0], &decls);
+    block_scopes(cx, blocks, &decls);
     for (b, d) in blocks.iter().zip(&decls) {
         let declared =
             (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a));
@@ -861,21 +878,7 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
         if blocks[i].else_of.is_some() {
             continue;
         }
-        let names = d
-            .types
-            .iter()
-            .chain(&d.attrs)
-            .chain(d.aliases.iter().map(|(a, _)| a))
-            .map(|n| (Space::Types, n))
-            .chain(
-                d.roles
-                    .iter()
-                    .chain(&d.role_attrs)
-                    .map(|n| (Space::Roles, n)),
-            )
-            .chain(d.users.iter().map(|n| (Space::Users, n)))
-            .chain(d.bools.iter().map(|(n, _, _)| (Space::Bools, n)));
-        for (space, n) in names {
+        for (space, n) in d.names() {
             declared_by
                 .entry((space, n.name.as_str()))
                 .or_default()
@@ -931,70 +934,147 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
     }
 }
 
-/// The global block sees only its own declarations: a type or role that only optional
-/// blocks declare is "not within scope" there for checkpolicy (checked for the sets of
-/// rules and role statements, where such names turn up).
-fn global_scope(cx: &mut Cx, global: &Block<'_>, decls: &[Decls<'_>]) {
-    let own = &decls[0];
-    let types: HashSet<&str> = (own.types.iter().chain(&own.attrs).copied())
-        .chain(own.aliases.iter().map(|&(a, _)| a))
-        .map(|n| n.name.as_str())
-        .collect();
-    let roles: HashSet<&str> = (own.roles.iter().chain(&own.role_attrs))
-        .map(|n| n.name.as_str())
-        .collect();
-    // The names the other blocks declare, looked up once per name the global block uses.
-    let other = &decls[1..];
-    let other_types: HashSet<&str> = other
-        .iter()
-        .flat_map(|d| {
-            (d.types.iter().chain(&d.attrs).copied()).chain(d.aliases.iter().map(|&(a, _)| a))
+/// checkpolicy's scope rule: a type, role, user or boolean that some block declares or
+/// requires is "not within scope" in a block where neither that block nor one enclosing
+/// it declares or requires it (an `else` block is enclosed by its optional's parent).
+/// Checked for every block, enabled or not, as checkpolicy checks while parsing.
+fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
+    let own: Vec<HashSet<(Space, &str)>> = (blocks.iter().zip(decls))
+        .map(|(b, d)| {
+            let required = (b.requires.iter())
+                .filter_map(|r| Some((require_space(&r.kind.name)?, &r.names)))
+                .flat_map(|(space, names)| names.iter().map(move |n| (space, n)));
+            (d.names().chain(required))
+                .map(|(space, n)| (space, n.name.as_str()))
+                .collect()
         })
-        .map(|n| n.name.as_str())
         .collect();
-    let other_roles: HashSet<&str> = other
-        .iter()
-        .flat_map(|d| d.roles.iter().chain(&d.role_attrs))
-        .map(|n| n.name.as_str())
-        .collect();
-    let report = |cx: &mut Cx, space: Space, n: &ast::Ident| {
-        let (own, elsewhere) = match space {
-            Space::Roles => (&roles, &other_roles),
-            _ => (&types, &other_types),
-        };
-        if !own.contains(n.name.as_str()) && elsewhere.contains(n.name.as_str()) {
-            let what = if space == Space::Roles {
-                "role"
-            } else {
-                "type"
-            };
-            cx.error(
-                "out-of-scope",
-                n.span,
-                format!("{what} `{}` is not within scope", n.name),
-                "declared only inside an optional block",
-            );
-        }
-    };
-    for item in statements(&[global]) {
-        let type_sets: Vec<&ast::Set> = match &item.kind {
-            ItemKind::AvRule { source, target, .. }
-            | ItemKind::XpermRule { source, target, .. }
-            | ItemKind::TypeRule { source, target, .. } => vec![source, target],
-            ItemKind::Role { name, types, .. } => {
-                report(cx, Space::Roles, name);
-                types.iter().collect()
-            }
-            ItemKind::RoleTransition { roles, types, .. } => {
-                for r in &roles.items {
-                    report(cx, Space::Roles, &r.name);
+    let anywhere: HashSet<(Space, &str)> = own.iter().flatten().copied().collect();
+    for (i, b) in blocks.iter().enumerate() {
+        let in_scope = |key: &(Space, &str)| {
+            let mut up = Some(i);
+            while let Some(a) = up {
+                if own[a].contains(key) {
+                    return true;
                 }
-                vec![types]
+                up = blocks[a].parent;
             }
-            _ => continue,
+            false
         };
-        for i in type_sets.into_iter().flat_map(|s| &s.items) {
-            report(cx, Space::Types, &i.name);
+        let mut used = Vec::new();
+        for item in &b.items {
+            scoped_names(item, &mut used);
+        }
+        for (space, n) in used {
+            let key = (space, n.name.as_str());
+            if anywhere.contains(&key) && !in_scope(&key) {
+                let what = match space {
+                    Space::Types => "type",
+                    Space::Roles => "role",
+                    Space::Users => "user",
+                    Space::Bools => "boolean",
+                };
+                cx.error(
+                    "out-of-scope",
+                    n.span,
+                    format!("{what} `{}` is not within scope", n.name),
+                    if b.parent.is_none() {
+                        "declared only inside an optional block"
+                    } else {
+                        "neither declared nor required in this block or one enclosing it"
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The names a statement uses that checkpolicy checks for scope, in written order.
+fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>) {
+    let set = |s: &'a ast::Set, space: Space, out: &mut Vec<(Space, &'a ast::Ident)>| {
+        out.extend(s.items.iter().map(|i| (space, &i.name)));
+    };
+    let types = |names: &'a [ast::Ident], out: &mut Vec<(Space, &'a ast::Ident)>| {
+        out.extend(names.iter().map(|n| (Space::Types, n)));
+    };
+    match &item.kind {
+        ItemKind::AvRule { source, target, .. }
+        | ItemKind::XpermRule { source, target, .. }
+        | ItemKind::RangeTransition { source, target, .. } => {
+            set(source, Space::Types, out);
+            set(target, Space::Types, out);
+        }
+        ItemKind::TypeRule {
+            source,
+            target,
+            new_type,
+            ..
+        } => {
+            set(source, Space::Types, out);
+            set(target, Space::Types, out);
+            out.push((Space::Types, new_type));
+        }
+        ItemKind::Type { attrs, .. } => types(attrs, out),
+        ItemKind::TypeAlias { target, .. } => out.push((Space::Types, target)),
+        ItemKind::TypeAttribute { ty, attrs } => {
+            out.push((Space::Types, ty));
+            types(attrs, out);
+        }
+        ItemKind::TypeBounds { bound, types: tys } => {
+            out.push((Space::Types, bound));
+            types(tys, out);
+        }
+        ItemKind::Permissive(ty) => out.push((Space::Types, ty)),
+        ItemKind::ExpandAttribute { attrs, .. } => types(attrs, out),
+        ItemKind::Role {
+            name,
+            types: Some(tys),
+            ..
+        } => {
+            out.push((Space::Roles, name));
+            set(tys, Space::Types, out);
+        }
+        ItemKind::RoleAttribute { role, attrs } => {
+            out.push((Space::Roles, role));
+            out.extend(attrs.iter().map(|a| (Space::Roles, a)));
+        }
+        ItemKind::RoleTransition {
+            roles,
+            types: tys,
+            new_role,
+            ..
+        } => {
+            set(roles, Space::Roles, out);
+            set(tys, Space::Types, out);
+            out.push((Space::Roles, new_role));
+        }
+        ItemKind::RoleAllow { from, to } => {
+            set(from, Space::Roles, out);
+            set(to, Space::Roles, out);
+        }
+        ItemKind::User { roles, .. } => set(roles, Space::Roles, out),
+        ItemKind::If {
+            cond,
+            then_items,
+            else_items,
+        } => {
+            cond_bools(cond, out);
+            for i in then_items.iter().chain(else_items.iter().flatten()) {
+                scoped_names(i, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn cond_bools<'a>(e: &'a ast::CondExpr, out: &mut Vec<(Space, &'a ast::Ident)>) {
+    use ast::CondExpr::*;
+    match e {
+        Bool(b) => out.push((Space::Bools, b)),
+        Not(a) => cond_bools(a, out),
+        And(a, b) | Or(a, b) | Xor(a, b) | Eq(a, b) | Neq(a, b) => {
+            cond_bools(a, out);
+            cond_bools(b, out);
         }
     }
 }
@@ -1032,16 +1112,23 @@ fn requires_met(
             .names
             .iter()
             .all(|n| syms.cats.contains_key(n.name.as_str())),
-        kind => {
-            let space = match kind {
-                "role" | "attribute_role" => Space::Roles,
-                "user" => Space::Users,
-                "bool" | "tunable" => Space::Bools,
-                _ => Space::Types,
-            };
-            r.names.iter().all(|n| known(space, n.name.as_str()))
-        }
+        kind => match require_space(kind) {
+            Some(space) => r.names.iter().all(|n| known(space, n.name.as_str())),
+            None => true,
+        },
     })
+}
+
+/// The symbol table a `require` of this kind names (none for classes, sensitivities and
+/// categories, which only the global block declares).
+fn require_space(kind: &str) -> Option<Space> {
+    match kind {
+        "role" | "attribute_role" => Some(Space::Roles),
+        "user" => Some(Space::Users),
+        "bool" | "tunable" => Some(Space::Bools),
+        "type" | "attribute" => Some(Space::Types),
+        _ => None,
+    }
 }
 
 /// Type-table, role-table, user-table and boolean-table entries with their values.

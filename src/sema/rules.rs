@@ -1869,13 +1869,20 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                                 // whatever new role it names.
                                 match trans_idx.get(&key) {
                                     Some(&(_, prev)) => {
+                                        // Reported at the later one in the text, where
+                                        // checkpolicy meets the repeat.
+                                        let (now, first) = if prev.start > item.span.start {
+                                            (prev, item.span)
+                                        } else {
+                                            (item.span, prev)
+                                        };
                                         cx.push(
                                             Diagnostic::error(
                                                 "conflicting-role-transition",
                                                 "duplicate role transition",
                                             )
-                                            .primary(cx.file, item.span, "this transition")
-                                            .secondary(cx.file, prev, "conflicts with this one"),
+                                            .primary(cx.file, now, "this transition")
+                                            .secondary(cx.file, first, "conflicts with this one"),
                                         );
                                     }
                                     None => {
@@ -2022,6 +2029,17 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             continue;
         };
         let name = rule.name;
+        // Types only left-out blocks declare are known to checkpolicy here but not to the
+        // tables: they are left out of the sets, which keeps the other types' repeats.
+        let (source, target) = (
+            known_types(syms, rule.source),
+            known_types(syms, rule.target),
+        );
+        let rule = NamedTransition {
+            source: &source,
+            target: &target,
+            ..rule
+        };
         let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms) else {
             continue;
         };
@@ -2060,6 +2078,15 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             }
         }
     }
+}
+
+/// `set` without the names of types that only left-out blocks declare.
+fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
+    let mut set = set.clone();
+    set.items.retain(|i| {
+        syms.ty(&i.name.name).is_some() || !syms.type_names_anywhere.contains(i.name.name.as_str())
+    });
+    set
 }
 
 /// The new types of one (target, class, name), each with its source types, in the order
