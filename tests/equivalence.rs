@@ -43,6 +43,55 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "`~` on a class set is an unknown class `~`, not every other class",
+        args: &[],
+        body: "allow a_t b_t : ~file read;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "`*` on a class set is refused too",
+        args: &[],
+        body: "type_transition a_t b_t : * a_t;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a negated class is refused",
+        args: &[],
+        body: "allow a_t b_t : { file -netif } read;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "`~` on a class set is refused in a branch a tunable leaves out",
+        args: &[],
+        body: "tunable tt false;\nif (tt) { allow a_t b_t : ~file read; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "`~` on a role set is refused",
+        args: &[],
+        body: "allow object_r ~object_r;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a negated role is refused",
+        args: &[],
+        body: "allow object_r { object_r -object_r };",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "`*` in a user's roles is refused",
+        args: &[],
+        body: "user v roles *;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "a type negated in one role statement stays out whatever another names",
         args: &[],
         body: "role r;\nrole r types { a_t -b_t };\nrole r types { a_t b_t };",

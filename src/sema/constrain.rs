@@ -211,7 +211,7 @@ fn names_node(
                 return false;
             }
             let mut bits = Ebitmap::new();
-            let mut ok = true;
+            let mut ok = resolve::names_only(cx, names, "user", "undefined-user");
             for i in &names.items {
                 match syms.users.get(i.name.name.as_str()) {
                     Some(&v) => bits.set(v - 1),

@@ -207,19 +207,6 @@ pub(super) fn raw_type_set(
     ok.then_some(raw)
 }
 
-/// A set's meaning from its named and negated members: `*` is every element of `all`,
-/// `~` the complement within it, and negated names are removed last.
-fn combine(set: &ast::Set, pos: Ebitmap, neg: Ebitmap, all: impl Fn() -> Ebitmap) -> Ebitmap {
-    let mut out = if set.star { all() } else { pos };
-    if set.complement {
-        let mut c = all();
-        c.subtract(&out);
-        out = c;
-    }
-    out.subtract(&neg);
-    out
-}
-
 /// Every real type (not attributes).
 fn all_types(syms: &Syms) -> Ebitmap {
     (0..syms.type_names.len() as u32)
@@ -227,20 +214,40 @@ fn all_types(syms: &Syms) -> Ebitmap {
         .collect()
 }
 
+/// Refuses `*`, `~` and `-name` in a set that takes only names (classes, roles, users):
+/// checkpolicy reads those signs there as names of their own and finds no such symbol.
+/// `what` names the kind of symbol, `code` is the kind's undefined-symbol code.
+pub(super) fn names_only(cx: &mut Cx, set: &ast::Set, what: &str, code: &'static str) -> bool {
+    let mut ok = true;
+    if set.star || set.complement {
+        let sign = if set.star { "*" } else { "~" };
+        cx.error(
+            code,
+            set.span,
+            format!("unknown {what} `{sign}`: a {what} set takes only names"),
+            "`*` and `~` are not allowed here",
+        );
+        ok = false;
+    }
+    for item in set.items.iter().filter(|i| i.negated) {
+        cx.error(
+            code,
+            item.name.span,
+            format!("unknown {what} `-`: a {what} set takes only names"),
+            "a name cannot be negated here",
+        );
+        ok = false;
+    }
+    ok
+}
+
 /// Resolves a class set to class values (1-based), ascending.
 pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<u32>> {
-    let mut pos = Ebitmap::new();
-    let mut neg = Ebitmap::new();
-    let mut ok = true;
-    for item in &set.items {
+    let mut classes = Ebitmap::new();
+    let mut ok = names_only(cx, set, "class", "undefined-class");
+    for item in set.items.iter().filter(|i| !i.negated) {
         match syms.class_idx.get(item.name.name.as_str()) {
-            Some(&i) => {
-                if item.negated {
-                    neg.set(i as u32)
-                } else {
-                    pos.set(i as u32)
-                }
-            }
+            Some(&i) => classes.set(i as u32),
             None => {
                 cx.error(
                     "undefined-class",
@@ -252,11 +259,7 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
             }
         }
     }
-    if !ok {
-        return None;
-    }
-    let all = || (0..syms.classes.len() as u32).collect();
-    Some(combine(set, pos, neg, all).iter().map(|b| b + 1).collect())
+    ok.then(|| classes.iter().map(|b| b + 1).collect())
 }
 
 /// The permission bit of `name` in class `class` (1-based value), if defined.
@@ -317,10 +320,9 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
 
 /// Resolves a role set to role values' bits (role attributes expanded to member roles).
 pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitmap> {
-    let mut pos = Ebitmap::new();
-    let mut neg = Ebitmap::new();
-    let mut ok = true;
-    for item in &set.items {
+    let mut roles = Ebitmap::new();
+    let mut ok = names_only(cx, set, "role", "undefined-role");
+    for item in set.items.iter().filter(|i| !i.negated) {
         let Some(&v) = syms.roles.get(item.name.name.as_str()) else {
             cx.error(
                 "undefined-role",
@@ -331,22 +333,13 @@ pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitm
             ok = false;
             continue;
         };
-        let target = if item.negated { &mut neg } else { &mut pos };
         if syms.role_is_attr[v as usize - 1] {
-            target.union_with(&syms.role_attr_members[v as usize - 1]);
+            roles.union_with(&syms.role_attr_members[v as usize - 1]);
         } else {
-            target.set(v - 1);
+            roles.set(v - 1);
         }
     }
-    if !ok {
-        return None;
-    }
-    let all = || {
-        (0..syms.role_names.len() as u32)
-            .filter(|&i| !syms.role_is_attr[i as usize])
-            .collect()
-    };
-    Some(combine(set, pos, neg, all))
+    ok.then_some(roles)
 }
 
 /// Resolves categories (`c0`, `c0.c5` ranges, aliases) to a bitmap (bit = value - 1).

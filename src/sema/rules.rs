@@ -27,8 +27,8 @@ pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: 
 }
 
 /// What checkpolicy checks in every statement as it parses, whether the linker keeps its
-/// block (and a tunable its branch) or not: the permissions named for declared classes, `dontaudit` with a `~`, and
-/// extended permission sets. The
+/// block (and a tunable its branch) or not: class sets of names only, the permissions
+/// named for declared classes, `dontaudit` with a `~`, and extended permission sets. The
 /// blocks left out are never lowered, so these checks run on them alone.
 pub(super) fn check_left_out<'a>(
     cx: &mut Cx,
@@ -66,9 +66,25 @@ pub(super) fn check_left_out<'a>(
                     ..
                 }
             );
-            let (Rule::Av { source, target, .. }
-            | Rule::Type { source, target, .. }
-            | Rule::Xperm { source, target, .. }) = rule;
+            let (Rule::Av {
+                source,
+                target,
+                classes,
+                ..
+            }
+            | Rule::Type {
+                source,
+                target,
+                classes,
+                ..
+            }
+            | Rule::Xperm {
+                source,
+                target,
+                classes,
+                ..
+            }) = rule;
+            resolve::names_only(cx, classes, "class", "undefined-class");
             let place = SetPlace {
                 self_ok: true,
                 star_ok: never,
