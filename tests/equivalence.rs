@@ -43,6 +43,34 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a type declared in two blocks the linker leaves out is a duplicate all the same",
+        args: &[],
+        body: "optional { require { type missing_t; } type c_t; }\noptional { require { type missing_t; } type c_t; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a left-out block may not declare a type the global block declares",
+        args: &[],
+        body: "type c_t;\noptional { require { type missing_t; } type c_t; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a boolean declared twice in a left-out block is a duplicate",
+        args: &[],
+        body: "optional { require { type missing_t; } bool b1 true; bool b1 true; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "an alias and a type of one name in left-out blocks are duplicates",
+        args: &[],
+        body: "optional { require { type missing_t; } type c_t alias ca; }\noptional { require { type missing_t; } type ca; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "`~` on a class set is an unknown class `~`, not every other class",
         args: &[],
         body: "allow a_t b_t : ~file read;",

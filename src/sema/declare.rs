@@ -1138,7 +1138,8 @@ fn number_symbols(
     decls: &[Decls<'_>],
     bools_required_at: &HashMap<&str, u32>,
 ) {
-    // Duplicates are checked over enabled blocks; the parse-time tables (whose size fixes
+    duplicates_anywhere(cx, decls);
+    // The symbols are those of the enabled blocks; the parse-time tables (whose size fixes
     // the iteration order) hold the names of every block.
     let enabled = enabled_blocks(decls, &syms.enabled);
 
@@ -1147,8 +1148,7 @@ fn number_symbols(
     for d in &enabled {
         for (list, kind) in [(&d.types, 0u8), (&d.attrs, 1u8)] {
             for n in list.iter() {
-                if let Some((_, prev)) = kinds.get(n.name.as_str()) {
-                    duplicate(cx, n, prev, if kind == 0 { "type" } else { "attribute" });
+                if kinds.contains_key(n.name.as_str()) {
                     continue;
                 }
                 kinds.insert(&n.name, (kind, n));
@@ -1159,8 +1159,7 @@ fn number_symbols(
     }
     for d in &enabled {
         for (alias, _) in &d.aliases {
-            if let Some((_, prev)) = kinds.get(alias.name.as_str()) {
-                duplicate(cx, alias, prev, "type alias");
+            if kinds.contains_key(alias.name.as_str()) {
                 continue;
             }
             kinds.insert(&alias.name, (2, alias));
@@ -1336,9 +1335,7 @@ fn number_symbols(
                 .get(b.name.as_str())
                 .is_some_and(|&at| at < b.span.start);
             let state = state && !required_first;
-            if let Some((prev, _, prev_tunable)) = bool_set.get(b.name.as_str()) {
-                let what = if *prev_tunable { "tunable" } else { "boolean" };
-                duplicate(cx, b, prev, what);
+            if bool_set.contains_key(b.name.as_str()) {
                 continue;
             }
             bool_set.insert(&b.name, (b, state, tunable));
@@ -1370,6 +1367,36 @@ fn number_symbols(
                 state,
             },
         );
+    }
+}
+
+/// Names of the type and boolean tables declared twice, in any blocks: checkpolicy
+/// declares every block's symbols as it reads them, before the linker decides which
+/// blocks to keep, so a repeat is an error even in blocks that are left out. Reported
+/// at the later declaration in text order.
+fn duplicates_anywhere(cx: &mut Cx, decls: &[Decls<'_>]) {
+    let mut types: Vec<(&ast::Ident, &str)> = Vec::new();
+    let mut bools: Vec<(&ast::Ident, &str)> = Vec::new();
+    for d in decls {
+        types.extend(d.types.iter().map(|&n| (n, "type")));
+        types.extend(d.attrs.iter().map(|&n| (n, "attribute")));
+        types.extend(d.aliases.iter().map(|&(n, _)| (n, "type alias")));
+        let kind = |tunable: bool| if tunable { "tunable" } else { "boolean" };
+        bools.extend(d.bools.iter().map(|&(n, _, tunable)| (n, kind(tunable))));
+    }
+    for (mut names, prev_names_kind) in [(types, false), (bools, true)] {
+        names.sort_by_key(|(n, _)| n.span.start);
+        let mut first: HashMap<&str, (&ast::Ident, &str)> = HashMap::new();
+        for (n, what) in names {
+            match first.get(n.name.as_str()) {
+                Some(&(prev, prev_what)) => {
+                    duplicate(cx, n, prev, if prev_names_kind { prev_what } else { what })
+                }
+                None => {
+                    first.insert(&n.name, (n, what));
+                }
+            }
+        }
     }
 }
 
