@@ -4,6 +4,7 @@
 use super::declare::{Syms, TypeSym};
 use super::Cx;
 use crate::diag::Diagnostic;
+use crate::name::Name;
 use crate::policydb::{Context, Ebitmap, Level, Range};
 use crate::syntax::ast;
 
@@ -265,7 +266,7 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
 /// The permission bit of `name` in class `class` (1-based value), if defined.
 pub(super) fn perm_bit(syms: &Syms, class: u32, name: &str) -> Option<u32> {
     let c = &syms.classes[class as usize - 1];
-    let common: &[String] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
+    let common: &[Name] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
     if let Some(p) = common.iter().position(|p| p == name) {
         return Some(1 << p);
     }

@@ -215,7 +215,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 dom.set(i as u32);
             }
             Some(Role {
-                name: syms.role_names[i].clone(),
+                name: syms.role_names[i].to_string(),
                 attribute: syms.role_is_attr[i],
                 bounds: None,
                 dominates: dom,
@@ -304,7 +304,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .user_names
         .iter()
         .map(|n| User {
-            name: n.clone(),
+            name: n.to_string(),
             bounds: None,
             roles: Ebitmap::new(),
             range: Default::default(),
@@ -2098,11 +2098,21 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
 
 /// `set` without the names of types that only left-out blocks declare.
 fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
-    let mut set = set.clone();
-    set.items.retain(|i| {
-        syms.ty(&i.name.name).is_some() || !syms.type_names_anywhere.contains(i.name.name.as_str())
-    });
-    set
+    let items: Vec<ast::SetItem> = set
+        .items
+        .iter()
+        .filter(|i| {
+            syms.ty(&i.name.name).is_some()
+                || !syms.type_names_anywhere.contains(i.name.name.as_str())
+        })
+        .cloned()
+        .collect();
+    ast::Set {
+        items: items.into_boxed_slice(),
+        star: set.star,
+        complement: set.complement,
+        span: set.span,
+    }
 }
 
 /// The new types of one (target, class, name), each with its source types, in the order

@@ -4,17 +4,17 @@
 //! resolved symbols. Spans are byte ranges in the parsed text. Statement order is kept as
 //! written; `sema` decides what order means.
 
+use crate::name::Name;
 use crate::source::Span;
-use smol_str::SmolStr;
 
 /// A name or other word as written, with its span.
 ///
-/// Names are `SmolStr`s: policy names are short, so they live inline with no allocation of
-/// their own, which keeps the tree of a large policy small.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Names are interned ([`Name`]): a large policy writes the same few thousand names
+/// millions of times, and each occurrence costs one pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ident {
     /// The text.
-    pub name: SmolStr,
+    pub name: Name,
     /// Where it was written.
     pub span: Span,
 }
@@ -52,8 +52,9 @@ pub struct Item {
 /// The same shape serves type sets, role sets, class sets and permission sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Set {
-    /// The names, each possibly negated with `-`.
-    pub items: Vec<SetItem>,
+    /// The names, each possibly negated with `-`; a boxed slice, as sets are most of a
+    /// large policy's tree and never grow once parsed.
+    pub items: Box<[SetItem]>,
     /// `*`: every name.
     pub star: bool,
     /// `~`: the complement of the set.
@@ -725,7 +726,7 @@ impl Ident {
     /// A name written from byte `l` to byte `r`.
     pub fn new(name: &str, l: usize, r: usize) -> Ident {
         Ident {
-            name: SmolStr::new(name),
+            name: Name::new(name),
             span: Span::new(l, r),
         }
     }
@@ -816,7 +817,7 @@ impl Set {
     /// A set of the given items; nested braces are flattened by the caller.
     pub fn of(items: Vec<SetItem>, l: usize, r: usize) -> Set {
         Set {
-            items,
+            items: items.into_boxed_slice(),
             star: false,
             complement: false,
             span: Span::new(l, r),

@@ -52,7 +52,7 @@ fn set(s: &Set) -> String {
     if s.star {
         return "*".to_string();
     }
-    let inner = match s.items.as_slice() {
+    let inner = match &*s.items {
         [one] if !one.negated => one.name.name.to_string(),
         items => {
             let parts: Vec<String> = items
