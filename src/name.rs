@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn order_is_the_texts_order() {
-        let mut names = vec![Name::new("b"), Name::new("c"), Name::new("a")];
+        let mut names = [Name::new("b"), Name::new("c"), Name::new("a")];
         names.sort();
         let texts: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
         assert_eq!(texts, ["a", "b", "c"]);

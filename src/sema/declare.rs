@@ -512,7 +512,7 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 }
-                syms.sids.push(name.clone());
+                syms.sids.push(*name);
             }
             ItemKind::Common { name, perms } => {
                 if syms.common_idx.contains_key(name.name.as_str()) {
@@ -603,7 +603,7 @@ fn define_class(
 fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[Name]) -> Vec<Name> {
     let mut out: Vec<Name> = Vec::new();
     for p in perms {
-        if out.iter().any(|o| *o == p.name) || inherited.iter().any(|o| *o == p.name) {
+        if out.contains(&p.name) || inherited.contains(&p.name) {
             cx.error(
                 "duplicate-declaration",
                 p.span,
@@ -824,7 +824,7 @@ fn required_permissions(cx: &mut Cx, syms: &Syms, block: &Block<'_>) {
                 .map(|x| &syms.commons[x].perms[..])
                 .unwrap_or(&[]);
             for p in &r.perms {
-                let known = |list: &[Name]| list.iter().any(|x| *x == p.name);
+                let known = |list: &[Name]| list.contains(&p.name);
                 if !known(&class.perms) && !known(common) {
                     cx.error(
                         "undefined-permission",
@@ -1100,8 +1100,7 @@ fn requires_met(
                 let class = &syms.classes[i];
                 let common = class.common.map(|x| &syms.commons[x].perms);
                 r.perms.iter().all(|p| {
-                    class.perms.iter().any(|x| *x == p.name)
-                        || common.is_some_and(|cp| cp.iter().any(|x| *x == p.name))
+                    class.perms.contains(&p.name) || common.is_some_and(|cp| cp.contains(&p.name))
                 })
             })
         }),
