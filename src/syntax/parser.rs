@@ -1063,7 +1063,7 @@ ibendportcon mlx4_0 1 u:r:t:s0
         let text = format!("{HEAD}#line 1 \"modules/xen.te\"\ntype t\n#line 9\n{TAIL}");
         let file = map.add(SourceFile::new("policy.conf", text));
         let (_, d) = parse(&mut map, file);
-        assert_eq!(map.file(file).directives().len(), 2);
+        assert_eq!(map.file(file).directive_count(), 2);
         let out = crate::diag::render(&d, &map);
         assert!(out.contains("modules/xen.te:9:1"), "{out}");
     }
