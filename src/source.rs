@@ -9,8 +9,9 @@
 //! byte offsets that lie on `char` boundaries of that file's text.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -62,13 +63,40 @@ pub struct LineDirective {
     file: u32,
 }
 
+/// How to read a file's text again once [`SourceFile::release_text`] has dropped it;
+/// given by the caller that read the file, since stages do no I/O. It gives `None` when
+/// the file is gone or changed.
+#[derive(Clone)]
+pub struct Reread(Arc<dyn Fn() -> Option<String> + Send + Sync>);
+
+impl Reread {
+    /// A way to read the text again.
+    pub fn new(read: impl Fn() -> Option<String> + Send + Sync + 'static) -> Reread {
+        Reread(Arc::new(read))
+    }
+}
+
+impl fmt::Debug for Reread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reread")
+    }
+}
+
+/// A released text read again: empty when it cannot be.
+fn read_again(reread: Option<&Reread>) -> String {
+    reread.and_then(|r| (r.0)()).unwrap_or_default()
+}
+
 /// One file's text with its line table.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name as the user gave it (a path relative to where flaskc runs, usually).
     pub name: String,
-    /// The whole text.
-    pub text: String,
+    /// The whole text; empty after [`SourceFile::release_text`] until [`SourceFile::text`]
+    /// reads it again.
+    text: OnceLock<String>,
+    /// How to read the text again, when it may be released.
+    reread: Option<Reread>,
     /// Computed on first use: a compile without diagnostics never needs it.
     line_starts: OnceLock<Vec<u32>>,
     directives: DirectiveTable,
@@ -282,10 +310,10 @@ pub struct Location {
 impl SourceFile {
     /// A file; its line table is computed when first asked for.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
         SourceFile {
             name: name.into(),
-            text,
+            text: OnceLock::from(text.into()),
+            reread: None,
             line_starts: OnceLock::new(),
             directives: DirectiveTable::default(),
             origin_files: Vec::new(),
@@ -293,12 +321,34 @@ impl SourceFile {
         }
     }
 
+    /// The file, with a way to read its text again, so that [`SourceFile::release_text`]
+    /// may drop it.
+    pub fn rereadable(mut self, reread: Reread) -> SourceFile {
+        self.reread = Some(reread);
+        self
+    }
+
+    /// The whole text (read again first if it was released; empty if that fails).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| read_again(self.reread.as_ref()))
+    }
+
+    /// Drops the text if it can be read again: a large policy.conf's text (45 MB for
+    /// refpolicy) is not needed once parsed, unless a diagnostic is shown. Whether it did.
+    pub fn release_text(&mut self) -> bool {
+        if self.reread.is_none() {
+            return false;
+        }
+        self.text = OnceLock::new();
+        true
+    }
+
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
             starts.extend(
-                self.text
+                self.text()
                     .bytes()
                     .enumerate()
                     .filter(|&(_, b)| b == b'\n')
@@ -331,11 +381,13 @@ impl SourceFile {
 
     /// The text, with a recorder for the directives found while lexing it.
     pub fn directive_recorder(&mut self) -> (&str, DirectiveRecorder<'_>) {
+        let reread = self.reread.as_ref();
+        let text: &str = self.text.get_or_init(|| read_again(reread));
         (
-            &self.text,
+            text,
             DirectiveRecorder {
                 name: &self.name,
-                text: &self.text,
+                text,
                 seen: (0, 0),
                 directives: &mut self.directives,
                 origin_files: &mut self.origin_files,
@@ -364,7 +416,7 @@ impl SourceFile {
             .line_starts()
             .get(line + 1)
             .map(|&e| e as usize - 1)
-            .unwrap_or(self.text.len());
+            .unwrap_or(self.text().len());
         start..end.max(start)
     }
 
@@ -379,11 +431,11 @@ impl SourceFile {
 
     /// File, line and column of a byte offset, with its `#line` origin.
     pub fn location(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.text().len());
         let line = self.line_index(offset);
         let start = self.line_starts()[line] as usize;
         let column = self
-            .text
+            .text()
             .get(start..offset)
             .map(|s| s.chars().count())
             .unwrap_or(offset - start)

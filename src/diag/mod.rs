@@ -169,7 +169,7 @@ impl<'a> Files<'a> for Segments<'a> {
     }
 
     fn source(&'a self, (file, _): SegmentId) -> Result<&'a str, FilesError> {
-        Ok(&self.map.file(file).text)
+        Ok(self.map.file(file).text())
     }
 
     fn line_index(&'a self, (file, _): SegmentId, byte: usize) -> Result<usize, FilesError> {
@@ -197,7 +197,7 @@ impl<'a> Files<'a> for Segments<'a> {
         }
         let r = f.line_range(line);
         // codespan wants the range to include the line break.
-        Ok(r.start..(r.end + 1).min(f.text.len()).max(r.end))
+        Ok(r.start..(r.end + 1).min(f.text().len()).max(r.end))
     }
 }
 
