@@ -991,12 +991,12 @@ fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
 }
 
 /// The names a statement uses that checkpolicy checks for scope, in written order.
-fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>) {
-    let set = |s: &'a ast::Set, space: Space, out: &mut Vec<(Space, &'a ast::Ident)>| {
-        out.extend(s.items.iter().map(|i| (space, &i.name)));
+fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, ast::Ident)>) {
+    let set = |s: &'a ast::Set, space: Space, out: &mut Vec<(Space, ast::Ident)>| {
+        out.extend(s.items.iter().map(|i| (space, i.name())));
     };
-    let types = |names: &'a [ast::Ident], out: &mut Vec<(Space, &'a ast::Ident)>| {
-        out.extend(names.iter().map(|n| (Space::Types, n)));
+    let types = |names: &'a [ast::Ident], out: &mut Vec<(Space, ast::Ident)>| {
+        out.extend(names.iter().map(|n| (Space::Types, *n)));
     };
     match &item.kind {
         ItemKind::AvRule { source, target, .. }
@@ -1013,31 +1013,31 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
         } => {
             set(source, Space::Types, out);
             set(target, Space::Types, out);
-            out.push((Space::Types, new_type));
+            out.push((Space::Types, *new_type));
         }
         ItemKind::Type { attrs, .. } => types(attrs, out),
-        ItemKind::TypeAlias { target, .. } => out.push((Space::Types, target)),
+        ItemKind::TypeAlias { target, .. } => out.push((Space::Types, *target)),
         ItemKind::TypeAttribute { ty, attrs } => {
-            out.push((Space::Types, ty));
+            out.push((Space::Types, *ty));
             types(attrs, out);
         }
         ItemKind::TypeBounds { bound, types: tys } => {
-            out.push((Space::Types, bound));
+            out.push((Space::Types, *bound));
             types(tys, out);
         }
-        ItemKind::Permissive(ty) => out.push((Space::Types, ty)),
+        ItemKind::Permissive(ty) => out.push((Space::Types, *ty)),
         ItemKind::ExpandAttribute { attrs, .. } => types(attrs, out),
         ItemKind::Role {
             name,
             types: Some(tys),
             ..
         } => {
-            out.push((Space::Roles, name));
+            out.push((Space::Roles, *name));
             set(tys, Space::Types, out);
         }
         ItemKind::RoleAttribute { role, attrs } => {
-            out.push((Space::Roles, role));
-            out.extend(attrs.iter().map(|a| (Space::Roles, a)));
+            out.push((Space::Roles, *role));
+            out.extend(attrs.iter().map(|a| (Space::Roles, *a)));
         }
         ItemKind::RoleTransition {
             roles,
@@ -1047,7 +1047,7 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
         } => {
             set(roles, Space::Roles, out);
             set(tys, Space::Types, out);
-            out.push((Space::Roles, new_role));
+            out.push((Space::Roles, *new_role));
         }
         ItemKind::RoleAllow { from, to } => {
             set(from, Space::Roles, out);
@@ -1068,10 +1068,10 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
     }
 }
 
-fn cond_bools<'a>(e: &'a ast::CondExpr, out: &mut Vec<(Space, &'a ast::Ident)>) {
+fn cond_bools(e: &ast::CondExpr, out: &mut Vec<(Space, ast::Ident)>) {
     use ast::CondExpr::*;
     match e {
-        Bool(b) => out.push((Space::Bools, b)),
+        Bool(b) => out.push((Space::Bools, *b)),
         Not(a) => cond_bools(a, out),
         And(a, b) | Or(a, b) | Xor(a, b) | Eq(a, b) | Neq(a, b) => {
             cond_bools(a, out);
@@ -1527,15 +1527,16 @@ const DECLARED_LATER: &str = "declared-later";
 
 /// Whether every name a statement uses was declared before it (reported if not): a
 /// first-pass statement of checkpolicy's, or a constraint naming users.
-pub(super) fn declared_before<'i>(
+pub(super) fn declared_before(
     cx: &mut Cx,
     syms: &Syms,
     space: Space,
-    names: impl IntoIterator<Item = &'i ast::Ident>,
+    names: impl IntoIterator<Item = impl std::borrow::Borrow<ast::Ident>>,
     at: u32,
 ) -> bool {
     let mut ok = true;
     for a in names {
+        let a: &ast::Ident = a.borrow();
         let key = (space, a.name);
         if syms.declared_at.get(&key).is_some_and(|&d| d > at) {
             let what = match space {

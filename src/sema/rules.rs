@@ -38,8 +38,8 @@ pub(super) fn check_left_out<'a>(
     // A class the block only requires may be missing: that is why it was left out.
     let declared = |classes: &ast::Set| -> Vec<u32> {
         (classes.items.iter())
-            .filter(|i| !i.negated)
-            .filter_map(|i| syms.class_idx.get(i.name.name.as_str()))
+            .filter(|i| !i.negated())
+            .filter_map(|i| syms.class_idx.get(i.name().name.as_str()))
             .map(|&i| i as u32 + 1)
             .collect()
     };
@@ -91,7 +91,9 @@ pub(super) fn check_left_out<'a>(
             };
             let _ = resolve::star_allowed(cx, source, place)
                 && resolve::star_allowed(cx, target, place);
-            let names = (source.items.iter()).chain(&target.items).map(|i| &i.name);
+            let names = (source.items.iter())
+                .chain(&target.items)
+                .map(ast::SetItem::name);
             for n in names.filter(|n| n.name != "self") {
                 if !syms.type_names_anywhere.contains(n.name.as_str()) {
                     cx.error(
@@ -801,7 +803,7 @@ pub(super) fn rule_types(
     let has_self = target
         .items
         .iter()
-        .any(|i| i.name.name == "self" && !i.negated);
+        .any(|i| i.name().name == "self" && !i.negated());
     let mode = if always || has_self {
         Expand::Always
     } else {
@@ -2102,8 +2104,8 @@ fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
         .items
         .iter()
         .filter(|i| {
-            syms.ty(&i.name.name).is_some()
-                || !syms.type_names_anywhere.contains(i.name.name.as_str())
+            syms.ty(&i.name().name).is_some()
+                || !syms.type_names_anywhere.contains(i.name().name.as_str())
         })
         .cloned()
         .collect();

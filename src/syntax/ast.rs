@@ -63,13 +63,56 @@ pub struct Set {
     pub span: Span,
 }
 
-/// One name of a [`Set`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One name of a [`Set`], possibly negated: 16 bytes, as a large policy has millions (the
+/// name, where it starts, and its length with the negation in the top bit).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SetItem {
-    /// Written with a leading `-` inside braces.
-    pub negated: bool,
-    /// The name (`self` is an ordinary name here).
-    pub name: Ident,
+    name: Name,
+    start: u32,
+    len_negated: u32,
+}
+
+/// The top bit of [`SetItem`]'s `len_negated`: the name was written with a leading `-`.
+const NEGATED: u32 = 1 << 31;
+
+impl SetItem {
+    /// The name as written (`self` is an ordinary name here).
+    pub fn name(&self) -> Ident {
+        let len = self.len_negated & !NEGATED;
+        Ident {
+            name: self.name,
+            span: Span {
+                start: self.start,
+                end: self.start.saturating_add(len),
+            },
+        }
+    }
+
+    /// Whether it was written with a leading `-` inside braces.
+    pub fn negated(&self) -> bool {
+        self.len_negated & NEGATED != 0
+    }
+
+    fn new(name: Ident, negated: bool) -> SetItem {
+        // Spans lie in one file, which is at most 1 GiB (`io::MAX_INPUT_BYTES`), so a
+        // length always leaves the top bit free.
+        let len = name.span.end.saturating_sub(name.span.start) & !NEGATED;
+        SetItem {
+            name: name.name,
+            start: name.span.start,
+            len_negated: len | if negated { NEGATED } else { 0 },
+        }
+    }
+}
+
+/// Prints the fields a plain struct would have, so trees print as they always did.
+impl std::fmt::Debug for SetItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetItem")
+            .field("negated", &self.negated())
+            .field("name", &self.name())
+            .finish()
+    }
 }
 
 /// An MLS level: `s0` or `s0:c0,c3.c5` (category ranges stay one identifier with a dot).
@@ -800,18 +843,12 @@ impl Item {
 impl SetItem {
     /// A name as written, not negated.
     pub fn plain(name: Ident) -> SetItem {
-        SetItem {
-            negated: false,
-            name,
-        }
+        SetItem::new(name, false)
     }
 
     /// A name written with a leading `-`.
-    pub fn negated(name: Ident) -> SetItem {
-        SetItem {
-            negated: true,
-            name,
-        }
+    pub fn excluded(name: Ident) -> SetItem {
+        SetItem::new(name, true)
     }
 }
 
@@ -833,7 +870,7 @@ impl Set {
 
     /// `a - b` written outside braces: `a` without `b`.
     pub fn minus(a: Ident, b: Ident, l: usize, r: usize) -> Set {
-        Set::of(vec![SetItem::plain(a), SetItem::negated(b)], l, r)
+        Set::of(vec![SetItem::plain(a), SetItem::excluded(b)], l, r)
     }
 
     /// `*`.
@@ -854,8 +891,8 @@ impl Set {
     }
 
     /// Names of a set written as plain names (`{ a b }`), in order.
-    pub fn names(&self) -> impl Iterator<Item = &Ident> {
-        self.items.iter().map(|i| &i.name)
+    pub fn names(&self) -> impl Iterator<Item = Ident> + '_ {
+        self.items.iter().map(SetItem::name)
     }
 }
 

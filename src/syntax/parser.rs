@@ -592,7 +592,7 @@ mod tests {
     fn names(s: &ast::Set) -> Vec<String> {
         s.items
             .iter()
-            .map(|i| format!("{}{}", if i.negated { "-" } else { "" }, i.name.name))
+            .map(|i| format!("{}{}", if i.negated() { "-" } else { "" }, i.name().name))
             .collect()
     }
 
