@@ -280,7 +280,7 @@ pub fn locate_rule(policy: &ast::Policy, rule: &Rule) -> Vec<Span> {
     out
 }
 
-fn visit(items: &[ast::Item], rule: &Rule, out: &mut Vec<Span>) {
+fn visit(items: &[Box<ast::Item>], rule: &Rule, out: &mut Vec<Span>) {
     for item in items {
         match &item.kind {
             ast::ItemKind::AvRule {

@@ -69,10 +69,10 @@ fn first_pass_errors(
 }
 
 /// The statements that start before `limit`, blocks cut there too.
-fn items_before(items: &[syntax::ast::Item], limit: u32) -> Vec<syntax::ast::Item> {
+fn items_before(items: &[Box<syntax::ast::Item>], limit: u32) -> syntax::ast::Items {
     use syntax::ast::ItemKind;
-    let cut = |items: &[syntax::ast::Item]| items_before(items, limit);
-    let cut_else = |e: &Option<Vec<syntax::ast::Item>>| e.as_deref().map(cut);
+    let cut = |items: &[Box<syntax::ast::Item>]| items_before(items, limit);
+    let cut_else = |e: &Option<syntax::ast::Items>| e.as_deref().map(cut);
     (items.iter())
         .take_while(|i| i.span.start < limit)
         .map(|i| {
@@ -92,7 +92,7 @@ fn items_before(items: &[syntax::ast::Item], limit: u32) -> Vec<syntax::ast::Ite
                 },
                 other => other.clone(),
             };
-            syntax::ast::Item { kind, span: i.span }
+            Box::new(syntax::ast::Item { kind, span: i.span })
         })
         .collect()
 }

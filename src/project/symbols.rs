@@ -157,7 +157,7 @@ struct Indexer<'a> {
 }
 
 impl Indexer<'_> {
-    fn items(&mut self, items: &[Item]) {
+    fn items(&mut self, items: &[Box<Item>]) {
         for item in items {
             self.item(item);
         }

@@ -42,7 +42,7 @@ pub(super) fn blocks(policy: &ast::Policy) -> Vec<Block<'_>> {
     out
 }
 
-fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>>) {
+fn collect_block<'a>(items: &'a [Box<ast::Item>], idx: usize, out: &mut Vec<Block<'a>>) {
     for item in items {
         match &item.kind {
             ItemKind::Optional { items, else_items } => {
@@ -451,7 +451,7 @@ pub(super) fn statements<'b, 'a: 'b>(
                     ..
                 } => (
                     None,
-                    Some(then_items.iter().chain(else_items.iter().flatten())),
+                    Some((then_items.iter().chain(else_items.iter().flatten())).map(Box::as_ref)),
                 ),
                 _ => (Some(item), None),
             };

@@ -50,7 +50,7 @@ pub(super) fn check_left_out<'a>(
             ..
         } = &item.kind
         {
-            let branches = then_items.iter().chain(else_items.iter().flatten());
+            let branches = (then_items.iter().chain(else_items.iter().flatten())).map(Box::as_ref);
             no_named_transitions(cx, branches.clone());
             check_left_out(cx, syms, branches);
             continue;
@@ -1570,8 +1570,8 @@ fn cond_if<'a>(
     cx: &mut Cx,
     syms: &Syms,
     cond: &ast::CondExpr,
-    then_items: &'a [ast::Item],
-    else_items: Option<&'a [ast::Item]>,
+    then_items: &'a [Box<ast::Item>],
+    else_items: Option<&'a [Box<ast::Item>]>,
 ) -> Option<CondIf<'a>> {
     let mut expr = Vec::new();
     let mut kinds = (false, false);
@@ -1583,7 +1583,7 @@ fn cond_if<'a>(
     }
     ok &= no_named_transitions(
         cx,
-        then_items.iter().chain(else_items.into_iter().flatten()),
+        (then_items.iter().chain(else_items.into_iter().flatten())).map(Box::as_ref),
     );
     if !ok {
         return None;
@@ -1597,8 +1597,10 @@ fn cond_if<'a>(
         );
         return None;
     }
-    let mut t: Vec<&ast::Item> = then_items.iter().collect();
-    let mut f: Vec<&ast::Item> = else_items.map(|e| e.iter().collect()).unwrap_or_default();
+    let mut t: Vec<&ast::Item> = then_items.iter().map(Box::as_ref).collect();
+    let mut f: Vec<&ast::Item> = else_items
+        .map(|e| e.iter().map(Box::as_ref).collect())
+        .unwrap_or_default();
     if t.is_empty() && !f.is_empty() {
         expr.push(CondExprItem {
             kind: CondOp::Not,

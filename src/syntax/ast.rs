@@ -35,8 +35,13 @@ pub struct Number {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
     /// Top-level statements.
-    pub items: Vec<Item>,
+    pub items: Items,
 }
+
+/// The statements of a file or block, each boxed as the parser builds it: gathering them
+/// unboxed into one vector would hold every statement twice at the end of parsing (the
+/// parser's boxes and the vector), which for a large policy is the peak of a compile.
+pub type Items = Vec<Box<Item>>;
 
 /// One statement with the span of its whole text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -602,16 +607,16 @@ pub enum ItemKind {
         /// The condition.
         cond: CondExpr,
         /// Statements of the true branch.
-        then_items: Vec<Item>,
+        then_items: Items,
         /// Statements of the false branch.
-        else_items: Option<Vec<Item>>,
+        else_items: Option<Items>,
     },
     /// `optional { ... } [else { ... }]`.
     Optional {
         /// The block.
-        items: Vec<Item>,
+        items: Items,
         /// The else block.
-        else_items: Option<Vec<Item>>,
+        else_items: Option<Items>,
     },
     /// `require { ... }`.
     Require(Vec<RequireDecl>),

@@ -421,7 +421,7 @@ impl Checker<'_> {
     }
 
     /// `end` is the block's closing brace: where checkpolicy finds a block empty.
-    fn check_optional(&mut self, end: Span, items: &[Item]) {
+    fn check_optional(&mut self, end: Span, items: &[Box<Item>]) {
         let mut users_from: Option<Span> = None;
         let mut n_decls = 0;
         for item in items {

@@ -49,12 +49,12 @@ pub(crate) fn record<'a>(errors: &mut Vec<Recovered<'a>>, error: Recovered<'a>) 
 }
 
 /// Grammar helper: the statements of a block, without empty and skipped ones.
-pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
+pub(crate) fn block_items(stmts: Vec<Stmt>) -> ast::Items {
     // At exactly their number: a large policy's statements are a good part of its tree.
     let n = stmts.iter().filter(|s| matches!(s, Stmt::Item(_))).count();
     let mut items = Vec::with_capacity(n);
     items.extend(stmts.into_iter().filter_map(|s| match s {
-        Stmt::Item(i) => Some(*i),
+        Stmt::Item(i) => Some(i),
         Stmt::Empty(_) | Stmt::Error => None,
     }));
     items
@@ -558,7 +558,7 @@ mod tests {
     }
 
     /// Parses `body` between a minimal valid head and tail; returns the body's statements.
-    fn body(body: &str) -> Vec<ast::Item> {
+    fn body(body: &str) -> ast::Items {
         let (p, d, map) = run(&format!("{HEAD}{body}\n{TAIL}"));
         assert!(d.is_empty(), "{}", crate::diag::render(&d, &map));
         let round = print(&p);

@@ -235,14 +235,14 @@ impl Printer {
         self.out.push('\n');
     }
 
-    fn items(&mut self, items: &[Item]) {
+    fn items(&mut self, items: &[Box<Item>]) {
         for item in items {
             self.item(&item.kind);
         }
     }
 
     /// `head {`, the block's statements indented, `}` and an optional `else` block.
-    fn block(&mut self, head: &str, items: &[Item], else_items: &Option<Vec<Item>>) {
+    fn block(&mut self, head: &str, items: &[Box<Item>], else_items: &Option<Items>) {
         self.line(&format!("{head} {{"));
         self.indent += 1;
         self.items(items);
