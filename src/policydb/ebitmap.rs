@@ -186,7 +186,14 @@ impl Ebitmap {
         }
         match self.find(start / 64) {
             Ok(i) => self.nodes[i].1 |= map,
-            Err(i) => self.nodes.insert(i, (start / 64, map)),
+            Err(i) => {
+                // Most sets (a type's own attribute row, a role's types) hold one window:
+                // allocate exactly one rather than the vector's first growth to four.
+                if self.nodes.is_empty() {
+                    self.nodes.reserve_exact(1);
+                }
+                self.nodes.insert(i, (start / 64, map))
+            }
         }
     }
 

@@ -39,8 +39,8 @@ pub struct Policy {
 }
 
 /// The statements of a file or block, each boxed as the parser builds it: gathering them
-/// unboxed into one vector would hold every statement twice at the end of parsing (the
-/// parser's boxes and the vector), which for a large policy is the peak of a compile.
+/// unboxed into one vector would briefly hold every statement twice at the end of parsing
+/// (the parser's boxes and the vector; 36 MB each for refpolicy).
 pub type Items = Vec<Box<Item>>;
 
 /// One statement with the span of its whole text.
