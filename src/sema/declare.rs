@@ -402,25 +402,32 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         }
     }
     number_symbols(cx, &mut syms, &decls, &required_at);
-    // A name used before its declaration leaves the tables whole: go on, so that every
-    // such mistake of checkpolicy's first pass is reported, whichever it meets first.
-    let fatal = |d: &Diagnostic| d.is_error() && d.code != DECLARED_LATER;
-    if cx.diags[errors_before..].iter().any(fatal) {
+    // checkpolicy's first pass reads the attribute statements of every block in text
+    // order: a name declared later is its error there, whatever else is wrong, and in a
+    // block the linker leaves out its other mistakes too.
+    let first_pass = FirstPassNames::new(blocks, &decls);
+    for (b, &kept) in blocks.iter().zip(&syms.enabled) {
+        first_pass.check(cx, b, kept);
+    }
+    if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
+        // A typealias declared too late is found twice (when numbered and above).
+        let mut seen = HashSet::new();
+        let mut first_pass_errors = cx.diags.split_off(errors_before);
+        first_pass_errors
+            .retain(|d| d.code != DECLARED_LATER || seen.insert(d.primary_label().map(|l| l.span)));
+        if !seen.is_empty() {
+            // Names declared too late are reported in text order, checkpolicy's first
+            // error first.
+            first_pass_errors.sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
+        }
+        cx.diags.extend(first_pass_errors);
         return None;
     }
     let enabled = enabled_blocks(blocks, &syms.enabled);
     for b in &enabled {
         attach_attributes(cx, &mut syms, b);
     }
-    let first_pass = FirstPassNames::new(blocks, &decls);
-    for (b, _) in (blocks.iter().zip(&syms.enabled)).filter(|(_, on)| !**on) {
-        first_pass.check_left_out(cx, b);
-    }
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
-        // Names declared too late are reported in text order, checkpolicy's first error
-        // first, and nothing is resolved against the incomplete tables.
-        cx.diags[errors_before..]
-            .sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
         return None;
     }
     flatten_role_attributes(&mut syms);
@@ -1623,9 +1630,10 @@ impl<'a> FirstPassNames<'a> {
         FirstPassNames { names }
     }
 
-    /// Reports the first-pass statements of a block the linker leaves out that name what
-    /// is not declared before them, or a name of the wrong kind.
-    fn check_left_out(&self, cx: &mut Cx, block: &Block<'_>) {
+    /// Reports the first-pass statements of a block that name what is declared only after
+    /// them and, in a block the linker leaves out (`kept` false), what is declared nowhere
+    /// or is of the wrong kind (in a kept block, the symbol tables tell that later).
+    fn check(&self, cx: &mut Cx, block: &Block<'_>, kept: bool) {
         use FirstPassKind as K;
         for item in &block.items {
             let at = item.span.start;
@@ -1645,25 +1653,27 @@ impl<'a> FirstPassNames<'a> {
             };
             if let Some(n) = subject {
                 let ok = |k| !matches!(k, K::Attribute);
-                if !self.expect(cx, space, n, at, ok) {
+                if !self.expect(cx, space, n, at, kept, ok) {
                     continue;
                 }
             }
             for a in attrs {
-                if !self.expect(cx, space, a, at, |k| k == attr_kind) {
+                if !self.expect(cx, space, a, at, kept, |k| k == attr_kind) {
                     break;
                 }
             }
         }
     }
 
-    /// Whether `n` is declared before `at` with a kind `ok` accepts (reported if not).
+    /// Whether `n` is declared before `at` with a kind `ok` accepts (reported if not;
+    /// with `kept`, only when declared after `at`).
     fn expect(
         &self,
         cx: &mut Cx,
         space: Space,
         n: &ast::Ident,
         at: u32,
+        kept: bool,
         ok: impl Fn(FirstPassKind) -> bool,
     ) -> bool {
         let what = if space == Space::Types {
@@ -1673,6 +1683,8 @@ impl<'a> FirstPassNames<'a> {
         };
         match self.names.get(&(space, n.name.as_str())) {
             Some(&(kind, pos)) if pos < at && ok(kind) => true,
+            Some(&(_, pos)) if pos < at && kept => true,
+            None if kept => true,
             Some(&(kind, pos)) if pos < at => {
                 if matches!(kind, FirstPassKind::Attribute) {
                     cx.error(

@@ -137,8 +137,9 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     rules::named_transition_duplicates(&mut cx, &syms, &all);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
     ocontext::lower_ocontexts(&mut cx, &syms, &grants, policy, &mut db);
-    if !cx.has_errors() {
-        check::neverallow(&mut cx, &syms, &enabled, &db);
+    let complete = !cx.has_errors();
+    check::neverallow(&mut cx, &syms, &enabled, &db, complete);
+    if complete {
         check::typebounds(&mut cx, &syms, &db);
     }
     suggest::annotate(&mut cx.diags, &syms);
