@@ -825,3 +825,37 @@ fn constraint_names_declared_only_in_optional_blocks_are_out_of_scope() {
         assert!(err.contains("is not within scope"), "{expr}: {err}");
     }
 }
+
+/// checkpolicy stops at the first mistake of its first pass; flaskc reports that one too
+/// when a later first-pass mistake would stop its own declaration stage: an attribute
+/// declared after its use, and a named transition in a conditional, before a require of
+/// a missing permission. A neverallowxperm on a class without `ioctl` is reported even
+/// when an error in a later rule stops the neverallow check.
+#[test]
+fn first_errors_are_reported_beside_later_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing =
+        "optional { require { class file { missing_perm }; } allow a_t b_t : file write; }";
+    for (body, first) in [
+        (
+            format!("type c_t, at0;\nattribute at0;\n{missing}"),
+            "type `at0` is not declared yet",
+        ),
+        (
+            format!(
+                "bool b1 true;\nif (b1) {{ type_transition a_t b_t : file a_t \"n\"; }}\n{missing}"
+            ),
+            "not allowed inside conditionals",
+        ),
+        (
+            "neverallowxperm a_t b_t : netif ioctl 0x8910;\nallow a_t b_t : file execute;"
+                .to_string(),
+            "permission `ioctl` is not defined for class `netif`",
+        ),
+    ] {
+        let text = TEMPLATE.replace("BODY", &body).replace("TAIL", "");
+        let (code, err) = refused(dir.path(), &text);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains(first), "{first}: {err}");
+    }
+}

@@ -378,6 +378,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
             else_declarations(cx, b, d);
         }
         required_permissions(cx, &syms, b);
+        named_transitions_in_conditionals(cx, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
     block_scopes(cx, blocks, &decls);
@@ -850,6 +851,33 @@ fn required_permissions(cx: &mut Cx, syms: &Syms, block: &Block<'_>) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A conditional may not hold a named type transition: checkpolicy's grammar refuses it in
+/// the first pass, in any block.
+fn named_transitions_in_conditionals(cx: &mut Cx, block: &Block<'_>) {
+    let in_branches = (block.items.iter()).flat_map(|item| match &item.kind {
+        ItemKind::If {
+            then_items,
+            else_items,
+            ..
+        } => Some(then_items.iter().chain(else_items.iter().flatten())),
+        _ => None,
+    });
+    for item in in_branches.flatten() {
+        if let ItemKind::TypeRule {
+            object_name: Some(_),
+            ..
+        } = item.kind
+        {
+            cx.error(
+                "named-transition-in-conditional",
+                item.span,
+                "type transitions with a file name are not allowed inside conditionals".to_string(),
+                "a named type transition",
+            );
         }
     }
 }

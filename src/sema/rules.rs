@@ -62,7 +62,6 @@ pub(super) fn check_left_out<'a>(
         } = &item.kind
         {
             let branches = then_items.iter().chain(else_items.iter().flatten());
-            no_named_transitions(cx, branches.clone());
             check_left_out(cx, syms, branches);
             continue;
         }
@@ -1604,13 +1603,6 @@ fn cond_if<'a>(
     if !ok || (then_items.is_empty() && else_items.is_none_or(<[_]>::is_empty)) {
         return None;
     }
-    ok &= no_named_transitions(
-        cx,
-        then_items.iter().chain(else_items.into_iter().flatten()),
-    );
-    if !ok {
-        return None;
-    }
     if kinds.0 && kinds.1 {
         cx.error(
             "mixed-conditional",
@@ -1696,27 +1688,6 @@ fn settle(cx: &mut Cx, expr: &mut Vec<CondExprItem>, span: Span) -> Option<bool>
         return None;
     }
     Some(swapped)
-}
-
-/// Whether a conditional's statements hold no named type transition (reported if they do).
-fn no_named_transitions<'a>(cx: &mut Cx, items: impl Iterator<Item = &'a ast::Item>) -> bool {
-    let mut ok = true;
-    for item in items {
-        if let ItemKind::TypeRule {
-            object_name: Some(_),
-            ..
-        } = item.kind
-        {
-            cx.error(
-                "named-transition-in-conditional",
-                item.span,
-                "type transitions with a file name are not allowed inside conditionals".to_string(),
-                "a named type transition",
-            );
-            ok = false;
-        }
-    }
-    ok
 }
 
 fn cond_span(c: &ast::CondExpr) -> Span {
