@@ -516,7 +516,6 @@ pub(super) fn context(
         list.get(of as usize - 1).is_some_and(|b| b.get(bit - 1))
     };
     let mut problems = Vec::new();
-    let mut grant_problem = false;
     if role != 1 {
         if !granted(&grants.user_roles, user, role) {
             problems.push(format!(
@@ -530,7 +529,6 @@ pub(super) fn context(
                 ctx.role.name, ctx.ty.name
             ));
         }
-        grant_problem = !problems.is_empty();
         let user_range = &grants.user_ranges[user as usize - 1];
         if cx.opts.mls
             && !(dominates(&range.low, &user_range.low) && dominates(&user_range.high, &range.high))
@@ -556,12 +554,6 @@ pub(super) fn context(
     );
     for p in &problems[1..] {
         d = d.note(p.clone());
-    }
-    if grant_problem {
-        d = d.note(
-            "checkpolicy checks a context against what statements outside optional blocks \
-             give, role attributes not expanded",
-        );
     }
     cx.push(d);
     None
