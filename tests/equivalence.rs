@@ -496,6 +496,110 @@ const CASES: &[Case] = &[
         body: "neverallowxperm a_t b_t : netif ioctl 0x8910;",
         tail: "",
         verdict: Reject,
+    },    Case {
+        name: "an attribute given in a left-out block's `type` before its declaration",
+        args: &[],
+        body: "optional { require { type missing_t; } type c_t, at0; }\nattribute at0;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "an attribute given in a left-out block after its declaration",
+        args: &[],
+        body: "attribute at0;\noptional { require { type missing_t; } type c_t, at0; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a left-out block's `typeattribute` before the attribute's declaration",
+        args: &[],
+        body: "optional { require { type missing_t; } typeattribute a_t at0; }\nattribute at0;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a left-out block's `typeattribute` naming a type, not an attribute",
+        args: &[],
+        body: "optional { require { type missing_t; } typeattribute a_t b_t; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a left-out block's `typealias` before the type's declaration",
+        args: &[],
+        body: "optional { require { type missing_t; } typealias c_t alias c_a; }\ntype c_t;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a left-out block's `roleattribute` before the role attribute's declaration",
+        args: &[],
+        body: "role r;\noptional { require { type missing_t; } roleattribute r ra; }\nattribute_role ra;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a left-out block's `role R, A;` before the role attribute's declaration",
+        args: &[],
+        body: "optional { require { type missing_t; } role r, ra; }\nattribute_role ra;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a dominance naming a role that only an optional block requires",
+        args: &[],
+        body: "optional { require { role ro1; } allow a_t b_t : file write; }\ndominance { role rd0 { role ro1; } }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a dominance naming roles no block declares or requires",
+        args: &[],
+        body: "dominance { role rd0 { role ro1; } }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a context naming a user declared in an optional block",
+        args: &[],
+        body: "optional { allow a_t b_t : file write; user us2 roles object_r; }",
+        tail: "sid security us2:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "a context naming a type declared in an optional block",
+        args: &[],
+        body: "optional { require { type b_t; } type c_t; }",
+        tail: "sid security u:object_r:c_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "a context whose role has the type only in an optional block",
+        args: &[],
+        body: "role r;\noptional { require { type b_t; } role r types a_t; }\nuser us2 roles r;",
+        tail: "sid security us2:r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "a context whose role has the type from the global block, and more in an optional",
+        args: &[],
+        body: "role r;\nrole r types a_t;\noptional { require { type b_t; } role r types b_t; }\nuser us2 roles r;",
+        tail: "sid security us2:r:a_t",
+        verdict: Accept,
+    },
+    Case {
+        name: "a context whose role has the type only through a role attribute",
+        args: &[],
+        body: "attribute_role ra;\nrole r;\nroleattribute r ra;\nrole ra types a_t;\nuser us2 roles r;",
+        tail: "sid security us2:r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "a context whose user has the role only through a role attribute",
+        args: &[],
+        body: "attribute_role ra;\nrole r;\nroleattribute r ra;\nrole r types a_t;\nuser us2 roles ra;",
+        tail: "sid security us2:r:a_t",
+        verdict: Reject,
     },
 ];
 
@@ -691,4 +795,67 @@ fn statements_after_a_syntax_error_are_not_lowered() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("a second `dominance` statement"), "{err}");
+}
+
+/// Constraints are checked for scope as contexts are: a user, role or type that only an
+/// optional block declares is not within scope there.
+#[test]
+fn constraint_names_declared_only_in_optional_blocks_are_out_of_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    for (decl, expr) in [
+        ("type c_t;", "t1 == c_t"),
+        ("role ro2;", "r1 == ro2"),
+        (
+            "allow a_t b_t : file write;\nuser us2 roles object_r;",
+            "u1 == us2",
+        ),
+    ] {
+        let text = TEMPLATE
+            .replace(
+                "BODY",
+                &format!("optional {{ require {{ type b_t; }} {decl} }}"),
+            )
+            .replace(
+                "user u roles object_r;",
+                &format!("user u roles object_r;\nconstrain file read ({expr});"),
+            )
+            .replace("TAIL", "");
+        let (code, err) = refused(dir.path(), &text);
+        assert_eq!(code, Some(1), "{expr}: {err}");
+        assert!(err.contains("is not within scope"), "{expr}: {err}");
+    }
+}
+
+/// checkpolicy stops at the first mistake of its first pass; flaskc reports that one too
+/// when a later first-pass mistake would stop its own declaration stage: an attribute
+/// declared after its use, and a named transition in a conditional, before a require of
+/// a missing permission. A neverallowxperm on a class without `ioctl` is reported even
+/// when an error in a later rule stops the neverallow check.
+#[test]
+fn first_errors_are_reported_beside_later_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing =
+        "optional { require { class file { missing_perm }; } allow a_t b_t : file write; }";
+    for (body, first) in [
+        (
+            format!("type c_t, at0;\nattribute at0;\n{missing}"),
+            "type `at0` is not declared yet",
+        ),
+        (
+            format!(
+                "bool b1 true;\nif (b1) {{ type_transition a_t b_t : file a_t \"n\"; }}\n{missing}"
+            ),
+            "not allowed inside conditionals",
+        ),
+        (
+            "neverallowxperm a_t b_t : netif ioctl 0x8910;\nallow a_t b_t : file execute;"
+                .to_string(),
+            "permission `ioctl` is not defined for class `netif`",
+        ),
+    ] {
+        let text = TEMPLATE.replace("BODY", &body).replace("TAIL", "");
+        let (code, err) = refused(dir.path(), &text);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains(first), "{first}: {err}");
+    }
 }

@@ -511,7 +511,9 @@ pub const CODES: &[Code] = &[
         Semantics,
         "a security context is not valid",
         "A context's role must be authorized for its user, its type for its role, and its \
-         level within the user's range.",
+         level within the user's range, as statements outside optional blocks give them: \
+         checkpolicy checks a context as it reads it, before optional blocks and role \
+         attributes add their roles and types.",
         Test("tests/ui/sema/invalid-context.conf"),
     ),
     code(

@@ -103,6 +103,8 @@ const FIRST_PASS: &[&str] = &[
     "undefined-attribute",
     "declared-later",
     "wrong-target",
+    "declaration-in-else",
+    "named-transition-in-conditional",
 ];
 
 /// With `-E`, the warnings checkpolicy also gives become errors.

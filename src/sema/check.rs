@@ -142,8 +142,16 @@ fn perm_names(db: &PolicyDb, class: u16, mask: u32) -> String {
 const SELF_NEVERALLOW_GAP: &str = "checkpolicy 3.4 accepts this: for a neverallow that names `self`, libsepol reports only a type's rules on itself; flaskc enforces the rule as written";
 
 /// Checks every `neverallow` and `neverallowxperm` against the allow entries; a violation
-/// names the neverallow (primary) and the allow rules that break it (secondary).
-pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
+/// names the neverallow (primary) and the allow rules that break it (secondary). With
+/// `violations` false (the rules are incomplete after an error) it only resolves the
+/// rules' names, reporting what checkpolicy reports when it reads them.
+pub(super) fn neverallow(
+    cx: &mut Cx,
+    syms: &Syms,
+    enabled: &[&Block<'_>],
+    db: &PolicyDb,
+    violations: bool,
+) {
     let allowed_xperms = AllowedXperms::new(syms, db);
     for b in enabled {
         for item in &b.items {
@@ -191,6 +199,9 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
                     Never::Ioctls(_, op) => rules::ioctl_perm(cx, syms, c, op),
                 };
                 masks[c as usize] = mask.unwrap_or(0);
+            }
+            if !violations {
+                continue;
             }
             // The first violation, preferring one libsepol 3.4 reports too: for a
             // neverallow naming `self` it reports only pairs of one type with itself.

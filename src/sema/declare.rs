@@ -315,6 +315,9 @@ struct Decls<'a> {
     attrs: Vec<&'a ast::Ident>,
     aliases: Vec<(&'a ast::Ident, &'a ast::Ident)>,
     roles: Vec<&'a ast::Ident>,
+    /// The roles of `roles` that a role dominance declares: checkpolicy declares them in
+    /// its second pass, so they are not in the scope its first pass builds.
+    dominance_roles: Vec<&'a ast::Ident>,
     role_attrs: Vec<&'a ast::Ident>,
     users: Vec<&'a ast::Ident>,
     bools: Vec<(&'a ast::Ident, bool, bool)>,
@@ -381,6 +384,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
             else_declarations(cx, b, d);
         }
         required_permissions(cx, &syms, b);
+        named_transitions_in_conditionals(cx, b);
     }
     decide_enabled(&mut syms, blocks, &decls);
     block_scopes(cx, blocks, &decls);
@@ -405,10 +409,25 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         }
     }
     number_symbols(cx, &mut syms, &decls, &required_at);
-    // A name used before its declaration leaves the tables whole: go on, so that every
-    // such mistake of checkpolicy's first pass is reported, whichever it meets first.
-    let fatal = |d: &Diagnostic| d.is_error() && d.code != DECLARED_LATER;
-    if cx.diags[errors_before..].iter().any(fatal) {
+    // checkpolicy's first pass reads the attribute statements of every block in text
+    // order: a name declared later is its error there, whatever else is wrong, and in a
+    // block the linker leaves out its other mistakes too.
+    let first_pass = FirstPassNames::new(blocks, &decls);
+    for (b, &kept) in blocks.iter().zip(&syms.enabled) {
+        first_pass.check(cx, b, kept);
+    }
+    if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
+        // A typealias declared too late is found twice (when numbered and above).
+        let mut seen = HashSet::new();
+        let mut first_pass_errors = cx.diags.split_off(errors_before);
+        first_pass_errors
+            .retain(|d| d.code != DECLARED_LATER || seen.insert(d.primary_label().map(|l| l.span)));
+        if !seen.is_empty() {
+            // Names declared too late are reported in text order, checkpolicy's first
+            // error first.
+            first_pass_errors.sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
+        }
+        cx.diags.extend(first_pass_errors);
         return None;
     }
     let enabled = enabled_blocks(blocks, &syms.enabled);
@@ -416,10 +435,6 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         attach_attributes(cx, &mut syms, b);
     }
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
-        // Names declared too late are reported in text order, checkpolicy's first error
-        // first, and nothing is resolved against the incomplete tables.
-        cx.diags[errors_before..]
-            .sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
         return None;
     }
     flatten_role_attributes(&mut syms);
@@ -797,6 +812,7 @@ fn block_decls<'a>(block: &Block<'a>) -> Decls<'a> {
                 let mut todo: Vec<&ast::RoleDom> = doms.iter().collect();
                 while let Some(dom) = todo.pop() {
                     d.roles.push(&dom.role);
+                    d.dominance_roles.push(&dom.role);
                     todo.extend(&dom.dominated);
                 }
             }
@@ -837,6 +853,33 @@ fn required_permissions(cx: &mut Cx, syms: &Syms, block: &Block<'_>) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A conditional may not hold a named type transition: checkpolicy's grammar refuses it in
+/// the first pass, in any block.
+fn named_transitions_in_conditionals(cx: &mut Cx, block: &Block<'_>) {
+    let in_branches = (block.items.iter()).flat_map(|item| match &item.kind {
+        ItemKind::If {
+            then_items,
+            else_items,
+            ..
+        } => Some(then_items.iter().chain(else_items.iter().flatten())),
+        _ => None,
+    });
+    for item in in_branches.flatten() {
+        if let ItemKind::TypeRule {
+            object_name: Some(_),
+            ..
+        } = item.kind
+        {
+            cx.error(
+                "named-transition-in-conditional",
+                item.span,
+                "type transitions with a file name are not allowed inside conditionals".to_string(),
+                "a named type transition",
+            );
         }
     }
 }
@@ -938,56 +981,78 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
 /// checkpolicy's scope rule: a type, role, user or boolean that some block declares or
 /// requires is "not within scope" in a block where neither that block nor one enclosing
 /// it declares or requires it (an `else` block is enclosed by its optional's parent).
-/// Checked for every block, enabled or not, as checkpolicy checks while parsing.
+/// Checked for every block, enabled or not, as checkpolicy checks while parsing. A role
+/// dominance is checked against the first pass's scope, which its own declarations (made
+/// in the second pass) are not part of.
 fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
-    let own: Vec<HashSet<(Space, &str)>> = (blocks.iter().zip(decls))
+    let first_pass: Vec<HashSet<(Space, &str)>> = (blocks.iter().zip(decls))
         .map(|(b, d)| {
             let required = (b.requires.iter())
                 .filter_map(|r| Some((require_space(&r.kind.name)?, &r.names)))
                 .flat_map(|(space, names)| names.iter().map(move |n| (space, n)));
-            (d.names().chain(required))
+            let by_dominance = |n: &ast::Ident| d.dominance_roles.iter().any(|r| r.span == n.span);
+            (d.names().filter(|(_, n)| !by_dominance(n)).chain(required))
                 .map(|(space, n)| (space, n.name.as_str()))
                 .collect()
         })
         .collect();
+    let own: Vec<HashSet<(Space, &str)>> = (first_pass.iter().zip(decls))
+        .map(|(f, d)| {
+            let dominance = d
+                .dominance_roles
+                .iter()
+                .map(|n| (Space::Roles, n.name.as_str()));
+            f.iter().copied().chain(dominance).collect()
+        })
+        .collect();
+    let anywhere_first: HashSet<(Space, &str)> = first_pass.iter().flatten().copied().collect();
     let anywhere: HashSet<(Space, &str)> = own.iter().flatten().copied().collect();
+    let mut used = Vec::new();
     for (i, b) in blocks.iter().enumerate() {
-        let in_scope = |key: &(Space, &str)| {
-            let mut up = Some(i);
-            while let Some(a) = up {
-                if own[a].contains(key) {
-                    return true;
-                }
-                up = blocks[a].parent;
-            }
-            false
-        };
-        let mut used = Vec::new();
         for item in &b.items {
+            let (scopes, known) = match item.kind {
+                ItemKind::RoleDominance(_) => (&first_pass, &anywhere_first),
+                _ => (&own, &anywhere),
+            };
+            let in_scope = |key: &(Space, &str)| {
+                let mut up = Some(i);
+                while let Some(a) = up {
+                    if scopes[a].contains(key) {
+                        return true;
+                    }
+                    up = blocks[a].parent;
+                }
+                false
+            };
+            used.clear();
             scoped_names(item, &mut used);
-        }
-        for (space, n) in used {
-            let key = (space, n.name.as_str());
-            if anywhere.contains(&key) && !in_scope(&key) {
-                let what = match space {
-                    Space::Types => "type",
-                    Space::Roles => "role",
-                    Space::Users => "user",
-                    Space::Bools => "boolean",
-                };
-                cx.error(
-                    "out-of-scope",
-                    n.span,
-                    format!("{what} `{}` is not within scope", n.name),
-                    if b.parent.is_none() {
-                        "declared only inside an optional block"
-                    } else {
-                        "neither declared nor required in this block or one enclosing it"
-                    },
-                );
+            for &(space, n) in &used {
+                let key = (space, n.name.as_str());
+                if known.contains(&key) && !in_scope(&key) {
+                    out_of_scope(cx, space, &n, b.parent.is_none());
+                }
             }
         }
     }
+}
+
+fn out_of_scope(cx: &mut Cx, space: Space, n: &ast::Ident, global: bool) {
+    let what = match space {
+        Space::Types => "type",
+        Space::Roles => "role",
+        Space::Users => "user",
+        Space::Bools => "boolean",
+    };
+    cx.error(
+        "out-of-scope",
+        n.span,
+        format!("{what} `{}` is not within scope", n.name),
+        if global {
+            "declared only inside an optional block"
+        } else {
+            "neither declared nor required in this block or one enclosing it"
+        },
+    );
 }
 
 /// The names a statement uses that checkpolicy checks for scope, in written order.
@@ -1027,13 +1092,16 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, ast::Ident)>) {
         }
         ItemKind::Permissive(ty) => out.push((Space::Types, *ty)),
         ItemKind::ExpandAttribute { attrs, .. } => types(attrs, out),
-        ItemKind::Role {
-            name,
-            types: Some(tys),
-            ..
-        } => {
-            out.push((Space::Roles, *name));
-            set(tys, Space::Types, out);
+        ItemKind::Role { name, types, attrs } => {
+            if let Some(tys) = types {
+                out.push((Space::Roles, *name));
+                set(tys, Space::Types, out);
+            }
+            out.extend(attrs.iter().map(|a| (Space::Roles, *a)));
+        }
+        ItemKind::RoleDominance(doms) => doms.iter().for_each(|d| dominance_roles(d, out)),
+        ItemKind::Constrain { expr, .. } | ItemKind::Validatetrans { expr, .. } => {
+            constraint_names(expr, out)
         }
         ItemKind::RoleAttribute { role, attrs } => {
             out.push((Space::Roles, *role));
@@ -1064,7 +1132,69 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, ast::Ident)>) {
                 scoped_names(i, out);
             }
         }
-        _ => {}
+        kind => {
+            for c in contexts(kind).into_iter().flatten() {
+                out.push((Space::Users, c.user));
+                out.push((Space::Roles, c.role));
+                out.push((Space::Types, c.ty));
+            }
+        }
+    }
+}
+
+/// The roles of a role dominance in the order checkpolicy declares them: the dominated
+/// ones before the role that dominates them.
+fn dominance_roles(d: &ast::RoleDom, out: &mut Vec<(Space, ast::Ident)>) {
+    for sub in &d.dominated {
+        dominance_roles(sub, out);
+    }
+    out.push((Space::Roles, d.role));
+}
+
+/// The users, roles and types a constraint expression compares with.
+fn constraint_names(e: &ast::CExpr, out: &mut Vec<(Space, ast::Ident)>) {
+    use ast::COperand::*;
+    match e {
+        ast::CExpr::Not(a) => constraint_names(a, out),
+        ast::CExpr::And(a, b) | ast::CExpr::Or(a, b) => {
+            constraint_names(a, out);
+            constraint_names(b, out);
+        }
+        ast::CExpr::Attr { .. } => {}
+        ast::CExpr::Names { operand, names, .. } => {
+            let space = match operand {
+                U1 | U2 | U3 => Space::Users,
+                R1 | R2 | R3 => Space::Roles,
+                T1 | T2 | T3 => Space::Types,
+                L1 | L2 | H1 | H2 => return,
+            };
+            out.extend(names.items.iter().map(|i| (space, i.name())));
+        }
+    }
+}
+
+/// The security contexts of an initial SID or object context statement.
+pub(super) fn contexts(kind: &ItemKind) -> [Option<&ast::Context>; 2] {
+    match kind {
+        ItemKind::SidContext { context, .. }
+        | ItemKind::Pirqcon { context, .. }
+        | ItemKind::Iomemcon { context, .. }
+        | ItemKind::Ioportcon { context, .. }
+        | ItemKind::Pcidevicecon { context, .. }
+        | ItemKind::Devicetreecon { context, .. }
+        | ItemKind::FsUse { context, .. }
+        | ItemKind::Genfscon { context, .. }
+        | ItemKind::Portcon { context, .. }
+        | ItemKind::Nodecon { context, .. }
+        | ItemKind::Ibpkeycon { context, .. }
+        | ItemKind::Ibendportcon { context, .. } => [Some(context), None],
+        ItemKind::Fscon {
+            context, context2, ..
+        }
+        | ItemKind::Netifcon {
+            context, context2, ..
+        } => [Some(context), Some(context2)],
+        _ => [None, None],
     }
 }
 
@@ -1470,6 +1600,177 @@ fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 syms.attr_members[av as usize - 1].set(tv - 1);
             }
         }
+    }
+}
+
+/// What a type-table or role-table name is, for checkpolicy's first pass.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FirstPassKind {
+    Type,
+    Attribute,
+    Alias,
+    Role,
+    RoleAttribute,
+}
+
+/// Every block's type and role declarations as checkpolicy's first pass makes them, in
+/// text order and whether the linker keeps the block or not: the statements that pass
+/// reads (`type T, A;`, `typealias`, `typeattribute`, `role R, A;`, `roleattribute`)
+/// must name what is declared before them, in blocks left out too.
+struct FirstPassNames<'a> {
+    /// Kind and first position of each name.
+    names: HashMap<(Space, &'a str), (FirstPassKind, u32)>,
+}
+
+impl<'a> FirstPassNames<'a> {
+    fn new(blocks: &[Block<'a>], decls: &[Decls<'a>]) -> Self {
+        use FirstPassKind as K;
+        let mut names = HashMap::new();
+        // A `require` creates what it names, of the kind it names, if nothing has yet.
+        let required = blocks.iter().flat_map(|b| &b.requires).flat_map(|r| {
+            let kind = match r.kind.name.as_str() {
+                "type" => Some((Space::Types, K::Type)),
+                "attribute" => Some((Space::Types, K::Attribute)),
+                "role" => Some((Space::Roles, K::Role)),
+                "attribute_role" => Some((Space::Roles, K::RoleAttribute)),
+                _ => None,
+            };
+            kind.into_iter()
+                .flat_map(|(space, k)| r.names.iter().map(move |n| (space, n, k)))
+        });
+        for d in decls {
+            let by_dominance = |n: &ast::Ident| d.dominance_roles.iter().any(|r| r.span == n.span);
+            let types = (d.types.iter().map(|&n| (n, K::Type)))
+                .chain(d.attrs.iter().map(|&n| (n, K::Attribute)))
+                .chain(d.aliases.iter().map(|&(n, _)| (n, K::Alias)))
+                .map(|(n, k)| (Space::Types, n, k));
+            let roles = (d.roles.iter().filter(|n| !by_dominance(n)))
+                .map(|&n| (n, K::Role))
+                .chain(d.role_attrs.iter().map(|&n| (n, K::RoleAttribute)))
+                .map(|(n, k)| (Space::Roles, n, k));
+            for (space, n, kind) in types.chain(roles) {
+                first_place(&mut names, space, n, kind);
+            }
+        }
+        for (space, n, kind) in required {
+            first_place(&mut names, space, n, kind);
+        }
+        FirstPassNames { names }
+    }
+
+    /// Reports the first-pass statements of a block that name what is declared only after
+    /// them and, in a block the linker leaves out (`kept` false), what is declared nowhere
+    /// or is of the wrong kind (in a kept block, the symbol tables tell that later).
+    fn check(&self, cx: &mut Cx, block: &Block<'_>, kept: bool) {
+        use FirstPassKind as K;
+        for item in &block.items {
+            let at = item.span.start;
+            let (space, subject, attrs, attr_kind) = match &item.kind {
+                ItemKind::Type { attrs, .. } => (Space::Types, None, attrs, K::Attribute),
+                ItemKind::TypeAlias { target, .. } => {
+                    (Space::Types, Some(target), &Vec::new(), K::Attribute)
+                }
+                ItemKind::TypeAttribute { ty, attrs } => {
+                    (Space::Types, Some(ty), attrs, K::Attribute)
+                }
+                ItemKind::Role { attrs, .. } => (Space::Roles, None, attrs, K::RoleAttribute),
+                ItemKind::RoleAttribute { role, attrs } => {
+                    (Space::Roles, Some(role), attrs, K::RoleAttribute)
+                }
+                _ => continue,
+            };
+            if let Some(n) = subject {
+                let ok = |k| !matches!(k, K::Attribute);
+                if !self.expect(cx, space, n, at, kept, ok) {
+                    continue;
+                }
+            }
+            for a in attrs {
+                if !self.expect(cx, space, a, at, kept, |k| k == attr_kind) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether `n` is declared before `at` with a kind `ok` accepts (reported if not;
+    /// with `kept`, only when declared after `at`).
+    fn expect(
+        &self,
+        cx: &mut Cx,
+        space: Space,
+        n: &ast::Ident,
+        at: u32,
+        kept: bool,
+        ok: impl Fn(FirstPassKind) -> bool,
+    ) -> bool {
+        let what = if space == Space::Types {
+            "type"
+        } else {
+            "role"
+        };
+        match self.names.get(&(space, n.name.as_str())) {
+            Some(&(kind, pos)) if pos < at && ok(kind) => true,
+            Some(&(_, pos)) if pos < at && kept => true,
+            None if kept => true,
+            Some(&(kind, pos)) if pos < at => {
+                if matches!(kind, FirstPassKind::Attribute) {
+                    cx.error(
+                        "attribute-not-allowed",
+                        n.span,
+                        format!("`{}` is an attribute; a type is needed here", n.name),
+                        "an attribute",
+                    );
+                } else {
+                    cx.error(
+                        "not-an-attribute",
+                        n.span,
+                        format!("`{}` is a {what}, not an attribute", n.name),
+                        "expected an attribute",
+                    );
+                }
+                false
+            }
+            Some(_) => {
+                cx.push(
+                    Diagnostic::error(
+                        DECLARED_LATER,
+                        format!("{what} `{}` is not declared yet", n.name),
+                    )
+                    .primary(cx.file, n.span, "used before its declaration")
+                    .note("checkpolicy reads this declaration before any later one"),
+                );
+                false
+            }
+            None => {
+                cx.error(
+                    if space == Space::Types {
+                        "undefined-type"
+                    } else {
+                        "undefined-role"
+                    },
+                    n.span,
+                    format!("{what} `{}` is not declared", n.name),
+                    "declared nowhere",
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Records where `n` is first declared, keeping the earliest.
+fn first_place<'a>(
+    names: &mut HashMap<(Space, &'a str), (FirstPassKind, u32)>,
+    space: Space,
+    n: &'a ast::Ident,
+    kind: FirstPassKind,
+) {
+    let e = names
+        .entry((space, n.name.as_str()))
+        .or_insert((kind, n.span.start));
+    if n.span.start < e.1 {
+        *e = (kind, n.span.start);
     }
 }
 

@@ -127,7 +127,7 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let enabled = declare::enabled_blocks(&blocks, &syms.enabled);
     let origins = Origins::collect(&enabled);
     let mut db = syms.skeleton(opts);
-    rules::lower_rules(&mut cx, &syms, &enabled, &mut db);
+    let grants = rules::lower_rules(&mut cx, &syms, &enabled, &mut db);
     let left_out: Vec<&declare::Block<'_>> = (blocks.iter().zip(&syms.enabled))
         .filter_map(|(b, &on)| (!on).then_some(b))
         .collect();
@@ -136,9 +136,10 @@ pub fn lower(policy: &ast::Policy, file: FileId, opts: &Options) -> Lowered {
     let all: Vec<&declare::Block<'_>> = blocks.iter().collect();
     rules::named_transition_duplicates(&mut cx, &syms, &all);
     constrain::lower_constraints(&mut cx, &syms, policy, &mut db);
-    ocontext::lower_ocontexts(&mut cx, &syms, policy, &mut db);
-    if !cx.has_errors() {
-        check::neverallow(&mut cx, &syms, &enabled, &db);
+    ocontext::lower_ocontexts(&mut cx, &syms, &grants, policy, &mut db);
+    let complete = !cx.has_errors();
+    check::neverallow(&mut cx, &syms, &enabled, &db, complete);
+    if complete {
         check::typebounds(&mut cx, &syms, &db);
     }
     suggest::annotate(&mut cx.diags, &syms);

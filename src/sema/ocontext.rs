@@ -12,7 +12,13 @@ use crate::syntax::ast::{self, FsUseKind, ItemKind};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Fills `db.ocontexts` (and `db.genfs`) from the statements of the policy.
-pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db: &mut PolicyDb) {
+pub(super) fn lower_ocontexts(
+    cx: &mut Cx,
+    syms: &Syms,
+    grants: &resolve::ContextGrants,
+    policy: &ast::Policy,
+    db: &mut PolicyDb,
+) {
     let n_lists = match cx.opts.target {
         Target::Xen => XenOcon::ALL.len(),
         Target::Selinux => SelinuxOcon::ALL.len(),
@@ -49,7 +55,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 sid_seen[i] = Some(name.span);
-                sid_ctx[i] = resolve::context(cx, syms, db, context);
+                sid_ctx[i] = resolve::context(cx, syms, grants, context);
             }
             ItemKind::Pirqcon { pirq, context } if target_ok(Target::Xen) => {
                 let Some(v) = number(cx, pirq, u32::MAX as u64) else {
@@ -61,7 +67,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     continue;
                 }
                 pirqs.push((v, pirq.span));
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     // libsepol keeps the IRQ in 16 bits (§8.2).
                     lists[XenOcon::Pirq.index()].push(OContext::Pirq {
                         pirq: v as u32 & 0xFFFF,
@@ -80,7 +86,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 ) else {
                     continue;
                 };
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[XenOcon::Ioport.index()].push(OContext::Ioport {
                         low: lo as u32,
                         high: hi as u32,
@@ -94,7 +100,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 else {
                     continue;
                 };
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[XenOcon::Iomem.index()].push(OContext::Iomem {
                         low: lo,
                         high: hi,
@@ -113,7 +119,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     duplicate_value(cx, device.span, &format!("pci device {}", device.text));
                     continue;
                 }
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[XenOcon::Pcidevice.index()].push(OContext::Pcidevice {
                         device: v as u32,
                         context: c,
@@ -128,7 +134,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     duplicate_value(cx, path.span, &format!("device tree path `{}`", path.name));
                     continue;
                 }
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[XenOcon::Devicetree.index()].push(OContext::Devicetree {
                         path: path.name.to_string(),
                         context: c,
@@ -144,8 +150,8 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 let (Some(major), Some(minor)) = (number(cx, a, 0xFF), number(cx, b, 0xFF)) else {
                     continue;
                 };
-                let c1 = resolve::context(cx, syms, db, context);
-                let c2 = resolve::context(cx, syms, db, context2);
+                let c1 = resolve::context(cx, syms, grants, context);
+                let c2 = resolve::context(cx, syms, grants, context2);
                 if let (Some(c1), Some(c2)) = (c1, c2) {
                     // The device numbers become the record's name, as libsepol spells it;
                     // checkpolicy links each new one at the head of its list.
@@ -185,7 +191,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     FsUseKind::Task => FsUseBehavior::Task,
                 };
                 // checkpolicy links each new fs_use at the head of its list.
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[SelinuxOcon::FsUse.index()].insert(
                         0,
                         OContext::FsUse {
@@ -205,7 +211,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 genfscon(
                     cx,
                     syms,
-                    db,
+                    grants,
                     &mut genfs,
                     fs,
                     path,
@@ -255,7 +261,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     );
                     continue;
                 }
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[SelinuxOcon::Port.index()].push(OContext::Port {
                         protocol: proto,
                         low: lo,
@@ -269,8 +275,8 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 context,
                 context2,
             } if target_ok(Target::Selinux) => {
-                let a = resolve::context(cx, syms, db, context);
-                let b = resolve::context(cx, syms, db, context2);
+                let a = resolve::context(cx, syms, grants, context);
+                let b = resolve::context(cx, syms, grants, context2);
                 if lists[SelinuxOcon::Netif.index()]
                     .iter()
                     .any(|o| matches!(o, OContext::Netif { name: n, .. } if *n == name.name))
@@ -295,7 +301,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 mask,
                 context,
             } if target_ok(Target::Selinux) => {
-                nodecon(cx, syms, db, &mut lists, addr, mask, context);
+                nodecon(cx, syms, grants, &mut lists, addr, mask, context);
             }
             ItemKind::Ibpkeycon {
                 subnet,
@@ -312,7 +318,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                 };
                 let o = a.octets();
                 let prefix = u64::from_le_bytes(o[..8].try_into().expect("eight bytes"));
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[SelinuxOcon::Ibpkey.index()].push(OContext::Ibpkey {
                         subnet_prefix: prefix,
                         low: lo as u32,
@@ -348,7 +354,7 @@ pub(super) fn lower_ocontexts(cx: &mut Cx, syms: &Syms, policy: &ast::Policy, db
                     duplicate_value(cx, item.span, &what);
                     continue;
                 }
-                if let Some(c) = resolve::context(cx, syms, db, context) {
+                if let Some(c) = resolve::context(cx, syms, grants, context) {
                     lists[SelinuxOcon::Ibendport.index()].push(OContext::Ibendport {
                         name: device.name.to_string(),
                         port: p as u32,
@@ -518,7 +524,7 @@ fn duplicate_value(cx: &mut Cx, span: crate::source::Span, what: &str) {
 fn nodecon(
     cx: &mut Cx,
     syms: &Syms,
-    db: &PolicyDb,
+    grants: &resolve::ContextGrants,
     lists: &mut [Vec<OContext>],
     addr: &ast::Ident,
     mask: &ast::Ident,
@@ -531,7 +537,7 @@ fn nodecon(
         // outputs were made) loads it, so `255.255.255.0` counts as not contiguous there.
         let contiguous = m == 0 || (!m).wrapping_add(1) & !m == 0;
         nodecon_warnings(cx, mask, addr, contiguous, !m & a != 0, "ipv4");
-        let Some(c) = resolve::context(cx, syms, db, context) else {
+        let Some(c) = resolve::context(cx, syms, grants, context) else {
             return;
         };
         let pos = lists[SelinuxOcon::Node.index()]
@@ -562,7 +568,7 @@ fn nodecon(
     });
     let host_bits = ab.iter().zip(&mb).any(|(a, m)| a & !m != 0);
     nodecon_warnings(cx, mask, addr, contiguous, host_bits, "ipv6");
-    let Some(c) = resolve::context(cx, syms, db, context) else {
+    let Some(c) = resolve::context(cx, syms, grants, context) else {
         return;
     };
     let words = |o: [u8; 16]| {
@@ -624,7 +630,7 @@ fn nodecon_warnings(
 fn genfscon(
     cx: &mut Cx,
     syms: &Syms,
-    db: &PolicyDb,
+    grants: &resolve::ContextGrants,
     genfs: &mut Vec<Genfs>,
     fs: &ast::Ident,
     path: &ast::Ident,
@@ -659,7 +665,7 @@ fn genfscon(
             }
         }
     };
-    let Some(c) = resolve::context(cx, syms, db, context) else {
+    let Some(c) = resolve::context(cx, syms, grants, context) else {
         return;
     };
     let gi = match genfs

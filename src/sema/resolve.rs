@@ -446,13 +446,26 @@ pub(super) fn range(cx: &mut Cx, syms: &Syms, range: &ast::MlsRange) -> Option<R
     Some(Range { low, high })
 }
 
-/// Resolves a context and checks it as libsepol does: the user may take the role, the role
-/// the type, and (MLS) the range lies within the user's range. `users` and `roles` are the
-/// database's filled tables.
+/// What checkpolicy checks a security context against as it reads it: the roles of each
+/// user and the types of each role that statements of the global block give, role
+/// attributes not expanded. Optional blocks and role attributes add theirs only when the
+/// policy is linked and expanded, after every context was checked, so a context that only
+/// they make valid is refused.
+pub(super) struct ContextGrants {
+    /// Roles each user is given (by user value - 1; bit = role value - 1).
+    pub user_roles: Vec<Ebitmap>,
+    /// Types each role is given (by role value - 1; bit = type value - 1).
+    pub role_types: Vec<Ebitmap>,
+    /// Each user's MLS range (by user value - 1).
+    pub user_ranges: Vec<Range>,
+}
+
+/// Resolves a context and checks it as checkpolicy does while parsing: the user may take
+/// the role, the role the type, and (MLS) the range lies within the user's range.
 pub(super) fn context(
     cx: &mut Cx,
     syms: &Syms,
-    db: &crate::policydb::PolicyDb,
+    grants: &ContextGrants,
     ctx: &ast::Context,
 ) -> Option<Context> {
     let Some(&user) = syms.users.get(ctx.user.name.as_str()) else {
@@ -499,24 +512,26 @@ pub(super) fn context(
         }
         (None, false) => Range::default(),
     };
-    let u = &db.users[user as usize - 1];
-    let r = db.roles[role as usize - 1].as_ref();
+    let granted = |list: &[Ebitmap], of: u32, bit: u32| {
+        list.get(of as usize - 1).is_some_and(|b| b.get(bit - 1))
+    };
     let mut problems = Vec::new();
     if role != 1 {
-        if !u.roles.get(role - 1) {
+        if !granted(&grants.user_roles, user, role) {
             problems.push(format!(
                 "user `{}` may not take role `{}`",
                 ctx.user.name, ctx.role.name
             ));
         }
-        if !r.is_some_and(|r| r.types.get(ty - 1)) {
+        if !granted(&grants.role_types, role, ty) {
             problems.push(format!(
                 "role `{}` may not take type `{}`",
                 ctx.role.name, ctx.ty.name
             ));
         }
+        let user_range = &grants.user_ranges[user as usize - 1];
         if cx.opts.mls
-            && !(dominates(&range.low, &u.range.low) && dominates(&u.range.high, &range.high))
+            && !(dominates(&range.low, &user_range.low) && dominates(&user_range.high, &range.high))
         {
             problems.push(format!(
                 "the range is outside user `{}`'s range",

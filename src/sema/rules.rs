@@ -17,13 +17,24 @@ use crate::syntax::ast::{self, AvRuleKind, ItemKind, TypeRuleKind, XpermRuleKind
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Fills roles, users, the rule tables and class defaults.
-pub(super) fn lower_rules(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &mut PolicyDb) {
-    roles(cx, syms, enabled, db);
-    users(cx, syms, enabled, db);
+/// Returns what the global block grants, which contexts are checked against.
+pub(super) fn lower_rules(
+    cx: &mut Cx,
+    syms: &Syms,
+    enabled: &[&Block<'_>],
+    db: &mut PolicyDb,
+) -> resolve::ContextGrants {
+    let role_types = roles(cx, syms, enabled, db);
+    let user_roles = users(cx, syms, enabled, db);
     defaults(cx, syms, &enabled[0].items, db);
     avtab(cx, syms, enabled, db);
     role_rules(cx, syms, enabled, db);
     range_transitions(cx, syms, enabled, db);
+    resolve::ContextGrants {
+        user_roles,
+        role_types,
+        user_ranges: db.users.iter().map(|u| u.range.clone()).collect(),
+    }
 }
 
 /// What checkpolicy checks in every statement as it parses, whether the linker keeps its
@@ -51,7 +62,6 @@ pub(super) fn check_left_out<'a>(
         } = &item.kind
         {
             let branches = (then_items.iter().chain(else_items.iter().flatten())).map(Box::as_ref);
-            no_named_transitions(cx, branches.clone());
             check_left_out(cx, syms, branches);
             continue;
         }
@@ -147,14 +157,16 @@ fn dontaudit_complement(cx: &mut Cx, kind: AvRuleKind, perms: &ast::Set) {
 }
 
 /// Role records: `role R types S` statements, role attributes' types merged into their
-/// members, dominance (every role dominates itself).
-fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+/// members, dominance (every role dominates itself). Returns the types of each role after
+/// the global block (the first), before other blocks and role attributes add theirs.
+fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) -> Vec<Ebitmap> {
     let n = syms.role_names.len();
     let mut types = vec![Ebitmap::new(); n];
     let mut dominates = vec![Ebitmap::new(); n];
     // Attribute memberships as libsepol's expander has them when it reaches each block:
     // those of the blocks so far, the block's own included.
     let mut members = vec![Ebitmap::new(); syms.type_names.len()];
+    let mut global = None;
     for b in blocks {
         for (a, t) in super::declare::block_memberships(syms, b) {
             members[a as usize].set(t);
@@ -200,6 +212,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             let set = raw.expand_with(syms, &members, Expand::Always);
             types[rv as usize - 1].union_with(&set.types);
         }
+        global.get_or_insert_with(|| types.clone());
     }
     for a in 0..n {
         if syms.role_is_attr[a] {
@@ -229,6 +242,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             })
         })
         .collect();
+    global.unwrap_or_default()
 }
 
 /// checkpolicy copies a dominated role's types into the dominating role when it reads the
@@ -300,7 +314,9 @@ fn role_dominance(
 }
 
 /// User records: roles (attributes expanded), and under MLS the default level and range.
-fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
+/// Returns the roles each user's statements in the global block name, attributes not
+/// expanded.
+fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) -> Vec<Ebitmap> {
     // Every user gets a record, even one with errors, so that values stay indices.
     let mut out: Vec<User> = syms
         .user_names
@@ -315,7 +331,8 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .collect();
     // Whether each user's first statement is still to come.
     let mut first_to_come = vec![true; out.len()];
-    for b in blocks {
+    let mut global_roles = vec![Ebitmap::new(); out.len()];
+    for (bi, b) in blocks.iter().enumerate() {
         for item in &b.items {
             let ItemKind::User {
                 name,
@@ -331,6 +348,12 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             };
             let user = &mut out[uv as usize - 1];
             let again = !std::mem::take(&mut first_to_come[uv as usize - 1]);
+            if bi == 0 {
+                let named = roles.items.iter().filter(|r| !r.negated());
+                for &rv in named.filter_map(|r| syms.roles.get(r.name().name.as_str())) {
+                    global_roles[uv as usize - 1].set(rv - 1);
+                }
+            }
             let roles = resolve::role_set(cx, syms, roles).unwrap_or_default();
             user.roles.union_with(&roles);
             match (cx.opts.mls, level, range) {
@@ -391,6 +414,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         }
     }
     db.users = users;
+    global_roles
 }
 
 /// `default_user`, `default_role`, `default_type`, `default_range`.
@@ -1581,13 +1605,6 @@ fn cond_if<'a>(
     if !ok || (then_items.is_empty() && else_items.is_none_or(<[_]>::is_empty)) {
         return None;
     }
-    ok &= no_named_transitions(
-        cx,
-        (then_items.iter().chain(else_items.into_iter().flatten())).map(Box::as_ref),
-    );
-    if !ok {
-        return None;
-    }
     if kinds.0 && kinds.1 {
         cx.error(
             "mixed-conditional",
@@ -1675,27 +1692,6 @@ fn settle(cx: &mut Cx, expr: &mut Vec<CondExprItem>, span: Span) -> Option<bool>
         return None;
     }
     Some(swapped)
-}
-
-/// Whether a conditional's statements hold no named type transition (reported if they do).
-fn no_named_transitions<'a>(cx: &mut Cx, items: impl Iterator<Item = &'a ast::Item>) -> bool {
-    let mut ok = true;
-    for item in items {
-        if let ItemKind::TypeRule {
-            object_name: Some(_),
-            ..
-        } = item.kind
-        {
-            cx.error(
-                "named-transition-in-conditional",
-                item.span,
-                "type transitions with a file name are not allowed inside conditionals".to_string(),
-                "a named type transition",
-            );
-            ok = false;
-        }
-    }
-    ok
 }
 
 fn cond_span(c: &ast::CondExpr) -> Span {
