@@ -1311,35 +1311,74 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .collect();
 }
 
-/// A stable counting sort of `from` into `to` by `key` (below 1024); the start of each
-/// key's run, with the total length at the end.
-fn counting_scatter(
-    from: &[AvtabEntry],
-    to: &mut [AvtabEntry],
-    key: impl Fn(&AvtabEntry) -> usize,
-) -> Vec<usize> {
-    let mut starts = vec![0usize; 1025];
-    for e in from {
-        starts[key(e) + 1] += 1;
+/// The order of entries inside one bucket: source, target, class (§5.3), packed so that
+/// one integer comparison decides.
+fn triple_key(e: &AvtabEntry) -> u64 {
+    (u64::from(e.key.source) << 32) | (u64::from(e.key.target) << 16) | u64::from(e.key.class)
+}
+
+/// Regions of up to this many entries are ordered by one stable sort on a computed key;
+/// larger ones by a counting sort on the bucket first, whose fixed cost (a pass over the
+/// region's 1024 buckets) only pays for itself there. Small policies have every region
+/// small (the Xen tree's few thousand entries), large ones (millions) every region large.
+const SMALL_REGION: usize = 256;
+
+/// Buffers reused from region to region by [`order_region`].
+#[derive(Default)]
+struct RegionBuffers {
+    keyed: Vec<(u64, AvtabEntry)>,
+    copy: Vec<AvtabEntry>,
+    starts: Vec<usize>,
+}
+
+/// Orders one region's entries stably by (bucket, source, target, class): generation order
+/// is kept among entries of one key, so the merge sees contributions in creation order.
+fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
+    // Every entry of a region shares the high bits of its bucket: the low 10 order it.
+    let low_bucket = |e: &AvtabEntry| (avtab_bucket(&e.key) & 1023) as usize;
+    if region.len() <= SMALL_REGION {
+        buf.keyed.clear();
+        let keyed = region.iter().map(|e| (((low_bucket(e) as u64) << 48) | triple_key(e), *e));
+        buf.keyed.extend(keyed);
+        buf.keyed.sort_by_key(|&(k, _)| k);
+        for (slot, &(_, e)) in region.iter_mut().zip(&buf.keyed) {
+            *slot = e;
+        }
+        return;
+    }
+    // A stable counting sort by bucket, then each bucket's few entries by key.
+    buf.copy.clear();
+    buf.copy.extend_from_slice(region);
+    let starts = &mut buf.starts;
+    starts.clear();
+    starts.resize(1025, 0);
+    for e in &buf.copy {
+        starts[low_bucket(e) + 1] += 1;
     }
     for i in 0..1024 {
         starts[i + 1] += starts[i];
     }
-    let mut next = starts.clone();
-    for e in from {
-        let k = key(e);
-        to[next[k]] = *e;
-        next[k] += 1;
+    for e in &buf.copy {
+        let at = &mut starts[low_bucket(e)];
+        region[*at] = *e;
+        *at += 1;
     }
-    starts
+    // Each bucket's start moved to its end, which is the next bucket's start.
+    let mut begin = 0;
+    for &end in &starts[..1024] {
+        if end - begin > 1 {
+            region[begin..end].sort_by_key(triple_key);
+        }
+        begin = end;
+    }
 }
 
 /// Merges the unconditional contributions per key and kind, and orders the entries as
 /// checkpolicy writes them: by avtab bucket, source, target, class, then creation (§5.3).
 ///
-/// A stable counting sort by bucket keeps generation order inside each bucket; each
-/// bucket's few entries are then grouped by (source, target, class), still stably, and the
-/// contributions of one key and kind merged into the first one.
+/// Each region is ordered stably by (bucket, source, target, class), which keeps generation
+/// order among the contributions of one key ([`order_region`]); the contributions of one
+/// key and kind are then merged into the first one.
 ///
 /// Without extended permissions, the two halves of the regions are merged on two threads
 /// (each compacts its entries to its front; the second's are then moved down), and the
@@ -1407,70 +1446,77 @@ fn merge_regions(
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
     };
-    let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
-    let mut scratch: Vec<AvtabEntry> = Vec::new();
+    // The entry a key's first contribution of a kind makes.
+    let first_of = |e: AvtabEntry, conflicts: &mut Vec<AvtabKey>| {
+        let kind = e.key.specified;
+        let mut first = e;
+        if kind & avkind::XPERMS == 0 {
+            first.data = initial_data(kind);
+            let _ = merge(kind, &mut first.data, e.data, true);
+        }
+        if kind & avkind::TYPE_RULES != 0 && cond_types.binary_search(&e.key).is_ok() {
+            conflicts.push(e.key);
+        }
+        first
+    };
+    let mut buf = RegionBuffers::default();
     let mut group: Vec<AvtabEntry> = Vec::new();
     // Merged entries are written back from the front: a region's output never overtakes
     // what is still to be read.
     let mut w = 0;
     for r in 0..starts.len() - 1 {
         let (lo, hi) = (starts[r] - base, starts[r + 1] - base);
-        // Within a region, a stable counting sort by the low bits of the bucket.
-        scratch.clear();
-        scratch.extend_from_slice(&entries[lo..hi]);
-        let sub = counting_scatter(&scratch, &mut entries[lo..hi], |e| bucket(e) & 1023);
-        for b in 0..1024 {
-            let (a, z) = (lo + sub[b], lo + sub[b + 1]);
-            entries[a..z].sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
-            let mut i = a;
-            while i < z {
-                let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
-                let t = triple(&entries[i]);
-                group.clear();
-                while i < z && triple(&entries[i]) == t {
-                    let e = entries[i];
-                    i += 1;
-                    let kind = e.key.specified;
-                    let is_x = kind & avkind::XPERMS != 0;
-                    match group.iter_mut().find(|g| {
-                        g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
-                    }) {
-                        Some(g) if is_x => {
-                            let add = xperms[e.data as usize].perms;
-                            for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
-                                *a |= b;
-                            }
-                        }
-                        Some(g) => {
-                            if merge(kind, &mut g.data, e.data, false).is_err() {
-                                conflicts.push(e.key);
-                            }
-                        }
-                        None => {
-                            let mut first = e;
-                            if !is_x {
-                                first.data = initial_data(kind);
-                                let _ = merge(kind, &mut first.data, e.data, true);
-                            }
-                            if kind & avkind::TYPE_RULES != 0
-                                && cond_types.binary_search(&e.key).is_ok()
-                            {
-                                conflicts.push(e.key);
-                            }
-                            // libsepol puts a new driver slot of a key in front of the
-                            // key's first entry of that kind: slots come out newest first.
-                            let at = match is_x {
-                                true => group.iter().position(|g| g.key.specified == kind),
-                                false => None,
-                            };
-                            group.insert(at.unwrap_or(group.len()), first);
+        if lo == hi {
+            continue;
+        }
+        order_region(&mut entries[lo..hi], &mut buf);
+        // Entries of one key are now adjacent (a key has one bucket).
+        let mut i = lo;
+        while i < hi {
+            let t = triple_key(&entries[i]);
+            let alone = i + 1 == hi || triple_key(&entries[i + 1]) != t;
+            if alone && entries[i].key.specified & avkind::XPERMS == 0 {
+                // The common case: a key with one contribution.
+                entries[w] = first_of(entries[i], &mut conflicts);
+                w += 1;
+                i += 1;
+                continue;
+            }
+            group.clear();
+            while i < hi && triple_key(&entries[i]) == t {
+                let e = entries[i];
+                i += 1;
+                let kind = e.key.specified;
+                let is_x = kind & avkind::XPERMS != 0;
+                match group.iter_mut().find(|g| {
+                    g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
+                }) {
+                    Some(g) if is_x => {
+                        let add = xperms[e.data as usize].perms;
+                        for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
+                            *a |= b;
                         }
                     }
+                    Some(g) => {
+                        if merge(kind, &mut g.data, e.data, false).is_err() {
+                            conflicts.push(e.key);
+                        }
+                    }
+                    None => {
+                        let first = first_of(e, &mut conflicts);
+                        // libsepol puts a new driver slot of a key in front of the key's
+                        // first entry of that kind: slots come out newest first.
+                        let at = match is_x {
+                            true => group.iter().position(|g| g.key.specified == kind),
+                            false => None,
+                        };
+                        group.insert(at.unwrap_or(group.len()), first);
+                    }
                 }
-                for g in &group {
-                    entries[w] = *g;
-                    w += 1;
-                }
+            }
+            for g in &group {
+                entries[w] = *g;
+                w += 1;
             }
         }
     }

@@ -11,7 +11,7 @@ mod symbols;
 use super::format::{self, CONFIG_MLS, V_MLS, V_PERMISSIVE, V_POLCAP};
 use super::{WriteError, WriteOptions};
 use crate::policydb::{
-    Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId, WidthError,
+    AvtabKey, Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId, WidthError,
 };
 use byteorder::{LittleEndian, WriteBytesExt};
 
@@ -64,6 +64,20 @@ impl Encoder<'_> {
 
     fn u64(&mut self, v: u64) {
         let _ = self.buf.write_u64::<LittleEndian>(v);
+    }
+
+    /// An avtab entry without extended permissions (§5.1): its key's four 16-bit values and
+    /// its datum, put in one 12-byte piece (the avtab of a large policy has tens of
+    /// millions of them).
+    fn plain_entry(&mut self, k: AvtabKey, data: u32) {
+        let mut b = [0u8; 12];
+        b[..2].copy_from_slice(&k.source.to_le_bytes());
+        b[2..4].copy_from_slice(&k.target.to_le_bytes());
+        b[4..6].copy_from_slice(&k.class.to_le_bytes());
+        b[6..8].copy_from_slice(&k.specified.to_le_bytes());
+        b[8..].copy_from_slice(&data.to_le_bytes());
+        self.buf.extend_from_slice(&b);
+        self.spill();
     }
 
     /// A symbol id, as its 32-bit value (16-bit fields go through [`AvtabKey::new`]).

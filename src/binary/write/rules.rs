@@ -18,19 +18,19 @@ use std::collections::HashMap;
 impl Encode for AvtabEntry {
     fn encode(&self, e: &mut Encoder) {
         let k = self.key;
-        e.u16(k.source);
-        e.u16(k.target);
-        e.u16(k.class);
-        e.u16(k.specified);
         match e.xperms.get(self.data as usize).copied() {
             Some(x) if k.specified & avkind::XPERMS != 0 => {
+                e.u16(k.source);
+                e.u16(k.target);
+                e.u16(k.class);
+                e.u16(k.specified);
                 e.u8(x.specified);
                 e.u8(x.driver);
                 for w in x.perms {
                     e.u32(w);
                 }
             }
-            _ => e.u32(self.data),
+            _ => e.plain_entry(k, self.data),
         }
     }
 }
