@@ -1338,7 +1338,9 @@ fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
     let low_bucket = |e: &AvtabEntry| (avtab_bucket(&e.key) & 1023) as usize;
     if region.len() <= SMALL_REGION {
         buf.keyed.clear();
-        let keyed = region.iter().map(|e| (((low_bucket(e) as u64) << 48) | triple_key(e), *e));
+        let keyed = region
+            .iter()
+            .map(|e| (((low_bucket(e) as u64) << 48) | triple_key(e), *e));
         buf.keyed.extend(keyed);
         buf.keyed.sort_by_key(|&(k, _)| k);
         for (slot, &(_, e)) in region.iter_mut().zip(&buf.keyed) {
@@ -1488,9 +1490,10 @@ fn merge_regions(
                 i += 1;
                 let kind = e.key.specified;
                 let is_x = kind & avkind::XPERMS != 0;
-                match group.iter_mut().find(|g| {
-                    g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
-                }) {
+                match group
+                    .iter_mut()
+                    .find(|g| g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e)))
+                {
                     Some(g) if is_x => {
                         let add = xperms[e.data as usize].perms;
                         for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {

@@ -11,7 +11,8 @@ mod symbols;
 use super::format::{self, CONFIG_MLS, V_MLS, V_PERMISSIVE, V_POLCAP};
 use super::{WriteError, WriteOptions};
 use crate::policydb::{
-    AvtabKey, Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId, WidthError,
+    AvtabKey, Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId,
+    WidthError,
 };
 use byteorder::{LittleEndian, WriteBytesExt};
 
