@@ -455,13 +455,18 @@ fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
     }
 }
 
-/// The kind bit of an access-vector rule.
-/// The avtab key of an expanded rule from type bits (value - 1) and a class value.
-fn avtab_key(source: u32, target: u32, class: u32, kind: u16) -> AvtabKey {
-    let ty = |bit: u32| TypeId::from_index(bit as usize).expect("a bit is a value - 1");
-    let class = ClassId::from_value(class).expect("resolved classes have values from 1");
-    AvtabKey::new(ty(source), ty(target), class, kind)
-        .expect("declare.rs caps type and class values at limits::MAX_SYMBOLS")
+/// A type bit (value - 1) as an avtab key holds it.
+fn type_key_value(bit: u32) -> u16 {
+    TypeId::from_index(bit as usize)
+        .and_then(|t| t.to_u16().ok())
+        .expect("declare.rs caps type values at limits::MAX_SYMBOLS")
+}
+
+/// A class value as an avtab key holds it.
+fn class_key_value(class: u32) -> u16 {
+    ClassId::from_value(class)
+        .and_then(|c| c.to_u16().ok())
+        .expect("declare.rs caps class values at limits::MAX_SYMBOLS")
 }
 
 fn av_kind(kind: AvRuleKind) -> Option<u16> {
@@ -605,16 +610,13 @@ fn expand_unconditional(
     drops: &Drops,
     mut each: impl FnMut(Expanded),
 ) {
-    let mut scratch = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(rule) = as_rule(item) {
-            scratch.clear();
-            expand_rule(cx, syms, &rule, &mut scratch);
-            for e in scratch.drain(..) {
+            expand_rule(cx, syms, &rule, |e| {
                 if !dropped(drops, first + i, &e) {
                     each(e);
                 }
-            }
+            });
         }
     }
 }
@@ -820,7 +822,7 @@ pub(super) fn rule_types(
 /// Expands one rule into keys in libsepol's loop order: sources ascending, then (with
 /// `self`) the source itself, then targets ascending, then classes (ascending for access
 /// rules, descending for type rules).
-fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded>) {
+fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, mut out: impl FnMut(Expanded)) {
     let (source, target, classes, always) = match rule {
         Rule::Av {
             source,
@@ -911,22 +913,30 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
         Rule::Type { kind, .. } => type_kind(*kind),
         Rule::Xperm { kind, .. } => xperm_kind(*kind).expect("neverallow returned above"),
     };
-    let emit = |s: u32, t: u32, out: &mut Vec<Expanded>| {
-        for (c, whats) in &per_class {
-            for w in whats {
-                out.push(Expanded {
-                    key: avtab_key(s, t, *c, kind_bit),
-                    what: *w,
-                });
+    // Handed out one by one (the unconditional table's millions are placed as they come),
+    // from key values converted once per type and class rather than once per key.
+    let targets: Vec<u16> = targets.iter().map(type_key_value).collect();
+    let per_class: Vec<(u16, Contribution)> = (per_class.iter())
+        .flat_map(|(c, whats)| {
+            let class = class_key_value(*c);
+            whats.iter().map(move |w| (class, *w))
+        })
+        .collect();
+    for s in sources.iter().map(type_key_value) {
+        for t in has_self
+            .then_some(s)
+            .into_iter()
+            .chain(targets.iter().copied())
+        {
+            for &(class, what) in &per_class {
+                let key = AvtabKey {
+                    source: s,
+                    target: t,
+                    class,
+                    specified: kind_bit,
+                };
+                out(Expanded { key, what });
             }
-        }
-    };
-    for s in sources.iter() {
-        if has_self {
-            emit(s, s, out);
-        }
-        for t in targets.iter() {
-            emit(s, t, out);
         }
     }
 }
@@ -1058,12 +1068,8 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
     let mut watched: HashMap<AvtabKey, Option<u32>> = HashMap::new();
     for item in items.iter().filter(|i| multi_class(i)) {
         scratch.clear();
-        expand_rule(
-            &mut quiet,
-            syms,
-            &as_rule(item).expect("a type rule"),
-            &mut scratch,
-        );
+        let rule = as_rule(item).expect("a type rule");
+        expand_rule(&mut quiet, syms, &rule, |e| scratch.push(e));
         watched.extend(scratch.iter().map(|e| (e.key, None)));
     }
     for (i, item) in items.iter().enumerate() {
@@ -1071,7 +1077,7 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
             continue;
         };
         scratch.clear();
-        expand_rule(&mut quiet, syms, &rule, &mut scratch);
+        expand_rule(&mut quiet, syms, &rule, |e| scratch.push(e));
         let mut skipped = SkipRest::default();
         let mut lost = Vec::new();
         for e in &scratch {
@@ -1170,7 +1176,7 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             let seq = rule_spans.len() as u32;
             rule_spans.push(item.span);
             expanded.clear();
-            expand_rule(cx, syms, &rule, &mut expanded);
+            expand_rule(cx, syms, &rule, |e| expanded.push(e));
             let mut skipped = SkipRest::default();
             for e in expanded.drain(..) {
                 if skipped.covers(&e.key) {
