@@ -915,7 +915,8 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, mut out: impl FnMut(Ex
     };
     // Handed out one by one (the unconditional table's millions are placed as they come),
     // from key values converted once per type and class rather than once per key.
-    let targets: Vec<u16> = targets.iter().map(type_key_value).collect();
+    let mut target_values = Vec::with_capacity(targets.len());
+    target_values.extend(targets.iter().map(type_key_value));
     let per_class: Vec<(u16, Contribution)> = (per_class.iter())
         .flat_map(|(c, whats)| {
             let class = class_key_value(*c);
@@ -926,7 +927,7 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, mut out: impl FnMut(Ex
         for t in has_self
             .then_some(s)
             .into_iter()
-            .chain(targets.iter().copied())
+            .chain(target_values.iter().copied())
         {
             for &(class, what) in &per_class {
                 let key = AvtabKey {
@@ -1334,6 +1335,7 @@ const SMALL_REGION: usize = 256;
 struct RegionBuffers {
     keyed: Vec<(u64, AvtabEntry)>,
     copy: Vec<AvtabEntry>,
+    lows: Vec<u16>,
     starts: Vec<usize>,
 }
 
@@ -1354,30 +1356,51 @@ fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
         }
         return;
     }
-    // A stable counting sort by bucket, then each bucket's few entries by key.
+    // A stable counting sort by bucket (each entry's bucket computed once), then each
+    // bucket's few entries by key.
     buf.copy.clear();
     buf.copy.extend_from_slice(region);
+    buf.lows.clear();
+    buf.lows
+        .extend(buf.copy.iter().map(|e| low_bucket(e) as u16));
     let starts = &mut buf.starts;
     starts.clear();
     starts.resize(1025, 0);
-    for e in &buf.copy {
-        starts[low_bucket(e) + 1] += 1;
+    for &b in &buf.lows {
+        starts[usize::from(b) + 1] += 1;
     }
     for i in 0..1024 {
         starts[i + 1] += starts[i];
     }
-    for e in &buf.copy {
-        let at = &mut starts[low_bucket(e)];
+    for (e, &b) in buf.copy.iter().zip(&buf.lows) {
+        let at = &mut starts[usize::from(b)];
         region[*at] = *e;
         *at += 1;
     }
     // Each bucket's start moved to its end, which is the next bucket's start.
     let mut begin = 0;
     for &end in &starts[..1024] {
-        if end - begin > 1 {
-            region[begin..end].sort_by_key(triple_key);
-        }
+        sort_bucket(&mut region[begin..end]);
         begin = end;
+    }
+}
+
+/// Sorts one bucket's entries by key, stably. Buckets hold one to a few dozen entries,
+/// where an insertion sort beats a general sort's setup.
+fn sort_bucket(run: &mut [AvtabEntry]) {
+    if run.len() > 32 {
+        run.sort_by_key(triple_key);
+        return;
+    }
+    for i in 1..run.len() {
+        let e = run[i];
+        let k = triple_key(&e);
+        let mut j = i;
+        while j > 0 && triple_key(&run[j - 1]) > k {
+            run[j] = run[j - 1];
+            j -= 1;
+        }
+        run[j] = e;
     }
 }
 
