@@ -145,6 +145,9 @@ const SELF_NEVERALLOW_GAP: &str = "checkpolicy 3.4 accepts this: for a neverallo
 /// names the neverallow (primary) and the allow rules that break it (secondary).
 pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &PolicyDb) {
     let allowed_xperms = AllowedXperms::new(syms, db);
+    // Gathered at the first neverallow, so that each scans the allow entries alone rather
+    // than the whole table (generated guests make millions of type transitions).
+    let mut allowed: Option<Vec<(&AvtabEntry, bool)>> = None;
     for b in enabled {
         for item in &b.items {
             let (source, target, classes, what) = match as_rule(item) {
@@ -195,7 +198,8 @@ pub(super) fn neverallow(cx: &mut Cx, syms: &Syms, enabled: &[&Block<'_>], db: &
             // The first violation, preferring one libsepol 3.4 reports too: for a
             // neverallow naming `self` it reports only pairs of one type with itself.
             let mut hit = None;
-            for (e, table) in allowed_entries(db) {
+            let allowed = allowed.get_or_insert_with(|| allowed_entries(db).collect());
+            for &(e, table) in allowed.iter() {
                 let bad = e.data & masks[e.key.class as usize];
                 if bad == 0 {
                     continue;
