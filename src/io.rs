@@ -24,6 +24,29 @@ pub fn is_std(path: &Path) -> bool {
     path == Path::new("-")
 }
 
+/// A way to read a regular file's text again later ([`crate::source::Reread`]), as long
+/// as it keeps the size and modification time it has now (call it before reading the
+/// file the first time); `None` for standard input and anything else that is not a
+/// regular file, whose text cannot be read twice.
+pub fn reread(path: &Path) -> Option<crate::source::Reread> {
+    if is_std(path) {
+        return None;
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let (len, modified) = (meta.len(), meta.modified().ok()?);
+    let path = path.to_path_buf();
+    Some(crate::source::Reread::new(move || {
+        let now = std::fs::metadata(&path).ok()?;
+        if now.len() != len || now.modified().ok()? != modified {
+            return None;
+        }
+        read_text(&path).ok()
+    }))
+}
+
 /// How a path is named in messages: `standard input` for `-`.
 pub fn input_name(path: &Path) -> String {
     if is_std(path) {

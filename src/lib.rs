@@ -16,6 +16,7 @@ pub mod guest;
 pub mod io;
 pub mod lsp;
 pub mod m4;
+pub mod name;
 pub mod parallel;
 pub mod policydb;
 pub mod project;

@@ -9,8 +9,9 @@
 //! byte offsets that lie on `char` boundaries of that file's text.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -50,8 +51,8 @@ impl Span {
 
 /// A `#line N ["FILE"]` directive: from line `at_line` (0-based, the line after the
 /// directive) on, lines count from `orig_line` in the file [`SourceFile::directive_file`]
-/// names. A policy.conf from refpolicy carries one directive for every two lines, so a
-/// directive is three numbers, its file name interned in the [`SourceFile`].
+/// names. Its file name is interned in the [`SourceFile`]; the file stores its directives
+/// compactly (about two bytes each) and hands them out by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineDirective {
     /// 0-based line index in this file where the mapping starts.
@@ -62,16 +63,43 @@ pub struct LineDirective {
     file: u32,
 }
 
+/// How to read a file's text again once [`SourceFile::release_text`] has dropped it;
+/// given by the caller that read the file, since stages do no I/O. It gives `None` when
+/// the file is gone or changed.
+#[derive(Clone)]
+pub struct Reread(Arc<dyn Fn() -> Option<String> + Send + Sync>);
+
+impl Reread {
+    /// A way to read the text again.
+    pub fn new(read: impl Fn() -> Option<String> + Send + Sync + 'static) -> Reread {
+        Reread(Arc::new(read))
+    }
+}
+
+impl fmt::Debug for Reread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reread")
+    }
+}
+
+/// A released text read again: empty when it cannot be.
+fn read_again(reread: Option<&Reread>) -> String {
+    reread.and_then(|r| (r.0)()).unwrap_or_default()
+}
+
 /// One file's text with its line table.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name as the user gave it (a path relative to where flaskc runs, usually).
     pub name: String,
-    /// The whole text.
-    pub text: String,
+    /// The whole text; empty after [`SourceFile::release_text`] until [`SourceFile::text`]
+    /// reads it again.
+    text: OnceLock<String>,
+    /// How to read the text again, when it may be released.
+    reread: Option<Reread>,
     /// Computed on first use: a compile without diagnostics never needs it.
     line_starts: OnceLock<Vec<u32>>,
-    directives: Vec<LineDirective>,
+    directives: DirectiveTable,
     /// The distinct file names directives name, each once.
     origin_files: Vec<String>,
     origin_index: HashMap<String, u32>,
@@ -84,7 +112,7 @@ pub struct DirectiveRecorder<'a> {
     /// A byte offset already seen and the 0-based line it is on: directives come in text
     /// order, so each one's line is counted on from the previous one's.
     seen: (usize, u32),
-    directives: &'a mut Vec<LineDirective>,
+    directives: &'a mut DirectiveTable,
     origin_files: &'a mut Vec<String>,
     origin_index: &'a mut HashMap<String, u32>,
 }
@@ -104,7 +132,7 @@ impl DirectiveRecorder<'_> {
         let at_line = line + 1;
         let file = match orig_file {
             Some(f) => self.intern(f),
-            None => match self.directives.last() {
+            None => match self.directives.last {
                 Some(d) => d.file,
                 None => self.intern(self.name),
             },
@@ -116,9 +144,10 @@ impl DirectiveRecorder<'_> {
         });
     }
 
-    /// Gives back the spare room of the directive list once lexing is done.
+    /// Gives back the spare room of the directive table once lexing is done.
     pub fn finish(self) {
-        self.directives.shrink_to_fit();
+        self.directives.marks.shrink_to_fit();
+        self.directives.deltas.shrink_to_fit();
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -130,6 +159,131 @@ impl DirectiveRecorder<'_> {
         self.origin_index.insert(name.to_string(), i);
         i
     }
+}
+
+/// A file's `#line` directives, stored compactly: refpolicy's policy.conf has 1.56 M of
+/// them (one for every two lines, most restating the line before's origin), which as
+/// plain [`LineDirective`]s took 19 MB. Every [`DIRECTIVE_GROUP`]th directive is kept
+/// whole; the others are each the difference from the one before, as variable-length
+/// numbers (usually two bytes).
+#[derive(Debug, Clone, Default)]
+struct DirectiveTable {
+    /// The first directive of each group, with where the next one's difference starts in
+    /// `deltas`.
+    marks: Vec<(LineDirective, usize)>,
+    /// The differences of the other directives, in order.
+    deltas: Vec<u8>,
+    /// How many directives there are.
+    len: usize,
+    /// The last directive, which the next one is the difference from.
+    last: Option<LineDirective>,
+}
+
+/// How many directives a group holds: a lookup decodes at most this many differences.
+const DIRECTIVE_GROUP: usize = 64;
+
+impl DirectiveTable {
+    fn push(&mut self, d: LineDirective) {
+        match self.last {
+            Some(prev) if !self.len.is_multiple_of(DIRECTIVE_GROUP) => {
+                let file_changed = d.file != prev.file;
+                let at = zigzag(i64::from(d.at_line) - i64::from(prev.at_line));
+                put_varint(&mut self.deltas, at << 1 | u64::from(file_changed));
+                let orig = zigzag(i64::from(d.orig_line) - i64::from(prev.orig_line));
+                put_varint(&mut self.deltas, orig);
+                if file_changed {
+                    put_varint(&mut self.deltas, u64::from(d.file));
+                }
+            }
+            _ => self.marks.push((d, self.deltas.len())),
+        }
+        self.last = Some(d);
+        self.len += 1;
+    }
+
+    /// The directive after `prev`, decoded from `deltas` at `*pos`.
+    fn next(&self, prev: LineDirective, pos: &mut usize) -> LineDirective {
+        let head = get_varint(&self.deltas, pos);
+        let at_line = (i64::from(prev.at_line) + unzigzag(head >> 1)) as u32;
+        let orig_line =
+            (i64::from(prev.orig_line) + unzigzag(get_varint(&self.deltas, pos))) as u32;
+        let file = if head & 1 == 1 {
+            get_varint(&self.deltas, pos) as u32
+        } else {
+            prev.file
+        };
+        LineDirective {
+            at_line,
+            orig_line,
+            file,
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<LineDirective> {
+        if i >= self.len {
+            return None;
+        }
+        let (mut d, mut pos) = *self.marks.get(i / DIRECTIVE_GROUP)?;
+        for _ in 0..i % DIRECTIVE_GROUP {
+            d = self.next(d, &mut pos);
+        }
+        Some(d)
+    }
+
+    /// How many directives start at or before 0-based line `line` (directives are in text
+    /// order, so their lines only grow).
+    fn count_through(&self, line: usize) -> usize {
+        let group = self
+            .marks
+            .partition_point(|(d, _)| d.at_line as usize <= line);
+        let Some(&(mut d, mut pos)) = group.checked_sub(1).and_then(|g| self.marks.get(g)) else {
+            return 0;
+        };
+        let mut n = (group - 1) * DIRECTIVE_GROUP + 1;
+        let end = (group * DIRECTIVE_GROUP).min(self.len);
+        while n < end {
+            d = self.next(d, &mut pos);
+            if d.at_line as usize > line {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+}
+
+/// A signed difference as an unsigned number, small when the difference is small.
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+/// Appends `v` seven bits a byte, low bits first; the high bit marks a byte that is
+/// followed by another.
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a number [`put_varint`] wrote at `*pos`, moving past it.
+fn get_varint(bytes: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*pos) {
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift.min(63);
+        shift += 7;
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    v
 }
 
 /// 0-based line index of a byte offset, given the offsets where lines start.
@@ -156,15 +310,37 @@ pub struct Location {
 impl SourceFile {
     /// A file; its line table is computed when first asked for.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
         SourceFile {
             name: name.into(),
-            text,
+            text: OnceLock::from(text.into()),
+            reread: None,
             line_starts: OnceLock::new(),
-            directives: Vec::new(),
+            directives: DirectiveTable::default(),
             origin_files: Vec::new(),
             origin_index: HashMap::new(),
         }
+    }
+
+    /// The file, with a way to read its text again, so that [`SourceFile::release_text`]
+    /// may drop it.
+    pub fn rereadable(mut self, reread: Reread) -> SourceFile {
+        self.reread = Some(reread);
+        self
+    }
+
+    /// The whole text (read again first if it was released; empty if that fails).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| read_again(self.reread.as_ref()))
+    }
+
+    /// Drops the text if it can be read again: a large policy.conf's text (45 MB for
+    /// refpolicy) is not needed once parsed, unless a diagnostic is shown. Whether it did.
+    pub fn release_text(&mut self) -> bool {
+        if self.reread.is_none() {
+            return false;
+        }
+        self.text = OnceLock::new();
+        true
     }
 
     /// Byte offsets where each line starts.
@@ -172,7 +348,7 @@ impl SourceFile {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
             starts.extend(
-                self.text
+                self.text()
                     .bytes()
                     .enumerate()
                     .filter(|&(_, b)| b == b'\n')
@@ -182,9 +358,20 @@ impl SourceFile {
         })
     }
 
-    /// The `#line` directives recorded for this file, in text order.
-    pub fn directives(&self) -> &[LineDirective] {
-        &self.directives
+    /// How many `#line` directives were recorded for this file.
+    pub fn directive_count(&self) -> usize {
+        self.directives.len
+    }
+
+    /// The `i`th `#line` directive recorded for this file, in text order.
+    pub fn directive(&self, i: usize) -> Option<LineDirective> {
+        self.directives.get(i)
+    }
+
+    /// How many directives start at or before 0-based line `line`: the one in force there
+    /// is the directive before that count, if any.
+    pub fn directives_through(&self, line: usize) -> usize {
+        self.directives.count_through(line)
     }
 
     /// The original file a directive names.
@@ -194,11 +381,13 @@ impl SourceFile {
 
     /// The text, with a recorder for the directives found while lexing it.
     pub fn directive_recorder(&mut self) -> (&str, DirectiveRecorder<'_>) {
+        let reread = self.reread.as_ref();
+        let text: &str = self.text.get_or_init(|| read_again(reread));
         (
-            &self.text,
+            text,
             DirectiveRecorder {
                 name: &self.name,
-                text: &self.text,
+                text,
                 seen: (0, 0),
                 directives: &mut self.directives,
                 origin_files: &mut self.origin_files,
@@ -227,29 +416,26 @@ impl SourceFile {
             .line_starts()
             .get(line + 1)
             .map(|&e| e as usize - 1)
-            .unwrap_or(self.text.len());
+            .unwrap_or(self.text().len());
         start..end.max(start)
     }
 
     /// The original file and 1-based line of a 0-based line index, through `#line`.
     pub fn origin_of_line(&self, line: usize) -> Option<(&str, u32)> {
-        let idx = self
-            .directives
-            .partition_point(|d| d.at_line as usize <= line);
-        let d = self.directives.get(idx.checked_sub(1)?)?;
+        let d = self.directive(self.directives_through(line).checked_sub(1)?)?;
         Some((
-            self.directive_file(d),
+            self.directive_file(&d),
             d.orig_line + (line as u32 - d.at_line),
         ))
     }
 
     /// File, line and column of a byte offset, with its `#line` origin.
     pub fn location(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.text().len());
         let line = self.line_index(offset);
         let start = self.line_starts()[line] as usize;
         let column = self
-            .text
+            .text()
             .get(start..offset)
             .map(|s| s.chars().count())
             .unwrap_or(offset - start)
@@ -328,5 +514,28 @@ mod tests {
         assert_eq!(f.origin_of_line(1), Some(("x.te", 1)));
         assert_eq!(f.origin_of_line(3), Some(("x.te", 40)));
         assert_eq!(f.origin_of_line(4), Some(("x.te", 41)));
+    }
+
+    #[test]
+    fn the_directive_table_gives_back_what_it_was_given() {
+        let mut table = DirectiveTable::default();
+        let mut plain = Vec::new();
+        for i in 0..500u32 {
+            let d = LineDirective {
+                at_line: i * 2 + i / 7,
+                orig_line: if i % 5 == 0 { 1_000_000 - i } else { i / 3 },
+                file: (i / 90) % 3,
+            };
+            table.push(d);
+            plain.push(d);
+        }
+        for (i, d) in plain.iter().enumerate() {
+            assert_eq!(table.get(i), Some(*d));
+        }
+        assert_eq!(table.get(plain.len()), None);
+        for line in 0..1200 {
+            let expected = plain.partition_point(|d| d.at_line as usize <= line);
+            assert_eq!(table.count_through(line), expected, "line {line}");
+        }
     }
 }

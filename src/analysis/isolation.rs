@@ -293,7 +293,10 @@ fn visit(items: &[ast::Item], rule: &Rule, out: &mut Vec<Span>) {
                 let names = |set: &ast::Set, name: &str| {
                     set.star
                         || set.complement
-                        || set.items.iter().any(|i| !i.negated && i.name.name == name)
+                        || set
+                            .items
+                            .iter()
+                            .any(|i| !i.negated() && i.name().name == name)
                 };
                 let target_ok = names(target, &rule.target)
                     || (rule.source == rule.target && names(target, "self"));

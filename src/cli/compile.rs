@@ -36,6 +36,7 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
         return 2;
     }
     let name = crate::io::input_name(&args.input);
+    let reread = crate::io::reread(&args.input);
     // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
     let text = match crate::io::read_text(&args.input) {
         Ok(text) => text,
@@ -44,7 +45,11 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
             return 2;
         }
     };
-    let mut outcome = match project::compile(name, text, &opts) {
+    let mut source = crate::source::SourceFile::new(name, text);
+    if let Some(r) = reread {
+        source = source.rereadable(r);
+    }
+    let mut outcome = match project::compile_file(source, &opts) {
         Ok(o) => o,
         Err(e) => {
             crate::io::eprintln!("flaskc: {e}");

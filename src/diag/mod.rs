@@ -148,10 +148,7 @@ impl<'a> Segments<'a> {
     fn segment_of(&self, file: FileId, offset: usize) -> SegmentId {
         let f = self.map.file(file);
         let line = f.line_index(offset);
-        let seg = f
-            .directives()
-            .partition_point(|d| d.at_line as usize <= line);
-        (file, seg)
+        (file, f.directives_through(line))
     }
 }
 
@@ -163,13 +160,16 @@ impl<'a> Files<'a> for Segments<'a> {
     fn name(&'a self, (file, seg): SegmentId) -> Result<String, FilesError> {
         let f = self.map.file(file);
         Ok(match seg.checked_sub(1) {
-            Some(i) => f.directive_file(&f.directives()[i]).to_string(),
+            Some(i) => match f.directive(i) {
+                Some(d) => f.directive_file(&d).to_string(),
+                None => f.name.clone(),
+            },
             None => f.name.clone(),
         })
     }
 
     fn source(&'a self, (file, _): SegmentId) -> Result<&'a str, FilesError> {
-        Ok(&self.map.file(file).text)
+        Ok(self.map.file(file).text())
     }
 
     fn line_index(&'a self, (file, _): SegmentId, byte: usize) -> Result<usize, FilesError> {
@@ -179,10 +179,10 @@ impl<'a> Files<'a> for Segments<'a> {
     fn line_number(&'a self, (file, seg): SegmentId, line: usize) -> Result<usize, FilesError> {
         let f = self.map.file(file);
         Ok(match seg.checked_sub(1) {
-            Some(i) => {
-                let d = &f.directives()[i];
-                (d.orig_line as usize + line).saturating_sub(d.at_line as usize)
-            }
+            Some(i) => match f.directive(i) {
+                Some(d) => (d.orig_line as usize + line).saturating_sub(d.at_line as usize),
+                None => line + 1,
+            },
             None => line + 1,
         })
     }
@@ -197,7 +197,7 @@ impl<'a> Files<'a> for Segments<'a> {
         }
         let r = f.line_range(line);
         // codespan wants the range to include the line break.
-        Ok(r.start..(r.end + 1).min(f.text.len()).max(r.end))
+        Ok(r.start..(r.end + 1).min(f.text().len()).max(r.end))
     }
 }
 

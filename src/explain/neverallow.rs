@@ -68,7 +68,7 @@ pub fn resolve(
                     .join(" "),
                 sources: type_set(db, source),
                 targets: type_set(db, target),
-                self_target: target.items.iter().any(|i| i.name.name == "self"),
+                self_target: target.items.iter().any(|i| i.name().name == "self"),
                 perms: class_bits(db, classes, perms),
             }),
             _ => None,
@@ -85,7 +85,7 @@ fn type_set(db: &PolicyDb, set: &ast::Set) -> Ebitmap {
         pos = all.clone();
     }
     for item in &set.items {
-        let Some(v) = type_value(db, &item.name.name) else {
+        let Some(v) = type_value(db, &item.name().name) else {
             continue;
         };
         let members = match db.types.get(v as usize - 1) {
@@ -98,7 +98,7 @@ fn type_set(db: &PolicyDb, set: &ast::Set) -> Ebitmap {
                 m
             }
         };
-        if item.negated {
+        if item.negated() {
             neg.union_with(&members);
         } else {
             pos.union_with(&members);
@@ -127,7 +127,11 @@ fn concrete_types(db: &PolicyDb, keep: impl Fn(usize) -> bool) -> Ebitmap {
 /// Each class of a set with the bits of the permission set in it.
 fn class_bits(db: &PolicyDb, classes: &ast::Set, perms: &ast::Set) -> Vec<(u32, u32)> {
     let named = |set: &ast::Set, name: &str| {
-        set.star || set.items.iter().any(|i| !i.negated && i.name.name == name)
+        set.star
+            || set
+                .items
+                .iter()
+                .any(|i| !i.negated() && i.name().name == name)
     };
     let mut out = Vec::new();
     for c in &db.classes {

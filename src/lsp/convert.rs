@@ -8,11 +8,11 @@ use std::path::{Component, Path, PathBuf};
 
 /// The protocol position (line, UTF-16 column) of a byte offset.
 pub fn position(file: &SourceFile, offset: usize) -> lsp::Position {
-    let offset = offset.min(file.text.len());
+    let offset = offset.min(file.text().len());
     let line = file.line_index(offset);
     let start = file.line_starts()[line] as usize;
     let column = file
-        .text
+        .text()
         .get(start..offset)
         .map_or(0, |s| s.encode_utf16().count());
     lsp::Position::new(line as u32, column as u32)
@@ -30,11 +30,11 @@ pub fn range(file: &SourceFile, span: Span) -> lsp::Range {
 pub fn offset(file: &SourceFile, pos: lsp::Position) -> usize {
     let lines = file.line_starts().len();
     if pos.line as usize >= lines {
-        return file.text.len();
+        return file.text().len();
     }
     let r = file.line_range(pos.line as usize);
     let mut units = 0;
-    for (i, c) in file.text[r.clone()].char_indices() {
+    for (i, c) in file.text()[r.clone()].char_indices() {
         if units >= pos.character as usize {
             return r.start + i;
         }
@@ -170,11 +170,11 @@ mod tests {
     #[test]
     fn positions_count_utf16_units_both_ways() {
         let f = SourceFile::new("a", "ab\nxé𝄞y\n");
-        let y = f.text.find('y').unwrap();
+        let y = f.text().find('y').unwrap();
         let p = position(&f, y);
         assert_eq!(p, lsp::Position::new(1, 4));
         assert_eq!(offset(&f, p), y);
-        assert_eq!(offset(&f, lsp::Position::new(9, 0)), f.text.len());
+        assert_eq!(offset(&f, lsp::Position::new(9, 0)), f.text().len());
     }
 
     #[test]

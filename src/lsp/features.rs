@@ -44,7 +44,7 @@ impl<'a> At<'a> {
 
     /// The name under the cursor, with its start.
     fn word(&self) -> Option<(usize, &'a str)> {
-        let text = &self.source().text;
+        let text = self.source().text();
         let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let bytes = text.as_bytes();
         let mut start = self.offset.min(bytes.len());
@@ -153,7 +153,7 @@ impl<'a> At<'a> {
         let prefix = self.word().map_or("", |(s, w)| &w[..self.offset - s]);
         let f = self.source();
         let line_start = f.line_starts()[f.line_index(self.offset)] as usize;
-        let before = f.text.get(line_start..self.offset).unwrap_or("");
+        let before = f.text().get(line_start..self.offset).unwrap_or("");
         if let Some(class) = class_in_scope(before) {
             let perms = syms.permissions_of(class);
             if !perms.is_empty() {

@@ -25,7 +25,7 @@ pub(crate) fn explain_calls(
     map: &SourceMap,
     ids: &FileIds,
 ) -> Vec<Diagnostic> {
-    let text = &map.file(conf).text;
+    let text = map.file(conf).text();
     let mut reported = HashSet::new();
     let mut out = Vec::with_capacity(diags.len());
     for d in diags {
@@ -189,7 +189,7 @@ pub(crate) fn comment_quote_warnings(map: &SourceMap, ids: &FileIds) -> Vec<Diag
     let mut out = Vec::new();
     for (_, &file) in files {
         let f = map.file(file);
-        for c in quotes(&f.text).in_comments {
+        for c in quotes(f.text()).in_comments {
             let opened = f.location(c.open.start);
             let what = if c.closes { "ends" } else { "opens" };
             out.push(
@@ -255,9 +255,9 @@ pub(crate) fn blame_comment_quotes(diags: &mut [Diagnostic], map: &SourceMap) {
 /// `line`, the label of the quote or comment left open.
 pub(crate) fn unclosed_label(f: &SourceFile, file: FileId, line: u32, code: &str) -> Option<Label> {
     let (at, what) = match code {
-        "m4-unterminated-string" => (quotes(&f.text).unclosed?, "this quote is never closed"),
+        "m4-unterminated-string" => (quotes(f.text()).unclosed?, "this quote is never closed"),
         "m4-unterminated-comment" => (
-            quotes(&f.text).unclosed_comment?,
+            quotes(f.text()).unclosed_comment?,
             "this comment is never closed",
         ),
         _ => return None,

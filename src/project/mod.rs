@@ -161,9 +161,18 @@ impl std::fmt::Display for Error {
 /// # Errors
 /// [`Error::Version`] when `opts.version` cannot be written for the target.
 pub fn compile(name: String, text: String, opts: &Options) -> Result<Outcome, Error> {
+    compile_file(SourceFile::new(name, text), opts)
+}
+
+/// Compiles one policy.conf file; a file that can be read again
+/// ([`SourceFile::rereadable`]) does not keep its text while it is lowered.
+///
+/// # Errors
+/// [`Error::Version`] when `opts.version` cannot be written for the target.
+pub fn compile_file(source: SourceFile, opts: &Options) -> Result<Outcome, Error> {
     let version = choose_version(opts.sema.target, opts.version).map_err(Error::Version)?;
     let mut map = SourceMap::new();
-    let file = map.add(SourceFile::new(name, text));
+    let file = map.add(source);
     let checked = opts.for_writing.then_some(version);
     let mut timings = Timings::default();
     let (db, diagnostics, ast) =
@@ -407,9 +416,10 @@ fn unused_defines(
 ) -> Vec<Diagnostic> {
     let mentions = |name: &str| {
         map.files().any(|(_, f)| {
-            f.text.match_indices(name).any(|(at, _)| {
+            f.text().match_indices(name).any(|(at, _)| {
                 let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
-                !f.text[..at].ends_with(is_name) && !f.text[at + name.len()..].starts_with(is_name)
+                !f.text()[..at].ends_with(is_name)
+                    && !f.text()[at + name.len()..].starts_with(is_name)
             })
         })
     };
@@ -558,7 +568,7 @@ mod tests {
             "{}",
             file.name
         );
-        assert_eq!(&file.text[label.span.range()], "vualt_t");
+        assert_eq!(&file.text()[label.span.range()], "vualt_t");
     }
 
     #[test]

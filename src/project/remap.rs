@@ -88,7 +88,7 @@ pub(crate) fn remap_diagnostic(
         let Some(&file) = ids.get(name) else {
             continue;
         };
-        let conf_text = &map.file(conf).text;
+        let conf_text = map.file(conf).text();
         let wanted = conf_text.get(label.span.range()).unwrap_or("").to_string();
         *label = Label {
             file,
@@ -172,10 +172,10 @@ pub(crate) fn call_label(
 pub(crate) fn call_span(f: &SourceFile, call: &m4::Expansion) -> Span {
     let idx = (call.call_line.max(1) - 1) as usize;
     if idx >= f.line_starts().len() {
-        return Span::new(f.text.len(), f.text.len());
+        return Span::new(f.text().len(), f.text().len());
     }
     let r = f.line_range(idx);
-    let line = &f.text[r.clone()];
+    let line = &f.text()[r.clone()];
     let name_at = match call.call_column {
         0 => find_word(line, &call.name),
         c => Some(c as usize - 1)
@@ -208,24 +208,24 @@ pub(crate) fn call_span(f: &SourceFile, call: &m4::Expansion) -> Span {
 pub(crate) fn locate(file: &SourceFile, line: u32, column: u32, wanted: &str) -> Span {
     let idx = (line.max(1) - 1) as usize;
     if idx >= file.line_starts().len() {
-        return Span::new(file.text.len(), file.text.len());
+        return Span::new(file.text().len(), file.text().len());
     }
     let r = file.line_range(idx);
     let from = (r.start + column.saturating_sub(1) as usize).min(r.end);
     let first_line = wanted.lines().next().unwrap_or("");
     if !first_line.is_empty() {
-        if let Some(text) = file.text.get(from..r.end) {
+        if let Some(text) = file.text().get(from..r.end) {
             if let Some(pos) = find_word(text, first_line) {
                 return Span::new(from + pos, from + pos + first_line.len());
             }
         }
-        if let Some(text) = file.text.get(r.clone()) {
+        if let Some(text) = file.text().get(r.clone()) {
             if let Some(pos) = find_word(text, first_line) {
                 return Span::new(r.start + pos, r.start + pos + first_line.len());
             }
         }
     }
-    let end = file.text[from..r.end]
+    let end = file.text()[from..r.end]
         .find(|c: char| c.is_whitespace())
         .map_or(r.end, |e| from + e);
     Span::new(from, end.max(from))

@@ -122,7 +122,7 @@ pub(crate) fn index(
     place: &Place,
 ) -> Symbols {
     let mut ix = Indexer {
-        text: &map.file(conf).text,
+        text: map.file(conf).text(),
         place,
         out: Symbols {
             generated,
@@ -279,10 +279,10 @@ fn is_name_byte(c: u8) -> bool {
 /// The macros a file defines: `define(`NAME'`, and refpolicy's `interface(`NAME'` and
 /// `template(`NAME'`, each with its first lines as its statement.
 fn macro_definitions(id: FileId, file: &SourceFile, out: &mut Vec<Symbol>) {
-    let text = file.text.as_bytes();
+    let text = file.text().as_bytes();
     for keyword in ["define(", "interface(", "template("] {
         let mut from = 0;
-        while let Some(p) = file.text[from..].find(keyword) {
+        while let Some(p) = file.text()[from..].find(keyword) {
             let at = from + p;
             from = at + keyword.len();
             if at > 0 && is_name_byte(text[at - 1]) {
@@ -302,9 +302,9 @@ fn macro_definitions(id: FileId, file: &SourceFile, out: &mut Vec<Symbol>) {
             }
             let line = file.line_index(at);
             let last = (line + DEFINE_LINES).min(file.line_starts().len()) - 1;
-            let body = &file.text[file.line_range(line).start..file.line_range(last).end];
+            let body = &file.text()[file.line_range(line).start..file.line_range(last).end];
             out.push(Symbol {
-                name: file.text[start..end].to_string(),
+                name: file.text()[start..end].to_string(),
                 kind: Kind::Macro,
                 file: id,
                 span: Span::new(start, end),
@@ -356,7 +356,7 @@ impl Symbols {
                 continue;
             }
             let mut line_start = 0;
-            for line in file.text.split_inclusive('\n') {
+            for line in file.text().split_inclusive('\n') {
                 let code = line.find('#').map_or(line, |c| &line[..c]);
                 let bytes = code.as_bytes();
                 let mut from = 0;
@@ -445,7 +445,7 @@ mod tests {
             let name = Path::new(&f.name).strip_prefix(&dir).unwrap();
             (
                 name.display().to_string(),
-                f.text[s.span.range()].to_string(),
+                f.text()[s.span.range()].to_string(),
             )
         };
         assert_eq!(

@@ -206,20 +206,20 @@ fn names_node(
         USER => {
             // checkpolicy declares users in its second pass, in text order, and
             // resolves constraint names in the same pass.
-            let named = names.items.iter().map(|i| &i.name);
+            let named = names.items.iter().map(ast::SetItem::name);
             if !declared_before(cx, syms, Space::Users, named, span.start) {
                 return false;
             }
             let mut bits = Ebitmap::new();
             let mut ok = resolve::names_only(cx, names, "user", "undefined-user");
             for i in &names.items {
-                match syms.users.get(i.name.name.as_str()) {
+                match syms.users.get(i.name().name.as_str()) {
                     Some(&v) => bits.set(v - 1),
                     None => {
                         cx.error(
                             "undefined-user",
-                            i.name.span,
-                            format!("unknown user `{}`", i.name.name),
+                            i.name().span,
+                            format!("unknown user `{}`", i.name().name),
                             "not declared",
                         );
                         ok = false;
@@ -257,9 +257,9 @@ fn names_node(
 fn written_type_set(syms: &Syms, set: &ast::Set) -> TypeSet {
     let mut ts = TypeSet::default();
     for i in &set.items {
-        if let Some(sym) = syms.ty(&i.name.name) {
+        if let Some(sym) = syms.ty(&i.name().name) {
             let v = sym.value();
-            if i.negated {
+            if i.negated() {
                 ts.negset.set(v - 1);
             } else {
                 ts.types.set(v - 1);

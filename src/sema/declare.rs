@@ -9,6 +9,7 @@
 
 use super::{resolve, Cx, Options};
 use crate::diag::Diagnostic;
+use crate::name::Name;
 use crate::policydb::{hashtab, hashtab::initial_size, Ebitmap, PolicyDb};
 use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind};
@@ -82,19 +83,24 @@ fn collect_block<'a>(items: &'a [ast::Item], idx: usize, out: &mut Vec<Block<'a>
     }
 }
 
+/// The names as the database holds them.
+fn strings(names: &[Name]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
 /// A class with its permissions.
 pub(super) struct ClassSym {
-    pub name: String,
+    pub name: Name,
     pub common: Option<usize>,
-    pub perms: Vec<String>,
+    pub perms: Vec<Name>,
     /// Whether an access-vector definition (`class c { ... }`) was seen.
     pub defined: bool,
 }
 
 /// A common with its permissions.
 pub(super) struct CommonSym {
-    pub name: String,
-    pub perms: Vec<String>,
+    pub name: Name,
+    pub perms: Vec<Name>,
 }
 
 /// What a type-table name stands for.
@@ -131,14 +137,14 @@ pub(super) struct BoolSym {
 /// Everything declared, with values.
 pub(super) struct Syms {
     pub commons: Vec<CommonSym>,
-    pub common_idx: HashMap<String, usize>,
+    pub common_idx: HashMap<Name, usize>,
     pub classes: Vec<ClassSym>,
-    pub class_idx: HashMap<String, usize>,
+    pub class_idx: HashMap<Name, usize>,
     /// Initial SIDs in declaration order (number = index + 1).
     pub sids: Vec<ast::Ident>,
-    pub types: HashMap<String, TypeSym>,
+    pub types: HashMap<Name, TypeSym>,
     /// Type and attribute names by value - 1.
-    pub type_names: Vec<String>,
+    pub type_names: Vec<Name>,
     pub type_is_attr: Vec<bool>,
     /// Members of each attribute (by attribute value - 1; empty for types).
     pub attr_members: Vec<Ebitmap>,
@@ -147,24 +153,24 @@ pub(super) struct Syms {
     pub type_bounds: Vec<u32>,
     /// Where each explicit `typebounds` of a type (by value - 1) was written.
     pub bounds_spans: HashMap<u32, Span>,
-    pub aliases: Vec<(String, u32)>,
-    pub roles: HashMap<String, u32>,
-    pub role_names: Vec<String>,
+    pub aliases: Vec<(Name, u32)>,
+    pub roles: HashMap<Name, u32>,
+    pub role_names: Vec<Name>,
     pub role_is_attr: Vec<bool>,
     /// Member roles of each role attribute (bit = value - 1).
     pub role_attr_members: Vec<Ebitmap>,
-    pub users: HashMap<String, u32>,
-    pub user_names: Vec<String>,
-    pub bools: HashMap<String, BoolSym>,
+    pub users: HashMap<Name, u32>,
+    pub user_names: Vec<Name>,
+    pub bools: HashMap<Name, BoolSym>,
     /// Kernel booleans by value - 1: (name, default state).
-    pub kernel_bools: Vec<(String, bool)>,
+    pub kernel_bools: Vec<(Name, bool)>,
     /// Sensitivity values by name (aliases included).
-    pub sens: HashMap<String, u32>,
+    pub sens: HashMap<Name, u32>,
     /// Sensitivity records: (name, is alias, value).
-    pub sens_records: Vec<(String, bool, u32)>,
+    pub sens_records: Vec<(Name, bool, u32)>,
     /// Category values by name (aliases included).
-    pub cats: HashMap<String, u32>,
-    pub cat_records: Vec<(String, bool, u32)>,
+    pub cats: HashMap<Name, u32>,
+    pub cat_records: Vec<(Name, bool, u32)>,
     pub n_cats: u32,
     /// Categories allowed with each sensitivity (by value - 1), from `level` statements.
     pub sens_cats: Vec<Option<Ebitmap>>,
@@ -175,13 +181,13 @@ pub(super) struct Syms {
     /// (byte offset). checkpolicy reads `type T, A;`, `typeattribute`, `role R, A;` and
     /// `roleattribute` in its first pass, before any later declaration; users exist only
     /// from their `user` statement on, in its second pass.
-    pub declared_at: HashMap<(Space, String), u32>,
+    pub declared_at: HashMap<(Space, Name), u32>,
     /// Types, attributes and aliases of left-out blocks that enclose a kept `else` block:
     /// names it may use, which stand for no type.
-    pub left_out_types: HashSet<String>,
+    pub left_out_types: HashSet<Name>,
     /// Every type, attribute and alias name any block declares or requires: a name
     /// outside it is unknown wherever it is used.
-    pub type_names_anywhere: HashSet<String>,
+    pub type_names_anywhere: HashSet<Name>,
 }
 
 impl Syms {
@@ -198,17 +204,17 @@ impl Syms {
             .commons
             .iter()
             .map(|c| Common {
-                name: c.name.clone(),
-                perms: c.perms.clone(),
+                name: c.name.to_string(),
+                perms: strings(&c.perms),
             })
             .collect();
         db.classes = self
             .classes
             .iter()
             .map(|c| Class {
-                name: c.name.clone(),
-                common: c.common.map(|i| self.commons[i].name.clone()),
-                perms: c.perms.clone(),
+                name: c.name.to_string(),
+                common: c.common.map(|i| self.commons[i].name.to_string()),
+                perms: strings(&c.perms),
                 constraints: Vec::new(),
                 validatetrans: Vec::new(),
                 default_user: 0,
@@ -219,7 +225,7 @@ impl Syms {
             .collect();
         db.types = (0..self.type_names.len())
             .map(|i| Type {
-                name: self.type_names[i].clone(),
+                name: self.type_names[i].to_string(),
                 flavor: if self.type_is_attr[i] {
                     TypeFlavor::Attribute
                 } else {
@@ -232,7 +238,7 @@ impl Syms {
             .aliases
             .iter()
             .map(|(n, v)| TypeAlias {
-                name: n.clone(),
+                name: n.to_string(),
                 target: super::id(*v),
             })
             .collect();
@@ -263,7 +269,7 @@ impl Syms {
             .kernel_bools
             .iter()
             .map(|(n, s)| crate::policydb::Bool {
-                name: n.clone(),
+                name: n.to_string(),
                 state: *s,
             })
             .collect();
@@ -272,7 +278,7 @@ impl Syms {
                 .sens_records
                 .iter()
                 .map(|(n, alias, v)| Sensitivity {
-                    name: n.clone(),
+                    name: n.to_string(),
                     alias: *alias,
                     level: Level {
                         sens: *v,
@@ -284,7 +290,7 @@ impl Syms {
                 .cat_records
                 .iter()
                 .map(|(n, alias, v)| Category {
-                    name: n.clone(),
+                    name: n.to_string(),
                     value: *v,
                     alias: *alias,
                 })
@@ -385,7 +391,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
             .filter(|r| matches!(r.kind.name.as_str(), "type" | "attribute"))
             .flat_map(|r| &r.names);
         syms.type_names_anywhere
-            .extend(declared.chain(required).map(|n| n.name.to_string()));
+            .extend(declared.chain(required).map(|n| n.name));
     }
     // A boolean required before its declaration is created false by the require, and the
     // declaration's state is then ignored.
@@ -488,10 +494,9 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 }
-                syms.class_idx
-                    .insert(name.name.to_string(), syms.classes.len());
+                syms.class_idx.insert(name.name, syms.classes.len());
                 syms.classes.push(ClassSym {
-                    name: name.name.to_string(),
+                    name: name.name,
                     common: None,
                     perms: Vec::new(),
                     defined: false,
@@ -507,7 +512,7 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     );
                     continue;
                 }
-                syms.sids.push(name.clone());
+                syms.sids.push(*name);
             }
             ItemKind::Common { name, perms } => {
                 if syms.common_idx.contains_key(name.name.as_str()) {
@@ -520,10 +525,9 @@ fn declare_classes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                     continue;
                 }
                 let perms = unique_perms(cx, perms, &[]);
-                syms.common_idx
-                    .insert(name.name.to_string(), syms.commons.len());
+                syms.common_idx.insert(name.name, syms.commons.len());
                 syms.commons.push(CommonSym {
-                    name: name.name.to_string(),
+                    name: name.name,
                     perms,
                 });
             }
@@ -577,7 +581,7 @@ fn define_class(
         },
         None => None,
     };
-    let inherited: Vec<String> = common
+    let inherited: Vec<Name> = common
         .map(|i| syms.commons[i].perms.clone())
         .unwrap_or_default();
     let perms = unique_perms(cx, perms, &inherited);
@@ -596,10 +600,10 @@ fn define_class(
 }
 
 /// Permission names of a list, reporting repeats (also of inherited names).
-fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[Name]) -> Vec<Name> {
+    let mut out: Vec<Name> = Vec::new();
     for p in perms {
-        if out.iter().any(|o| *o == p.name) || inherited.iter().any(|o| *o == p.name) {
+        if out.contains(&p.name) || inherited.contains(&p.name) {
             cx.error(
                 "duplicate-declaration",
                 p.span,
@@ -608,7 +612,7 @@ fn unique_perms(cx: &mut Cx, perms: &[ast::Ident], inherited: &[String]) -> Vec<
             );
             continue;
         }
-        out.push(p.name.to_string());
+        out.push(p.name);
     }
     out
 }
@@ -663,12 +667,11 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                         continue;
                     }
                     value += 1;
-                    syms.sens.insert(decl.name.to_string(), value);
-                    syms.sens_records
-                        .push((decl.name.to_string(), false, value));
+                    syms.sens.insert(decl.name, value);
+                    syms.sens_records.push((decl.name, false, value));
                     for a in aliases.iter() {
-                        syms.sens.insert(a.name.to_string(), value);
-                        syms.sens_records.push((a.name.to_string(), true, value));
+                        syms.sens.insert(a.name, value);
+                        syms.sens_records.push((a.name, true, value));
                     }
                 }
                 for (decl, _) in &sens_decls {
@@ -699,11 +702,11 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 }
                 syms.n_cats += 1;
                 let v = syms.n_cats;
-                syms.cats.insert(name.name.to_string(), v);
-                syms.cat_records.push((name.name.to_string(), false, v));
+                syms.cats.insert(name.name, v);
+                syms.cat_records.push((name.name, false, v));
                 for a in aliases {
-                    syms.cats.insert(a.name.to_string(), v);
-                    syms.cat_records.push((a.name.to_string(), true, v));
+                    syms.cats.insert(a.name, v);
+                    syms.cat_records.push((a.name, true, v));
                 }
             }
             ItemKind::LevelDecl(level) => {
@@ -746,8 +749,7 @@ fn declare_mls(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
                 .sens_records
                 .iter()
                 .find(|r| r.2 == i as u32 + 1 && !r.1)
-                .map(|r| r.0.clone())
-                .unwrap_or_default();
+                .map_or("", |r| r.0.as_str());
             let span = sens_decls
                 .iter()
                 .find(|(n, _)| n.name == name)
@@ -822,7 +824,7 @@ fn required_permissions(cx: &mut Cx, syms: &Syms, block: &Block<'_>) {
                 .map(|x| &syms.commons[x].perms[..])
                 .unwrap_or(&[]);
             for p in &r.perms {
-                let known = |list: &[String]| list.iter().any(|x| *x == p.name);
+                let known = |list: &[Name]| list.contains(&p.name);
                 if !known(&class.perms) && !known(common) {
                     cx.error(
                         "undefined-permission",
@@ -926,8 +928,7 @@ fn decide_enabled(syms: &mut Syms, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
                 let d = &decls[a];
                 let names =
                     (d.types.iter().chain(&d.attrs)).chain(d.aliases.iter().map(|(n, _)| n));
-                syms.left_out_types
-                    .extend(names.map(|n| n.name.to_string()));
+                syms.left_out_types.extend(names.map(|n| n.name));
             }
             up = blocks[a].parent;
         }
@@ -990,12 +991,12 @@ fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
 }
 
 /// The names a statement uses that checkpolicy checks for scope, in written order.
-fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>) {
-    let set = |s: &'a ast::Set, space: Space, out: &mut Vec<(Space, &'a ast::Ident)>| {
-        out.extend(s.items.iter().map(|i| (space, &i.name)));
+fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, ast::Ident)>) {
+    let set = |s: &'a ast::Set, space: Space, out: &mut Vec<(Space, ast::Ident)>| {
+        out.extend(s.items.iter().map(|i| (space, i.name())));
     };
-    let types = |names: &'a [ast::Ident], out: &mut Vec<(Space, &'a ast::Ident)>| {
-        out.extend(names.iter().map(|n| (Space::Types, n)));
+    let types = |names: &'a [ast::Ident], out: &mut Vec<(Space, ast::Ident)>| {
+        out.extend(names.iter().map(|n| (Space::Types, *n)));
     };
     match &item.kind {
         ItemKind::AvRule { source, target, .. }
@@ -1012,31 +1013,31 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
         } => {
             set(source, Space::Types, out);
             set(target, Space::Types, out);
-            out.push((Space::Types, new_type));
+            out.push((Space::Types, *new_type));
         }
         ItemKind::Type { attrs, .. } => types(attrs, out),
-        ItemKind::TypeAlias { target, .. } => out.push((Space::Types, target)),
+        ItemKind::TypeAlias { target, .. } => out.push((Space::Types, *target)),
         ItemKind::TypeAttribute { ty, attrs } => {
-            out.push((Space::Types, ty));
+            out.push((Space::Types, *ty));
             types(attrs, out);
         }
         ItemKind::TypeBounds { bound, types: tys } => {
-            out.push((Space::Types, bound));
+            out.push((Space::Types, *bound));
             types(tys, out);
         }
-        ItemKind::Permissive(ty) => out.push((Space::Types, ty)),
+        ItemKind::Permissive(ty) => out.push((Space::Types, *ty)),
         ItemKind::ExpandAttribute { attrs, .. } => types(attrs, out),
         ItemKind::Role {
             name,
             types: Some(tys),
             ..
         } => {
-            out.push((Space::Roles, name));
+            out.push((Space::Roles, *name));
             set(tys, Space::Types, out);
         }
         ItemKind::RoleAttribute { role, attrs } => {
-            out.push((Space::Roles, role));
-            out.extend(attrs.iter().map(|a| (Space::Roles, a)));
+            out.push((Space::Roles, *role));
+            out.extend(attrs.iter().map(|a| (Space::Roles, *a)));
         }
         ItemKind::RoleTransition {
             roles,
@@ -1046,7 +1047,7 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
         } => {
             set(roles, Space::Roles, out);
             set(tys, Space::Types, out);
-            out.push((Space::Roles, new_role));
+            out.push((Space::Roles, *new_role));
         }
         ItemKind::RoleAllow { from, to } => {
             set(from, Space::Roles, out);
@@ -1067,10 +1068,10 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, &'a ast::Ident)>)
     }
 }
 
-fn cond_bools<'a>(e: &'a ast::CondExpr, out: &mut Vec<(Space, &'a ast::Ident)>) {
+fn cond_bools(e: &ast::CondExpr, out: &mut Vec<(Space, ast::Ident)>) {
     use ast::CondExpr::*;
     match e {
-        Bool(b) => out.push((Space::Bools, b)),
+        Bool(b) => out.push((Space::Bools, *b)),
         Not(a) => cond_bools(a, out),
         And(a, b) | Or(a, b) | Xor(a, b) | Eq(a, b) | Neq(a, b) => {
             cond_bools(a, out);
@@ -1099,8 +1100,7 @@ fn requires_met(
                 let class = &syms.classes[i];
                 let common = class.common.map(|x| &syms.commons[x].perms);
                 r.perms.iter().all(|p| {
-                    class.perms.iter().any(|x| *x == p.name)
-                        || common.is_some_and(|cp| cp.iter().any(|x| *x == p.name))
+                    class.perms.contains(&p.name) || common.is_some_and(|cp| cp.contains(&p.name))
                 })
             })
         }),
@@ -1153,7 +1153,7 @@ fn number_symbols(
                 }
                 kinds.insert(&n.name, (kind, n));
                 syms.declared_at
-                    .insert((Space::Types, n.name.to_string()), n.span.start);
+                    .insert((Space::Types, n.name), n.span.start);
             }
         }
     }
@@ -1164,7 +1164,7 @@ fn number_symbols(
             }
             kinds.insert(&alias.name, (2, alias));
             syms.declared_at
-                .insert((Space::Types, alias.name.to_string()), alias.span.start);
+                .insert((Space::Types, alias.name), alias.span.start);
         }
     }
     let mut all_names: Vec<&str> = decls
@@ -1183,16 +1183,16 @@ fn number_symbols(
         let name = all_names[i];
         match kinds.get(name) {
             Some((0, _)) => {
-                syms.type_names.push(name.to_string());
+                syms.type_names.push(Name::new(name));
                 syms.type_is_attr.push(false);
                 let v = syms.type_names.len() as u32;
-                syms.types.insert(name.to_string(), TypeSym::Type(v));
+                syms.types.insert(Name::new(name), TypeSym::Type(v));
             }
             Some((1, _)) => {
-                syms.type_names.push(name.to_string());
+                syms.type_names.push(Name::new(name));
                 syms.type_is_attr.push(true);
                 let v = syms.type_names.len() as u32;
-                syms.types.insert(name.to_string(), TypeSym::Attribute(v));
+                syms.types.insert(Name::new(name), TypeSym::Attribute(v));
             }
             _ => {}
         }
@@ -1224,8 +1224,8 @@ fn number_symbols(
             match syms.types.get(target.name.as_str()) {
                 Some(TypeSym::Type(v)) => {
                     let v = *v;
-                    syms.types.insert(alias.name.to_string(), TypeSym::Alias(v));
-                    syms.aliases.push((alias.name.to_string(), v));
+                    syms.types.insert(alias.name, TypeSym::Alias(v));
+                    syms.aliases.push((alias.name, v));
                 }
                 Some(TypeSym::Attribute(_)) => cx.error(
                     "alias-of-attribute",
@@ -1259,7 +1259,7 @@ fn number_symbols(
             }
             role_kind.insert(&r.name, true);
             syms.declared_at
-                .insert((Space::Roles, r.name.to_string()), r.span.start);
+                .insert((Space::Roles, r.name), r.span.start);
         }
     }
     for d in &enabled {
@@ -1267,7 +1267,7 @@ fn number_symbols(
             role_kind.entry(&r.name).or_insert(false);
             let at = syms
                 .declared_at
-                .entry((Space::Roles, r.name.to_string()))
+                .entry((Space::Roles, r.name))
                 .or_insert(u32::MAX);
             *at = (*at).min(r.span.start);
         }
@@ -1279,19 +1279,19 @@ fn number_symbols(
         .collect();
     role_table.sort_unstable();
     role_table.dedup();
-    syms.role_names.push("object_r".to_string());
+    syms.role_names.push(Name::new("object_r"));
     syms.role_is_attr.push(false);
-    syms.roles.insert("object_r".to_string(), 1);
+    syms.roles.insert(Name::new("object_r"), 1);
     for i in hashtab::hash_order(&role_table, initial_size::ROLES, role_table.len()) {
         let name = role_table[i];
         if name == "object_r" {
             continue;
         }
         if let Some(&attr) = role_kind.get(name) {
-            syms.role_names.push(name.to_string());
+            syms.role_names.push(Name::new(name));
             syms.role_is_attr.push(attr);
             syms.roles
-                .insert(name.to_string(), syms.role_names.len() as u32);
+                .insert(Name::new(name), syms.role_names.len() as u32);
         }
     }
     syms.role_attr_members = vec![Ebitmap::new(); syms.role_names.len()];
@@ -1309,7 +1309,7 @@ fn number_symbols(
             }
             user_set.insert(&u.name, (b, u));
             syms.declared_at
-                .insert((Space::Users, u.name.to_string()), u.span.start);
+                .insert((Space::Users, u.name), u.span.start);
         }
     }
     let mut user_table: Vec<&str> = decls
@@ -1321,9 +1321,9 @@ fn number_symbols(
     for i in hashtab::hash_order(&user_table, initial_size::USERS, user_table.len()) {
         let name = user_table[i];
         if user_set.contains_key(name) {
-            syms.user_names.push(name.to_string());
+            syms.user_names.push(Name::new(name));
             syms.users
-                .insert(name.to_string(), syms.user_names.len() as u32);
+                .insert(Name::new(name), syms.user_names.len() as u32);
         }
     }
 
@@ -1355,11 +1355,11 @@ fn number_symbols(
         let value = if tunable {
             0
         } else {
-            syms.kernel_bools.push((name.to_string(), state));
+            syms.kernel_bools.push((Name::new(name), state));
             syms.kernel_bools.len() as u32
         };
         syms.bools.insert(
-            name.to_string(),
+            Name::new(name),
             BoolSym {
                 value,
                 id: i as u32,
@@ -1527,16 +1527,17 @@ const DECLARED_LATER: &str = "declared-later";
 
 /// Whether every name a statement uses was declared before it (reported if not): a
 /// first-pass statement of checkpolicy's, or a constraint naming users.
-pub(super) fn declared_before<'i>(
+pub(super) fn declared_before(
     cx: &mut Cx,
     syms: &Syms,
     space: Space,
-    names: impl IntoIterator<Item = &'i ast::Ident>,
+    names: impl IntoIterator<Item = impl std::borrow::Borrow<ast::Ident>>,
     at: u32,
 ) -> bool {
     let mut ok = true;
     for a in names {
-        let key = (space, a.name.to_string());
+        let a: &ast::Ident = a.borrow();
+        let key = (space, a.name);
         if syms.declared_at.get(&key).is_some_and(|&d| d > at) {
             let what = match space {
                 Space::Types => "type",

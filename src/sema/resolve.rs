@@ -4,6 +4,7 @@
 use super::declare::{Syms, TypeSym};
 use super::Cx;
 use crate::diag::Diagnostic;
+use crate::name::Name;
 use crate::policydb::{Context, Ebitmap, Level, Range};
 use crate::syntax::ast;
 
@@ -171,11 +172,11 @@ pub(super) fn raw_type_set(
     };
     let mut ok = true;
     for item in &set.items {
-        if item.name.name == "self" {
-            if !place.self_ok || item.negated {
+        if item.name().name == "self" {
+            if !place.self_ok || item.negated() {
                 cx.error(
                     "bad-self",
-                    item.name.span,
+                    item.name().span,
                     "`self` is not allowed here".to_string(),
                     "only a positive target of an access rule may be `self`",
                 );
@@ -184,21 +185,21 @@ pub(super) fn raw_type_set(
             raw.has_self = true;
             continue;
         }
-        let Some(sym) = syms.ty(&item.name.name) else {
-            if syms.left_out_types.contains(item.name.name.as_str()) {
+        let Some(sym) = syms.ty(&item.name().name) else {
+            if syms.left_out_types.contains(item.name().name.as_str()) {
                 continue;
             }
             cx.error(
                 "undefined-type",
-                item.name.span,
-                format!("unknown type `{}`", item.name.name),
+                item.name().span,
+                format!("unknown type `{}`", item.name().name),
                 "not declared",
             );
             ok = false;
             continue;
         };
         let (TypeSym::Type(v) | TypeSym::Alias(v) | TypeSym::Attribute(v)) = sym;
-        if item.negated {
+        if item.negated() {
             raw.neg.set(v - 1);
         } else {
             raw.pos.set(v - 1);
@@ -229,10 +230,10 @@ pub(super) fn names_only(cx: &mut Cx, set: &ast::Set, what: &str, code: &'static
         );
         ok = false;
     }
-    for item in set.items.iter().filter(|i| i.negated) {
+    for item in set.items.iter().filter(|i| i.negated()) {
         cx.error(
             code,
-            item.name.span,
+            item.name().span,
             format!("unknown {what} `-`: a {what} set takes only names"),
             "a name cannot be negated here",
         );
@@ -245,14 +246,14 @@ pub(super) fn names_only(cx: &mut Cx, set: &ast::Set, what: &str, code: &'static
 pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<u32>> {
     let mut classes = Ebitmap::new();
     let mut ok = names_only(cx, set, "class", "undefined-class");
-    for item in set.items.iter().filter(|i| !i.negated) {
-        match syms.class_idx.get(item.name.name.as_str()) {
+    for item in set.items.iter().filter(|i| !i.negated()) {
+        match syms.class_idx.get(item.name().name.as_str()) {
             Some(&i) => classes.set(i as u32),
             None => {
                 cx.error(
                     "undefined-class",
-                    item.name.span,
-                    format!("unknown class `{}`", item.name.name),
+                    item.name().span,
+                    format!("unknown class `{}`", item.name().name),
                     "not declared",
                 );
                 ok = false;
@@ -265,7 +266,7 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
 /// The permission bit of `name` in class `class` (1-based value), if defined.
 pub(super) fn perm_bit(syms: &Syms, class: u32, name: &str) -> Option<u32> {
     let c = &syms.classes[class as usize - 1];
-    let common: &[String] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
+    let common: &[Name] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
     if let Some(p) = common.iter().position(|p| p == name) {
         return Some(1 << p);
     }
@@ -281,27 +282,27 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
     let mut mask = 0u32;
     let mut ok = true;
     for item in &set.items {
-        if item.negated {
+        if item.negated() {
             // checkpolicy reads the `-` as a permission name of its own.
             cx.error(
                 "negated-permission",
-                item.name.span,
-                format!("a permission cannot be negated (`-{}`)", item.name.name),
+                item.name().span,
+                format!("a permission cannot be negated (`-{}`)", item.name().name),
                 "write the set without it, or use `~{ ... }`",
             );
             ok = false;
             continue;
         }
-        match perm_bit(syms, class, &item.name.name) {
+        match perm_bit(syms, class, &item.name().name) {
             Some(b) => mask |= b,
             None => {
                 let class_name = &syms.classes[class as usize - 1].name;
                 cx.error(
                     "undefined-permission",
-                    item.name.span,
+                    item.name().span,
                     format!(
                         "permission `{}` is not defined for class `{class_name}`",
-                        item.name.name
+                        item.name().name
                     ),
                     "no such permission",
                 );
@@ -322,12 +323,12 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
 pub(super) fn role_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Ebitmap> {
     let mut roles = Ebitmap::new();
     let mut ok = names_only(cx, set, "role", "undefined-role");
-    for item in set.items.iter().filter(|i| !i.negated) {
-        let Some(&v) = syms.roles.get(item.name.name.as_str()) else {
+    for item in set.items.iter().filter(|i| !i.negated()) {
+        let Some(&v) = syms.roles.get(item.name().name.as_str()) else {
             cx.error(
                 "undefined-role",
-                item.name.span,
-                format!("unknown role `{}`", item.name.name),
+                item.name().span,
+                format!("unknown role `{}`", item.name().name),
                 "not declared",
             );
             ok = false;

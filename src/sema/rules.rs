@@ -38,8 +38,8 @@ pub(super) fn check_left_out<'a>(
     // A class the block only requires may be missing: that is why it was left out.
     let declared = |classes: &ast::Set| -> Vec<u32> {
         (classes.items.iter())
-            .filter(|i| !i.negated)
-            .filter_map(|i| syms.class_idx.get(i.name.name.as_str()))
+            .filter(|i| !i.negated())
+            .filter_map(|i| syms.class_idx.get(i.name().name.as_str()))
             .map(|&i| i as u32 + 1)
             .collect()
     };
@@ -91,7 +91,9 @@ pub(super) fn check_left_out<'a>(
             };
             let _ = resolve::star_allowed(cx, source, place)
                 && resolve::star_allowed(cx, target, place);
-            let names = (source.items.iter()).chain(&target.items).map(|i| &i.name);
+            let names = (source.items.iter())
+                .chain(&target.items)
+                .map(ast::SetItem::name);
             for n in names.filter(|n| n.name != "self") {
                 if !syms.type_names_anywhere.contains(n.name.as_str()) {
                     cx.error(
@@ -215,7 +217,7 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 dom.set(i as u32);
             }
             Some(Role {
-                name: syms.role_names[i].clone(),
+                name: syms.role_names[i].to_string(),
                 attribute: syms.role_is_attr[i],
                 bounds: None,
                 dominates: dom,
@@ -304,7 +306,7 @@ fn users(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .user_names
         .iter()
         .map(|n| User {
-            name: n.clone(),
+            name: n.to_string(),
             bounds: None,
             roles: Ebitmap::new(),
             range: Default::default(),
@@ -803,7 +805,7 @@ pub(super) fn rule_types(
     let has_self = target
         .items
         .iter()
-        .any(|i| i.name.name == "self" && !i.negated);
+        .any(|i| i.name().name == "self" && !i.negated());
     let mode = if always || has_self {
         Expand::Always
     } else {
@@ -2180,11 +2182,21 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
 
 /// `set` without the names of types that only left-out blocks declare.
 fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
-    let mut set = set.clone();
-    set.items.retain(|i| {
-        syms.ty(&i.name.name).is_some() || !syms.type_names_anywhere.contains(i.name.name.as_str())
-    });
-    set
+    let items: Vec<ast::SetItem> = set
+        .items
+        .iter()
+        .filter(|i| {
+            syms.ty(&i.name().name).is_some()
+                || !syms.type_names_anywhere.contains(i.name().name.as_str())
+        })
+        .cloned()
+        .collect();
+    ast::Set {
+        items: items.into_boxed_slice(),
+        star: set.star,
+        complement: set.complement,
+        span: set.span,
+    }
 }
 
 /// The new types of one (target, class, name), each with its source types, in the order

@@ -4,6 +4,7 @@
 
 use super::declare::{Syms, TypeSym};
 use crate::diag::{suggest, Diagnostic};
+use crate::name::Name;
 
 /// Adds "did you mean `X`?" to each undefined-name diagnostic whose name is close to a
 /// declared name of its kind (for a permission, one of its class).
@@ -14,20 +15,20 @@ pub(super) fn annotate(diags: &mut [Diagnostic], syms: &Syms) {
             continue;
         };
         let found = match d.code {
-            "undefined-type" => sorted(syms.types.keys().map(String::as_str)),
+            "undefined-type" => sorted(syms.types.keys().map(Name::as_str)),
             "undefined-attribute" => sorted(
                 syms.types
                     .iter()
                     .filter(|(_, t)| matches!(t, TypeSym::Attribute(_)))
                     .map(|(n, _)| n.as_str()),
             ),
-            "undefined-role" => sorted(syms.roles.keys().map(String::as_str)),
-            "undefined-user" => sorted(syms.users.keys().map(String::as_str)),
-            "undefined-boolean" => sorted(syms.bools.keys().map(String::as_str)),
-            "undefined-class" => sorted(syms.class_idx.keys().map(String::as_str)),
-            "undefined-common" => sorted(syms.common_idx.keys().map(String::as_str)),
-            "undefined-sensitivity" => sorted(syms.sens.keys().map(String::as_str)),
-            "undefined-category" => sorted(syms.cats.keys().map(String::as_str)),
+            "undefined-role" => sorted(syms.roles.keys().map(Name::as_str)),
+            "undefined-user" => sorted(syms.users.keys().map(Name::as_str)),
+            "undefined-boolean" => sorted(syms.bools.keys().map(Name::as_str)),
+            "undefined-class" => sorted(syms.class_idx.keys().map(Name::as_str)),
+            "undefined-common" => sorted(syms.common_idx.keys().map(Name::as_str)),
+            "undefined-sensitivity" => sorted(syms.sens.keys().map(Name::as_str)),
+            "undefined-category" => sorted(syms.cats.keys().map(Name::as_str)),
             "undefined-sid" => sorted(syms.sids.iter().map(|s| s.name.as_str())),
             "undefined-permission" => {
                 let Some(class) = names.next().and_then(|c| syms.class_idx.get(c)) else {
@@ -40,7 +41,7 @@ pub(super) fn annotate(diags: &mut [Diagnostic], syms: &Syms) {
                         .perms
                         .iter()
                         .chain(common.unwrap_or_default())
-                        .map(String::as_str),
+                        .map(Name::as_str),
                 )
             }
             _ => continue,

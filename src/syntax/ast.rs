@@ -4,17 +4,17 @@
 //! resolved symbols. Spans are byte ranges in the parsed text. Statement order is kept as
 //! written; `sema` decides what order means.
 
+use crate::name::Name;
 use crate::source::Span;
-use smol_str::SmolStr;
 
 /// A name or other word as written, with its span.
 ///
-/// Names are `SmolStr`s: policy names are short, so they live inline with no allocation of
-/// their own, which keeps the tree of a large policy small.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Names are interned ([`Name`]): a large policy writes the same few thousand names
+/// millions of times, and each occurrence costs one pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ident {
     /// The text.
-    pub name: SmolStr,
+    pub name: Name,
     /// Where it was written.
     pub span: Span,
 }
@@ -52,8 +52,9 @@ pub struct Item {
 /// The same shape serves type sets, role sets, class sets and permission sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Set {
-    /// The names, each possibly negated with `-`.
-    pub items: Vec<SetItem>,
+    /// The names, each possibly negated with `-`; a boxed slice, as sets are most of a
+    /// large policy's tree and never grow once parsed.
+    pub items: Box<[SetItem]>,
     /// `*`: every name.
     pub star: bool,
     /// `~`: the complement of the set.
@@ -62,13 +63,56 @@ pub struct Set {
     pub span: Span,
 }
 
-/// One name of a [`Set`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One name of a [`Set`], possibly negated: 16 bytes, as a large policy has millions (the
+/// name, where it starts, and its length with the negation in the top bit).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SetItem {
-    /// Written with a leading `-` inside braces.
-    pub negated: bool,
-    /// The name (`self` is an ordinary name here).
-    pub name: Ident,
+    name: Name,
+    start: u32,
+    len_negated: u32,
+}
+
+/// The top bit of [`SetItem`]'s `len_negated`: the name was written with a leading `-`.
+const NEGATED: u32 = 1 << 31;
+
+impl SetItem {
+    /// The name as written (`self` is an ordinary name here).
+    pub fn name(&self) -> Ident {
+        let len = self.len_negated & !NEGATED;
+        Ident {
+            name: self.name,
+            span: Span {
+                start: self.start,
+                end: self.start.saturating_add(len),
+            },
+        }
+    }
+
+    /// Whether it was written with a leading `-` inside braces.
+    pub fn negated(&self) -> bool {
+        self.len_negated & NEGATED != 0
+    }
+
+    fn new(name: Ident, negated: bool) -> SetItem {
+        // Spans lie in one file, which is at most 1 GiB (`io::MAX_INPUT_BYTES`), so a
+        // length always leaves the top bit free.
+        let len = name.span.end.saturating_sub(name.span.start) & !NEGATED;
+        SetItem {
+            name: name.name,
+            start: name.span.start,
+            len_negated: len | if negated { NEGATED } else { 0 },
+        }
+    }
+}
+
+/// Prints the fields a plain struct would have, so trees print as they always did.
+impl std::fmt::Debug for SetItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetItem")
+            .field("negated", &self.negated())
+            .field("name", &self.name())
+            .finish()
+    }
 }
 
 /// An MLS level: `s0` or `s0:c0,c3.c5` (category ranges stay one identifier with a dot).
@@ -318,8 +362,9 @@ pub struct RequireDecl {
 
 /// A statement.
 ///
-/// Contexts and ranges are boxed: they are large and rare, and a policy has hundreds of
-/// thousands of statements, each as large as the largest variant.
+/// Contexts, ranges and extended-permission sets are boxed: they are large and rare, and
+/// a policy has hundreds of thousands of statements, each as large as the largest variant
+/// (an `allow` rule's four sets, 136 bytes on 64-bit targets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
     /// `class NAME` (declaration in security_classes).
@@ -473,8 +518,9 @@ pub enum ItemKind {
         classes: Set,
         /// The operation (`ioctl`).
         operation: Ident,
-        /// The extended permissions.
-        perms: XpermSet,
+        /// The extended permissions (boxed: rare, and larger than what an `allow` holds,
+        /// which sets the size of every statement).
+        perms: Box<XpermSet>,
     },
     /// `type_transition|type_member|type_change S T : C NEW ["NAME"];`.
     TypeRule {
@@ -725,7 +771,7 @@ impl Ident {
     /// A name written from byte `l` to byte `r`.
     pub fn new(name: &str, l: usize, r: usize) -> Ident {
         Ident {
-            name: SmolStr::new(name),
+            name: Name::new(name),
             span: Span::new(l, r),
         }
     }
@@ -797,18 +843,12 @@ impl Item {
 impl SetItem {
     /// A name as written, not negated.
     pub fn plain(name: Ident) -> SetItem {
-        SetItem {
-            negated: false,
-            name,
-        }
+        SetItem::new(name, false)
     }
 
     /// A name written with a leading `-`.
-    pub fn negated(name: Ident) -> SetItem {
-        SetItem {
-            negated: true,
-            name,
-        }
+    pub fn excluded(name: Ident) -> SetItem {
+        SetItem::new(name, true)
     }
 }
 
@@ -816,7 +856,7 @@ impl Set {
     /// A set of the given items; nested braces are flattened by the caller.
     pub fn of(items: Vec<SetItem>, l: usize, r: usize) -> Set {
         Set {
-            items,
+            items: items.into_boxed_slice(),
             star: false,
             complement: false,
             span: Span::new(l, r),
@@ -830,7 +870,7 @@ impl Set {
 
     /// `a - b` written outside braces: `a` without `b`.
     pub fn minus(a: Ident, b: Ident, l: usize, r: usize) -> Set {
-        Set::of(vec![SetItem::plain(a), SetItem::negated(b)], l, r)
+        Set::of(vec![SetItem::plain(a), SetItem::excluded(b)], l, r)
     }
 
     /// `*`.
@@ -851,8 +891,8 @@ impl Set {
     }
 
     /// Names of a set written as plain names (`{ a b }`), in order.
-    pub fn names(&self) -> impl Iterator<Item = &Ident> {
-        self.items.iter().map(|i| &i.name)
+    pub fn names(&self) -> impl Iterator<Item = Ident> + '_ {
+        self.items.iter().map(SetItem::name)
     }
 }
 
@@ -926,22 +966,21 @@ impl XpermRange {
 }
 
 impl XpermSet {
-    /// The values and ranges of an extended-permission set spanning bytes `l..r`.
-    pub fn new(items: Vec<XpermRange>, l: usize, r: usize) -> XpermSet {
-        XpermSet {
+    /// The values and ranges of an extended-permission set spanning bytes `l..r`, boxed as
+    /// statements hold it.
+    pub fn new(items: Vec<XpermRange>, l: usize, r: usize) -> Box<XpermSet> {
+        Box::new(XpermSet {
             items,
             complement: false,
             span: Span::new(l, r),
-        }
+        })
     }
 
     /// `~set`, spanning from the `~`.
-    pub fn complement(inner: XpermSet, l: usize, r: usize) -> XpermSet {
-        XpermSet {
-            complement: true,
-            span: Span::new(l, r),
-            ..inner
-        }
+    pub fn complement(mut inner: Box<XpermSet>, l: usize, r: usize) -> Box<XpermSet> {
+        inner.complement = true;
+        inner.span = Span::new(l, r);
+        inner
     }
 }
 

@@ -63,7 +63,9 @@ pub(crate) fn block_items(stmts: Vec<Stmt>) -> Vec<ast::Item> {
 /// Parses one policy.conf file of `map` into its syntax tree, with every problem found.
 ///
 /// `#line` directives in the text are recorded in the file (so diagnostics can name the
-/// original `.te` lines) and otherwise ignored. The tree holds every statement that parsed;
+/// original `.te` lines) and otherwise ignored. When there is no error and the file can be
+/// read again, its text is dropped from the map once the tree is built (see
+/// [`SourceFile::release_text`](crate::source::SourceFile::release_text)). The tree holds every statement that parsed;
 /// when the input has errors it may be incomplete (empty when nesting is too deep or the
 /// text ends inside a block), so later stages should run only on error-free results.
 ///
@@ -81,7 +83,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     let (text, mut directives) = map.file_mut(file).directive_recorder();
     let lexed = lex(text, file, &mut directives, SPLIT_FROM);
     directives.finish();
-    let text: &str = &map.file(file).text;
+    let text: &str = map.file(file).text();
     let mut diags = lexed.diags;
     if let Some(d) = lexed.too_deep {
         diags.push(d);
@@ -91,6 +93,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     // else (or an error in either half) parses in one pass, so diagnostics never change.
     if let Some(stmts) = lexed.split.and_then(|at| parse_halves(text, at)) {
         diags.extend(order::check(&stmts, file, text, false, &HashSet::new()));
+        release_if_clean(map, file, &diags);
         return (
             ast::Policy {
                 items: block_items(stmts),
@@ -143,8 +146,19 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     let error_at: HashSet<u32> = syntax.iter().map(|(at, _)| *at).collect();
     diags.extend(syntax.into_iter().map(|(_, d)| d));
     diags.extend(order::check(&stmts, file, text, n_syntax > 0, &error_at));
+    release_if_clean(map, file, &diags);
     let items = block_items(stmts);
     (ast::Policy { items }, diags)
+}
+
+/// Once a file has parsed without errors, its tree holds all that later stages need: a
+/// text that can be read again ([`crate::source::SourceFile::rereadable`]) is dropped
+/// before the statements are gathered into the tree, so that the two are never held
+/// together, and read again only to show a diagnostic.
+fn release_if_clean(map: &mut SourceMap, file: FileId, diags: &[Diagnostic]) {
+    if !diags.iter().any(Diagnostic::is_error) {
+        map.file_mut(file).release_text();
+    }
 }
 
 /// The tokens the grammar sees of `text`, a piece of the file starting at byte `offset`:
@@ -578,7 +592,7 @@ mod tests {
     fn names(s: &ast::Set) -> Vec<String> {
         s.items
             .iter()
-            .map(|i| format!("{}{}", if i.negated { "-" } else { "" }, i.name.name))
+            .map(|i| format!("{}{}", if i.negated() { "-" } else { "" }, i.name().name))
             .collect()
     }
 
@@ -1063,7 +1077,7 @@ ibendportcon mlx4_0 1 u:r:t:s0
         let text = format!("{HEAD}#line 1 \"modules/xen.te\"\ntype t\n#line 9\n{TAIL}");
         let file = map.add(SourceFile::new("policy.conf", text));
         let (_, d) = parse(&mut map, file);
-        assert_eq!(map.file(file).directives().len(), 2);
+        assert_eq!(map.file(file).directive_count(), 2);
         let out = crate::diag::render(&d, &map);
         assert!(out.contains("modules/xen.te:9:1"), "{out}");
     }

@@ -52,12 +52,12 @@ fn set(s: &Set) -> String {
     if s.star {
         return "*".to_string();
     }
-    let inner = match s.items.as_slice() {
-        [one] if !one.negated => one.name.name.to_string(),
+    let inner = match &*s.items {
+        [one] if !one.negated() => one.name().name.to_string(),
         items => {
             let parts: Vec<String> = items
                 .iter()
-                .map(|i| format!("{}{}", if i.negated { "-" } else { "" }, i.name.name))
+                .map(|i| format!("{}{}", if i.negated() { "-" } else { "" }, i.name().name))
                 .collect();
             format!("{{ {} }}", parts.join(" "))
         }
