@@ -161,7 +161,12 @@ fn read_capped(path: &Path, expect: Expect, limit: u64) -> Result<Vec<u8>, Input
             .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?,
         None => {}
     }
-    let mut chunk = vec![0u8; 64 << 10];
+    // A small file needs no 64 KiB buffer (one more byte than its size sees the end; at
+    // least 4 KiB, since files of `/proc` say they are empty).
+    let chunk_len = size.map_or(64 << 10, |n| {
+        (n as usize).saturating_add(1).clamp(4 << 10, 64 << 10)
+    });
+    let mut chunk = vec![0u8; chunk_len];
     loop {
         let n = match r.read(&mut chunk) {
             Ok(0) => return Ok(buf),

@@ -56,7 +56,10 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
         return code;
     }
     let mut reporter = Reporter::new(&args.report);
-    let outcome = match project::build_tree(&args.dir, &options(args), &RealFs) {
+    let mut opts = options(args);
+    // The tree comes back to be left to the exit with the rest (see `leave_to_exit`).
+    opts.keep_syntax = true;
+    let mut outcome = match project::build_tree(&args.dir, &opts, &RealFs) {
         Ok(o) => o,
         Err(e) => {
             crate::io::eprintln!("flaskc: {e}");
@@ -65,8 +68,8 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
     };
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.finish();
-    let mut timings = outcome.timings;
-    let code = match outcome.db {
+    let mut timings = std::mem::take(&mut outcome.timings);
+    let code = match &outcome.db {
         None => 1,
         Some(db) => {
             let out = output_path(args, &outcome.config);
@@ -74,6 +77,7 @@ pub(crate) fn build(args: &BuildArgs) -> i32 {
         }
     };
     reporter.timings(&args.dir.display().to_string(), &timings);
+    super::leave_to_exit(outcome);
     code
 }
 

@@ -29,6 +29,8 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
     opts.version = args.version;
     opts.werror = args.werror;
     opts.sort_ocontexts = args.sort;
+    // The tree comes back to be left to the exit with the rest (see `leave_to_exit`).
+    opts.keep_syntax = true;
     if let Err(msg) = project::choose_version(target, opts.version) {
         crate::io::eprintln!("flaskc: {msg}");
         return 2;
@@ -47,7 +49,7 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
     if let Some(r) = reread {
         source = source.rereadable(r);
     }
-    let outcome = match project::compile_file(source, &opts) {
+    let mut outcome = match project::compile_file(source, &opts) {
         Ok(o) => o,
         Err(e) => {
             crate::io::eprintln!("flaskc: {e}");
@@ -57,8 +59,8 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
     let mut reporter = Reporter::new(report);
     reporter.report(&outcome.map, &outcome.diagnostics);
     reporter.finish();
-    let mut timings = outcome.timings;
-    let Some(mut db) = outcome.db else {
+    let mut timings = std::mem::take(&mut outcome.timings);
+    let Some(mut db) = outcome.db.take() else {
         reporter.timings(&args.input.display().to_string(), &timings);
         return 1;
     };
@@ -72,16 +74,17 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
         }
     }
     let code = match &args.output {
-        Some(out) => timings.time("write", || write_binary(db, version, out)),
+        Some(out) => timings.time("write", || write_binary(&db, version, out)),
         None => 0,
     };
     reporter.timings(&args.input.display().to_string(), &timings);
+    super::leave_to_exit((db, outcome));
     code
 }
 
 /// Writes the binary to `output` as it is encoded (atomically); the exit code.
-pub(crate) fn write_binary(db: PolicyDb, version: u32, output: &Path) -> i32 {
+pub(crate) fn write_binary(db: &PolicyDb, version: u32, output: &Path) -> i32 {
     let opts = WriteOptions { version };
-    let mut fill = |w: &mut dyn Write| binary::write_to(&db, &opts, w).map_err(|e| e.to_string());
+    let mut fill = |w: &mut dyn Write| binary::write_to(db, &opts, w).map_err(|e| e.to_string());
     super::write_or_report(output, 0, 1, &mut fill)
 }

@@ -35,6 +35,15 @@ pub const EXIT_BROKEN_PIPE: i32 = 141;
 /// The exit status when a report could not be written to standard output (a full disk).
 const EXIT_STDOUT_ERROR: i32 = 2;
 
+/// Leaves a compile's results (syntax tree, source text, database) to the process's exit
+/// instead of freeing them: they are millions of allocations, and walking them to free
+/// each is pure cost just before `main` returns, when the kernel takes the memory back in
+/// one go anyway. Only for what a command holds at its very end; the library (which the
+/// language server runs for ever) drops as usual.
+pub(crate) fn leave_to_exit<T>(results: T) {
+    std::mem::forget(results);
+}
+
 /// Writes an output (`-` for standard output) with [`write_output`]; `code` when it was
 /// written, else the exit status for the failure: [`EXIT_BROKEN_PIPE`] quietly for a
 /// closed pipe, `failed` after a message naming the output otherwise.

@@ -34,12 +34,12 @@ fn cond_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
 /// Every access entry of the policy, unconditional first, each with whether it is in the
 /// conditional table, since extended permissions are looked up in the same table as the
 /// entry that allows `ioctl`.
-fn allowed_entries(db: &PolicyDb) -> impl Iterator<Item = (&AvtabEntry, bool)> {
-    db.avtab
-        .iter()
-        .map(|e| (e, false))
-        .chain(cond_entries(db).map(|e| (e, true)))
-        .filter(|(e, _)| e.key.specified & avkind::ALLOWED != 0)
+fn allowed_entries(db: &PolicyDb) -> Vec<(&AvtabEntry, bool)> {
+    // A plain loop over each table: the unconditional one may hold tens of millions.
+    let allows = |e: &&AvtabEntry| e.key.specified & avkind::ALLOWED != 0;
+    let mut out: Vec<_> = db.avtab.iter().filter(allows).map(|e| (e, false)).collect();
+    out.extend(cond_entries(db).filter(allows).map(|e| (e, true)));
+    out
 }
 
 /// Whether an extended-permission entry allows any ioctl number set in `bits`.
@@ -153,6 +153,9 @@ pub(super) fn neverallow(
     violations: bool,
 ) {
     let allowed_xperms = AllowedXperms::new(syms, db);
+    // Gathered at the first neverallow, so that each scans the allow entries alone rather
+    // than the whole table (generated guests make millions of type transitions).
+    let mut allowed: Option<Vec<(&AvtabEntry, bool)>> = None;
     for b in enabled {
         for item in &b.items {
             let (source, target, classes, what) = match as_rule(item) {
@@ -206,7 +209,8 @@ pub(super) fn neverallow(
             // The first violation, preferring one libsepol 3.4 reports too: for a
             // neverallow naming `self` it reports only pairs of one type with itself.
             let mut hit = None;
-            for (e, table) in allowed_entries(db) {
+            let allowed = allowed.get_or_insert_with(|| allowed_entries(db));
+            for &(e, table) in allowed.iter() {
                 let bad = e.data & masks[e.key.class as usize];
                 if bad == 0 {
                     continue;

@@ -481,13 +481,18 @@ fn defaults(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], db: &mut PolicyDb) {
     }
 }
 
-/// The kind bit of an access-vector rule.
-/// The avtab key of an expanded rule from type bits (value - 1) and a class value.
-fn avtab_key(source: u32, target: u32, class: u32, kind: u16) -> AvtabKey {
-    let ty = |bit: u32| TypeId::from_index(bit as usize).expect("a bit is a value - 1");
-    let class = ClassId::from_value(class).expect("resolved classes have values from 1");
-    AvtabKey::new(ty(source), ty(target), class, kind)
-        .expect("declare.rs caps type and class values at limits::MAX_SYMBOLS")
+/// A type bit (value - 1) as an avtab key holds it.
+fn type_key_value(bit: u32) -> u16 {
+    TypeId::from_index(bit as usize)
+        .and_then(|t| t.to_u16().ok())
+        .expect("declare.rs caps type values at limits::MAX_SYMBOLS")
+}
+
+/// A class value as an avtab key holds it.
+fn class_key_value(class: u32) -> u16 {
+    ClassId::from_value(class)
+        .and_then(|c| c.to_u16().ok())
+        .expect("declare.rs caps class values at limits::MAX_SYMBOLS")
 }
 
 fn av_kind(kind: AvRuleKind) -> Option<u16> {
@@ -631,16 +636,13 @@ fn expand_unconditional(
     drops: &Drops,
     mut each: impl FnMut(Expanded),
 ) {
-    let mut scratch = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(rule) = as_rule(item) {
-            scratch.clear();
-            expand_rule(cx, syms, &rule, &mut scratch);
-            for e in scratch.drain(..) {
+            expand_rule(cx, syms, &rule, |e| {
                 if !dropped(drops, first + i, &e) {
                     each(e);
                 }
-            }
+            });
         }
     }
 }
@@ -846,7 +848,7 @@ pub(super) fn rule_types(
 /// Expands one rule into keys in libsepol's loop order: sources ascending, then (with
 /// `self`) the source itself, then targets ascending, then classes (ascending for access
 /// rules, descending for type rules).
-fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded>) {
+fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, mut out: impl FnMut(Expanded)) {
     let (source, target, classes, always) = match rule {
         Rule::Av {
             source,
@@ -937,22 +939,31 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: &mut Vec<Expanded
         Rule::Type { kind, .. } => type_kind(*kind),
         Rule::Xperm { kind, .. } => xperm_kind(*kind).expect("neverallow returned above"),
     };
-    let emit = |s: u32, t: u32, out: &mut Vec<Expanded>| {
-        for (c, whats) in &per_class {
-            for w in whats {
-                out.push(Expanded {
-                    key: avtab_key(s, t, *c, kind_bit),
-                    what: *w,
-                });
+    // Handed out one by one (the unconditional table's millions are placed as they come),
+    // from key values converted once per type and class rather than once per key.
+    let mut target_values = Vec::with_capacity(targets.len());
+    target_values.extend(targets.iter().map(type_key_value));
+    let per_class: Vec<(u16, Contribution)> = (per_class.iter())
+        .flat_map(|(c, whats)| {
+            let class = class_key_value(*c);
+            whats.iter().map(move |w| (class, *w))
+        })
+        .collect();
+    for s in sources.iter().map(type_key_value) {
+        for t in has_self
+            .then_some(s)
+            .into_iter()
+            .chain(target_values.iter().copied())
+        {
+            for &(class, what) in &per_class {
+                let key = AvtabKey {
+                    source: s,
+                    target: t,
+                    class,
+                    specified: kind_bit,
+                };
+                out(Expanded { key, what });
             }
-        }
-    };
-    for s in sources.iter() {
-        if has_self {
-            emit(s, s, out);
-        }
-        for t in targets.iter() {
-            emit(s, t, out);
         }
     }
 }
@@ -1084,12 +1095,8 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
     let mut watched: HashMap<AvtabKey, Option<u32>> = HashMap::new();
     for item in items.iter().filter(|i| multi_class(i)) {
         scratch.clear();
-        expand_rule(
-            &mut quiet,
-            syms,
-            &as_rule(item).expect("a type rule"),
-            &mut scratch,
-        );
+        let rule = as_rule(item).expect("a type rule");
+        expand_rule(&mut quiet, syms, &rule, |e| scratch.push(e));
         watched.extend(scratch.iter().map(|e| (e.key, None)));
     }
     for (i, item) in items.iter().enumerate() {
@@ -1097,7 +1104,7 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
             continue;
         };
         scratch.clear();
-        expand_rule(&mut quiet, syms, &rule, &mut scratch);
+        expand_rule(&mut quiet, syms, &rule, |e| scratch.push(e));
         let mut skipped = SkipRest::default();
         let mut lost = Vec::new();
         for e in &scratch {
@@ -1196,7 +1203,7 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
             let seq = rule_spans.len() as u32;
             rule_spans.push(item.span);
             expanded.clear();
-            expand_rule(cx, syms, &rule, &mut expanded);
+            expand_rule(cx, syms, &rule, |e| expanded.push(e));
             let mut skipped = SkipRest::default();
             for e in expanded.drain(..) {
                 if skipped.covers(&e.key) {
@@ -1337,35 +1344,98 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
         .collect();
 }
 
-/// A stable counting sort of `from` into `to` by `key` (below 1024); the start of each
-/// key's run, with the total length at the end.
-fn counting_scatter(
-    from: &[AvtabEntry],
-    to: &mut [AvtabEntry],
-    key: impl Fn(&AvtabEntry) -> usize,
-) -> Vec<usize> {
-    let mut starts = vec![0usize; 1025];
-    for e in from {
-        starts[key(e) + 1] += 1;
+/// The order of entries inside one bucket: source, target, class (§5.3), packed so that
+/// one integer comparison decides.
+fn triple_key(e: &AvtabEntry) -> u64 {
+    (u64::from(e.key.source) << 32) | (u64::from(e.key.target) << 16) | u64::from(e.key.class)
+}
+
+/// Regions of up to this many entries are ordered by one stable sort on a computed key;
+/// larger ones by a counting sort on the bucket first, whose fixed cost (a pass over the
+/// region's 1024 buckets) only pays for itself there. Small policies have every region
+/// small (the Xen tree's few thousand entries), large ones (millions) every region large.
+const SMALL_REGION: usize = 256;
+
+/// Buffers reused from region to region by [`order_region`].
+#[derive(Default)]
+struct RegionBuffers {
+    keyed: Vec<(u64, AvtabEntry)>,
+    copy: Vec<AvtabEntry>,
+    lows: Vec<u16>,
+    starts: Vec<usize>,
+}
+
+/// Orders one region's entries stably by (bucket, source, target, class): generation order
+/// is kept among entries of one key, so the merge sees contributions in creation order.
+fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
+    // Every entry of a region shares the high bits of its bucket: the low 10 order it.
+    let low_bucket = |e: &AvtabEntry| (avtab_bucket(&e.key) & 1023) as usize;
+    if region.len() <= SMALL_REGION {
+        buf.keyed.clear();
+        let keyed = region
+            .iter()
+            .map(|e| (((low_bucket(e) as u64) << 48) | triple_key(e), *e));
+        buf.keyed.extend(keyed);
+        buf.keyed.sort_by_key(|&(k, _)| k);
+        for (slot, &(_, e)) in region.iter_mut().zip(&buf.keyed) {
+            *slot = e;
+        }
+        return;
+    }
+    // A stable counting sort by bucket (each entry's bucket computed once), then each
+    // bucket's few entries by key.
+    buf.copy.clear();
+    buf.copy.extend_from_slice(region);
+    buf.lows.clear();
+    buf.lows
+        .extend(buf.copy.iter().map(|e| low_bucket(e) as u16));
+    let starts = &mut buf.starts;
+    starts.clear();
+    starts.resize(1025, 0);
+    for &b in &buf.lows {
+        starts[usize::from(b) + 1] += 1;
     }
     for i in 0..1024 {
         starts[i + 1] += starts[i];
     }
-    let mut next = starts.clone();
-    for e in from {
-        let k = key(e);
-        to[next[k]] = *e;
-        next[k] += 1;
+    for (e, &b) in buf.copy.iter().zip(&buf.lows) {
+        let at = &mut starts[usize::from(b)];
+        region[*at] = *e;
+        *at += 1;
     }
-    starts
+    // Each bucket's start moved to its end, which is the next bucket's start.
+    let mut begin = 0;
+    for &end in &starts[..1024] {
+        sort_bucket(&mut region[begin..end]);
+        begin = end;
+    }
+}
+
+/// Sorts one bucket's entries by key, stably. Buckets hold one to a few dozen entries,
+/// where an insertion sort beats a general sort's setup.
+fn sort_bucket(run: &mut [AvtabEntry]) {
+    if run.len() > 32 {
+        run.sort_by_key(triple_key);
+        return;
+    }
+    for i in 1..run.len() {
+        let e = run[i];
+        let k = triple_key(&e);
+        let mut j = i;
+        while j > 0 && triple_key(&run[j - 1]) > k {
+            run[j] = run[j - 1];
+            j -= 1;
+        }
+        run[j] = e;
+    }
 }
 
 /// Merges the unconditional contributions per key and kind, and orders the entries as
 /// checkpolicy writes them: by avtab bucket, source, target, class, then creation (§5.3).
 ///
-/// A stable counting sort by bucket keeps generation order inside each bucket; each
-/// bucket's few entries are then grouped by (source, target, class), still stably, and the
-/// contributions of one key and kind merged into the first one.
+/// Each region is ordered stably by (bucket, source, target, class), which keeps generation
+/// order among the contributions of one key ([`order_region`]); the contributions of one
+/// key and kind are then merged into the first one.
 ///
 /// Without extended permissions, the two halves of the regions are merged on two threads
 /// (each compacts its entries to its front; the second's are then moved down), and the
@@ -1391,7 +1461,11 @@ fn finish_unconditional(
             || merge_regions(head, &starts[..=REGIONS / 2], &mut [], cond_types),
             || merge_regions(tail, &starts[REGIONS / 2..], &mut [], cond_types),
         );
-        entries.copy_within(mid..mid + tail_len, head_len);
+        // Where nothing merged (every key once, as with generated guests) the tail is
+        // already in place: no copy of half the table onto itself.
+        if head_len < mid {
+            entries.copy_within(mid..mid + tail_len, head_len);
+        }
         conflicts.extend(head_conflicts);
         conflicts.extend(tail_conflicts);
         head_len + tail_len
@@ -1433,70 +1507,78 @@ fn merge_regions(
         let (x, y) = (&xperms[a.data as usize], &xperms[b.data as usize]);
         x.specified == y.specified && x.driver == y.driver
     };
-    let bucket = |e: &AvtabEntry| avtab_bucket(&e.key) as usize;
-    let mut scratch: Vec<AvtabEntry> = Vec::new();
+    // The entry a key's first contribution of a kind makes.
+    let first_of = |e: AvtabEntry, conflicts: &mut Vec<AvtabKey>| {
+        let kind = e.key.specified;
+        let mut first = e;
+        if kind & avkind::XPERMS == 0 {
+            first.data = initial_data(kind);
+            let _ = merge(kind, &mut first.data, e.data, true);
+        }
+        if kind & avkind::TYPE_RULES != 0 && cond_types.binary_search(&e.key).is_ok() {
+            conflicts.push(e.key);
+        }
+        first
+    };
+    let mut buf = RegionBuffers::default();
     let mut group: Vec<AvtabEntry> = Vec::new();
     // Merged entries are written back from the front: a region's output never overtakes
     // what is still to be read.
     let mut w = 0;
     for r in 0..starts.len() - 1 {
         let (lo, hi) = (starts[r] - base, starts[r + 1] - base);
-        // Within a region, a stable counting sort by the low bits of the bucket.
-        scratch.clear();
-        scratch.extend_from_slice(&entries[lo..hi]);
-        let sub = counting_scatter(&scratch, &mut entries[lo..hi], |e| bucket(e) & 1023);
-        for b in 0..1024 {
-            let (a, z) = (lo + sub[b], lo + sub[b + 1]);
-            entries[a..z].sort_by_key(|e| (e.key.source, e.key.target, e.key.class));
-            let mut i = a;
-            while i < z {
-                let triple = |e: &AvtabEntry| (e.key.source, e.key.target, e.key.class);
-                let t = triple(&entries[i]);
-                group.clear();
-                while i < z && triple(&entries[i]) == t {
-                    let e = entries[i];
-                    i += 1;
-                    let kind = e.key.specified;
-                    let is_x = kind & avkind::XPERMS != 0;
-                    match group.iter_mut().find(|g| {
-                        g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e))
-                    }) {
-                        Some(g) if is_x => {
-                            let add = xperms[e.data as usize].perms;
-                            for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
-                                *a |= b;
-                            }
-                        }
-                        Some(g) => {
-                            if merge(kind, &mut g.data, e.data, false).is_err() {
-                                conflicts.push(e.key);
-                            }
-                        }
-                        None => {
-                            let mut first = e;
-                            if !is_x {
-                                first.data = initial_data(kind);
-                                let _ = merge(kind, &mut first.data, e.data, true);
-                            }
-                            if kind & avkind::TYPE_RULES != 0
-                                && cond_types.binary_search(&e.key).is_ok()
-                            {
-                                conflicts.push(e.key);
-                            }
-                            // libsepol puts a new driver slot of a key in front of the
-                            // key's first entry of that kind: slots come out newest first.
-                            let at = match is_x {
-                                true => group.iter().position(|g| g.key.specified == kind),
-                                false => None,
-                            };
-                            group.insert(at.unwrap_or(group.len()), first);
+        if lo == hi {
+            continue;
+        }
+        order_region(&mut entries[lo..hi], &mut buf);
+        // Entries of one key are now adjacent (a key has one bucket).
+        let mut i = lo;
+        while i < hi {
+            let t = triple_key(&entries[i]);
+            let alone = i + 1 == hi || triple_key(&entries[i + 1]) != t;
+            if alone && entries[i].key.specified & avkind::XPERMS == 0 {
+                // The common case: a key with one contribution.
+                entries[w] = first_of(entries[i], &mut conflicts);
+                w += 1;
+                i += 1;
+                continue;
+            }
+            group.clear();
+            while i < hi && triple_key(&entries[i]) == t {
+                let e = entries[i];
+                i += 1;
+                let kind = e.key.specified;
+                let is_x = kind & avkind::XPERMS != 0;
+                match group
+                    .iter_mut()
+                    .find(|g| g.key.specified == kind && (!is_x || same_xperm_slot(xperms, g, &e)))
+                {
+                    Some(g) if is_x => {
+                        let add = xperms[e.data as usize].perms;
+                        for (a, b) in xperms[g.data as usize].perms.iter_mut().zip(add) {
+                            *a |= b;
                         }
                     }
+                    Some(g) => {
+                        if merge(kind, &mut g.data, e.data, false).is_err() {
+                            conflicts.push(e.key);
+                        }
+                    }
+                    None => {
+                        let first = first_of(e, &mut conflicts);
+                        // libsepol puts a new driver slot of a key in front of the key's
+                        // first entry of that kind: slots come out newest first.
+                        let at = match is_x {
+                            true => group.iter().position(|g| g.key.specified == kind),
+                            false => None,
+                        };
+                        group.insert(at.unwrap_or(group.len()), first);
+                    }
                 }
-                for g in &group {
-                    entries[w] = *g;
-                    w += 1;
-                }
+            }
+            for g in &group {
+                entries[w] = *g;
+                w += 1;
             }
         }
     }
@@ -2252,6 +2334,36 @@ fn range_transitions(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both ways of ordering a region (one sort when small, counting by bucket when large)
+    /// give the stable order by (bucket, source, target, class), repeated keys kept in
+    /// generation order (told apart here by their data).
+    #[test]
+    fn regions_are_ordered_stably_whatever_their_size() {
+        let mut seed = 7u32;
+        let mut next = move |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 8) % n
+        };
+        for len in [0, 1, 5, SMALL_REGION, SMALL_REGION + 1, 5000] {
+            let region: Vec<AvtabEntry> = (0..len as u32)
+                .map(|data| AvtabEntry {
+                    key: AvtabKey {
+                        source: 1 + next(40) as u16,
+                        target: 1 + next(40) as u16,
+                        class: 1 + next(3) as u16,
+                        specified: avkind::ALLOWED,
+                    },
+                    data,
+                })
+                .collect();
+            let mut expected = region.clone();
+            expected.sort_by_key(|e| (avtab_bucket(&e.key) & 1023, triple_key(e)));
+            let mut ordered = region;
+            order_region(&mut ordered, &mut RegionBuffers::default());
+            assert_eq!(ordered, expected, "a region of {len}");
+        }
+    }
 
     #[test]
     fn equivalent_conditions_compare_equal() {

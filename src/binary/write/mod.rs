@@ -11,7 +11,8 @@ mod symbols;
 use super::format::{self, CONFIG_MLS, V_MLS, V_PERMISSIVE, V_POLCAP};
 use super::{WriteError, WriteOptions};
 use crate::policydb::{
-    Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId, WidthError,
+    AvtabEntry, Context, Ebitmap, HandleUnknown, Level, PolicyDb, Range, SymbolId, Target, TypeId,
+    WidthError,
 };
 use byteorder::{LittleEndian, WriteBytesExt};
 
@@ -64,6 +65,25 @@ impl Encoder<'_> {
 
     fn u64(&mut self, v: u64) {
         let _ = self.buf.write_u64::<LittleEndian>(v);
+    }
+
+    /// Avtab entries without extended permissions (§5.1), each its key's four 16-bit values
+    /// and its datum: encoded in place a block at a time, since the avtab of a large policy
+    /// has tens of millions.
+    fn plain_entries(&mut self, entries: &[AvtabEntry]) {
+        for block in entries.chunks(1 << 12) {
+            let at = self.buf.len();
+            self.buf.resize(at + block.len() * 12, 0);
+            for (out, e) in self.buf[at..].chunks_exact_mut(12).zip(block) {
+                let k = e.key;
+                out[..2].copy_from_slice(&k.source.to_le_bytes());
+                out[2..4].copy_from_slice(&k.target.to_le_bytes());
+                out[4..6].copy_from_slice(&k.class.to_le_bytes());
+                out[6..8].copy_from_slice(&k.specified.to_le_bytes());
+                out[8..].copy_from_slice(&e.data.to_le_bytes());
+            }
+            self.spill();
+        }
     }
 
     /// A symbol id, as its 32-bit value (16-bit fields go through [`AvtabKey::new`]).

@@ -18,19 +18,19 @@ use std::collections::HashMap;
 impl Encode for AvtabEntry {
     fn encode(&self, e: &mut Encoder) {
         let k = self.key;
-        e.u16(k.source);
-        e.u16(k.target);
-        e.u16(k.class);
-        e.u16(k.specified);
         match e.xperms.get(self.data as usize).copied() {
             Some(x) if k.specified & avkind::XPERMS != 0 => {
+                e.u16(k.source);
+                e.u16(k.target);
+                e.u16(k.class);
+                e.u16(k.specified);
                 e.u8(x.specified);
                 e.u8(x.driver);
                 for w in x.perms {
                     e.u32(w);
                 }
             }
-            _ => e.u32(self.data),
+            _ => e.plain_entries(std::slice::from_ref(self)),
         }
     }
 }
@@ -41,7 +41,18 @@ impl Encode for AvtabEntry {
 /// its first entry is.
 fn write_avtab_list(e: &mut Encoder, list: &[AvtabEntry], merge: bool) {
     if e.version >= V_AVTAB {
-        e.list(list);
+        e.len(list.len());
+        // Runs of plain entries go in blocks; extended permissions one by one.
+        let mut rest = list;
+        while !rest.is_empty() {
+            let is_x = |x: &AvtabEntry| x.key.specified & avkind::XPERMS != 0;
+            let plain = rest.iter().position(is_x).unwrap_or(rest.len());
+            e.plain_entries(&rest[..plain]);
+            if let Some(x) = rest.get(plain) {
+                x.encode(e);
+            }
+            rest = rest.get(plain + 1..).unwrap_or_default();
+        }
         return;
     }
     // checkpolicy re-builds the table in 2^20 buckets with attributes expanded to their
