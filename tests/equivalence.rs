@@ -43,6 +43,13 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a dominance in an optional block copies the types the global block gave so far",
+        args: &[],
+        body: "role r;\nrole r types b_t;\noptional { dominance { role d { role r; } } }\nrole r types a_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "a type declared in two blocks the linker leaves out is a duplicate all the same",
         args: &[],
         body: "optional { require { type missing_t; } type c_t; }\noptional { require { type missing_t; } type c_t; }",

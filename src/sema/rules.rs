@@ -167,14 +167,48 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) -> 
     // those of the blocks so far, the block's own included.
     let mut members = vec![Ebitmap::new(); syms.type_names.len()];
     let mut global = None;
-    for b in blocks {
+    // checkpolicy reads a dominance against the global block's records, whichever block
+    // it is written in: it copies the types the global block has given so far in the
+    // text. So other blocks' dominances are applied to the global block's sets at their
+    // place in the text (their diagnostics stay in their own block).
+    let mut elsewhere = blocks
+        .iter()
+        .skip(1)
+        .flat_map(|b| &b.items)
+        .filter_map(|item| match &item.kind {
+            ItemKind::RoleDominance(doms) => Some((item.span.start, doms)),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    elsewhere.sort_by_key(|&(start, _)| start);
+    let mut elsewhere = elsewhere.into_iter().peekable();
+    for (i, b) in blocks.iter().enumerate() {
         for (a, t) in super::declare::block_memberships(syms, b) {
             members[a as usize].set(t);
         }
         // libsepol gives each block its own copy of a role, whose statements merge into
         // one set that is expanded (negations last) before the blocks' copies are joined.
         let mut block_sets: BTreeMap<u32, resolve::RawTypeSet> = BTreeMap::new();
+        let global_block = i == 0;
+        let copy_dominance =
+            |d: &ast::RoleDom,
+             dominates: &mut Vec<Ebitmap>,
+             sets: &mut BTreeMap<u32, resolve::RawTypeSet>| {
+                dominance_edges(syms, d, dominates);
+                let copy = DominanceCopy {
+                    syms,
+                    members: &members,
+                    dominates,
+                };
+                copy.types(d, sets);
+            };
         for item in &b.items {
+            if global_block {
+                while let Some((_, doms)) = elsewhere.next_if(|&(s, _)| s < item.span.start) {
+                    doms.iter()
+                        .for_each(|d| copy_dominance(d, &mut dominates, &mut block_sets));
+                }
+            }
             match &item.kind {
                 ItemKind::Role {
                     name,
@@ -196,16 +230,19 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) -> 
                 }
                 ItemKind::RoleDominance(doms) => {
                     for d in doms {
-                        role_dominance(cx, syms, d, &mut dominates);
-                        let copy = DominanceCopy {
-                            syms,
-                            members: &members,
-                            dominates: &dominates,
-                        };
-                        copy.types(d, &mut block_sets);
+                        dominance_diagnostics(cx, syms, d);
+                        if global_block {
+                            copy_dominance(d, &mut dominates, &mut block_sets);
+                        }
                     }
                 }
                 _ => {}
+            }
+        }
+        if global_block {
+            for (_, doms) in elsewhere.by_ref() {
+                doms.iter()
+                    .for_each(|d| copy_dominance(d, &mut dominates, &mut block_sets));
             }
         }
         for (rv, raw) in block_sets {
@@ -280,14 +317,8 @@ impl DominanceCopy<'_> {
     }
 }
 
-/// Records `role R { role S; ... }`: R dominates S and everything S dominates.
-fn role_dominance(
-    cx: &mut Cx,
-    syms: &Syms,
-    d: &ast::RoleDom,
-    dominates: &mut [Ebitmap],
-) -> Ebitmap {
-    let mut mine = Ebitmap::new();
+/// The warning every role of a dominance gets, and an error for a role never declared.
+fn dominance_diagnostics(cx: &mut Cx, syms: &Syms, d: &ast::RoleDom) {
     cx.push(
         Diagnostic::warning("role-dominance", "role dominance has been deprecated").primary(
             cx.file,
@@ -295,18 +326,29 @@ fn role_dominance(
             "dominance of this role",
         ),
     );
-    let Some(&rv) = syms.roles.get(d.role.name.as_str()) else {
+    if !syms.roles.contains_key(d.role.name.as_str()) {
         cx.error(
             "undefined-role",
             d.role.span,
             format!("unknown role `{}`", d.role.name),
             "not declared",
         );
+        return;
+    }
+    for sub in &d.dominated {
+        dominance_diagnostics(cx, syms, sub);
+    }
+}
+
+/// Records `role R { role S; ... }`: R dominates S and everything S dominates.
+fn dominance_edges(syms: &Syms, d: &ast::RoleDom, dominates: &mut [Ebitmap]) -> Ebitmap {
+    let mut mine = Ebitmap::new();
+    let Some(&rv) = syms.roles.get(d.role.name.as_str()) else {
         return mine;
     };
     mine.set(rv - 1);
     for sub in &d.dominated {
-        let s = role_dominance(cx, syms, sub, dominates);
+        let s = dominance_edges(syms, sub, dominates);
         dominates[rv as usize - 1].union_with(&s);
         mine.union_with(&s);
     }
