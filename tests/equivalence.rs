@@ -43,6 +43,41 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "an ibpkeycon repeating an earlier one of its subnet is refused",
+        args: &[],
+        body: "",
+        tail: "ibpkeycon fe80:: 5 u:object_r:a_t\nibpkeycon fe80:: 5 u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "an ibpkeycon covered by an earlier one of its subnet is refused",
+        args: &[],
+        body: "",
+        tail: "ibpkeycon fe80:: 1-9 u:object_r:a_t\nibpkeycon fe80:: 5 u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "ibpkeycons of two subnets may name one pkey",
+        args: &[],
+        body: "",
+        tail: "ibpkeycon fe80:: 5 u:object_r:a_t\nibpkeycon fe81:: 5 u:object_r:a_t",
+        verdict: Accept,
+    },
+    Case {
+        name: "an ibpkeycon prefix whose second group is not zero is refused",
+        args: &[],
+        body: "",
+        tail: "ibpkeycon fe80:1:: 5 u:object_r:a_t",
+        verdict: Reject,
+    },
+    Case {
+        name: "an ibpkeycon prefix may have bits in its third group",
+        args: &[],
+        body: "",
+        tail: "ibpkeycon fe80:0:1:: 5 u:object_r:a_t",
+        verdict: Accept,
+    },
+    Case {
         name: "a dominance in an optional block copies the types the global block gave so far",
         args: &[],
         body: "role r;\nrole r types b_t;\noptional { dominance { role d { role r; } } }\nrole r types a_t;",

@@ -313,19 +313,59 @@ pub(super) fn lower_ocontexts(
                     bad_address(cx, subnet);
                     continue;
                 };
+                // checkpolicy means to refuse a prefix with bits in its low 64, but tests
+                // bytes 2 and 3 (the second group) instead; the refusal is what it does.
+                if a.segments()[1] != 0 {
+                    cx.error(
+                        "bad-address",
+                        subnet.span,
+                        format!("subnet prefix `{}` is refused", subnet.name),
+                        "checkpolicy requires the second group of the prefix to be zero",
+                    );
+                    continue;
+                }
                 let Some((lo, hi)) = bounded_range(cx, low, high.as_ref(), "pkey") else {
                     continue;
                 };
                 let o = a.octets();
                 let prefix = u64::from_le_bytes(o[..8].try_into().expect("eight bytes"));
-                if let Some(c) = resolve::context(cx, syms, grants, context) {
-                    lists[SelinuxOcon::Ibpkey.index()].push(OContext::Ibpkey {
-                        subnet_prefix: prefix,
-                        low: lo as u32,
-                        high: hi as u32,
-                        context: c,
+                let Some(c) = resolve::context(cx, syms, grants, context) else {
+                    continue;
+                };
+                let (lo, hi) = (lo as u32, hi as u32);
+                // checkpolicy refuses a range that an earlier one of the subnet repeats or
+                // covers, once the context has been read.
+                let earlier = lists[SelinuxOcon::Ibpkey.index()]
+                    .iter()
+                    .find_map(|o| match o {
+                        OContext::Ibpkey {
+                            subnet_prefix,
+                            low: l,
+                            high: h,
+                            ..
+                        } if *subnet_prefix == prefix && *l <= lo && *h >= hi => Some((*l, *h)),
+                        _ => None,
                     });
+                if let Some((l, h)) = earlier {
+                    let message = if (l, h) == (lo, hi) {
+                        format!("duplicate ibpkeycon entry for {lo}-{hi}")
+                    } else {
+                        format!("ibpkeycon entry for {lo}-{hi} is hidden by an earlier entry for {l}-{h}")
+                    };
+                    cx.error(
+                        "duplicate-declaration",
+                        item.span,
+                        message,
+                        "covered by an earlier ibpkeycon of the subnet",
+                    );
+                    continue;
                 }
+                lists[SelinuxOcon::Ibpkey.index()].push(OContext::Ibpkey {
+                    subnet_prefix: prefix,
+                    low: lo,
+                    high: hi,
+                    context: c,
+                });
             }
             ItemKind::Ibendportcon {
                 device,
