@@ -1732,14 +1732,7 @@ impl<'a> FirstPassNames<'a> {
                 false
             }
             Some(_) => {
-                cx.push(
-                    Diagnostic::error(
-                        DECLARED_LATER,
-                        format!("{what} `{}` is not declared yet", n.name),
-                    )
-                    .primary(cx.file, n.span, "used before its declaration")
-                    .note("checkpolicy reads this declaration before any later one"),
-                );
+                declared_later(cx, what, n);
                 false
             }
             None => {
@@ -1846,14 +1839,7 @@ pub(super) fn declared_before(
                 Space::Users => "user",
                 Space::Bools => "boolean",
             };
-            cx.push(
-                Diagnostic::error(
-                    DECLARED_LATER,
-                    format!("{what} `{}` is not declared yet", a.name),
-                )
-                .primary(cx.file, a.span, "used before its declaration")
-                .note("checkpolicy reads this declaration before any later one"),
-            );
+            declared_later(cx, what, a);
             ok = false;
         }
     }
@@ -2009,4 +1995,16 @@ pub(super) fn real_type(cx: &mut Cx, syms: &Syms, name: &ast::Ident) -> Option<u
             None
         }
     }
+}
+
+/// A name used before the declaration checkpolicy's first pass reads later in the text.
+fn declared_later(cx: &mut Cx, what: &str, n: &ast::Ident) {
+    cx.push(
+        Diagnostic::error(
+            DECLARED_LATER,
+            format!("{what} `{}` is not declared yet", n.name),
+        )
+        .primary(cx.file, n.span, "used before its declaration")
+        .note("checkpolicy reads this declaration before any later one"),
+    );
 }
