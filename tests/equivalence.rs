@@ -43,6 +43,20 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "an optional block whose only statement is `;`",
+        args: &[],
+        body: "optional { ; } else { ; }\noptional { optional { ; } }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a `;` after the users of an optional block is refused",
+        args: &[],
+        body: "optional { allow a_t b_t : file write; user us2 roles object_r; ; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "an ibpkeycon repeating an earlier one of its subnet is refused",
         args: &[],
         body: "",
@@ -899,5 +913,40 @@ fn first_errors_are_reported_beside_later_ones() {
         let (code, err) = refused(dir.path(), &text);
         assert_eq!(code, Some(1), "{err}");
         assert!(err.contains(first), "{first}: {err}");
+    }
+}
+
+/// An empty statement `;` is a type and role statement in checkpolicy's grammar: after
+/// the access vectors it opens that section, so a class, default or MLS statement after
+/// it is out of order and reported on its own line. Among type statements it is allowed.
+#[test]
+fn an_empty_statement_opens_the_type_and_role_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "class file\nclass dir\nsid kernel\nclass file { read }\n";
+    let tail = "type a_t;\nrole object_r;\nrole object_r types a_t;\n\
+                user u roles object_r;\nsid kernel u:object_r:a_t\n";
+    for (middle, line) in [
+        (";\nclass dir { read }\n", Some(6)),
+        ("class dir { read } ;\ndefault_user file source;\n", Some(6)),
+        ("class dir { read }\n;\n;\n", None),
+        ("class dir { read }\n;\ntype b_t;\n;\n", None),
+    ] {
+        let text = format!("{head}{middle}{tail}");
+        let (code, err) = refused(dir.path(), &text);
+        match line {
+            Some(line) => {
+                assert_eq!(code, Some(1), "{middle}: {err}");
+                assert!(err.contains(&format!("p.conf:{line}:")), "{middle}: {err}");
+            }
+            None => assert_eq!(code, Some(0), "{middle}: {err}"),
+        }
+        if Command::new("checkpolicy").arg("-V").output().is_ok() {
+            let (ref_ok, _) = run(Path::new("checkpolicy"), None, &[], dir.path());
+            assert_eq!(
+                ref_ok,
+                line.is_none(),
+                "{middle}: checkpolicy's verdict differs"
+            );
+        }
     }
 }

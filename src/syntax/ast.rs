@@ -443,6 +443,9 @@ pub enum ItemKind {
     },
     /// `policycap NAME;`.
     Policycap(Ident),
+    /// `;`, an empty statement. Kept only inside `optional` blocks, where it counts as
+    /// the block's statement and may not follow the block's users.
+    Empty,
     /// `attribute NAME;`.
     Attribute(Ident),
     /// `expandattribute NAMES true|false;`.

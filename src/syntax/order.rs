@@ -131,6 +131,7 @@ fn section_of(kind: &ItemKind) -> Option<Section> {
         K::Constrain { mls: true, .. } | K::Validatetrans { mls: true, .. } => MlsConstraints,
         K::Constrain { mls: false, .. } | K::Validatetrans { mls: false, .. } => Constraints,
         K::Policycap(_)
+        | K::Empty
         | K::Attribute(_)
         | K::ExpandAttribute { .. }
         | K::Type { .. }
@@ -268,15 +269,18 @@ pub(crate) fn check(
                 }
             }
             Stmt::Empty(span) => {
-                // A `;` belongs where type and role statements are, but it does not start
-                // that section; right after a skipped statement it is the skipped
-                // statement's end, so it says nothing about the order.
-                if !std::mem::take(&mut after_error)
-                    && !cur.is_some_and(|(s, _)| may_precede_te_rbac(s))
-                {
-                    c.stray_semicolon(*span);
+                // Right after a skipped statement a `;` is that statement's end and says
+                // nothing about the order. Elsewhere it is an empty type and role
+                // statement: it opens that section, so a class or an MLS statement after
+                // it is out of order, as in checkpolicy's grammar.
+                if std::mem::take(&mut after_error) {
+                    continue;
                 }
-                continue;
+                if !cur.is_some_and(|(s, _)| may_precede_te_rbac(s)) {
+                    c.stray_semicolon(*span);
+                    continue;
+                }
+                (TeRbac, *span)
             }
             Stmt::Error => {
                 after_error = true;

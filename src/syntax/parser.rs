@@ -48,14 +48,32 @@ pub(crate) fn record<'a>(errors: &mut Vec<Recovered<'a>>, error: Recovered<'a>) 
     Stmt::Error
 }
 
-/// Grammar helper: the statements of a block, without empty and skipped ones.
+/// Grammar helper: the statements of an `optional` block, without skipped ones. Empty
+/// statements stay, since the block's order check counts them.
 pub(crate) fn block_items(stmts: Vec<Stmt>) -> ast::Items {
+    collect_items(stmts, true)
+}
+
+/// The top-level statements, without skipped and empty ones (the order check has seen
+/// those already).
+fn top_level_items(stmts: Vec<Stmt>) -> ast::Items {
+    collect_items(stmts, false)
+}
+
+fn collect_items(stmts: Vec<Stmt>, keep_empty: bool) -> ast::Items {
+    let kept = |s: &Stmt| match s {
+        Stmt::Item(_) => true,
+        Stmt::Empty(_) => keep_empty,
+        Stmt::Error => false,
+    };
     // At exactly their number: a large policy's statements are a good part of its tree.
-    let n = stmts.iter().filter(|s| matches!(s, Stmt::Item(_))).count();
-    let mut items = Vec::with_capacity(n);
-    items.extend(stmts.into_iter().filter_map(|s| match s {
+    let mut items = Vec::with_capacity(stmts.iter().filter(|s| kept(s)).count());
+    items.extend(stmts.into_iter().filter(kept).filter_map(|s| match s {
         Stmt::Item(i) => Some(i),
-        Stmt::Empty(_) | Stmt::Error => None,
+        Stmt::Empty(span) => Some(
+            ast::Item::boxed(ast::ItemKind::Empty).spanned(span.start as usize, span.end as usize),
+        ),
+        Stmt::Error => None,
     }));
     items
 }
@@ -96,7 +114,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
         release_if_clean(map, file, &diags);
         return (
             ast::Policy {
-                items: block_items(stmts),
+                items: top_level_items(stmts),
             },
             diags,
         );
@@ -147,7 +165,7 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     diags.extend(syntax.into_iter().map(|(_, d)| d));
     diags.extend(order::check(&stmts, file, text, n_syntax > 0, &error_at));
     release_if_clean(map, file, &diags);
-    let items = block_items(stmts);
+    let items = top_level_items(stmts);
     (ast::Policy { items }, diags)
 }
 
@@ -609,7 +627,7 @@ mod tests {
             .split
             .expect("a split point");
         assert!(text[..at].ends_with(';') && at >= text.len() / 2);
-        let halves = block_items(parse_halves(&text, at).expect("both halves parse"));
+        let halves = top_level_items(parse_halves(&text, at).expect("both halves parse"));
         assert_eq!(halves, whole.items);
         // A syntax error in either half leaves the parse to one pass.
         let broken = text.replacen("file read;", "file read", 39);

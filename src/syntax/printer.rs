@@ -352,6 +352,7 @@ impl Printer {
                 format!("typebounds {} {};", bound.name, ids(types, ", "))
             }
             K::Permissive(n) => format!("permissive {};", n.name),
+            K::Empty => ";".to_string(),
             K::Bool { name, value } => format!("bool {} {value};", name.name),
             K::Tunable { name, value } => format!("tunable {} {value};", name.name),
             K::AvRule {
