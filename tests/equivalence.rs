@@ -43,6 +43,27 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "an attribute required before a type statement names it, declared after",
+        args: &[],
+        body: "optional { require { attribute at9; } type c_t, at9; typeattribute c_t at9; role object_r types c_t; }\nattribute at9;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a named transition repeated only through an optional block's attribute member",
+        args: &[],
+        body: "attribute at2;\noptional { require { type a_t; } type t, at2; role object_r types t; }\ntype_transition at2 { at2 self } : file a_t \"m\";",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a named transition repeated through a global attribute member is refused",
+        args: &[],
+        body: "attribute at2;\ntype t;\ntypeattribute t at2;\ntype_transition t { at2 self } : file t \"n\";\nrole object_r types t;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "an optional block whose only statement is `;`",
         args: &[],
         body: "optional { ; } else { ; }\noptional { optional { ; } }",

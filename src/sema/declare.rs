@@ -417,12 +417,8 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         first_pass.check(cx, b, kept);
     }
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
-        // A typealias declared too late is found twice (when numbered and above).
-        let mut seen = HashSet::new();
         let mut first_pass_errors = cx.diags.split_off(errors_before);
-        first_pass_errors
-            .retain(|d| d.code != DECLARED_LATER || seen.insert(d.primary_label().map(|l| l.span)));
-        if !seen.is_empty() {
+        if first_pass_errors.iter().any(|d| d.code == DECLARED_LATER) {
             // Names declared too late are reported in text order, checkpolicy's first
             // error first.
             first_pass_errors.sort_by_key(|d| d.primary_label().map_or(u32::MAX, |l| l.span.start));
@@ -1347,10 +1343,6 @@ fn number_symbols(
             if kinds.get(alias.name.as_str()).map(|k| k.1) != Some(alias) {
                 continue;
             }
-            // `typealias T alias A;` is read in checkpolicy's first pass: T comes first.
-            if !declared_before(cx, syms, Space::Types, [*target], alias.span.start) {
-                continue;
-            }
             match syms.types.get(target.name.as_str()) {
                 Some(TypeSym::Type(v)) => {
                     let v = *v;
@@ -1542,34 +1534,19 @@ fn duplicate(cx: &mut Cx, now: &ast::Ident, prev: &ast::Ident, what: &str) {
 }
 
 /// Type attributes of `type` and `typeattribute` statements, role attributes of `role`
-/// and `roleattribute` statements.
+/// and `roleattribute` statements. Their place in the text (a name must be declared or
+/// required before) was checked with [`FirstPassNames`].
 fn attach_attributes(cx: &mut Cx, syms: &mut Syms, block: &Block<'_>) {
     for item in &block.items {
         let (ty, attrs) = match &item.kind {
-            ItemKind::Type { name, attrs, .. } => {
-                if !declared_before(cx, syms, Space::Types, attrs, item.span.start) {
-                    continue;
-                }
-                (name, attrs)
-            }
-            ItemKind::TypeAttribute { ty, attrs } => {
-                let names = std::iter::once(ty).chain(attrs);
-                if !declared_before(cx, syms, Space::Types, names, item.span.start) {
-                    continue;
-                }
-                (ty, attrs)
-            }
+            ItemKind::Type { name, attrs, .. } => (name, attrs),
+            ItemKind::TypeAttribute { ty, attrs } => (ty, attrs),
             ItemKind::Role { name, attrs, .. } => {
-                if declared_before(cx, syms, Space::Roles, attrs, item.span.start) {
-                    add_role_attrs(cx, syms, name, attrs);
-                }
+                add_role_attrs(cx, syms, name, attrs);
                 continue;
             }
             ItemKind::RoleAttribute { role, attrs } => {
-                let names = std::iter::once(role).chain(attrs);
-                if declared_before(cx, syms, Space::Roles, names, item.span.start) {
-                    add_role_attrs(cx, syms, role, attrs);
-                }
+                add_role_attrs(cx, syms, role, attrs);
                 continue;
             }
             _ => continue,

@@ -2068,7 +2068,7 @@ fn role_rules(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb
                 continue;
             };
             let name = rule.name;
-            let Some((st, tt, cl, nt)) = rule.resolve(cx, syms) else {
+            let Some((st, tt, cl, nt)) = rule.resolve(cx, syms, &syms.attr_members) else {
                 continue;
             };
             for s in st.types.iter() {
@@ -2138,15 +2138,22 @@ impl<'a> NamedTransition<'a> {
         }
     }
 
-    /// Source and target types (`self` allowed among the targets), classes and new type;
-    /// `None` when any is wrong (reported).
-    fn resolve(&self, cx: &mut Cx, syms: &Syms) -> Option<(TypeSet, TypeSet, Vec<u32>, u32)> {
+    /// Source and target types (`self` allowed among the targets), attributes expanded
+    /// with the memberships `members`, classes and new type; `None` when any is wrong
+    /// (reported).
+    fn resolve(
+        &self,
+        cx: &mut Cx,
+        syms: &Syms,
+        members: &[Ebitmap],
+    ) -> Option<(TypeSet, TypeSet, Vec<u32>, u32)> {
         let targets = SetPlace {
             self_ok: true,
             star_ok: false,
         };
-        let st = resolve::type_set(cx, syms, self.source, Expand::Always, SetPlace::PLAIN);
-        let tt = resolve::type_set(cx, syms, self.target, Expand::Always, targets);
+        let expand = |raw: resolve::RawTypeSet| raw.expand_with(syms, members, Expand::Always);
+        let st = resolve::raw_type_set(cx, syms, self.source, SetPlace::PLAIN).map(expand);
+        let tt = resolve::raw_type_set(cx, syms, self.target, targets).map(expand);
         let cl = resolve::class_set(cx, syms, self.classes);
         let nt = super::declare::real_type(cx, syms, self.new_type);
         Some((st?, tt?, cl?, nt?))
@@ -2155,8 +2162,17 @@ impl<'a> NamedTransition<'a> {
 
 /// checkpolicy records each named type transition as it reads it (in every block, kept by
 /// the linker or not, in text order) and refuses one whose source, target, class and name a rule before it gave,
-/// unless the walk over that key's new types stops first at the same new type.
+/// unless the walk over that key's new types stops first at the same new type. It expands
+/// attributes then with the global block's memberships only: those an optional block
+/// makes are its own until the linker joins the blocks (where a repeat with the same new
+/// type is no error).
 pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>]) {
+    let mut members = vec![Ebitmap::new(); syms.attr_members.len()];
+    if let Some(global) = blocks.first() {
+        for (a, t) in super::declare::block_memberships(syms, global) {
+            members[a as usize].set(t);
+        }
+    }
     let mut items: Vec<&ast::Item> = blocks
         .iter()
         .flat_map(|b| b.items.iter().copied())
@@ -2180,7 +2196,7 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             target: &target,
             ..rule
         };
-        let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms) else {
+        let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms, &members) else {
             continue;
         };
         'rule: for &c in &cl {
