@@ -43,6 +43,20 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "an attribute statement naming what only another block required so far",
+        args: &[],
+        body: "optional { require { attribute at9; } allow a_t b_t : file write; }\ntype c_t;\ntypeattribute c_t at9;\nattribute at9;\nrole object_r types c_t;",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "an attribute statement naming what its own block required",
+        args: &[],
+        body: "type c_t;\noptional { require { attribute at9; type c_t; } typeattribute c_t at9; }\nattribute at9;\nrole object_r types c_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "an attribute required before a type statement names it, declared after",
         args: &[],
         body: "optional { require { attribute at9; } type c_t, at9; typeattribute c_t at9; role object_r types c_t; }\nattribute at9;",

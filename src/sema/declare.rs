@@ -413,8 +413,8 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     // order: a name declared later is its error there, whatever else is wrong, and in a
     // block the linker leaves out its other mistakes too.
     let first_pass = FirstPassNames::new(blocks, &decls);
-    for (b, &kept) in blocks.iter().zip(&syms.enabled) {
-        first_pass.check(cx, b, kept);
+    for (i, (b, &kept)) in blocks.iter().zip(&syms.enabled).enumerate() {
+        first_pass.check(cx, b, i, kept);
     }
     if cx.diags[errors_before..].iter().any(Diagnostic::is_error) {
         let mut first_pass_errors = cx.diags.split_off(errors_before);
@@ -1590,32 +1590,39 @@ enum FirstPassKind {
     RoleAttribute,
 }
 
-/// Every block's type and role declarations as checkpolicy's first pass makes them, in
-/// text order and whether the linker keeps the block or not: the statements that pass
-/// reads (`type T, A;`, `typealias`, `typeattribute`, `role R, A;`, `roleattribute`)
-/// must name what is declared before them, in blocks left out too.
+/// Every block's type and role declarations and requires as checkpolicy's first pass
+/// meets them, in text order and whether the linker keeps the block or not: the
+/// statements that pass reads (`type T, A;`, `typealias`, `typeattribute`, `role R, A;`,
+/// `roleattribute`) must name what is declared or required before them, in blocks left
+/// out too, and in their own block or one enclosing it.
 struct FirstPassNames<'a> {
-    /// Kind and first position of each name.
-    names: HashMap<(Space, &'a str), (FirstPassKind, u32)>,
+    /// Where each name is declared or required, in text order.
+    names: HashMap<(Space, &'a str), Vec<FirstPlace>>,
+    /// Each block's enclosing block.
+    parents: Vec<Option<usize>>,
+}
+
+/// One declaration or require of a name.
+#[derive(Clone, Copy)]
+struct FirstPlace {
+    at: u32,
+    block: usize,
+    kind: FirstPassKind,
 }
 
 impl<'a> FirstPassNames<'a> {
     fn new(blocks: &[Block<'a>], decls: &[Decls<'a>]) -> Self {
         use FirstPassKind as K;
-        let mut names = HashMap::new();
-        // A `require` creates what it names, of the kind it names, if nothing has yet.
-        let required = blocks.iter().flat_map(|b| &b.requires).flat_map(|r| {
-            let kind = match r.kind.name.as_str() {
-                "type" => Some((Space::Types, K::Type)),
-                "attribute" => Some((Space::Types, K::Attribute)),
-                "role" => Some((Space::Roles, K::Role)),
-                "attribute_role" => Some((Space::Roles, K::RoleAttribute)),
-                _ => None,
+        let mut names: HashMap<(Space, &'a str), Vec<FirstPlace>> = HashMap::new();
+        let mut add = |space, n: &'a ast::Ident, block, kind| {
+            let place = FirstPlace {
+                at: n.span.start,
+                block,
+                kind,
             };
-            kind.into_iter()
-                .flat_map(|(space, k)| r.names.iter().map(move |n| (space, n, k)))
-        });
-        for d in decls {
+            names.entry((space, n.name.as_str())).or_default().push(place);
+        };
+        for (i, (b, d)) in blocks.iter().zip(decls).enumerate() {
             let by_dominance = |n: &ast::Ident| d.dominance_roles.iter().any(|r| r.span == n.span);
             let types = (d.types.iter().map(|&n| (n, K::Type)))
                 .chain(d.attrs.iter().map(|&n| (n, K::Attribute)))
@@ -1626,19 +1633,47 @@ impl<'a> FirstPassNames<'a> {
                 .chain(d.role_attrs.iter().map(|&n| (n, K::RoleAttribute)))
                 .map(|(n, k)| (Space::Roles, n, k));
             for (space, n, kind) in types.chain(roles) {
-                first_place(&mut names, space, n, kind);
+                add(space, n, i, kind);
+            }
+            // A `require` creates what it names, of the kind it names, if nothing has yet.
+            for r in &b.requires {
+                let (space, kind) = match r.kind.name.as_str() {
+                    "type" => (Space::Types, K::Type),
+                    "attribute" => (Space::Types, K::Attribute),
+                    "role" => (Space::Roles, K::Role),
+                    "attribute_role" => (Space::Roles, K::RoleAttribute),
+                    _ => continue,
+                };
+                for n in &r.names {
+                    add(space, n, i, kind);
+                }
             }
         }
-        for (space, n, kind) in required {
-            first_place(&mut names, space, n, kind);
+        for places in names.values_mut() {
+            places.sort_by_key(|p| p.at);
         }
-        FirstPassNames { names }
+        FirstPassNames {
+            names,
+            parents: blocks.iter().map(|b| b.parent).collect(),
+        }
+    }
+
+    /// Whether block `outer` is block `inner` or encloses it.
+    fn encloses(&self, outer: usize, inner: usize) -> bool {
+        let mut up = Some(inner);
+        while let Some(b) = up {
+            if b == outer {
+                return true;
+            }
+            up = self.parents[b];
+        }
+        false
     }
 
     /// Reports the first-pass statements of a block that name what is declared only after
     /// them and, in a block the linker leaves out (`kept` false), what is declared nowhere
     /// or is of the wrong kind (in a kept block, the symbol tables tell that later).
-    fn check(&self, cx: &mut Cx, block: &Block<'_>, kept: bool) {
+    fn check(&self, cx: &mut Cx, block: &Block<'_>, index: usize, kept: bool) {
         use FirstPassKind as K;
         for item in &block.items {
             let at = item.span.start;
@@ -1658,26 +1693,27 @@ impl<'a> FirstPassNames<'a> {
             };
             if let Some(n) = subject {
                 let ok = |k| !matches!(k, K::Attribute);
-                if !self.expect(cx, space, n, at, kept, ok) {
+                if !self.expect(cx, space, n, (at, index), kept, ok) {
                     continue;
                 }
             }
             for a in attrs {
-                if !self.expect(cx, space, a, at, kept, |k| k == attr_kind) {
+                if !self.expect(cx, space, a, (at, index), kept, |k| k == attr_kind) {
                     break;
                 }
             }
         }
     }
 
-    /// Whether `n` is declared before `at` with a kind `ok` accepts (reported if not;
-    /// with `kept`, only when declared after `at`).
+    /// Whether `n` is declared before `at` in block `block`, in scope there, with a kind
+    /// `ok` accepts (reported if not; with `kept`, the kind and a name declared nowhere
+    /// are left to the symbol tables).
     fn expect(
         &self,
         cx: &mut Cx,
         space: Space,
         n: &ast::Ident,
-        at: u32,
+        (at, block): (u32, usize),
         kept: bool,
         ok: impl Fn(FirstPassKind) -> bool,
     ) -> bool {
@@ -1686,11 +1722,18 @@ impl<'a> FirstPassNames<'a> {
         } else {
             "role"
         };
-        match self.names.get(&(space, n.name.as_str())) {
-            Some(&(kind, pos)) if pos < at && ok(kind) => true,
-            Some(&(_, pos)) if pos < at && kept => true,
+        let places = self.names.get(&(space, n.name.as_str()));
+        let before = || places.into_iter().flatten().take_while(|p| p.at < at);
+        if before().next().is_some() && !before().any(|p| self.encloses(p.block, block)) {
+            out_of_scope(cx, space, n, block == 0);
+            return false;
+        }
+        let first = places.and_then(|p| p.first()).map(|p| (p.kind, p.at));
+        match first {
+            Some((kind, pos)) if pos < at && ok(kind) => true,
+            Some((_, pos)) if pos < at && kept => true,
             None if kept => true,
-            Some(&(kind, pos)) if pos < at => {
+            Some((kind, pos)) if pos < at => {
                 if matches!(kind, FirstPassKind::Attribute) {
                     cx.error(
                         "attribute-not-allowed",
@@ -1726,21 +1769,6 @@ impl<'a> FirstPassNames<'a> {
                 false
             }
         }
-    }
-}
-
-/// Records where `n` is first declared, keeping the earliest.
-fn first_place<'a>(
-    names: &mut HashMap<(Space, &'a str), (FirstPassKind, u32)>,
-    space: Space,
-    n: &'a ast::Ident,
-    kind: FirstPassKind,
-) {
-    let e = names
-        .entry((space, n.name.as_str()))
-        .or_insert((kind, n.span.start));
-    if n.span.start < e.1 {
-        *e = (kind, n.span.start);
     }
 }
 
