@@ -215,6 +215,79 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
     })
 }
 
+/// A regular file's text read in pieces of about `len` bytes, each ending at a line end
+/// (the last one where the file ends), for [`crate::syntax::parse_pieces`]: a large
+/// policy.conf is never held whole. Each piece is checked as [`read_text`] checks the
+/// whole: an item is `None`, and the last one, when the file cannot be read further,
+/// grows past [`MAX_INPUT_BYTES`], or holds a NUL byte or invalid UTF-8 (the caller then
+/// reads the file whole, which reports why).
+pub struct TextPieces {
+    reader: io::BufReader<std::fs::File>,
+    len: usize,
+    total: u64,
+    done: bool,
+}
+
+impl TextPieces {
+    /// The pieces of the regular file at `path`; `None` for anything else.
+    pub fn open(path: &Path, len: usize) -> Option<TextPieces> {
+        if is_std(path) {
+            return None;
+        }
+        let f = std::fs::File::open(path).ok()?;
+        let meta = f.metadata().ok()?;
+        if !meta.is_file() || meta.len() > MAX_INPUT_BYTES {
+            return None;
+        }
+        Some(TextPieces {
+            reader: io::BufReader::with_capacity(64 << 10, f),
+            len,
+            total: 0,
+            done: false,
+        })
+    }
+
+    /// The next piece, `Ok(None)` at the end of the file.
+    fn read_piece(&mut self) -> Result<Option<String>, ()> {
+        let mut buf = Vec::with_capacity(self.len + 4096);
+        let reader = self.reader.by_ref();
+        let n = (reader.take(self.len as u64).read_to_end(&mut buf)).map_err(drop)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if buf.contains(&0) {
+            return Err(());
+        }
+        if buf.last() != Some(&b'\n') {
+            // The rest of the line, unless it is longer than a piece (then not text to
+            // read in pieces).
+            let limit = self.len as u64;
+            (reader.take(limit).read_until(b'\n', &mut buf)).map_err(drop)?;
+            if buf.len() >= 2 * self.len || buf[n..].contains(&0) {
+                return Err(());
+            }
+        }
+        self.total += buf.len() as u64;
+        if self.total > MAX_INPUT_BYTES {
+            return Err(());
+        }
+        String::from_utf8(buf).map(Some).map_err(drop)
+    }
+}
+
+impl Iterator for TextPieces {
+    type Item = Option<String>;
+
+    fn next(&mut self) -> Option<Option<String>> {
+        if self.done {
+            return None;
+        }
+        let piece = self.read_piece();
+        self.done = !matches!(piece, Ok(Some(_)));
+        piece.map_or(Some(None), |text| text.map(Some))
+    }
+}
+
 /// Calls `each` with every line of an input (standard input for `-`) and its 1-based
 /// number, without its line ending, holding one line at a time. Invalid UTF-8 is replaced.
 ///

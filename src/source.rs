@@ -108,7 +108,9 @@ pub struct SourceFile {
 /// Records `#line` directives into a [`SourceFile`] while its text is borrowed for lexing.
 pub struct DirectiveRecorder<'a> {
     name: &'a str,
+    /// The text lexed, or the piece of it being lexed, starting at byte `base`.
     text: &'a str,
+    base: usize,
     /// A byte offset already seen and the 0-based line it is on: directives come in text
     /// order, so each one's line is counted on from the previous one's.
     seen: (usize, u32),
@@ -126,7 +128,9 @@ impl DirectiveRecorder<'_> {
         } else {
             (0, 0)
         };
-        let between = self.text.as_bytes().get(from..offset).unwrap_or_default();
+        let between = (self.text.as_bytes())
+            .get(from.saturating_sub(self.base)..offset.saturating_sub(self.base))
+            .unwrap_or_default();
         let line = line + between.iter().filter(|&&b| b == b'\n').count() as u32;
         self.seen = (offset, line);
         let at_line = line + 1;
@@ -321,6 +325,15 @@ impl SourceFile {
         }
     }
 
+    /// A file whose text is not read yet: it is read with `reread` when first asked for
+    /// (a large file parsed in pieces needs it only to show a diagnostic; see
+    /// [`crate::syntax::parse_pieces`]).
+    pub fn unread(name: impl Into<String>, reread: Reread) -> SourceFile {
+        let mut file = SourceFile::new(name, String::new()).rereadable(reread);
+        file.text = OnceLock::new();
+        file
+    }
+
     /// The file, with a way to read its text again, so that [`SourceFile::release_text`]
     /// may drop it.
     pub fn rereadable(mut self, reread: Reread) -> SourceFile {
@@ -388,12 +401,33 @@ impl SourceFile {
             DirectiveRecorder {
                 name: &self.name,
                 text,
+                base: 0,
                 seen: (0, 0),
                 directives: &mut self.directives,
                 origin_files: &mut self.origin_files,
                 origin_index: &mut self.origin_index,
             },
         )
+    }
+
+    /// A recorder for the directives of a piece of the text, read in pieces rather than
+    /// held whole: `piece` starts at byte `base` of the file, on 0-based line `line`.
+    /// Pieces must come in text order.
+    pub fn piece_recorder<'a>(
+        &'a mut self,
+        piece: &'a str,
+        base: usize,
+        line: u32,
+    ) -> DirectiveRecorder<'a> {
+        DirectiveRecorder {
+            name: &self.name,
+            text: piece,
+            base,
+            seen: (base, line),
+            directives: &mut self.directives,
+            origin_files: &mut self.origin_files,
+            origin_index: &mut self.origin_index,
+        }
     }
 
     /// Records a `#line N ["FILE"]` directive found at byte `offset` (see

@@ -626,3 +626,56 @@ fn an_unwritable_standard_error_is_no_panic() {
         }
     }
 }
+
+/// A policy.conf of 8 MiB or more is read and parsed in pieces; what comes out (the
+/// binary, or the diagnostics of a mistake, or the refusal of a text that is not UTF-8)
+/// is what the same text read whole from standard input gives.
+#[test]
+fn a_large_file_read_in_pieces_compiles_as_one_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("class xen\nsid xen\nclass xen { read write }\ntype hyp_t;\n");
+    let comment = "# a comment long enough to make the file large ".repeat(6);
+    for i in 0..30_000 {
+        text.push_str(&format!(
+            "{comment}{i}\ntype t{i}_t;\nallow hyp_t t{i}_t : xen {{ read\n write }};\n"
+        ));
+    }
+    text.push_str(
+        "role sys_r;\nrole sys_r types hyp_t;\nuser sys_u roles sys_r;\nsid xen sys_u:sys_r:hyp_t\n",
+    );
+    assert!(text.len() >= 9 << 20);
+    let run = |name: &str, text: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let from_file = flaskc()
+            .args(["checkpolicy", "-t", "xen", "-c", "30", "-o", "-"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let mut c = flaskc();
+        c.args(["checkpolicy", "-t", "xen", "-c", "30", "-o", "-", "-"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let from_stdin = fed(&mut c, text, |_| {});
+        let shown = path.display().to_string();
+        let stdin_err = stderr(&from_stdin).replace("standard input", &shown);
+        assert_eq!(from_file.status.code(), from_stdin.status.code(), "{name}");
+        assert_eq!(from_file.stdout, from_stdin.stdout, "{name}");
+        assert_eq!(stderr(&from_file), stdin_err, "{name}");
+        from_file
+    };
+    let out = run("good.conf", text.as_bytes());
+    assert!(out.status.success() && out.stdout.len() > 1 << 20);
+    let broken = text.replacen("type t29990_t;", "type t29990_t", 1);
+    let out = run("broken.conf", broken.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("broken.conf:"), "{}", stderr(&out));
+    let late = text.replacen("type t29990_t;", "type t29990_t;\nclass late", 1);
+    assert_eq!(run("late.conf", late.as_bytes()).status.code(), Some(1));
+    let mut latin1 = text.into_bytes();
+    let at = latin1.len() - 200;
+    latin1[at] = 0xe9;
+    let out = run("latin1.conf", &latin1);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&format!("invalid UTF-8 at offset {at}")));
+}

@@ -43,6 +43,15 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a tunable `if` merged by truth table takes the branch its node's condition picks",
+        args: &[],
+        body: "tunable tu0 true;\ntunable tu1 false;\ntype c_t;\nrole object_r types c_t;\n\
+               if (!tu0 xor (tu1 eq tu1)) { allow c_t b_t : file read; }\n\
+               if ((tu1 and (tu0 && tu0)) || tu1) { allow c_t b_t : file write; } else { allow c_t b_t : file ioctl; }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "an attribute statement naming what only another block required so far",
         args: &[],
         body: "optional { require { attribute at9; } allow a_t b_t : file write; }\ntype c_t;\ntypeattribute c_t at9;\nattribute at9;\nrole object_r types c_t;",

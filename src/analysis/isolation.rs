@@ -291,8 +291,8 @@ fn visit(items: &[Box<ast::Item>], rule: &Rule, out: &mut Vec<Span>) {
                 perms,
             } if rule.kind == "allow" => {
                 let names = |set: &ast::Set, name: &str| {
-                    set.star
-                        || set.complement
+                    set.star()
+                        || set.complement()
                         || set
                             .items
                             .iter()

@@ -37,19 +37,27 @@ pub(crate) fn compile_conf(args: &CheckpolicyArgs, report: &ReportArgs) -> i32 {
     }
     let name = crate::io::input_name(&args.input);
     let reread = crate::io::reread(&args.input);
-    // Not UTF-8 is refused rather than changed: a name must reach the binary as written.
-    let text = match crate::io::read_text(&args.input) {
-        Ok(text) => text,
-        Err(e) => {
-            crate::io::eprintln!("flaskc: cannot read {name}: {e}");
-            return 2;
+    let compiled = match compile_in_pieces(&args.input, &name, reread.as_ref(), &opts) {
+        Some(Ok(outcome)) => Ok(outcome),
+        Some(Err(e)) => Err(e),
+        None => {
+            // Not UTF-8 is refused rather than changed: a name must reach the binary as
+            // written.
+            let text = match crate::io::read_text(&args.input) {
+                Ok(text) => text,
+                Err(e) => {
+                    crate::io::eprintln!("flaskc: cannot read {name}: {e}");
+                    return 2;
+                }
+            };
+            let mut source = crate::source::SourceFile::new(name, text);
+            if let Some(r) = reread {
+                source = source.rereadable(r);
+            }
+            project::compile_file(source, &opts)
         }
     };
-    let mut source = crate::source::SourceFile::new(name, text);
-    if let Some(r) = reread {
-        source = source.rereadable(r);
-    }
-    let mut outcome = match project::compile_file(source, &opts) {
+    let mut outcome = match compiled {
         Ok(o) => o,
         Err(e) => {
             crate::io::eprintln!("flaskc: {e}");
@@ -87,4 +95,25 @@ pub(crate) fn write_binary(db: &PolicyDb, version: u32, output: &Path) -> i32 {
     let opts = WriteOptions { version };
     let mut fill = |w: &mut dyn Write| binary::write_to(db, &opts, w).map_err(|e| e.to_string());
     super::write_or_report(output, 0, 1, &mut fill)
+}
+
+/// Files from this size on are read and parsed in pieces of [`PIECE_LEN`] bytes, so that
+/// their text and their syntax tree are never held together (refpolicy's policy.conf is
+/// 45 MB).
+const PIECES_FROM: u64 = 8 << 20;
+const PIECE_LEN: usize = 1 << 20;
+
+/// Compiles a large regular file read in pieces ([`project::compile_pieces`]); `None`
+/// when the file is small, not a regular file, or cannot be parsed in pieces (then it is
+/// read whole).
+fn compile_in_pieces(
+    path: &std::path::Path,
+    name: &str,
+    reread: Option<&crate::source::Reread>,
+    opts: &project::Options,
+) -> Option<Result<project::Outcome, project::Error>> {
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= PIECES_FROM);
+    let pieces = crate::io::TextPieces::open(path, PIECE_LEN).filter(|_| large)?;
+    let source = crate::source::SourceFile::unread(name, reread?.clone());
+    project::compile_pieces(source, pieces, opts).transpose()
 }

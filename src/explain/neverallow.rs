@@ -81,7 +81,7 @@ fn type_set(db: &PolicyDb, set: &ast::Set) -> Ebitmap {
     let all = concrete_types(db, |_| true);
     let mut pos = Ebitmap::new();
     let mut neg = Ebitmap::new();
-    if set.star {
+    if set.star() {
         pos = all.clone();
     }
     for item in &set.items {
@@ -105,7 +105,7 @@ fn type_set(db: &PolicyDb, set: &ast::Set) -> Ebitmap {
         }
     }
     pos.subtract(&neg);
-    if set.complement {
+    if set.complement() {
         let mut c = all;
         c.subtract(&pos);
         return c;
@@ -127,7 +127,7 @@ fn concrete_types(db: &PolicyDb, keep: impl Fn(usize) -> bool) -> Ebitmap {
 /// Each class of a set with the bits of the permission set in it.
 fn class_bits(db: &PolicyDb, classes: &ast::Set, perms: &ast::Set) -> Vec<(u32, u32)> {
     let named = |set: &ast::Set, name: &str| {
-        set.star
+        set.star()
             || set
                 .items
                 .iter()
@@ -135,7 +135,7 @@ fn class_bits(db: &PolicyDb, classes: &ast::Set, perms: &ast::Set) -> Vec<(u32, 
     };
     let mut out = Vec::new();
     for c in &db.classes {
-        if named(classes, &c.name) == classes.complement {
+        if named(classes, &c.name) == classes.complement() {
             continue;
         }
         let Some((cv, names)) = class_perms(db, &c.name) else {
@@ -146,7 +146,7 @@ fn class_bits(db: &PolicyDb, classes: &ast::Set, perms: &ast::Set) -> Vec<(u32, 
             .enumerate()
             .filter(|(i, n)| *i < 32 && named(perms, n))
             .fold(0u32, |a, (i, _)| a | (1 << i));
-        if perms.complement {
+        if perms.complement() {
             let all = if names.len() >= 32 {
                 u32::MAX
             } else {

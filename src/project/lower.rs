@@ -8,19 +8,19 @@ use crate::sema::{self, Origins};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax;
 
-/// Parses and lowers one file of `map`; when `version` is given, checks what that version
-/// and Xen's loader can take. The database (even when there were errors), every
-/// diagnostic, passed through `remap` (which moves them to the files the text came from),
-/// and the syntax tree.
+/// Lowers one parsed file of `map` (its tree and the parse's diagnostics); when `version`
+/// is given, checks what that version and Xen's loader can take. The database (even when
+/// there were errors), every diagnostic, passed through `remap` (which moves them to the
+/// files the text came from), and the syntax tree.
 pub(crate) fn lower(
     map: &mut SourceMap,
     file: FileId,
+    (ast, mut diags): (syntax::ast::Policy, Vec<Diagnostic>),
     opts: &super::Options,
     version: Option<u32>,
     remap: &dyn Fn(Vec<Diagnostic>, &SourceMap) -> Vec<Diagnostic>,
     timings: &mut super::Timings,
 ) -> (Option<PolicyDb>, Vec<Diagnostic>, syntax::ast::Policy) {
-    let (ast, mut diags) = timings.time("parse", || syntax::parse(map, file));
     let mut db = None;
     if !diags.iter().any(Diagnostic::is_error) {
         let lowered = timings.time("sema", || sema::lower(&ast, file, &opts.sema));

@@ -33,7 +33,7 @@ use crate::m4;
 use crate::policydb::{PolicyDb, Target};
 use crate::sema;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::syntax::ast;
+use crate::syntax::{self, ast};
 use remap::FileIds;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -173,10 +173,51 @@ pub fn compile_file(source: SourceFile, opts: &Options) -> Result<Outcome, Error
     let version = choose_version(opts.sema.target, opts.version).map_err(Error::Version)?;
     let mut map = SourceMap::new();
     let file = map.add(source);
-    let checked = opts.for_writing.then_some(version);
     let mut timings = Timings::default();
-    let (db, diagnostics, ast) =
-        lower::lower(&mut map, file, opts, checked, &|d, _| d, &mut timings);
+    let parsed = timings.time("parse", || syntax::parse(&mut map, file));
+    Ok(compile_parsed(map, file, parsed, version, timings, opts))
+}
+
+/// Compiles a large policy.conf read in pieces ([`crate::io::TextPieces`]), never holding
+/// its whole text; `source` is [`SourceFile::unread`]. `None` when the pieces cannot be
+/// parsed alone (a piece could not be read, or the text has a syntax mistake): the caller
+/// then reads the file whole and calls [`compile_file`], whose diagnostics are those of
+/// one pass.
+///
+/// # Errors
+/// [`Error::Version`] when `opts.version` cannot be written for the target.
+pub fn compile_pieces(
+    source: SourceFile,
+    pieces: impl Iterator<Item = Option<String>>,
+    opts: &Options,
+) -> Result<Option<Outcome>, Error> {
+    let version = choose_version(opts.sema.target, opts.version).map_err(Error::Version)?;
+    let mut map = SourceMap::new();
+    let file = map.add(source);
+    let mut timings = Timings::default();
+    let parsed = timings.time("parse", || syntax::parse_pieces(&mut map, file, pieces));
+    Ok(parsed.map(|parsed| compile_parsed(map, file, parsed, version, timings, opts)))
+}
+
+/// The stages after parsing of [`compile_file`] and [`compile_pieces`].
+fn compile_parsed(
+    mut map: SourceMap,
+    file: FileId,
+    parsed: (ast::Policy, Vec<Diagnostic>),
+    version: u32,
+    mut timings: Timings,
+    opts: &Options,
+) -> Outcome {
+    let checked = opts.for_writing.then_some(version);
+    let (db, diagnostics, ast) = lower::lower(
+        &mut map,
+        file,
+        parsed,
+        opts,
+        checked,
+        &|d, _| d,
+        &mut timings,
+    );
     let syms = opts.index.then(|| {
         timings.time("index", || {
             symbols::index(&ast, &map, file, None, &|span, _| Some((file, span)))
@@ -185,7 +226,7 @@ pub fn compile_file(source: SourceFile, opts: &Options) -> Result<Outcome, Error
     let mut outcome = finish(map, diagnostics, db, version, None, timings, opts);
     outcome.symbols = syms;
     outcome.syntax = opts.keep_syntax.then_some(ast);
-    Ok(outcome)
+    outcome
 }
 
 /// Builds the Xen policy tree at `dir`: its files in the order of Xen's Makefiles,
@@ -258,7 +299,9 @@ pub fn build_tree(dir: &Path, opts: &Options, fs: &dyn FileSystem) -> Result<Out
             .collect()
     };
     let checked = opts.for_writing.then_some(version);
-    let (db, lowered, ast) = lower::lower(&mut map, conf, opts, checked, &remap, &mut timings);
+    let parsed = timings.time("parse", || syntax::parse(&mut map, conf));
+    let (db, lowered, ast) =
+        lower::lower(&mut map, conf, parsed, opts, checked, &remap, &mut timings);
     diags.extend(lowered);
     if let Some(db) = db
         .as_ref()

@@ -266,10 +266,10 @@ fn written_type_set(syms: &Syms, set: &ast::Set) -> TypeSet {
             }
         }
     }
-    if set.star {
+    if set.star() {
         ts.flags |= TYPE_SET_STAR;
     }
-    if set.complement {
+    if set.complement() {
         ts.flags |= TYPE_SET_COMP;
     }
     ts

@@ -137,8 +137,8 @@ pub(super) fn type_set(
 
 /// Whether a type set may use `*` or `~` where it is (reported if not).
 pub(super) fn star_allowed(cx: &mut Cx, set: &ast::Set, place: SetPlace) -> bool {
-    if (set.star || set.complement) && !place.star_ok {
-        let what = if set.star { "`*`" } else { "`~`" };
+    if (set.star() || set.complement()) && !place.star_ok {
+        let what = if set.star() { "`*`" } else { "`~`" };
         cx.error(
             "star-not-allowed",
             set.span,
@@ -161,9 +161,9 @@ pub(super) fn raw_type_set(
         return None;
     }
     let mut raw = RawTypeSet {
-        flag: if set.star {
+        flag: if set.star() {
             Some(SetFlag::Star)
-        } else if set.complement {
+        } else if set.complement() {
             Some(SetFlag::Complement)
         } else {
             None
@@ -220,8 +220,8 @@ fn all_types(syms: &Syms) -> Ebitmap {
 /// `what` names the kind of symbol, `code` is the kind's undefined-symbol code.
 pub(super) fn names_only(cx: &mut Cx, set: &ast::Set, what: &str, code: &'static str) -> bool {
     let mut ok = true;
-    if set.star || set.complement {
-        let sign = if set.star { "*" } else { "~" };
+    if set.star() || set.complement() {
+        let sign = if set.star() { "*" } else { "~" };
         cx.error(
             code,
             set.span,
@@ -310,10 +310,10 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
             }
         }
     }
-    if set.star {
+    if set.star() {
         mask = u32::MAX;
     }
-    if set.complement {
+    if set.complement() {
         mask = !mask;
     }
     ok.then_some(mask)

@@ -147,7 +147,7 @@ pub(super) fn check_left_out<'a>(
 
 /// checkpolicy's warning for `dontaudit ... ~{ ... }`.
 fn dontaudit_complement(cx: &mut Cx, kind: AvRuleKind, perms: &ast::Set) {
-    if kind == AvRuleKind::Dontaudit && perms.complement {
+    if kind == AvRuleKind::Dontaudit && perms.complement() {
         cx.push(
             Diagnostic::warning("dontaudit-complement", "dontaudit rule with a `~`")
                 .primary(cx.file, perms.span, "a complemented permission set")
@@ -1125,7 +1125,7 @@ type Drops = HashSet<(usize, AvtabKey)>;
 fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
     let mut drops = Drops::new();
     let multi_class = |item: &ast::Item| match as_rule(item) {
-        Some(Rule::Type { classes, .. }) => classes.star || classes.items.len() > 1,
+        Some(Rule::Type { classes, .. }) => classes.star() || classes.items.len() > 1,
         _ => false,
     };
     if !items.iter().any(|i| multi_class(i)) {
@@ -1292,14 +1292,19 @@ fn avtab(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) {
                 None => tunable_nodes.push(vec![c]),
             }
         }
-        for c in tunable_nodes.iter().rev().flatten() {
-            let (branch, other) = if eval(&c.expr, syms) {
-                (&c.true_items, &c.false_items)
-            } else {
-                (&c.false_items, &c.true_items)
-            };
-            uncond_items.extend(branch.iter().rev());
-            check_left_out(cx, syms, other.iter().copied());
+        // A node holds its first `if`'s condition, which chooses the branch of every `if`
+        // merged into it (libsepol's truth tables may match conditions that differ).
+        for node in tunable_nodes.iter().rev() {
+            let holds = eval(&node[0].expr, syms);
+            for c in node {
+                let (branch, other) = if holds {
+                    (&c.true_items, &c.false_items)
+                } else {
+                    (&c.false_items, &c.true_items)
+                };
+                uncond_items.extend(branch.iter().rev());
+                check_left_out(cx, syms, other.iter().copied());
+            }
         }
         // Boolean conditions: merged in the block as read, then normalised further and
         // merged with the nodes of the blocks before.
@@ -2167,17 +2172,21 @@ impl<'a> NamedTransition<'a> {
 /// makes are its own until the linker joins the blocks (where a repeat with the same new
 /// type is no error).
 pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>]) {
+    let mut items: Vec<&ast::Item> = blocks
+        .iter()
+        .flat_map(|b| b.items.iter().copied())
+        .filter(|&i| NamedTransition::of(i).is_some())
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    items.sort_by_key(|i| i.span.start);
     let mut members = vec![Ebitmap::new(); syms.attr_members.len()];
     if let Some(global) = blocks.first() {
         for (a, t) in super::declare::block_memberships(syms, global) {
             members[a as usize].set(t);
         }
     }
-    let mut items: Vec<&ast::Item> = blocks
-        .iter()
-        .flat_map(|b| b.items.iter().copied())
-        .collect();
-    items.sort_by_key(|i| i.span.start);
     let mut quiet = cx.quiet();
     let mut table: HashMap<(u32, u32, &str), NewTypes> = HashMap::new();
     for item in items {
@@ -2247,12 +2256,7 @@ fn known_types(syms: &Syms, set: &ast::Set) -> ast::Set {
         })
         .cloned()
         .collect();
-    ast::Set {
-        items: items.into_boxed_slice(),
-        star: set.star,
-        complement: set.complement,
-        span: set.span,
-    }
+    ast::Set::of(items, set.span.start as usize, set.span.end as usize).with_flags(set.flags())
 }
 
 /// The new types of one (target, class, name), each with its source types, in the order

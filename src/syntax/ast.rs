@@ -57,15 +57,81 @@ pub struct Item {
 /// The same shape serves type sets, role sets, class sets and permission sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Set {
-    /// The names, each possibly negated with `-`; a boxed slice, as sets are most of a
-    /// large policy's tree and never grow once parsed.
-    pub items: Box<[SetItem]>,
+    /// The names, each possibly negated with `-` (and whether the set is `*` or `~`).
+    pub items: SetItems,
+    /// Where the set was written.
+    pub span: Span,
+}
+
+/// The items of a [`Set`], used as a slice: one name held in place, more in a boxed slice.
+/// Sets are most of a large policy's tree (refpolicy: 3.5 M names), and most hold one
+/// name: an allocation of its own would cost twice the name in allocator overhead. The
+/// set's `*` and `~` flags fit beside the items, so that a set is 32 bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SetItems {
+    /// Exactly one name.
+    One(SetItem, SetFlags),
+    /// None, or two and more.
+    Many(Box<[SetItem]>, SetFlags),
+}
+
+/// Whether a set is written `*` or `~...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetFlags {
     /// `*`: every name.
     pub star: bool,
     /// `~`: the complement of the set.
     pub complement: bool,
-    /// Where the set was written.
-    pub span: Span,
+}
+
+impl SetItems {
+    fn flags(&self) -> SetFlags {
+        match self {
+            SetItems::One(_, f) | SetItems::Many(_, f) => *f,
+        }
+    }
+
+    fn flags_mut(&mut self) -> &mut SetFlags {
+        match self {
+            SetItems::One(_, f) | SetItems::Many(_, f) => f,
+        }
+    }
+}
+
+impl std::ops::Deref for SetItems {
+    type Target = [SetItem];
+
+    fn deref(&self) -> &[SetItem] {
+        match self {
+            SetItems::One(item, _) => std::slice::from_ref(item),
+            SetItems::Many(items, _) => items,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a SetItems {
+    type Item = &'a SetItem;
+    type IntoIter = std::slice::Iter<'a, SetItem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<SetItem>> for SetItems {
+    fn from(items: Vec<SetItem>) -> SetItems {
+        let flags = SetFlags::default();
+        match items[..] {
+            [one] => SetItems::One(one, flags),
+            _ => SetItems::Many(items.into_boxed_slice(), flags),
+        }
+    }
+}
+
+impl std::fmt::Debug for SetItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// One name of a [`Set`], possibly negated: 16 bytes, as a large policy has millions (the
@@ -864,11 +930,30 @@ impl Set {
     /// A set of the given items; nested braces are flattened by the caller.
     pub fn of(items: Vec<SetItem>, l: usize, r: usize) -> Set {
         Set {
-            items: items.into_boxed_slice(),
-            star: false,
-            complement: false,
+            items: items.into(),
             span: Span::new(l, r),
         }
+    }
+
+    /// The same names with the flags `flags`.
+    pub fn with_flags(mut self, flags: SetFlags) -> Set {
+        *self.items.flags_mut() = flags;
+        self
+    }
+
+    /// Whether the set is `*`: every name.
+    pub fn star(&self) -> bool {
+        self.items.flags().star
+    }
+
+    /// Whether the set is `~...`: the complement of its names.
+    pub fn complement(&self) -> bool {
+        self.items.flags().complement
+    }
+
+    /// Its `*` and `~` flags.
+    pub fn flags(&self) -> SetFlags {
+        self.items.flags()
     }
 
     /// One name: `a`.
@@ -882,19 +967,23 @@ impl Set {
     }
 
     /// `*`.
-    pub fn star(l: usize, r: usize) -> Set {
-        Set {
+    pub fn every(l: usize, r: usize) -> Set {
+        let star = SetFlags {
             star: true,
-            ..Set::of(Vec::new(), l, r)
-        }
+            complement: false,
+        };
+        Set::of(Vec::new(), l, r).with_flags(star)
     }
 
     /// `~set`: the complement of `inner`, spanning from the `~`.
-    pub fn complement(inner: Set, l: usize, r: usize) -> Set {
-        Set {
+    pub fn complement_of(inner: Set, l: usize, r: usize) -> Set {
+        let flags = SetFlags {
             complement: true,
+            ..inner.flags()
+        };
+        Set {
             span: Span::new(l, r),
-            ..inner
+            ..inner.with_flags(flags)
         }
     }
 

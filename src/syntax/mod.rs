@@ -10,5 +10,5 @@ mod order;
 mod parser;
 pub mod printer;
 
-pub use parser::{parse, MAX_NESTING, MAX_OPERATORS};
+pub use parser::{parse, parse_pieces, MAX_NESTING, MAX_OPERATORS};
 pub use printer::print;

@@ -415,17 +415,34 @@ impl Checker<'_> {
     /// statements (at least one) and `require` blocks, then `user` statements.
     fn check_blocks(&mut self, item: &Item) {
         if let ItemKind::Optional { items, else_items } = &item.kind {
-            let then_end = closing_brace(self.text, item.span.start, item.span.end);
-            self.check_optional(then_end, items);
+            // The closing braces are looked for only to report an empty block: a text
+            // read in pieces is not at hand when nothing is wrong.
+            let then_end = || closing_brace(self.text, item.span.start, item.span.end);
+            if !self.check_optional(items) {
+                self.empty_block(then_end());
+            }
             if let Some(e) = else_items {
-                let else_end = closing_brace(self.text, then_end.end, item.span.end);
-                self.check_optional(else_end, e);
+                if !self.check_optional(e) {
+                    let else_end = closing_brace(self.text, then_end().end, item.span.end);
+                    self.empty_block(else_end);
+                }
             }
         }
     }
 
     /// `end` is the block's closing brace: where checkpolicy finds a block empty.
-    fn check_optional(&mut self, end: Span, items: &[Box<Item>]) {
+    fn empty_block(&mut self, end: Span) {
+        self.diags.push(
+            Diagnostic::error(
+                "syntax-error",
+                "an `optional` block needs at least one type, role or rule statement",
+            )
+            .primary(self.file, end, "the block ends here"),
+        );
+    }
+
+    /// Checks the statements of a block; whether it has one type or role statement.
+    fn check_optional(&mut self, items: &[Box<Item>]) -> bool {
         let mut users_from: Option<Span> = None;
         let mut n_decls = 0;
         for item in items {
@@ -467,14 +484,6 @@ impl Checker<'_> {
                 n_decls += 1;
             }
         }
-        if n_decls == 0 {
-            self.diags.push(
-                Diagnostic::error(
-                    "syntax-error",
-                    "an `optional` block needs at least one type, role or rule statement",
-                )
-                .primary(self.file, end, "the block ends here"),
-            );
-        }
+        n_decls > 0
     }
 }

@@ -10,7 +10,7 @@ use super::ast;
 use super::lexer::{self, LexError, Token};
 use super::order;
 use crate::diag::Diagnostic;
-use crate::source::{DirectiveRecorder, FileId, SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use lalrpop_util::{ErrorRecovery, ParseError};
 use std::collections::{HashMap, HashSet};
 
@@ -99,7 +99,12 @@ pub fn parse(map: &mut SourceMap, file: FileId) -> (ast::Policy, Vec<Diagnostic>
     // A first lexing pass finds directives, brackets and lexical errors; the parser then
     // lexes again as it goes, so that no token list of the whole file is ever held.
     let (text, mut directives) = map.file_mut(file).directive_recorder();
-    let lexed = lex(text, file, &mut directives, SPLIT_FROM);
+    let lexed = lex(
+        text,
+        file,
+        &mut |at, line, name| directives.add(at, line, name),
+        SPLIT_FROM,
+    );
     directives.finish();
     let text: &str = map.file(file).text();
     let mut diags = lexed.diags;
@@ -196,19 +201,137 @@ fn statement_tokens(
 /// that diagnostics are those of one pass). `at` must follow a top-level `;`.
 fn parse_halves(text: &str, at: usize) -> Option<Vec<Stmt>> {
     let (head, tail) = text.split_at(at);
-    let clean = |piece, offset| {
-        let mut recovered = Vec::new();
-        let parser = generated::policy::PolicyParser::new();
-        match parser.parse(&mut recovered, statement_tokens(piece, offset)) {
-            Ok(stmts) if recovered.is_empty() => Some(stmts),
-            _ => None,
-        }
-    };
-    let (first, second) = crate::parallel::join(true, || clean(head, 0), || clean(tail, at));
+    let (first, second) =
+        crate::parallel::join(true, || parse_clean(head, 0), || parse_clean(tail, at));
     let mut stmts = first?;
     stmts.extend(second?);
     Some(stmts)
 }
+
+/// The statements of `piece`, a part of the file starting at byte `offset` after a
+/// top-level `;`, or `None` when it has a syntax error.
+fn parse_clean(piece: &str, offset: usize) -> Option<Vec<Stmt>> {
+    let mut recovered = Vec::new();
+    let parser = generated::policy::PolicyParser::new();
+    match parser.parse(&mut recovered, statement_tokens(piece, offset)) {
+        Ok(stmts) if recovered.is_empty() => Some(stmts),
+        _ => None,
+    }
+}
+
+/// Parses a policy.conf that comes as consecutive pieces of its text, each ending at a
+/// line end (as [`crate::io::TextPieces`] reads a large file), without ever holding the
+/// whole text: each stretch of whole statements is lexed, parsed (on this thread or a
+/// second one) and dropped, so that text and tree are never held together. The file in
+/// `map` is [`SourceFile::unread`](crate::source::SourceFile::unread): its text is read
+/// again only for a diagnostic.
+///
+/// `None` when a piece could not be read (a `None` item) or the text has any lexical,
+/// syntax or order mistake: the caller then reads the text whole and calls [`parse`], so
+/// that diagnostics are always those of one pass over the whole file.
+pub fn parse_pieces(
+    map: &mut SourceMap,
+    file: FileId,
+    pieces: impl Iterator<Item = Option<String>>,
+) -> Option<(ast::Policy, Vec<Diagnostic>)> {
+    use std::sync::mpsc::{sync_channel, TrySendError};
+    let source = map.file_mut(file);
+    let mut parsed: Vec<(usize, Vec<Stmt>)> = Vec::new();
+    let theirs = std::thread::scope(|scope| {
+        // One stretch waits for the second thread; when it is busy, this thread parses.
+        let (send, recv) = sync_channel::<(usize, String, usize)>(1);
+        let worker = scope.spawn(move || {
+            let mut out = Vec::new();
+            for (index, text, base) in recv {
+                out.push((index, parse_clean(&text, base)?));
+            }
+            Some(out)
+        });
+        let read = statement_stretches(source, file, pieces, |index, text, base| {
+            match send.try_send((index, text, base)) {
+                Ok(()) => true,
+                Err(TrySendError::Full((index, text, base))) => parse_clean(&text, base)
+                    .map(|stmts| parsed.push((index, stmts)))
+                    .is_some(),
+                Err(TrySendError::Disconnected(_)) => false,
+            }
+        });
+        drop(send);
+        let theirs = (worker.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        theirs.filter(|_| read)
+    })?;
+    parsed.extend(theirs);
+    parsed.sort_unstable_by_key(|&(index, _)| index);
+    let stmts: Vec<Stmt> = parsed.into_iter().flat_map(|(_, stmts)| stmts).collect();
+    // Without a mistake, the order check needs no text.
+    if !order::check(&stmts, file, "", false, &HashSet::new()).is_empty() {
+        return None;
+    }
+    let items = top_level_items(stmts);
+    Some((ast::Policy { items }, Vec::new()))
+}
+
+/// Joins `pieces` into stretches of whole top-level statements, records their `#line`
+/// directives in `source`, and gives each stretch to `parse` with its index and its
+/// offset in the file. Whether every piece was read, lexed without a mistake, and parsed
+/// (`parse` gives `false` for a syntax error).
+fn statement_stretches(
+    source: &mut crate::source::SourceFile,
+    file: FileId,
+    pieces: impl Iterator<Item = Option<String>>,
+    mut parse: impl FnMut(usize, String, usize) -> bool,
+) -> bool {
+    // `carry` holds the text from byte `base` (on 0-based line `line`) not parsed yet.
+    let (mut carry, mut base, mut line) = (String::new(), 0usize, 0u32);
+    let mut pieces = pieces.fuse();
+    for index in 0.. {
+        let end = match pieces.next() {
+            Some(Some(piece)) => {
+                carry.push_str(&piece);
+                false
+            }
+            Some(None) => return false,
+            None => true,
+        };
+        let mut found = Vec::new();
+        let lexed = lex(
+            &carry,
+            file,
+            &mut |at, l, name| found.push((at, l, name)),
+            usize::MAX,
+        );
+        if !lexed.diags.is_empty() || lexed.too_deep.is_some() {
+            return false;
+        }
+        let split = match lexed.last_split {
+            _ if end => carry.len(),
+            Some(at) => at,
+            // A statement longer than a few pieces is not worth lexing again and again.
+            None if carry.len() > MAX_CARRY => return false,
+            None => continue,
+        };
+        let mut directives = source.piece_recorder(&carry, base, line);
+        for &(at, l, name) in found.iter().take_while(|d| d.0 < split) {
+            directives.add(base + at, l, name);
+        }
+        let rest = carry.split_off(split);
+        let stretch = std::mem::replace(&mut carry, rest);
+        line += stretch.bytes().filter(|&b| b == b'\n').count() as u32;
+        let offset = base;
+        base += stretch.len();
+        if !parse(index, stretch, offset) {
+            return false;
+        }
+        if end {
+            break;
+        }
+    }
+    source.piece_recorder("", base, line).finish();
+    true
+}
+
+/// The most text [`statement_stretches`] carries without finding a statement's end.
+const MAX_CARRY: usize = 16 << 20;
 
 /// Files from this size on are parsed in two halves on two threads (see [`parse_halves`]).
 const SPLIT_FROM: usize = 1 << 20;
@@ -224,6 +347,8 @@ struct Lexed {
     /// The end of the first top-level `;` in the second half of a file of at least
     /// `split_from` bytes with no lexical error: where it may be parsed in two halves.
     split: Option<usize>,
+    /// The end of the last top-level `;`: where a piece of a text read in pieces ends.
+    last_split: Option<usize>,
 }
 
 fn is_operator(t: &Token) -> bool {
@@ -243,10 +368,12 @@ fn is_operator(t: &Token) -> bool {
     )
 }
 
-fn lex(
-    text: &str,
+/// The lexing pass over `text`: `directive` is given each `#line` directive's offset,
+/// line and file name.
+fn lex<'t>(
+    text: &'t str,
     file: FileId,
-    directives: &mut DirectiveRecorder<'_>,
+    directive: &mut dyn FnMut(usize, u32, Option<&'t str>),
     split_from: usize,
 ) -> Lexed {
     let mut out = Lexed {
@@ -255,6 +382,7 @@ fn lex(
         closers: HashMap::new(),
         too_deep: None,
         split: None,
+        last_split: None,
     };
     let middle = if text.len() >= split_from {
         text.len() / 2
@@ -284,7 +412,7 @@ fn lex(
         match tok {
             Token::LineDirective(d) => {
                 if let Some((line, name)) = lexer::parse_line_directive(d) {
-                    directives.add(l, line, name);
+                    directive(l, line, name);
                 }
                 continue;
             }
@@ -309,8 +437,11 @@ fn lex(
             }
             _ => {}
         }
-        if tok == Token::Semi && l >= middle && out.split.is_none() && out.unclosed.is_empty() {
-            out.split = Some(r);
+        if tok == Token::Semi && out.unclosed.is_empty() {
+            out.last_split = Some(r);
+            if l >= middle && out.split.is_none() {
+                out.split = Some(r);
+            }
         }
         if matches!(tok, Token::Semi | Token::If) {
             operators = 0;
@@ -615,15 +746,53 @@ mod tests {
     }
 
     #[test]
+    fn pieces_parse_as_one_pass_does() {
+        let rules = "#line 7 \"a.te\"\ntype t;\nallow t t : file { read\n write };\n\
+                     if (b) { allow t self : file read; }\n#line 3\n";
+        let text = format!("{HEAD}bool b true;\n{}{TAIL}", rules.repeat(40));
+        let (whole, d, whole_map) = run(&text);
+        assert!(d.is_empty());
+        let in_pieces = |text: &str, lines: usize| {
+            let mut map = SourceMap::new();
+            let again = text.to_string();
+            let reread = crate::source::Reread::new(move || Some(again.clone()));
+            let file = map.add(SourceFile::unread("test.conf", reread));
+            let all: Vec<&str> = text.split_inclusive('\n').collect();
+            let pieces = all.chunks(lines).map(|c| Some(c.concat()));
+            let parsed = parse_pieces(&mut map, file, pieces);
+            (parsed, map)
+        };
+        for lines in [1, 5, 1000] {
+            let (parsed, map) = in_pieces(&text, lines);
+            let (tree, diags) = parsed.expect("parsed in pieces");
+            assert!(diags.is_empty());
+            assert_eq!(tree.items, whole.items, "pieces of {lines} lines");
+            let (ours, theirs) = (map.file(FileId(0)), whole_map.file(FileId(0)));
+            assert_eq!(ours.directive_count(), theirs.directive_count());
+            for i in 0..ours.directive_count() {
+                assert_eq!(ours.directive(i), theirs.directive(i));
+            }
+        }
+        // A syntax error, an unreadable piece, or a misplaced statement: one pass then.
+        let broken = text.replacen("file read;", "file read", 39);
+        assert!(in_pieces(&broken, 5).0.is_none());
+        let misplaced = text.replacen("bool b true;", "bool b true;\nclass late", 1);
+        assert!(in_pieces(&misplaced, 5).0.is_none());
+        let mut map = SourceMap::new();
+        let reread = crate::source::Reread::new(|| None);
+        let file = map.add(SourceFile::unread("test.conf", reread));
+        let pieces = [Some(HEAD.to_string()), None].into_iter();
+        assert!(parse_pieces(&mut map, file, pieces).is_none());
+    }
+
+    #[test]
     fn two_halves_parse_as_one_pass_does() {
         let rules = "type t;\nallow t t : file { read };\nif (b) { allow t self : file read; }\n";
         let text = format!("{HEAD}bool b true;\n{}{TAIL}", rules.repeat(40));
         let (whole, d, _) = run(&text);
         assert!(d.is_empty());
-        let mut map = SourceMap::new();
-        let file = map.add(SourceFile::new("test.conf", text.as_str()));
-        let (_, mut directives) = map.file_mut(file).directive_recorder();
-        let at = lex(&text, file, &mut directives, 0)
+        let file = FileId(0);
+        let at = lex(&text, file, &mut |_, _, _| {}, 0)
             .split
             .expect("a split point");
         assert!(text[..at].ends_with(';') && at >= text.len() / 2);
@@ -631,8 +800,7 @@ mod tests {
         assert_eq!(halves, whole.items);
         // A syntax error in either half leaves the parse to one pass.
         let broken = text.replacen("file read;", "file read", 39);
-        let (_, mut directives) = map.file_mut(file).directive_recorder();
-        let at = lex(&broken, file, &mut directives, 0)
+        let at = lex(&broken, file, &mut |_, _, _| {}, 0)
             .split
             .expect("a split point");
         assert!(parse_halves(&broken, at).is_none());
@@ -685,8 +853,8 @@ mod tests {
             } => {
                 assert_eq!(kind, ast::AvRuleKind::Allow);
                 assert_eq!(names(&source), ["a", "b", "-c"]);
-                assert!(target.complement);
-                assert!(classes.star);
+                assert!(target.complement());
+                assert!(classes.star());
                 assert_eq!(names(&perms), ["p", "-q"]);
             }
             k => panic!("{k:?}"),

@@ -49,7 +49,7 @@ fn id_set(names: &[Ident]) -> String {
 }
 
 fn set(s: &Set) -> String {
-    if s.star {
+    if s.star() {
         return "*".to_string();
     }
     let inner = match &*s.items {
@@ -62,7 +62,7 @@ fn set(s: &Set) -> String {
             format!("{{ {} }}", parts.join(" "))
         }
     };
-    if s.complement {
+    if s.complement() {
         format!("~{inner}")
     } else {
         inner
