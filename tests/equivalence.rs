@@ -43,6 +43,27 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "an alias list in nested braces",
+        args: &[],
+        body: "type c_t alias { x_t { y_t } };\ntypealias c_t alias { { z_t } w_t };\nrole object_r types c_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "a nested optional block inherits a require its enclosing block makes after it",
+        args: &[],
+        body: "optional { require { type a_t; } type c_t; optional { require { type b_t; } allow a_t b_t : file write; } require { type missing_t; } }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
+        name: "an else block is kept inside an enclosing block that is left out",
+        args: &[],
+        body: "optional { require { type missing_t; } type c_t; optional { require { type a_t; } allow a_t b_t : file write; } else { allow a_t b_t : file ioctl; } }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "a tunable `if` merged by truth table takes the branch its node's condition picks",
         args: &[],
         body: "tunable tu0 true;\ntunable tu1 false;\ntype c_t;\nrole object_r types c_t;\n\
@@ -992,5 +1013,26 @@ fn an_empty_statement_opens_the_type_and_role_section() {
                 "{middle}: checkpolicy's verdict differs"
             );
         }
+    }
+}
+
+/// checkpolicy's grammar takes any set as an alias list and declares aliases named `~`,
+/// `*` and `-`; flaskc refuses such a list (a documented divergence, docs/divergences.md).
+#[test]
+fn alias_lists_with_set_operators_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for body in [
+        "type c_t alias ~ x_t;",
+        "typealias a_t alias *;",
+        "type c_t alias x_t - y_t;",
+        "type c_t alias { x_t -y_t };",
+    ] {
+        let text = TEMPLATE.replace("BODY", body).replace("TAIL", "");
+        let (code, err) = refused(dir.path(), &text);
+        assert_eq!(code, Some(1), "{body}: {err}");
+        assert!(
+            err.contains("error[syntax-error]: unexpected `"),
+            "{body}: {err}"
+        );
     }
 }

@@ -20,8 +20,10 @@ use std::collections::{HashMap, HashSet};
 pub(super) struct Block<'a> {
     /// Statements in source order.
     pub items: Vec<&'a ast::Item>,
-    /// `require` declarations of the block and, for an optional block, those of its
-    /// enclosing blocks made before it ended.
+    /// `require` declarations of the block and, for an optional block, all those of its
+    /// enclosing blocks: checkpolicy's first pass records every require before its
+    /// second pass copies them into the blocks nested inside. (An `else` block's are
+    /// never checked: the linker keeps it whenever its optional block is left out.)
     pub requires: Vec<&'a ast::RequireDecl>,
     /// The enclosing block (none for the global block).
     pub parent: Option<usize>,
@@ -39,6 +41,13 @@ pub(super) fn blocks(policy: &ast::Policy) -> Vec<Block<'_>> {
         else_of: None,
     }];
     collect_block(&policy.items, 0, &mut out);
+    // Enclosing blocks come first, so each inherits from a complete parent.
+    for i in 1..out.len() {
+        if let (Some(p), None) = (out[i].parent, out[i].else_of) {
+            let inherited = out[p].requires.clone();
+            out[i].requires.extend(inherited);
+        }
+    }
     out
 }
 
@@ -66,13 +75,6 @@ fn collect_block<'a>(items: &'a [Box<ast::Item>], idx: usize, out: &mut Vec<Bloc
                     out.len() - 1
                 });
                 collect_block(items, opt, out);
-                // The block inherits what its enclosing blocks required up to its end.
-                let mut anc = Some(idx);
-                while let Some(a) = anc {
-                    let inherited = out[a].requires.clone();
-                    out[opt].requires.extend(inherited);
-                    anc = out[a].parent;
-                }
                 if let (Some(e), Some(else_items)) = (alt, else_items) {
                     collect_block(else_items, e, out);
                 }
