@@ -43,6 +43,20 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a role types statement before the dominance that alone declares the role",
+        args: &[],
+        body: "role ro3 types a_t;\ndominance { role rd0 { role ro3; } }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a role types statement after the dominance that declares the role",
+        args: &[],
+        body: "dominance { role rd0 { role ro3; } }\nrole ro3 types a_t;",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "an alias list in nested braces",
         args: &[],
         body: "type c_t alias { x_t { y_t } };\ntypealias c_t alias { { z_t } w_t };\nrole object_r types c_t;",
@@ -1034,5 +1048,29 @@ fn alias_lists_with_set_operators_are_refused() {
             err.contains("error[syntax-error]: unexpected `"),
             "{body}: {err}"
         );
+    }
+}
+
+/// checkpolicy 3.4 complements an ioctl set in 16-bit arithmetic that wraps past 0xffff,
+/// so `~{ ... 0xffff }` allows every ioctl; flaskc refuses such a set (a documented
+/// divergence, docs/divergences.md) and takes one that stops short of 0xffff.
+#[test]
+fn complemented_ioctl_sets_reaching_0xffff_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (set, ok) in [
+        ("~{ 0x8926 0xffff }", false),
+        ("~{ 0xff00-0xffff }", false),
+        ("~{ 0x0-0xffff }", false),
+        ("~{ 0x8926 0xfffe }", true),
+    ] {
+        let body = format!("allowxperm a_t b_t : file ioctl {set};");
+        let text = TEMPLATE.replace("BODY", &body).replace("TAIL", "");
+        let (code, err) = refused(dir.path(), &text);
+        if ok {
+            assert_eq!(code, Some(0), "{set}: {err}");
+        } else {
+            assert_eq!(code, Some(1), "{set}: {err}");
+            assert!(err.contains("error[bad-xperm]"), "{set}: {err}");
+        }
     }
 }

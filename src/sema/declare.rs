@@ -186,6 +186,10 @@ pub(super) struct Syms {
     /// Types, attributes and aliases of left-out blocks that enclose a kept `else` block:
     /// names it may use, which stand for no type.
     pub left_out_types: HashSet<Name>,
+    /// Roles only a role dominance declares, with where the first such dominance is:
+    /// checkpolicy creates them when its second pass reaches it, so a `role R types`
+    /// before it names an unknown role.
+    pub dominance_roles_from: HashMap<Name, u32>,
     /// Every type, attribute and alias name any block declares or requires: a name
     /// outside it is unknown wherever it is used.
     pub type_names_anywhere: HashSet<Name>,
@@ -372,6 +376,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         enabled: vec![false; blocks.len()],
         declared_at: HashMap::new(),
         left_out_types: HashSet::new(),
+        dominance_roles_from: HashMap::new(),
         type_names_anywhere: HashSet::new(),
     };
     let errors_before = cx.diags.len();
@@ -413,6 +418,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
     // checkpolicy's first pass reads the attribute statements of every block in text
     // order: a name declared later is its error there, whatever else is wrong, and in a
     // block the linker leaves out its other mistakes too.
+    syms.dominance_roles_from = dominance_only_roles(blocks, &decls);
     let first_pass = FirstPassNames::new(blocks, &decls);
     for (i, (b, &kept)) in blocks.iter().zip(&syms.enabled).enumerate() {
         first_pass.check(cx, b, i, kept);
@@ -1141,6 +1147,31 @@ fn scoped_names<'a>(item: &'a ast::Item, out: &mut Vec<(Space, ast::Ident)>) {
             }
         }
     }
+}
+
+/// Roles that no `role`, `attribute_role` or `require` names, only role dominances, with
+/// the first such dominance's place.
+fn dominance_only_roles(blocks: &[Block<'_>], decls: &[Decls<'_>]) -> HashMap<Name, u32> {
+    let mut first_pass: HashSet<Name> = HashSet::new();
+    let mut by_dominance: HashMap<Name, u32> = HashMap::new();
+    for (b, d) in blocks.iter().zip(decls) {
+        for r in &d.roles {
+            if d.dominance_roles.iter().any(|x| x.span == r.span) {
+                let at = by_dominance.entry(r.name).or_insert(u32::MAX);
+                *at = (*at).min(r.span.start);
+            } else {
+                first_pass.insert(r.name);
+            }
+        }
+        first_pass.extend(d.role_attrs.iter().map(|r| r.name));
+        let required = b
+            .requires
+            .iter()
+            .filter(|r| require_space(&r.kind.name) == Some(Space::Roles));
+        first_pass.extend(required.flat_map(|r| r.names.iter().map(|n| n.name)));
+    }
+    by_dominance.retain(|name, _| !first_pass.contains(name));
+    by_dominance
 }
 
 /// The roles of a role dominance in the order checkpolicy declares them: the dominated

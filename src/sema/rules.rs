@@ -215,7 +215,13 @@ fn roles(cx: &mut Cx, syms: &Syms, blocks: &[&Block<'_>], db: &mut PolicyDb) -> 
                     types: Some(set),
                     ..
                 } => {
-                    let Some(&rv) = syms.roles.get(name.name.as_str()) else {
+                    let declared_after = (syms.dominance_roles_from.get(name.name.as_str()))
+                        .is_some_and(|&at| at > item.span.start);
+                    let Some(&rv) = syms
+                        .roles
+                        .get(name.name.as_str())
+                        .filter(|_| !declared_after)
+                    else {
                         cx.error(
                             "undefined-role",
                             name.span,
@@ -1067,6 +1073,16 @@ pub(super) fn ioctl_bits(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<u64>> {
         }
     }
     if set.complement {
+        // checkpolicy 3.4 complements in 16-bit arithmetic that wraps past 0xffff: a set
+        // reaching it becomes every ioctl (or ioctl 0 alone), a silent over-grant.
+        if bits[1023] >> 63 != 0 {
+            cx.diags.push(
+                Diagnostic::error("bad-xperm", "a complemented ioctl set must not name 0xffff")
+                    .primary(cx.file, set.span, "this set reaches 0xffff")
+                    .note("checkpolicy 3.4 turns `~{ ... 0xffff }` into every ioctl (its complement wraps); flaskc refuses it (docs/divergences.md): list the ranges to allow instead"),
+            );
+            return None;
+        }
         for w in bits.iter_mut() {
             *w = !*w;
         }
