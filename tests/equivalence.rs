@@ -43,6 +43,13 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a named transition repeated through a type only a left-out block declares",
+        args: &[],
+        body: "optional { require { type missing_t; } type c_t; type_transition c_t { c_t self } : file a_t \"n\"; }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
         name: "a role types statement before the dominance that alone declares the role",
         args: &[],
         body: "role ro3 types a_t;\ndominance { role rd0 { role ro3; } }",

@@ -2203,6 +2203,41 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             members[a as usize].set(t);
         }
     }
+    // Types only left-out blocks declare are known to checkpolicy here but not to the
+    // tables: each gets a value past the real ones (an attribute of such a block is left
+    // out of the sets, which keeps the other types' repeats).
+    let mut left_out: HashMap<crate::name::Name, u32> = HashMap::new();
+    let mut left_out_names: Vec<crate::name::Name> = Vec::new();
+    for (b, _) in blocks.iter().zip(&syms.enabled).filter(|(_, &on)| !on) {
+        for item in &b.items {
+            if let ItemKind::Type { name, aliases, .. } = &item.kind {
+                if syms.ty(&name.name).is_some() || left_out.contains_key(&name.name) {
+                    continue;
+                }
+                let v = (syms.type_names.len() + left_out_names.len()) as u32;
+                left_out_names.push(name.name);
+                for n in std::iter::once(name).chain(aliases) {
+                    left_out.entry(n.name).or_insert(v);
+                }
+            }
+        }
+    }
+    let add_left_out = |set: &ast::Set, types: &mut Ebitmap| {
+        for i in set.items.iter().filter(|i| !i.negated()) {
+            if let Some(&v) = left_out.get(&i.name().name) {
+                types.set(v);
+            }
+        }
+        for i in set.items.iter().filter(|i| i.negated()) {
+            if let Some(&v) = left_out.get(&i.name().name) {
+                types.clear(v);
+            }
+        }
+    };
+    let ty = |v: u32| match syms.type_names.get(v as usize) {
+        Some(n) => n.as_str(),
+        None => left_out_names[v as usize - syms.type_names.len()].as_str(),
+    };
     let mut quiet = cx.quiet();
     let mut table: HashMap<(u32, u32, &str), NewTypes> = HashMap::new();
     for item in items {
@@ -2210,8 +2245,7 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             continue;
         };
         let name = rule.name;
-        // Types only left-out blocks declare are known to checkpolicy here but not to the
-        // tables: they are left out of the sets, which keeps the other types' repeats.
+        let (written_source, written_target) = (rule.source, rule.target);
         let (source, target) = (
             known_types(syms, rule.source),
             known_types(syms, rule.target),
@@ -2221,9 +2255,11 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
             target: &target,
             ..rule
         };
-        let Some((st, tt, cl, nt)) = rule.resolve(&mut quiet, syms, &members) else {
+        let Some((mut st, mut tt, cl, nt)) = rule.resolve(&mut quiet, syms, &members) else {
             continue;
         };
+        add_left_out(written_source, &mut st.types);
+        add_left_out(written_target, &mut tt.types);
         'rule: for &c in &cl {
             for s in st.types.iter() {
                 for t in tt.types.iter().chain(tt.has_self.then_some(s)) {
@@ -2231,7 +2267,6 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
                     let mut slot = None;
                     for (i, (o, stypes)) in datums.iter().enumerate() {
                         if stypes.get(s) {
-                            let ty = |v: u32| syms.type_names[v as usize].as_str();
                             let class = &syms.classes[c as usize - 1].name;
                             cx.error(
                                 "duplicate-named-transition",
