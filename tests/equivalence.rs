@@ -43,6 +43,20 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a condition naming a boolean declared nowhere, in a block that is left out",
+        args: &[],
+        body: "optional { require { type missing_t; } if (nob) { allow a_t b_t : file write; } }",
+        tail: "",
+        verdict: Reject,
+    },
+    Case {
+        name: "a condition naming a boolean only a left-out block declares",
+        args: &[],
+        body: "optional { require { type missing_t; } bool ob true; if (ob) { allow a_t b_t : file write; } }",
+        tail: "",
+        verdict: Accept,
+    },
+    Case {
         name: "a named transition repeated through a type only a left-out block declares",
         args: &[],
         body: "optional { require { type missing_t; } type c_t; type_transition c_t { c_t self } : file a_t \"n\"; }",

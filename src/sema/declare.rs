@@ -193,6 +193,9 @@ pub(super) struct Syms {
     /// Every type, attribute and alias name any block declares or requires: a name
     /// outside it is unknown wherever it is used.
     pub type_names_anywhere: HashSet<Name>,
+    /// Every boolean and tunable any block declares or requires: a condition naming
+    /// another is refused even in a block that is left out, as checkpolicy reads it.
+    pub bool_names_anywhere: HashSet<Name>,
 }
 
 impl Syms {
@@ -378,6 +381,7 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
         left_out_types: HashSet::new(),
         dominance_roles_from: HashMap::new(),
         type_names_anywhere: HashSet::new(),
+        bool_names_anywhere: HashSet::new(),
     };
     let errors_before = cx.diags.len();
     declare_classes(cx, &mut syms, &blocks[0]);
@@ -402,6 +406,12 @@ pub(super) fn declare(cx: &mut Cx, blocks: &[Block<'_>]) -> Option<Syms> {
             .flat_map(|r| &r.names);
         syms.type_names_anywhere
             .extend(declared.chain(required).map(|n| n.name));
+        let required_bools = (b.requires.iter())
+            .filter(|r| matches!(r.kind.name.as_str(), "bool" | "tunable"))
+            .flat_map(|r| &r.names);
+        let declared_bools = d.bools.iter().map(|(n, _, _)| *n);
+        syms.bool_names_anywhere
+            .extend(declared_bools.chain(required_bools).map(|n| n.name));
     }
     // A boolean required before its declaration is created false by the require, and the
     // declaration's state is then ignored.
@@ -1230,7 +1240,7 @@ pub(super) fn contexts(kind: &ItemKind) -> [Option<&ast::Context>; 2] {
     }
 }
 
-fn cond_bools(e: &ast::CondExpr, out: &mut Vec<(Space, ast::Ident)>) {
+pub(super) fn cond_bools(e: &ast::CondExpr, out: &mut Vec<(Space, ast::Ident)>) {
     use ast::CondExpr::*;
     match e {
         Bool(b) => out.push((Space::Bools, *b)),

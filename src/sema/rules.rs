@@ -56,11 +56,23 @@ pub(super) fn check_left_out<'a>(
     };
     for item in left_out {
         if let ItemKind::If {
+            cond,
             then_items,
             else_items,
-            ..
         } = &item.kind
         {
+            let mut named = Vec::new();
+            super::declare::cond_bools(cond, &mut named);
+            for (_, name) in named {
+                if !syms.bool_names_anywhere.contains(&name.name) {
+                    cx.error(
+                        "undefined-boolean",
+                        name.span,
+                        format!("unknown boolean `{}`", name.name),
+                        "declared nowhere",
+                    );
+                }
+            }
             let branches = (then_items.iter().chain(else_items.iter().flatten())).map(Box::as_ref);
             check_left_out(cx, syms, branches);
             continue;
