@@ -229,14 +229,15 @@ pub struct TextPieces {
 }
 
 impl TextPieces {
-    /// The pieces of the regular file at `path`; `None` for anything else.
-    pub fn open(path: &Path, len: usize) -> Option<TextPieces> {
+    /// The pieces of the regular file at `path` if it holds at least `from` bytes;
+    /// `None` for anything else.
+    pub fn open(path: &Path, from: u64, len: usize) -> Option<TextPieces> {
         if is_std(path) {
             return None;
         }
         let f = std::fs::File::open(path).ok()?;
         let meta = f.metadata().ok()?;
-        if !meta.is_file() || meta.len() > MAX_INPUT_BYTES {
+        if !meta.is_file() || meta.len() < from || meta.len() > MAX_INPUT_BYTES {
             return None;
         }
         Some(TextPieces {

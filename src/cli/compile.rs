@@ -112,8 +112,7 @@ fn compile_in_pieces(
     reread: Option<&crate::source::Reread>,
     opts: &project::Options,
 ) -> Option<Result<project::Outcome, project::Error>> {
-    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= PIECES_FROM);
-    let pieces = crate::io::TextPieces::open(path, PIECE_LEN).filter(|_| large)?;
+    let pieces = crate::io::TextPieces::open(path, PIECES_FROM, PIECE_LEN)?;
     let source = crate::source::SourceFile::unread(name, reread?.clone());
     project::compile_pieces(source, pieces, opts).transpose()
 }

@@ -332,6 +332,11 @@ struct Decls<'a> {
 }
 
 impl<'a> Decls<'a> {
+    /// Whether the role `n` of `roles` is one a role dominance declares.
+    fn by_dominance(&self, n: &ast::Ident) -> bool {
+        self.dominance_roles.iter().any(|r| r.span == n.span)
+    }
+
     /// Every name declared, with its symbol table.
     fn names(&self) -> impl Iterator<Item = (Space, &'a ast::Ident)> + '_ {
         (self.types.iter().chain(&self.attrs).copied())
@@ -1007,10 +1012,11 @@ fn block_scopes(cx: &mut Cx, blocks: &[Block<'_>], decls: &[Decls<'_>]) {
             let required = (b.requires.iter())
                 .filter_map(|r| Some((require_space(&r.kind.name)?, &r.names)))
                 .flat_map(|(space, names)| names.iter().map(move |n| (space, n)));
-            let by_dominance = |n: &ast::Ident| d.dominance_roles.iter().any(|r| r.span == n.span);
-            (d.names().filter(|(_, n)| !by_dominance(n)).chain(required))
-                .map(|(space, n)| (space, n.name.as_str()))
-                .collect()
+            (d.names()
+                .filter(|(_, n)| !d.by_dominance(n))
+                .chain(required))
+            .map(|(space, n)| (space, n.name.as_str()))
+            .collect()
         })
         .collect();
     let own: Vec<HashSet<(Space, &str)>> = (first_pass.iter().zip(decls))
@@ -1166,7 +1172,7 @@ fn dominance_only_roles(blocks: &[Block<'_>], decls: &[Decls<'_>]) -> HashMap<Na
     let mut by_dominance: HashMap<Name, u32> = HashMap::new();
     for (b, d) in blocks.iter().zip(decls) {
         for r in &d.roles {
-            if d.dominance_roles.iter().any(|x| x.span == r.span) {
+            if d.by_dominance(r) {
                 let at = by_dominance.entry(r.name).or_insert(u32::MAX);
                 *at = (*at).min(r.span.start);
             } else {
@@ -1659,12 +1665,11 @@ impl<'a> FirstPassNames<'a> {
             places.push((space, n.name.as_str(), place));
         };
         for (i, (b, d)) in blocks.iter().zip(decls).enumerate() {
-            let by_dominance = |n: &ast::Ident| d.dominance_roles.iter().any(|r| r.span == n.span);
             let types = (d.types.iter().map(|&n| (n, K::Type)))
                 .chain(d.attrs.iter().map(|&n| (n, K::Attribute)))
                 .chain(d.aliases.iter().map(|&(n, _)| (n, K::Alias)))
                 .map(|(n, k)| (Space::Types, n, k));
-            let roles = (d.roles.iter().filter(|n| !by_dominance(n)))
+            let roles = (d.roles.iter().filter(|n| !d.by_dominance(n)))
                 .map(|&n| (n, K::Role))
                 .chain(d.role_attrs.iter().map(|&n| (n, K::RoleAttribute)))
                 .map(|(n, k)| (Space::Roles, n, k));

@@ -65,12 +65,7 @@ pub(super) fn check_left_out<'a>(
             super::declare::cond_bools(cond, &mut named);
             for (_, name) in named {
                 if !syms.bool_names_anywhere.contains(&name.name) {
-                    cx.error(
-                        "undefined-boolean",
-                        name.span,
-                        format!("unknown boolean `{}`", name.name),
-                        "declared nowhere",
-                    );
+                    unknown_boolean(cx, &name);
                 }
             }
             let branches = (then_items.iter().chain(else_items.iter().flatten())).map(Box::as_ref);
@@ -1894,12 +1889,7 @@ fn postfix(
                 }
             }
             None => {
-                cx.error(
-                    "undefined-boolean",
-                    name.span,
-                    format!("unknown boolean `{}`", name.name),
-                    "not declared",
-                );
+                unknown_boolean(cx, name);
                 *ok = false;
             }
         },
@@ -1919,6 +1909,16 @@ fn postfix(
             }));
         }
     }
+}
+
+/// A condition's boolean that is declared nowhere.
+fn unknown_boolean(cx: &mut Cx, name: &ast::Ident) {
+    cx.error(
+        "undefined-boolean",
+        name.span,
+        format!("unknown boolean `{}`", name.name),
+        "not declared",
+    );
 }
 
 /// Tunables never reach the kernel policy; their postfix item carries the top bit, the
