@@ -255,7 +255,10 @@ pub mod avkind {
 
 /// The key of an access vector table entry, with its values as the file holds them:
 /// 16 bits each (build one with [`AvtabKey::new`], the checked narrowing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, bytemuck::Pod, bytemuck::Zeroable,
+)]
+#[repr(C)]
 pub struct AvtabKey {
     /// Source type or attribute value.
     pub source: u16,
@@ -314,7 +317,10 @@ pub struct Xperms {
 }
 
 /// One access vector table entry: 12 bytes, since large policies hold tens of millions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Laid out as the file holds it (on a little-endian machine), and plain data, so that a
+/// table of millions can be allocated zeroed (untouched until filled) and written as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct AvtabEntry {
     /// Its key.
     pub key: AvtabKey,

@@ -10,7 +10,7 @@ use super::resolve;
 use super::rules::{self, as_rule, rule_types, Rule};
 use super::Cx;
 use crate::diag::Diagnostic;
-
+use crate::parallel;
 use crate::policydb::{avkind, AvtabEntry, Ebitmap, PolicyDb, Xperms};
 use crate::syntax::ast::{AvRuleKind, XpermRuleKind};
 
@@ -35,9 +35,17 @@ fn cond_entries(db: &PolicyDb) -> impl Iterator<Item = &AvtabEntry> {
 /// conditional table, since extended permissions are looked up in the same table as the
 /// entry that allows `ioctl`.
 fn allowed_entries(db: &PolicyDb) -> Vec<(&AvtabEntry, bool)> {
-    // A plain loop over each table: the unconditional one may hold tens of millions.
-    let allows = |e: &&AvtabEntry| e.key.specified & avkind::ALLOWED != 0;
-    let mut out: Vec<_> = db.avtab.iter().filter(allows).map(|e| (e, false)).collect();
+    fn allows(e: &&AvtabEntry) -> bool {
+        e.key.specified & avkind::ALLOWED != 0
+    }
+    fn scan(part: &[AvtabEntry]) -> Vec<(&AvtabEntry, bool)> {
+        part.iter().filter(allows).map(|e| (e, false)).collect()
+    }
+    // A plain loop over each table: the unconditional one may hold tens of millions, and
+    // is scanned in two halves at once when large.
+    let (head, tail) = db.avtab.split_at(db.avtab.len() / 2);
+    let (mut out, rest) = parallel::join(db.avtab.len() >= 1 << 20, || scan(head), || scan(tail));
+    out.extend(rest);
     out.extend(cond_entries(db).filter(allows).map(|e| (e, true)));
     out
 }
@@ -152,10 +160,11 @@ pub(super) fn neverallow(
     db: &PolicyDb,
     violations: bool,
 ) {
-    let allowed_xperms = AllowedXperms::new(syms, db);
-    // Gathered at the first neverallow, so that each scans the allow entries alone rather
-    // than the whole table (generated guests make millions of type transitions).
+    // Gathered at the first neverallow (and `neverallowxperm`) that needs them, so that
+    // each scans the allow entries alone rather than the whole table (generated guests
+    // make millions of type transitions), and a policy without any scans nothing.
     let mut allowed: Option<Vec<(&AvtabEntry, bool)>> = None;
+    let mut allowed_xperms: Option<AllowedXperms<'_>> = None;
     for b in enabled {
         for item in &b.items {
             let (source, target, classes, what) = match as_rule(item) {
@@ -225,9 +234,11 @@ pub(super) fn neverallow(
                     continue;
                 }
                 if let Never::Ioctls(bits, _) = &what {
+                    let allowed_xperms =
+                        allowed_xperms.get_or_insert_with(|| AllowedXperms::new(syms, db));
                     if !xperm_violation(
                         syms,
-                        &allowed_xperms,
+                        allowed_xperms,
                         e,
                         table,
                         (&src, &tgt, has_self),

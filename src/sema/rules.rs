@@ -727,16 +727,9 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
     for r in 0..REGIONS {
         starts[r + 1] = starts[r] + head_counts[r] + tail_counts[r];
     }
-    let blank = AvtabEntry {
-        key: AvtabKey {
-            source: 0,
-            target: 0,
-            class: 0,
-            specified: 0,
-        },
-        data: 0,
-    };
-    let mut entries = vec![blank; starts[REGIONS]];
+    // Zeroed by the kernel as the fillers first touch each page, on their own threads: a
+    // `vec![entry; n]` would write all of it here first.
+    let mut entries: Vec<AvtabEntry> = bytemuck::zeroed_vec(starts[REGIONS]);
     let (mut head_parts, mut tail_parts) = (Vec::new(), Vec::new());
     let mut rest = entries.as_mut_slice();
     for r in 0..REGIONS {
@@ -1430,16 +1423,21 @@ const SMALL_REGION: usize = 256;
 #[derive(Default)]
 struct RegionBuffers {
     keyed: Vec<(u64, AvtabEntry)>,
-    copy: Vec<AvtabEntry>,
+    by_bucket: Vec<AvtabEntry>,
     lows: Vec<u16>,
     starts: Vec<usize>,
+    order: Vec<u64>,
+    /// The region's entries in order, what [`order_region`] gives.
+    sorted: Vec<AvtabEntry>,
 }
 
-/// Orders one region's entries stably by (bucket, source, target, class): generation order
-/// is kept among entries of one key, so the merge sees contributions in creation order.
-fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
+/// Puts `region`'s entries into `buf.sorted`, ordered stably by (bucket, source, target,
+/// class): generation order is kept among entries of one key, so the merge sees
+/// contributions in creation order.
+fn order_region(region: &[AvtabEntry], buf: &mut RegionBuffers) {
     // Every entry of a region shares the high bits of its bucket: the low 10 order it.
     let low_bucket = |e: &AvtabEntry| (avtab_bucket(&e.key) & 1023) as usize;
+    buf.sorted.clear();
     if region.len() <= SMALL_REGION {
         buf.keyed.clear();
         let keyed = region
@@ -1447,18 +1445,13 @@ fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
             .map(|e| (((low_bucket(e) as u64) << 48) | triple_key(e), *e));
         buf.keyed.extend(keyed);
         buf.keyed.sort_by_key(|&(k, _)| k);
-        for (slot, &(_, e)) in region.iter_mut().zip(&buf.keyed) {
-            *slot = e;
-        }
+        buf.sorted.extend(buf.keyed.iter().map(|&(_, e)| e));
         return;
     }
     // A stable counting sort by bucket (each entry's bucket computed once), then each
     // bucket's few entries by key.
-    buf.copy.clear();
-    buf.copy.extend_from_slice(region);
     buf.lows.clear();
-    buf.lows
-        .extend(buf.copy.iter().map(|e| low_bucket(e) as u16));
+    buf.lows.extend(region.iter().map(|e| low_bucket(e) as u16));
     let starts = &mut buf.starts;
     starts.clear();
     starts.resize(1025, 0);
@@ -1468,36 +1461,37 @@ fn order_region(region: &mut [AvtabEntry], buf: &mut RegionBuffers) {
     for i in 0..1024 {
         starts[i + 1] += starts[i];
     }
-    for (e, &b) in buf.copy.iter().zip(&buf.lows) {
+    buf.by_bucket.clear();
+    buf.by_bucket
+        .resize(region.len(), *region.first().expect("a large region"));
+    for (e, &b) in region.iter().zip(&buf.lows) {
         let at = &mut starts[usize::from(b)];
-        region[*at] = *e;
+        buf.by_bucket[*at] = *e;
         *at += 1;
     }
     // Each bucket's start moved to its end, which is the next bucket's start.
     let mut begin = 0;
     for &end in &starts[..1024] {
-        sort_bucket(&mut region[begin..end]);
+        sort_bucket(&buf.by_bucket[begin..end], &mut buf.order, &mut buf.sorted);
         begin = end;
     }
 }
 
-/// Sorts one bucket's entries by key, stably. Buckets hold one to a few dozen entries,
-/// where an insertion sort beats a general sort's setup.
-fn sort_bucket(run: &mut [AvtabEntry]) {
-    if run.len() > 32 {
-        run.sort_by_key(triple_key);
+/// Appends one bucket's entries to `out` ordered by key, stably. Buckets hold a few dozen
+/// entries at most in practice: their keys, each with its place in the bucket (which
+/// keeps the sort stable), are sorted as integers, without moving entries about.
+fn sort_bucket(run: &[AvtabEntry], order: &mut Vec<u64>, out: &mut Vec<AvtabEntry>) {
+    if run.len() < 2 || run.len() > 1 << 16 {
+        let from = out.len();
+        out.extend_from_slice(run);
+        out[from..].sort_by_key(triple_key);
         return;
     }
-    for i in 1..run.len() {
-        let e = run[i];
-        let k = triple_key(&e);
-        let mut j = i;
-        while j > 0 && triple_key(&run[j - 1]) > k {
-            run[j] = run[j - 1];
-            j -= 1;
-        }
-        run[j] = e;
-    }
+    order.clear();
+    let keys = run.iter().enumerate();
+    order.extend(keys.map(|(i, e)| (triple_key(e) << 16) | i as u64));
+    order.sort_unstable();
+    out.extend(order.iter().map(|&k| run[(k & 0xffff) as usize]));
 }
 
 /// Merges the unconditional contributions per key and kind, and orders the entries as
@@ -1550,8 +1544,12 @@ fn finish_unconditional(
     entries.truncate(len);
     let mut sorted = entries;
     sorted.shrink_to_fit();
-    // Extended permissions: merged per slot, renumbered in written order.
+    // Extended permissions: merged per slot, renumbered in written order (a pass over
+    // the whole table, which only policies with any pay for).
     let mut ordered_x = Vec::new();
+    if xperms.is_empty() {
+        return (sorted, ordered_x);
+    }
     for e in sorted
         .iter_mut()
         .filter(|e| e.key.specified & avkind::XPERMS != 0)
@@ -1592,30 +1590,31 @@ fn merge_regions(
     };
     let mut buf = RegionBuffers::default();
     let mut group: Vec<AvtabEntry> = Vec::new();
-    // Merged entries are written back from the front: a region's output never overtakes
-    // what is still to be read.
+    // Merged entries are written back from the front: each region is ordered into buffers
+    // before its output (never longer than it) is written, so nothing unread is overwritten.
     let mut w = 0;
     for r in 0..starts.len() - 1 {
         let (lo, hi) = (starts[r] - base, starts[r + 1] - base);
         if lo == hi {
             continue;
         }
-        order_region(&mut entries[lo..hi], &mut buf);
+        order_region(&entries[lo..hi], &mut buf);
         // Entries of one key are now adjacent (a key has one bucket).
-        let mut i = lo;
-        while i < hi {
-            let t = triple_key(&entries[i]);
-            let alone = i + 1 == hi || triple_key(&entries[i + 1]) != t;
-            if alone && entries[i].key.specified & avkind::XPERMS == 0 {
+        let sorted = &buf.sorted;
+        let mut i = 0;
+        while i < sorted.len() {
+            let t = triple_key(&sorted[i]);
+            let alone = sorted.get(i + 1).is_none_or(|n| triple_key(n) != t);
+            if alone && sorted[i].key.specified & avkind::XPERMS == 0 {
                 // The common case: a key with one contribution.
-                entries[w] = first_of(entries[i], &mut conflicts);
+                entries[w] = first_of(sorted[i], &mut conflicts);
                 w += 1;
                 i += 1;
                 continue;
             }
             group.clear();
-            while i < hi && triple_key(&entries[i]) == t {
-                let e = entries[i];
+            while i < sorted.len() && triple_key(&sorted[i]) == t {
+                let e = sorted[i];
                 i += 1;
                 let kind = e.key.specified;
                 let is_x = kind & avkind::XPERMS != 0;
@@ -2484,9 +2483,9 @@ mod tests {
                 .collect();
             let mut expected = region.clone();
             expected.sort_by_key(|e| (avtab_bucket(&e.key) & 1023, triple_key(e)));
-            let mut ordered = region;
-            order_region(&mut ordered, &mut RegionBuffers::default());
-            assert_eq!(ordered, expected, "a region of {len}");
+            let mut buf = RegionBuffers::default();
+            order_region(&region, &mut buf);
+            assert_eq!(buf.sorted, expected, "a region of {len}");
         }
     }
 

@@ -32,6 +32,18 @@ pub(super) struct Encoder<'s> {
     failed: Option<std::io::Error>,
 }
 
+/// An avtab entry without extended permissions as the file holds it (§5.1).
+fn entry_bytes(e: &AvtabEntry) -> [u8; 12] {
+    let k = e.key;
+    let mut out = [0; 12];
+    out[..2].copy_from_slice(&k.source.to_le_bytes());
+    out[2..4].copy_from_slice(&k.target.to_le_bytes());
+    out[4..6].copy_from_slice(&k.class.to_le_bytes());
+    out[6..8].copy_from_slice(&k.specified.to_le_bytes());
+    out[8..].copy_from_slice(&e.data.to_le_bytes());
+    out
+}
+
 /// How much the encoder buffers before handing bytes to its sink.
 const FLUSH_AT: usize = 1 << 20;
 
@@ -68,19 +80,35 @@ impl Encoder<'_> {
     }
 
     /// Avtab entries without extended permissions (§5.1), each its key's four 16-bit values
-    /// and its datum: encoded in place a block at a time, since the avtab of a large policy
-    /// has tens of millions.
+    /// and its datum. On a little-endian machine that is the entries' own layout, so the
+    /// table (tens of millions of entries in a large policy) goes to the sink as it is;
+    /// elsewhere it is encoded a block at a time.
     fn plain_entries(&mut self, entries: &[AvtabEntry]) {
+        if cfg!(target_endian = "little") {
+            let bytes: &[u8] = bytemuck::cast_slice(entries);
+            match self.sink.as_mut() {
+                Some(sink) if bytes.len() >= FLUSH_AT => {
+                    if self.failed.is_none() {
+                        let mut direct = sink.write_all(&self.buf);
+                        for piece in bytes.chunks(FLUSH_AT) {
+                            direct = direct.and_then(|()| sink.write_all(piece));
+                        }
+                        self.failed = direct.err();
+                    }
+                    self.buf.clear();
+                }
+                _ => {
+                    self.buf.extend_from_slice(bytes);
+                    self.spill();
+                }
+            }
+            return;
+        }
         for block in entries.chunks(1 << 12) {
             let at = self.buf.len();
             self.buf.resize(at + block.len() * 12, 0);
             for (out, e) in self.buf[at..].chunks_exact_mut(12).zip(block) {
-                let k = e.key;
-                out[..2].copy_from_slice(&k.source.to_le_bytes());
-                out[2..4].copy_from_slice(&k.target.to_le_bytes());
-                out[4..6].copy_from_slice(&k.class.to_le_bytes());
-                out[6..8].copy_from_slice(&k.specified.to_le_bytes());
-                out[8..].copy_from_slice(&e.data.to_le_bytes());
+                out.copy_from_slice(&entry_bytes(e));
             }
             self.spill();
         }
@@ -156,7 +184,7 @@ fn attribute_types(db: &PolicyDb) -> Result<Vec<Option<Vec<u16>>>, WriteError> {
 
 #[cfg(test)]
 impl Encoder<'_> {
-    pub(in crate::binary) fn for_tests(version: u32) -> Encoder<'static> {
+    pub(in crate::binary) fn for_tests<'s>(version: u32) -> Encoder<'s> {
         Encoder {
             buf: Vec::new(),
             version,
@@ -329,4 +357,47 @@ pub(super) fn write(
             .map_err(|err| WriteError::Io(err.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policydb::AvtabKey;
+
+    /// The table written as it lies in memory (directly to the sink when large, through
+    /// the buffer when small) is the table encoded field by field.
+    #[test]
+    fn plain_entries_are_their_field_encoding() {
+        let entries: Vec<AvtabEntry> = (0..(FLUSH_AT / 12 + 5) as u32)
+            .map(|i| AvtabEntry {
+                key: AvtabKey {
+                    source: i as u16,
+                    target: (i >> 3) as u16 ^ 0x8001,
+                    class: 7,
+                    specified: 0x10,
+                },
+                data: i.wrapping_mul(0x9E37_79B9),
+            })
+            .collect();
+        let expected: Vec<u8> = [0xAB_u8]
+            .into_iter()
+            .chain(entries.iter().flat_map(entry_bytes))
+            .chain([0xCD])
+            .collect();
+        for n in [3, entries.len()] {
+            let mut out = Vec::new();
+            let mut e = Encoder::for_tests(30);
+            e.sink = Some(&mut out);
+            e.u8(0xAB);
+            e.plain_entries(&entries[..n]);
+            e.u8(0xCD);
+            let rest = e.into_bytes();
+            out.extend(rest);
+            let want: Vec<u8> = (expected[..1 + 12 * n].iter())
+                .chain([&0xCD])
+                .copied()
+                .collect();
+            assert_eq!(out, want, "{n} entries");
+        }
+    }
 }
