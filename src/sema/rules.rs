@@ -576,23 +576,10 @@ fn xperm_kind(kind: XpermRuleKind) -> Option<u16> {
     }
 }
 
-/// What one rule contributes to one entry: permission bits to OR in (allow, auditallow),
-/// bits to AND in (dontaudit passes the complement), a type rule's new type, or extended
-/// permissions for one driver.
-#[derive(Clone, Copy)]
-enum Contribution {
-    Or(u32),
-    And(u32),
-    NewType(u32),
-    Xperms(Xperms),
-}
-
-/// One expanded key with what it gets.
-struct Expanded {
-    key: AvtabKey,
-    what: Contribution,
-}
-
+/// What one rule contributes to one key is an [`AvtabEntry`] of the rule's kind, its data
+/// read by that kind as [`merge`] does: permission bits to OR in (allow, auditallow), bits
+/// to AND in (dontaudit passes the complement), a type rule's new type, or for extended
+/// permissions an index into the expanding [`ResolvedRules`]' own list.
 /// Merges a value into an entry's data by the entry's kind; `Err` when a type rule
 /// disagrees with the type already there.
 fn merge(kind: u16, data: &mut u32, value: u32, created: bool) -> Result<(), ()> {
@@ -615,14 +602,6 @@ fn initial_data(kind: u16) -> u32 {
         u32::MAX
     } else {
         0
-    }
-}
-
-/// The value a contribution merges in.
-fn value_of(what: &Contribution) -> u32 {
-    match *what {
-        Contribution::Or(v) | Contribution::And(v) | Contribution::NewType(v) => v,
-        Contribution::Xperms(_) => 0,
     }
 }
 
@@ -664,65 +643,56 @@ impl<'e> Filler<'e> {
         }
     }
 
-    fn place(&mut self, e: Expanded) {
-        let data = match e.what {
-            Contribution::Xperms(x) => {
-                self.xperms.push(x);
-                (self.xperm_base + self.xperms.len() - 1) as u32
-            }
-            what => value_of(&what),
-        };
+    /// Places contribution `e`, whose extended permissions (if any) index `xperms`.
+    fn place(&mut self, mut e: AvtabEntry, xperms: &[Xperms]) {
+        if e.key.specified & avkind::XPERMS != 0 {
+            self.xperms.push(xperms[e.data as usize]);
+            e.data = (self.xperm_base + self.xperms.len() - 1) as u32;
+        }
         let r = avtab_bucket(&e.key) as usize >> 10;
         let slot = self.parts[r]
             .get_mut(self.next[r])
             .expect("the counting pass expands the same rules into the same entries");
-        *slot = AvtabEntry { key: e.key, data };
+        *slot = e;
         self.next[r] += 1;
     }
 }
 
-/// Expands the unconditional rules `items` (from the `first`th on) and hands each
-/// contribution that `drops` keeps to `each`, in generation order.
-fn expand_unconditional(
-    cx: &mut Cx,
-    syms: &Syms,
-    items: &[&ast::Item],
-    first: usize,
-    drops: &Drops,
-    mut each: impl FnMut(Expanded),
-) {
-    for (i, item) in items.iter().enumerate() {
-        if let Some(rule) = as_rule(item) {
-            expand_rule(cx, syms, &rule, |e| {
-                if !dropped(drops, first + i, &e) {
-                    each(e);
-                }
-            });
-        }
-    }
-}
-
 /// The unconditional rules' contributions placed in their regions, on two threads: each
-/// expands half of the rules twice, first counting (quietly) what each region gets from
-/// it, then filling its part of regions made to measure, the first half's part of each
-/// region before the second's, so the table is the one a single pass would make.
+/// resolves half of the rules once and expands them twice, first counting what each
+/// region gets from it, then filling its part of regions made to measure, the first
+/// half's part of each region before the second's, so the table is the one a single pass
+/// would make.
 fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) -> Unconditional {
     let mid = items.len() / 2;
     let (head, tail) = items.split_at(mid);
+    // Each half reports into a context of its own; the reports are then joined in order.
     let count = |half: &[&ast::Item], first: usize| {
+        let mut own = cx.quiet();
+        let mut rules = ResolvedRules::default();
+        for (i, item) in half.iter().enumerate() {
+            if let Some(rule) = as_rule(item) {
+                rules.add(&mut own, syms, &rule, first + i);
+            }
+        }
         let mut counts = vec![0usize; REGIONS];
         let mut n_xperms = 0;
-        expand_unconditional(&mut cx.quiet(), syms, half, first, drops, |e| {
+        rules.expand(drops, |e| {
             counts[avtab_bucket(&e.key) as usize >> 10] += 1;
-            n_xperms += usize::from(matches!(e.what, Contribution::Xperms(_)));
+            n_xperms += usize::from(e.key.specified & avkind::XPERMS != 0);
         });
-        (counts, n_xperms)
+        (own.diags, rules, counts, n_xperms)
     };
-    let ((head_counts, head_xperms), (tail_counts, _)) = parallel::join(
+    let (
+        (head_diags, head_rules, head_counts, head_xperms),
+        (tail_diags, tail_rules, tail_counts, _),
+    ) = parallel::join(
         items.len() >= TWO_THREADS_FROM,
         || count(head, 0),
         || count(tail, mid),
     );
+    cx.diags.extend(head_diags);
+    cx.diags.extend(tail_diags);
     let mut starts = vec![0usize; REGIONS + 1];
     for r in 0..REGIONS {
         starts[r + 1] = starts[r] + head_counts[r] + tail_counts[r];
@@ -739,19 +709,15 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
         tail_parts.push(t);
         rest = after;
     }
-    // Each half reports into a context of its own; the reports are then joined in order.
-    let fill = |half: &[&ast::Item], first: usize, mut filler: Filler<'_>| {
-        let mut own = cx.quiet();
-        expand_unconditional(&mut own, syms, half, first, drops, |e| filler.place(e));
-        (own.diags, filler.xperms)
+    let fill = |rules: ResolvedRules, mut filler: Filler<'_>| {
+        rules.expand(drops, |e| filler.place(e, &rules.xperms));
+        filler.xperms
     };
-    let ((head_diags, mut xperms), (tail_diags, tail_xperms)) = parallel::join(
+    let (mut xperms, tail_xperms) = parallel::join(
         items.len() >= TWO_THREADS_FROM,
-        || fill(head, 0, Filler::new(head_parts, 0)),
-        || fill(tail, mid, Filler::new(tail_parts, head_xperms)),
+        || fill(head_rules, Filler::new(head_parts, 0)),
+        || fill(tail_rules, Filler::new(tail_parts, head_xperms)),
     );
-    cx.diags.extend(head_diags);
-    cx.diags.extend(tail_diags);
     xperms.extend(tail_xperms);
     Unconditional {
         entries,
@@ -770,7 +736,7 @@ struct Branch {
 
 impl Branch {
     /// Merges `e` in; whether its key was new, or the rule its type conflicts with.
-    fn add(&mut self, e: &Expanded, rule: u32) -> Result<bool, u32> {
+    fn add(&mut self, e: &AvtabEntry, rule: u32) -> Result<bool, u32> {
         let (idx, created) = match self.index.get(&e.key) {
             Some(&i) => (i, false),
             None => {
@@ -783,10 +749,14 @@ impl Branch {
                 (self.entries.len() - 1, true)
             }
         };
-        let value = value_of(&e.what);
-        merge(e.key.specified, &mut self.entries[idx].data, value, created)
-            .map(|()| created)
-            .map_err(|_| self.rules[idx])
+        merge(
+            e.key.specified,
+            &mut self.entries[idx].data,
+            e.data,
+            created,
+        )
+        .map(|()| created)
+        .map_err(|_| self.rules[idx])
     }
 }
 
@@ -893,124 +863,206 @@ pub(super) fn rule_types(
     Some((s.types, t.types, t.has_self))
 }
 
-/// Expands one rule into keys in libsepol's loop order: sources ascending, then (with
-/// `self`) the source itself, then targets ascending, then classes (ascending for access
-/// rules, descending for type rules).
-fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, mut out: impl FnMut(Expanded)) {
-    let (source, target, classes, always) = match rule {
-        Rule::Av {
-            source,
-            target,
-            classes,
-            kind,
-            ..
-        } => {
-            if *kind == AvRuleKind::Neverallow {
-                return;
-            }
-            (*source, *target, *classes, false)
-        }
-        Rule::Type {
-            source,
-            target,
-            classes,
-            ..
-        } => (*source, *target, *classes, true),
-        Rule::Xperm {
-            source,
-            target,
-            classes,
-            kind,
-            ..
-        } => {
-            if *kind == XpermRuleKind::Neverallow {
-                return;
-            }
-            (*source, *target, *classes, false)
-        }
-    };
-    let types = rule_types(cx, syms, source, target, always, false);
-    let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
-        return;
-    };
-    // What each class gets.
-    let mut per_class: Vec<(u32, Vec<Contribution>)> = Vec::new();
-    match rule {
-        Rule::Av { kind, perms, .. } => {
-            if !class_list.is_empty() {
-                dontaudit_complement(cx, *kind, perms);
-            }
-            for &c in &class_list {
-                let Some(mask) = resolve::perm_mask(cx, syms, c, perms) else {
-                    continue;
-                };
-                let what = match kind {
-                    AvRuleKind::Dontaudit => Contribution::And(!mask),
-                    AvRuleKind::Auditdeny => Contribution::And(mask),
-                    _ => Contribution::Or(mask),
-                };
-                per_class.push((c, vec![what]));
-            }
-        }
-        Rule::Type { new_type, .. } => {
-            let Some(nt) = super::declare::real_type(cx, syms, new_type) else {
-                return;
-            };
-            class_list.reverse();
-            per_class = class_list
-                .iter()
-                .map(|&c| (c, vec![Contribution::NewType(nt)]))
-                .collect();
-        }
-        Rule::Xperm {
-            operation, perms, ..
-        } => {
-            if !ioctl_operation(cx, operation) {
-                return;
-            }
-            let Some(x) = xperm_contributions(cx, perms) else {
-                return;
-            };
-            for &c in &class_list {
-                if ioctl_perm(cx, syms, c, operation).is_none() {
+/// Expands one rule into keys in libsepol's loop order ([`ResolvedRules::expand`]).
+///
+/// The contributions' extended permissions are not kept: this serves the conditional
+/// branches and type rules, which have none.
+fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: impl FnMut(AvtabEntry)) {
+    let mut one = ResolvedRules::default();
+    one.add(cx, syms, rule, 0);
+    one.expand(&Drops::new(), out);
+}
+
+/// Target sets of at least this many types are kept once however many rules name them.
+const SHARED_TARGETS_FROM: usize = 64;
+
+/// Rules resolved to avtab key values, to be expanded (once or more) without being
+/// resolved again: sources, targets and what each class gets, in arenas. Generated guests
+/// name one attribute of thousands of types in thousands of rules, so a large target set
+/// is converted and kept once.
+#[derive(Default)]
+struct ResolvedRules {
+    rules: Vec<ResolvedRule>,
+    values: Vec<u16>,
+    classes: Vec<(u16, u32)>,
+    /// The extended permissions contributions' data indexes.
+    xperms: Vec<Xperms>,
+    shared: HashMap<Ebitmap, std::ops::Range<u32>>,
+}
+
+/// One rule of [`ResolvedRules`]: ranges of its arenas.
+struct ResolvedRule {
+    /// The rule's index among the rules expanded together (what [`Drops`] names).
+    index: usize,
+    sources: std::ops::Range<u32>,
+    targets: std::ops::Range<u32>,
+    classes: std::ops::Range<u32>,
+    has_self: bool,
+    kind_bit: u16,
+}
+
+impl ResolvedRules {
+    /// Resolves `rule` (the `index`th), reporting what is wrong with it; a rule that
+    /// cannot be resolved, or is a `neverallow`, adds nothing.
+    fn add(&mut self, cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, index: usize) {
+        let (source, target, classes, always) = match rule {
+            Rule::Av {
+                source,
+                target,
+                classes,
+                kind,
+                ..
+            } => {
+                if *kind == AvRuleKind::Neverallow {
                     return;
                 }
-                per_class.push((c, x.clone()));
+                (*source, *target, *classes, false)
+            }
+            Rule::Type {
+                source,
+                target,
+                classes,
+                ..
+            } => (*source, *target, *classes, true),
+            Rule::Xperm {
+                source,
+                target,
+                classes,
+                kind,
+                ..
+            } => {
+                if *kind == XpermRuleKind::Neverallow {
+                    return;
+                }
+                (*source, *target, *classes, false)
+            }
+        };
+        let types = rule_types(cx, syms, source, target, always, false);
+        let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
+            return;
+        };
+        // What each class gets.
+        let mut per_class: Vec<(u32, u32)> = Vec::new();
+        match rule {
+            Rule::Av { kind, perms, .. } => {
+                if !class_list.is_empty() {
+                    dontaudit_complement(cx, *kind, perms);
+                }
+                for &c in &class_list {
+                    let Some(mask) = resolve::perm_mask(cx, syms, c, perms) else {
+                        continue;
+                    };
+                    let data = match kind {
+                        AvRuleKind::Dontaudit => !mask,
+                        _ => mask,
+                    };
+                    per_class.push((c, data));
+                }
+            }
+            Rule::Type { new_type, .. } => {
+                let Some(nt) = super::declare::real_type(cx, syms, new_type) else {
+                    return;
+                };
+                class_list.reverse();
+                per_class = class_list.iter().map(|&c| (c, nt)).collect();
+            }
+            Rule::Xperm {
+                operation, perms, ..
+            } => {
+                if !ioctl_operation(cx, operation) {
+                    return;
+                }
+                let Some(x) = xperm_contributions(cx, perms) else {
+                    return;
+                };
+                let first = self.xperms.len() as u32;
+                for &c in &class_list {
+                    if ioctl_perm(cx, syms, c, operation).is_none() {
+                        return;
+                    }
+                    per_class.extend((first..).take(x.len()).map(|i| (c, i)));
+                }
+                self.xperms.extend(x);
+            }
+        }
+        let Some((sources, targets, has_self)) = types else {
+            return;
+        };
+        let kind_bit = match rule {
+            Rule::Av { kind, .. } => av_kind(*kind).expect("neverallow returned above"),
+            Rule::Type { kind, .. } => type_kind(*kind),
+            Rule::Xperm { kind, .. } => xperm_kind(*kind).expect("neverallow returned above"),
+        };
+        let at = |v: &Vec<u16>| v.len() as u32;
+        let from = at(&self.values);
+        self.values.extend(sources.iter().map(type_key_value));
+        let sources = from..at(&self.values);
+        let targets = match self.shared.get(&targets) {
+            Some(range) => range.clone(),
+            None => {
+                let from = at(&self.values);
+                self.values.extend(targets.iter().map(type_key_value));
+                let range = from..at(&self.values);
+                if range.len() >= SHARED_TARGETS_FROM {
+                    self.shared.insert(targets, range.clone());
+                }
+                range
+            }
+        };
+        let from = self.classes.len() as u32;
+        let per_class = per_class
+            .iter()
+            .map(|&(c, data)| (class_key_value(c), data));
+        self.classes.extend(per_class);
+        self.rules.push(ResolvedRule {
+            index,
+            sources,
+            targets,
+            classes: from..self.classes.len() as u32,
+            has_self,
+            kind_bit,
+        });
+    }
+
+    /// Hands each key of the rules to `out` in libsepol's loop order: rules in order, then
+    /// sources ascending, then (with `self`) the source itself, then targets ascending,
+    /// then classes (ascending for access rules, descending for type rules); leaves out
+    /// what `drops` names.
+    fn expand(&self, drops: &Drops, mut out: impl FnMut(AvtabEntry)) {
+        let range = |r: &std::ops::Range<u32>| r.start as usize..r.end as usize;
+        for r in &self.rules {
+            let classes = &self.classes[range(&r.classes)];
+            for &s in &self.values[range(&r.sources)] {
+                if r.has_self {
+                    Self::pair(r, classes, s, s, drops, &mut out);
+                }
+                for &t in &self.values[range(&r.targets)] {
+                    Self::pair(r, classes, s, t, drops, &mut out);
+                }
             }
         }
     }
-    let Some((sources, targets, has_self)) = types else {
-        return;
-    };
-    let kind_bit = match rule {
-        Rule::Av { kind, .. } => av_kind(*kind).expect("neverallow returned above"),
-        Rule::Type { kind, .. } => type_kind(*kind),
-        Rule::Xperm { kind, .. } => xperm_kind(*kind).expect("neverallow returned above"),
-    };
-    // Handed out one by one (the unconditional table's millions are placed as they come),
-    // from key values converted once per type and class rather than once per key.
-    let mut target_values = Vec::with_capacity(targets.len());
-    target_values.extend(targets.iter().map(type_key_value));
-    let per_class: Vec<(u16, Contribution)> = (per_class.iter())
-        .flat_map(|(c, whats)| {
-            let class = class_key_value(*c);
-            whats.iter().map(move |w| (class, *w))
-        })
-        .collect();
-    for s in sources.iter().map(type_key_value) {
-        for t in has_self
-            .then_some(s)
-            .into_iter()
-            .chain(target_values.iter().copied())
-        {
-            for &(class, what) in &per_class {
-                let key = AvtabKey {
-                    source: s,
-                    target: t,
-                    class,
-                    specified: kind_bit,
-                };
-                out(Expanded { key, what });
+
+    /// The keys of one source and target, class by class (the innermost loop of millions).
+    #[inline(always)]
+    fn pair(
+        r: &ResolvedRule,
+        classes: &[(u16, u32)],
+        source: u16,
+        target: u16,
+        drops: &Drops,
+        out: &mut impl FnMut(AvtabEntry),
+    ) {
+        for &(class, data) in classes {
+            let key = AvtabKey {
+                source,
+                target,
+                class,
+                specified: r.kind_bit,
+            };
+            let e = AvtabEntry { key, data };
+            if !dropped(drops, r.index, &e) {
+                out(e);
             }
         }
     }
@@ -1092,7 +1144,7 @@ pub(super) fn ioctl_bits(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<u64>> {
 
 /// The per-driver extended permissions of an ioctl set: whole drivers as one driver
 /// entry, partial drivers as function entries (driver ascending).
-fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribution>> {
+fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Xperms>> {
     let bits = ioctl_bits(cx, set)?;
     let mut drivers = [0u32; 8];
     let mut out = Vec::new();
@@ -1108,21 +1160,21 @@ fn xperm_contributions(cx: &mut Cx, set: &ast::XpermSet) -> Option<Vec<Contribut
                 perms[i * 2] = *w as u32;
                 perms[i * 2 + 1] = (*w >> 32) as u32;
             }
-            out.push(Contribution::Xperms(Xperms {
+            out.push(Xperms {
                 specified: 1,
                 driver: d as u8,
                 perms,
-            }));
+            });
         }
     }
     if any_driver {
         out.insert(
             0,
-            Contribution::Xperms(Xperms {
+            Xperms {
                 specified: 2,
                 driver: 0,
                 perms: drivers,
-            }),
+            },
         );
     }
     Some(out)
@@ -1177,9 +1229,9 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
                 continue;
             }
             match *slot {
-                Some(prev) if prev == value_of(&e.what) => skipped.start(&e.key),
+                Some(prev) if prev == e.data => skipped.start(&e.key),
                 Some(_) => {}
-                None => *slot = Some(value_of(&e.what)),
+                None => *slot = Some(e.data),
             }
         }
         if !lost.is_empty() {
@@ -1213,7 +1265,7 @@ fn early_return_drops(cx: &mut Cx, syms: &Syms, items: &[&ast::Item]) -> Drops {
 }
 
 /// Whether rule `i`'s contribution `e` is one of `drops` (cheap when there are none).
-fn dropped(drops: &Drops, i: usize, e: &Expanded) -> bool {
+fn dropped(drops: &Drops, i: usize, e: &AvtabEntry) -> bool {
     !drops.is_empty() && drops.contains(&(i, e.key))
 }
 
