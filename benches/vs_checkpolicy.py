@@ -53,16 +53,21 @@ class Bench:
         self.flaskc = os.path.abspath(args.flaskc)
         self.results = {}
 
-    def measure(self, cmd, cpus, out=None, repeat=1):
+    def measure(self, cmd, cpus, out=None, repeat=1, fresh=()):
         """Runs cmd pinned to `cpus` (None: unpinned), stdout to `out` or discarded; (cpu
         seconds, wall seconds, peak MiB), best of --runs. With `repeat` the command runs
         that many times in one shell (for commands shorter than the 10 ms `time` resolves)
-        and the times are divided accordingly."""
+        and the times are divided accordingly. The files `fresh` names are removed before
+        each run, so that every run writes a new file (replacing a large one costs the
+        kernel the freeing of its pages, whichever tool writes it)."""
         pin = ["taskset", "-c", str(cpus)] if cpus is not None else []
         if repeat > 1:
             cmd = ["bash", "-c", f'for _ in $(seq {repeat}); do "$@" || exit 1; done', "repeat"] + cmd
         best = None
         for _ in range(self.args.runs):
+            for f in fresh:
+                if os.path.exists(f):
+                    os.remove(f)
             tf = os.path.join(self.tmp, "time.out")
             with open(out or os.devnull, "wb") as sink:
                 r = subprocess.run(pin + ["/usr/bin/time", "-f", "%U %S %e %M", "-o", tf] + cmd,
@@ -78,8 +83,10 @@ class Bench:
         """Times both commands; `compare` = (reference output, flaskc output) paths to
         compare afterwards; without a note, the note is the reference output's size."""
         ours = self.args.flaskc_cpus if self.args.flaskc_cpus is not None else self.args.cpu
-        t_ref, w_ref, m_ref = self.measure(ref_cmd, self.args.cpu, repeat=repeat)
-        t_our, w_our, m_our = self.measure(our_cmd, ours, repeat=repeat)
+        # Outputs are removed before each run only where one run is timed at a time.
+        fresh_ref, fresh_our = ((compare[0],), (compare[1],)) if compare and repeat == 1 else ((), ())
+        t_ref, w_ref, m_ref = self.measure(ref_cmd, self.args.cpu, repeat=repeat, fresh=fresh_ref)
+        t_our, w_our, m_our = self.measure(our_cmd, ours, repeat=repeat, fresh=fresh_our)
         same = "-"
         if compare:
             same = "identical" if open(compare[0], "rb").read() == open(compare[1], "rb").read() else "DIFFERENT"
