@@ -263,16 +263,17 @@ pub(super) fn class_set(cx: &mut Cx, syms: &Syms, set: &ast::Set) -> Option<Vec<
     ok.then(|| classes.iter().map(|b| b + 1).collect())
 }
 
-/// The permission bit of `name` in class `class` (1-based value), if defined.
-pub(super) fn perm_bit(syms: &Syms, class: u32, name: &str) -> Option<u32> {
+/// The permission bit of `name` in class `class` (1-based value), if defined. Names are
+/// interned, so they are compared as handles, not as text.
+pub(super) fn perm_bit(syms: &Syms, class: u32, name: Name) -> Option<u32> {
     let c = &syms.classes[class as usize - 1];
     let common: &[Name] = c.common.map(|i| &syms.commons[i].perms[..]).unwrap_or(&[]);
-    if let Some(p) = common.iter().position(|p| p == name) {
+    if let Some(p) = common.iter().position(|&p| p == name) {
         return Some(1 << p);
     }
     c.perms
         .iter()
-        .position(|p| p == name)
+        .position(|&p| p == name)
         .map(|p| 1 << (p + common.len()))
 }
 
@@ -293,7 +294,7 @@ pub(super) fn perm_mask(cx: &mut Cx, syms: &Syms, class: u32, set: &ast::Set) ->
             ok = false;
             continue;
         }
-        match perm_bit(syms, class, &item.name().name) {
+        match perm_bit(syms, class, item.name().name) {
             Some(b) => mask |= b,
             None => {
                 let class_name = &syms.classes[class as usize - 1].name;

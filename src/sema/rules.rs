@@ -6,6 +6,7 @@ use super::declare::{Block, Syms};
 use super::resolve::{self, Expand, SetPlace, TypeSet};
 use super::Cx;
 use crate::diag::Diagnostic;
+use crate::name::Name;
 use crate::parallel;
 use crate::policydb::limits;
 use crate::policydb::{
@@ -1133,7 +1134,8 @@ impl ResolvedRules {
 /// The `ioctl` permission bit of a class an extended-permission rule names (reported if
 /// the class has none).
 pub(super) fn ioctl_perm(cx: &mut Cx, syms: &Syms, class: u32, op: &ast::Ident) -> Option<u32> {
-    let bit = resolve::perm_bit(syms, class, "ioctl");
+    // A name never interned is no class's permission.
+    let bit = Name::existing("ioctl").and_then(|ioctl| resolve::perm_bit(syms, class, ioctl));
     if bit.is_none() {
         cx.error(
             "undefined-permission",
