@@ -671,22 +671,17 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
     let count = |half: &[&ast::Item], first: usize| {
         let mut own = cx.quiet();
         let mut rules = ResolvedRules::default();
+        for (i, item) in half.iter().enumerate() {
+            if let Some(rule) = as_rule(item) {
+                rules.add(&mut own, syms, &rule, first + i);
+            }
+        }
         let mut counts = vec![0usize; REGIONS];
         let mut n_xperms = 0;
-        for (i, item) in half.iter().enumerate() {
-            let Some(rule) = as_rule(item) else {
-                continue;
-            };
-            if !rules.add(&mut own, syms, &rule, first + i) {
-                continue;
-            }
-            let last = rules.rules.last().expect("a rule was just added");
-            rules.expand_rule(last, drops, |e| {
-                counts[avtab_bucket(&e.key) as usize >> 10] += 1;
-                n_xperms += usize::from(e.key.specified & avkind::XPERMS != 0);
-            });
-            rules.forget_last_if_small();
-        }
+        rules.expand(drops, |e| {
+            counts[avtab_bucket(&e.key) as usize >> 10] += 1;
+            n_xperms += usize::from(e.key.specified & avkind::XPERMS != 0);
+        });
         (own.diags, rules, counts, n_xperms)
     };
     let (
@@ -715,29 +710,14 @@ fn unconditional(cx: &mut Cx, syms: &Syms, items: &[&ast::Item], drops: &Drops) 
         tail_parts.push(t);
         rest = after;
     }
-    // The rules the counting pass kept are expanded as they are; the others resolved again.
-    let fill = |half: &[&ast::Item], first: usize, kept: ResolvedRules, mut filler: Filler<'_>| {
-        let mut quiet = cx.quiet();
-        let mut again = ResolvedRules::default();
-        let mut next_kept = kept.rules.iter().peekable();
-        for (i, item) in half.iter().enumerate() {
-            if let Some(r) = next_kept.next_if(|r| r.index == first + i) {
-                kept.expand_rule(r, drops, |e| filler.place(e, &kept.xperms));
-                continue;
-            }
-            let Some(rule) = as_rule(item) else {
-                continue;
-            };
-            again.clear();
-            again.add(&mut quiet, syms, &rule, first + i);
-            again.expand(drops, |e| filler.place(e, &again.xperms));
-        }
+    let fill = |rules: ResolvedRules, mut filler: Filler<'_>| {
+        rules.expand(drops, |e| filler.place(e, &rules.xperms));
         filler.xperms
     };
     let (mut xperms, tail_xperms) = parallel::join(
         items.len() >= TWO_THREADS_FROM,
-        || fill(head, 0, head_rules, Filler::new(head_parts, 0)),
-        || fill(tail, mid, tail_rules, Filler::new(tail_parts, head_xperms)),
+        || fill(head_rules, Filler::new(head_parts, 0)),
+        || fill(tail_rules, Filler::new(tail_parts, head_xperms)),
     );
     xperms.extend(tail_xperms);
     Unconditional {
@@ -897,16 +877,12 @@ fn expand_rule(cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, out: impl FnMut(AvtabE
 /// Target sets of at least this many types are kept once however many rules name them.
 const SHARED_TARGETS_FROM: usize = 64;
 
-/// Rules that expand into at least this many keys are kept resolved between the two
-/// passes over the unconditional rules; the others (most of refpolicy's) are resolved
-/// again, which costs less than the memory of keeping them. At most
-/// [`SHARED_TARGETS_FROM`], so that a rule whose targets are shared is always kept.
-const KEEP_FROM: usize = 64;
-
 /// Rules resolved to avtab key values, to be expanded (once or more) without being
 /// resolved again: sources, targets and what each class gets, in arenas. Generated guests
 /// name one attribute of thousands of types in thousands of rules, so a large target set
-/// is converted and kept once.
+/// is converted and kept once. Keeping every rule resolved between the two passes over
+/// the unconditional rules costs refpolicy about 8 MB, and resolving its rules again
+/// (most of them small) costs more time than that is worth.
 #[derive(Default)]
 struct ResolvedRules {
     rules: Vec<ResolvedRule>,
@@ -929,9 +905,9 @@ struct ResolvedRule {
 }
 
 impl ResolvedRules {
-    /// Resolves `rule` (the `index`th), reporting what is wrong with it; whether it was
-    /// added (a rule that cannot be resolved, or is a `neverallow`, adds nothing).
-    fn add(&mut self, cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, index: usize) -> bool {
+    /// Resolves `rule` (the `index`th), reporting what is wrong with it; a rule that
+    /// cannot be resolved, or is a `neverallow`, adds nothing.
+    fn add(&mut self, cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, index: usize) {
         let (source, target, classes, always) = match rule {
             Rule::Av {
                 source,
@@ -941,7 +917,7 @@ impl ResolvedRules {
                 ..
             } => {
                 if *kind == AvRuleKind::Neverallow {
-                    return false;
+                    return;
                 }
                 (*source, *target, *classes, false)
             }
@@ -959,14 +935,14 @@ impl ResolvedRules {
                 ..
             } => {
                 if *kind == XpermRuleKind::Neverallow {
-                    return false;
+                    return;
                 }
                 (*source, *target, *classes, false)
             }
         };
         let types = rule_types(cx, syms, source, target, always, false);
         let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
-            return false;
+            return;
         };
         // What each class gets.
         let mut per_class: Vec<(u32, u32)> = Vec::new();
@@ -988,7 +964,7 @@ impl ResolvedRules {
             }
             Rule::Type { new_type, .. } => {
                 let Some(nt) = super::declare::real_type(cx, syms, new_type) else {
-                    return false;
+                    return;
                 };
                 class_list.reverse();
                 per_class = class_list.iter().map(|&c| (c, nt)).collect();
@@ -997,15 +973,15 @@ impl ResolvedRules {
                 operation, perms, ..
             } => {
                 if !ioctl_operation(cx, operation) {
-                    return false;
+                    return;
                 }
                 let Some(x) = xperm_contributions(cx, perms) else {
-                    return false;
+                    return;
                 };
                 let first = self.xperms.len() as u32;
                 for &c in &class_list {
                     if ioctl_perm(cx, syms, c, operation).is_none() {
-                        return false;
+                        return;
                     }
                     per_class.extend((first..).take(x.len()).map(|i| (c, i)));
                 }
@@ -1013,7 +989,7 @@ impl ResolvedRules {
             }
         }
         let Some((sources, targets, has_self)) = types else {
-            return false;
+            return;
         };
         let kind_bit = match rule {
             Rule::Av { kind, .. } => av_kind(*kind).expect("neverallow returned above"),
@@ -1050,36 +1026,6 @@ impl ResolvedRules {
             has_self,
             kind_bit,
         });
-        true
-    }
-
-    /// Forgets the last rule added if it expands into fewer than [`KEEP_FROM`] keys. A
-    /// rule with shared targets stays (later rules may use them), and so does one with
-    /// extended permissions (rare, and their list is not worth unwinding).
-    fn forget_last_if_small(&mut self) {
-        let Some(r) = self.rules.last() else {
-            return;
-        };
-        let targets = r.targets.len() + usize::from(r.has_self);
-        if r.sources.len() * targets * r.classes.len() >= KEEP_FROM
-            || r.targets.len() >= SHARED_TARGETS_FROM
-            || r.kind_bit & avkind::XPERMS != 0
-        {
-            return;
-        }
-        // Its targets follow its sources at the end of the arena.
-        self.values.truncate(r.sources.start as usize);
-        self.classes.truncate(r.classes.start as usize);
-        self.rules.pop();
-    }
-
-    /// Empties the arenas for the next rules.
-    fn clear(&mut self) {
-        self.rules.clear();
-        self.values.clear();
-        self.classes.clear();
-        self.xperms.clear();
-        self.shared.clear();
     }
 
     /// Hands each key of the rules to `out` in libsepol's loop order: rules in order, then
