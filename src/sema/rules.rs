@@ -74,34 +74,8 @@ pub(super) fn check_left_out<'a>(
             continue;
         }
         if let Some(rule) = as_rule(item) {
-            let never = matches!(
-                rule,
-                Rule::Av {
-                    kind: AvRuleKind::Neverallow,
-                    ..
-                } | Rule::Xperm {
-                    kind: XpermRuleKind::Neverallow,
-                    ..
-                }
-            );
-            let (Rule::Av {
-                source,
-                target,
-                classes,
-                ..
-            }
-            | Rule::Type {
-                source,
-                target,
-                classes,
-                ..
-            }
-            | Rule::Xperm {
-                source,
-                target,
-                classes,
-                ..
-            }) = rule;
+            let never = rule.is_neverallow();
+            let (source, target, classes) = rule.sets();
             resolve::names_only(cx, classes, "class", "undefined-class");
             let place = SetPlace {
                 self_ok: true,
@@ -577,12 +551,13 @@ fn xperm_kind(kind: XpermRuleKind) -> Option<u16> {
     }
 }
 
-/// What one rule contributes to one key is an [`AvtabEntry`] of the rule's kind, its data
-/// read by that kind as [`merge`] does: permission bits to OR in (allow, auditallow), bits
-/// to AND in (dontaudit passes the complement), a type rule's new type, or for extended
-/// permissions an index into the expanding [`ResolvedRules`]' own list.
 /// Merges a value into an entry's data by the entry's kind; `Err` when a type rule
 /// disagrees with the type already there.
+///
+/// What one rule contributes to one key is an [`AvtabEntry`] of the rule's kind, its data
+/// read by that kind as here: permission bits to OR in (allow, auditallow), bits to AND
+/// in (dontaudit passes the complement), a type rule's new type, or for extended
+/// permissions an index into the expanding [`ResolvedRules`]' own list.
 fn merge(kind: u16, data: &mut u32, value: u32, created: bool) -> Result<(), ()> {
     match kind {
         avkind::AUDITDENY => *data &= value,
@@ -787,6 +762,46 @@ pub(super) enum Rule<'a> {
     },
 }
 
+impl<'a> Rule<'a> {
+    /// Its source, target and class sets.
+    fn sets(&self) -> (&'a ast::Set, &'a ast::Set, &'a ast::Set) {
+        match *self {
+            Rule::Av {
+                source,
+                target,
+                classes,
+                ..
+            }
+            | Rule::Type {
+                source,
+                target,
+                classes,
+                ..
+            }
+            | Rule::Xperm {
+                source,
+                target,
+                classes,
+                ..
+            } => (source, target, classes),
+        }
+    }
+
+    /// Whether it is a `neverallow` or `neverallowxperm`, which adds nothing to the avtab.
+    fn is_neverallow(&self) -> bool {
+        matches!(
+            self,
+            Rule::Av {
+                kind: AvRuleKind::Neverallow,
+                ..
+            } | Rule::Xperm {
+                kind: XpermRuleKind::Neverallow,
+                ..
+            }
+        )
+    }
+}
+
 /// The rule an item is, if it is one that reaches the avtab (named transitions excluded).
 pub(super) fn as_rule(item: &ast::Item) -> Option<Rule<'_>> {
     match &item.kind {
@@ -908,38 +923,12 @@ impl ResolvedRules {
     /// Resolves `rule` (the `index`th), reporting what is wrong with it; a rule that
     /// cannot be resolved, or is a `neverallow`, adds nothing.
     fn add(&mut self, cx: &mut Cx, syms: &Syms, rule: &Rule<'_>, index: usize) {
-        let (source, target, classes, always) = match rule {
-            Rule::Av {
-                source,
-                target,
-                classes,
-                kind,
-                ..
-            } => {
-                if *kind == AvRuleKind::Neverallow {
-                    return;
-                }
-                (*source, *target, *classes, false)
-            }
-            Rule::Type {
-                source,
-                target,
-                classes,
-                ..
-            } => (*source, *target, *classes, true),
-            Rule::Xperm {
-                source,
-                target,
-                classes,
-                kind,
-                ..
-            } => {
-                if *kind == XpermRuleKind::Neverallow {
-                    return;
-                }
-                (*source, *target, *classes, false)
-            }
-        };
+        if rule.is_neverallow() {
+            return;
+        }
+        let (source, target, classes) = rule.sets();
+        // Type rules expand their attributes to types; access rules keep them.
+        let always = matches!(rule, Rule::Type { .. });
         let types = rule_types(cx, syms, source, target, always, false);
         let Some(mut class_list) = resolve::class_set(cx, syms, classes) else {
             return;
@@ -1034,12 +1023,12 @@ impl ResolvedRules {
     /// what `drops` names.
     fn expand(&self, drops: &Drops, mut out: impl FnMut(AvtabEntry)) {
         for r in &self.rules {
-            self.expand_rule(r, drops, &mut out);
+            self.expand_one(r, drops, &mut out);
         }
     }
 
     /// Hands the keys of one of the rules to `out`, as [`ResolvedRules::expand`] does.
-    fn expand_rule(&self, r: &ResolvedRule, drops: &Drops, mut out: impl FnMut(AvtabEntry)) {
+    fn expand_one(&self, r: &ResolvedRule, drops: &Drops, mut out: impl FnMut(AvtabEntry)) {
         let range = |r: &std::ops::Range<u32>| r.start as usize..r.end as usize;
         let classes = &self.classes[range(&r.classes)];
         for &s in &self.values[range(&r.sources)] {
@@ -2279,8 +2268,8 @@ pub(super) fn named_transition_duplicates(cx: &mut Cx, syms: &Syms, blocks: &[&B
     // Types only left-out blocks declare are known to checkpolicy here but not to the
     // tables: each gets a value past the real ones (an attribute of such a block is left
     // out of the sets, which keeps the other types' repeats).
-    let mut left_out: HashMap<crate::name::Name, u32> = HashMap::new();
-    let mut left_out_names: Vec<crate::name::Name> = Vec::new();
+    let mut left_out: HashMap<Name, u32> = HashMap::new();
+    let mut left_out_names: Vec<Name> = Vec::new();
     for (b, _) in blocks.iter().zip(&syms.enabled).filter(|(_, &on)| !on) {
         for item in &b.items {
             if let ItemKind::Type { name, aliases, .. } = &item.kind {
